@@ -1,0 +1,1 @@
+//! End-to-end tests: all of tests/ builds into this one binary.
