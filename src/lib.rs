@@ -4,13 +4,18 @@
 //! The pipeline, one module a step:
 //! 1. [`record`]: CSV / JSON → [`record::Record`];
 //! 2. [`eligibility`]: a record and its renewal cycle → [`eligibility::Eligibility`];
-//! 3. `layout`: TOML → `Layout`, validated and normalized to points;
-//! 4. `fill`: layout + record + eligibility + issuer → a display list;
-//! 5. `render::pdf`: display list → PDF bytes.
+//! 3. [`layout`]: TOML → [`layout::Layout`], validated and normalized to points;
+//! 4. [`fill`]: layout + issuer → [`fill::Template`], then + record + eligibility → [`display::Document`];
+//! 5. [`render::pdf`]: display lists → PDF bytes.
 #![warn(missing_docs)]
 
 pub mod diag;
+pub mod display;
 pub mod eligibility;
 pub mod era;
+pub mod fill;
+pub mod font;
 pub mod issuer;
+pub mod layout;
 pub mod record;
+pub mod render;

@@ -1,0 +1,214 @@
+//! Filling a layout: layout + issuer → [`Form`], then form + record + eligibility →
+//! [`Document`], a display list.
+//!
+//! Everything that depends on the layout and the issuer alone (labels, rules,
+//! the issuer's name, the seal, the QR code) is drawn once into each page's
+//! background layer when the form is made; filling a record draws only what
+//! is its own. Errors in the background are configuration errors and stop a run
+//! before the first record; errors in a record's values reject that record only.
+
+mod shape;
+mod text;
+mod values;
+
+use std::sync::Arc;
+
+pub use shape::fnv1a;
+pub use text::TextError;
+
+use crate::display::{Document, Item, ItemKind, Layer, Page, Path, PathOp, Point, Raster, Rect};
+use crate::eligibility::Eligibility;
+use crate::font::Fonts;
+use crate::issuer::Issuer;
+use crate::layout::{CutLineDef, Element, ElementKind, Field, ImageSource, Layout, Piece, TextDef};
+use crate::record::Record;
+use values::Context;
+
+/// A layout prepared for one issuer: backgrounds drawn, ready for records.
+pub struct Form {
+    layout: Arc<Layout>,
+    issuer: Arc<Issuer>,
+    pages: Vec<FormPage>,
+}
+
+struct FormPage {
+    background: Arc<Layer>,
+    /// The elements that depend on the record, in drawing order.
+    dynamic: Vec<Element>,
+    images: Vec<Option<Arc<Raster>>>,
+}
+
+/// Occurs when an element cannot be drawn for a record (or, in a background, at all).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FillError {
+    /// The layout's name.
+    pub layout: String,
+    /// The element's id.
+    pub element: Arc<str>,
+    /// The record field the element shows (the first one, when it shows several).
+    pub field: Option<Field>,
+    /// What went wrong.
+    pub kind: FillErrorKind,
+}
+
+/// What went wrong while filling.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FillErrorKind {
+    /// Text could not be set: a missing glyph, or too long for its box.
+    Text(TextError),
+    /// The QR code's value is too long to encode.
+    Qr(String),
+    /// The seal or another image could not be decoded.
+    Image(String),
+}
+
+impl std::fmt::Display for FillError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "field `{field}` (element `{}` of layout {}): ", self.element, self.layout)?,
+            None => write!(f, "element `{}` of layout {}: ", self.element, self.layout)?,
+        }
+        match &self.kind {
+            FillErrorKind::Text(e) => e.fmt(f),
+            FillErrorKind::Qr(e) => write!(f, "failed to encode the QR code ({e})"),
+            FillErrorKind::Image(e) => write!(f, "failed to decode the image ({e})"),
+        }
+    }
+}
+
+impl std::error::Error for FillError {}
+
+impl FillError {
+    /// A suggestion for the person who has to fix it.
+    pub fn hint(&self) -> Option<String> {
+        match &self.kind {
+            FillErrorKind::Text(TextError::Missing(_)) => Some(
+                "外字 cannot be printed: send the character as UCS with an Ideographic Variation Sequence the font has, or a registered substitute (MJ縮退)".into(),
+            ),
+            FillErrorKind::Text(TextError::Overflow { .. }) => {
+                Some(format!("shorten the value, or give element `{}` a larger box or a looser fit rule in the layout", self.element))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Form {
+    /// Draws the backgrounds of `layout` for `issuer`.
+    pub fn new(layout: Arc<Layout>, issuer: Arc<Issuer>) -> Result<Form, FillError> {
+        let ctx = Context { record: None, issuer: &issuer };
+        let mut pages = Vec::with_capacity(layout.pages().len());
+        for page in layout.pages() {
+            let mut items = Vec::new();
+            if let Some(color) = page.background {
+                let size = layout.size();
+                let rect = Rect { x: 0.0, y: 0.0, width: size.width, height: size.height };
+                items.push(Item {
+                    element: Arc::from("page-background"),
+                    kind: ItemKind::Path(Path { ops: vec![PathOp::Rect(rect)], fill: Some(color), stroke: None }),
+                });
+            }
+            let mut dynamic = Vec::new();
+            for element in page.elements() {
+                if element.is_static() {
+                    if ctx.holds(element.when()) {
+                        let images = load_image(&layout, element, &issuer)?;
+                        draw(&layout, element, &ctx, images.as_ref(), &mut items)?;
+                    }
+                } else {
+                    dynamic.push(element.clone());
+                }
+            }
+            let images = dynamic.iter().map(|e| load_image(&layout, e, &issuer)).collect::<Result<_, _>>()?;
+            let key = format!("{}#{}", layout.name(), page.name());
+            pages.push(FormPage { background: Arc::new(Layer { key, size: layout.size(), items }), dynamic, images });
+        }
+        Ok(Form { layout, issuer, pages })
+    }
+
+    /// The layout this form fills.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Draws one record's document.
+    pub fn fill(&self, record: &Record, eligibility: &Eligibility) -> Result<Document, FillError> {
+        let ctx = Context { record: Some((record, eligibility)), issuer: &self.issuer };
+        let mut pages = Vec::with_capacity(self.pages.len());
+        for page in &self.pages {
+            let mut items = Vec::new();
+            for (element, image) in page.dynamic.iter().zip(&page.images) {
+                if ctx.holds(element.when()) {
+                    draw(&self.layout, element, &ctx, image.as_ref(), &mut items)?;
+                }
+            }
+            pages.push(Page { size: self.layout.size(), background: page.background.clone(), items });
+        }
+        Ok(Document { pages })
+    }
+}
+
+fn load_image(layout: &Layout, element: &Element, issuer: &Issuer) -> Result<Option<Arc<Raster>>, FillError> {
+    let ElementKind::Image(def) = element.kind() else { return Ok(None) };
+    let bytes = match &def.source {
+        ImageSource::Seal => match &issuer.seal_png {
+            Some(b) => b.as_slice(),
+            None => return Ok(None),
+        },
+        ImageSource::File(b) => b.as_slice(),
+    };
+    shape::decode(bytes).map(Some).map_err(|e| error(layout, element, None, FillErrorKind::Image(e.0)))
+}
+
+fn error(layout: &Layout, element: &Element, field: Option<Field>, kind: FillErrorKind) -> FillError {
+    FillError { layout: layout.name().to_string(), element: element.id().clone(), field, kind }
+}
+
+fn first_field(template: &crate::layout::Template) -> Option<Field> {
+    template.pieces().iter().find_map(|p| match p {
+        Piece::Value(f, _) => Some(*f),
+        Piece::Literal(_) => None,
+    })
+}
+
+fn draw(layout: &Layout, element: &Element, ctx: &Context, image: Option<&Arc<Raster>>, out: &mut Vec<Item>) -> Result<(), FillError> {
+    let id = element.id();
+    match element.kind() {
+        ElementKind::Text(def) => out.extend(set_text(layout, element, def, ctx)?),
+        ElementKind::Line(def) => out.push(shape::line(def, id)),
+        ElementKind::Rect(def) => out.push(shape::rect(def, id)),
+        ElementKind::Image(def) => out.extend(image.map(|raster| shape::image(raster, def.rect, id))),
+        ElementKind::Qr(def) => {
+            let value = ctx.render(&def.value);
+            let items = shape::qr(def, &value, id).map_err(|e| error(layout, element, first_field(&def.value), FillErrorKind::Qr(e.0)))?;
+            out.extend(items);
+        }
+        ElementKind::CutLine(def) => cut_line(layout, element, def, ctx, out)?,
+    }
+    Ok(())
+}
+
+fn set_text(layout: &Layout, element: &Element, def: &TextDef, ctx: &Context) -> Result<Vec<Item>, FillError> {
+    let value = ctx.render(&def.template);
+    let font = Fonts::bundled().get(def.font);
+    text::set(&value, def, font, element.id())
+        .map_err(|e| error(layout, element, first_field(&def.template), FillErrorKind::Text(e)))
+}
+
+fn cut_line(layout: &Layout, element: &Element, def: &CutLineDef, ctx: &Context, out: &mut Vec<Item>) -> Result<(), FillError> {
+    let id = element.id();
+    let mut line = def.line.clone();
+    if def.scissors {
+        // Leave a gap in the dashes for the scissors mark at the start of the line.
+        let height = 3.0 * crate::layout::PT_PER_MM;
+        let at = Point { x: line.from.x.min(line.to.x), y: line.from.y };
+        out.push(shape::scissors(at, height, line.color, id));
+        line.from = Point { x: at.x + height * 1.9, y: line.from.y };
+        line.to = Point { x: line.from.x.max(line.to.x), y: line.to.y };
+    }
+    out.push(shape::line(&line, id));
+    if let Some(caption) = &def.caption {
+        out.extend(set_text(layout, element, caption, ctx)?);
+    }
+    Ok(())
+}

@@ -1,0 +1,622 @@
+//! TOML → [`Layout`]: deserialize into raw tables, then validate and normalize.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::template::{closest, Template, TemplateError};
+use super::*;
+use crate::diag::toml_position;
+
+/// Occurs when a layout file cannot be used; names the file, line and column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayoutError {
+    /// The layout file (or the layout's name for a bundled one).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it, when known.
+    pub hint: Option<String>,
+}
+
+impl std::fmt::Display for LayoutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LayoutError {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLayout {
+    name: String,
+    title: Option<String>,
+    document: Spanned<String>,
+    scheme: Spanned<String>,
+    width: f32,
+    height: f32,
+    font: Option<Spanned<String>>,
+    size: Option<f32>,
+    color: Option<Spanned<String>>,
+    page: Vec<RawPage>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPage {
+    name: String,
+    background: Option<Spanned<String>>,
+    #[serde(default)]
+    element: Vec<Spanned<RawElement>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFit {
+    squeeze: Option<f32>,
+    min_size: Option<f32>,
+    lines: Option<u32>,
+    leading: Option<f32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawElement {
+    kind: Spanned<String>,
+    id: Spanned<String>,
+    when: Option<Spanned<OneOrMany>>,
+    x: Option<f32>,
+    y: Option<f32>,
+    w: Option<f32>,
+    h: Option<f32>,
+    text: Option<Spanned<String>>,
+    font: Option<Spanned<String>>,
+    size: Option<f32>,
+    align: Option<Spanned<String>>,
+    valign: Option<Spanned<String>>,
+    color: Option<Spanned<String>>,
+    fit: Option<RawFit>,
+    from: Option<[f32; 2]>,
+    to: Option<[f32; 2]>,
+    width: Option<f32>,
+    dash: Option<Vec<f32>>,
+    stroke: Option<f32>,
+    fill: Option<Spanned<String>>,
+    radius: Option<f32>,
+    source: Option<Spanned<String>>,
+    value: Option<Spanned<String>>,
+    ecc: Option<Spanned<String>>,
+    quiet_zone: Option<u32>,
+    caption: Option<Spanned<String>>,
+    scissors: Option<bool>,
+}
+
+impl RawElement {
+    /// The optional keys this element sets, to check them against its kind.
+    fn keys(&self) -> Vec<&'static str> {
+        let set = [
+            ("when", self.when.is_some()),
+            ("x", self.x.is_some()),
+            ("y", self.y.is_some()),
+            ("w", self.w.is_some()),
+            ("h", self.h.is_some()),
+            ("text", self.text.is_some()),
+            ("font", self.font.is_some()),
+            ("size", self.size.is_some()),
+            ("align", self.align.is_some()),
+            ("valign", self.valign.is_some()),
+            ("color", self.color.is_some()),
+            ("fit", self.fit.is_some()),
+            ("from", self.from.is_some()),
+            ("to", self.to.is_some()),
+            ("width", self.width.is_some()),
+            ("dash", self.dash.is_some()),
+            ("stroke", self.stroke.is_some()),
+            ("fill", self.fill.is_some()),
+            ("radius", self.radius.is_some()),
+            ("source", self.source.is_some()),
+            ("value", self.value.is_some()),
+            ("ecc", self.ecc.is_some()),
+            ("quiet_zone", self.quiet_zone.is_some()),
+            ("caption", self.caption.is_some()),
+            ("scissors", self.scissors.is_some()),
+        ];
+        set.into_iter().filter(|&(_, on)| on).map(|(k, _)| k).collect()
+    }
+}
+
+/// Element kinds with the keys each requires and allows (besides `kind`, `id`, `when`).
+const KINDS: &[(&str, &[&str], &[&str])] = &[
+    ("text", &["x", "y", "w", "h", "text"], &["font", "size", "align", "valign", "color", "fit"]),
+    ("line", &["from", "to"], &["width", "color", "dash"]),
+    ("rect", &["x", "y", "w", "h"], &["stroke", "color", "fill", "radius"]),
+    ("image", &["x", "y", "w", "h", "source"], &[]),
+    ("qr", &["x", "y", "w", "value"], &["ecc", "quiet_zone"]),
+    ("cutline", &["from", "to"], &["width", "color", "dash", "caption", "size", "font", "scissors"]),
+];
+
+/// Document-wide defaults that elements inherit.
+struct Defaults {
+    font: FontId,
+    size: f32,
+    color: Color,
+}
+
+struct Parser<'a> {
+    file: &'a str,
+    text: &'a str,
+    base: Option<&'a Path>,
+    page: Size,
+}
+
+impl Layout {
+    /// Parses a layout from TOML text. `file` names it in errors; `base` is the
+    /// folder that relative image paths start from.
+    pub fn from_toml(text: &str, file: &str, base: Option<&Path>) -> Result<Layout, LayoutError> {
+        let raw: RawLayout = toml::from_str(text).map_err(|e| {
+            let (line, column) = toml_position(text, e.span());
+            let message = e.message().trim().to_string();
+            let hint = unknown_key_hint(&message);
+            LayoutError { file: file.into(), line, column, message, hint }
+        })?;
+        let parser = Parser { file, text, base, page: Size { width: mm(raw.width), height: mm(raw.height) } };
+        parser.layout(raw)
+    }
+
+    /// Reads a layout file.
+    pub fn from_path(path: &Path) -> Result<Layout, LayoutError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| LayoutError {
+            file: file.clone(),
+            line: 1,
+            column: 1,
+            message: format!("failed to read layout ({e})"),
+            hint: None,
+        })?;
+        Layout::from_toml(&text, &file, path.parent())
+    }
+
+    /// Finds a layout by bundled name (`kokuho-kakuninsho`, …) or by path.
+    pub fn load(name_or_path: &str) -> Result<Layout, LayoutError> {
+        match BUNDLED.iter().find(|(n, _)| *n == name_or_path) {
+            Some((name, text)) => Layout::from_toml(text, &format!("layouts/{name}.toml"), None),
+            None if Path::new(name_or_path).exists() => Layout::from_path(Path::new(name_or_path)),
+            None => Err(LayoutError {
+                file: name_or_path.into(),
+                line: 1,
+                column: 1,
+                message: "no such layout file or bundled layout".into(),
+                hint: Some(format!("bundled layouts are {}", bundled_names().collect::<Vec<_>>().join(", "))),
+            }),
+        }
+    }
+}
+
+/// The layouts shipped in layouts/, compiled in so that the binary works anywhere.
+const BUNDLED: &[(&str, &str)] = &[
+    ("kokuho-kakuninsho", include_str!("../../layouts/kokuho-kakuninsho.toml")),
+    ("kokuho-oshirase", include_str!("../../layouts/kokuho-oshirase.toml")),
+    ("kouki-kakuninsho", include_str!("../../layouts/kouki-kakuninsho.toml")),
+    ("kouki-oshirase", include_str!("../../layouts/kouki-oshirase.toml")),
+];
+
+/// The names of the bundled layouts.
+pub fn bundled_names() -> impl Iterator<Item = &'static str> {
+    BUNDLED.iter().map(|(n, _)| *n)
+}
+
+/// serde says "unknown field `x`, expected one of `a`, `b`": suggest the closest.
+fn unknown_key_hint(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (key, rest) = rest.split_once('`')?;
+    let expected = rest.split('`').skip(1).step_by(2);
+    closest(key, expected).map(|c| format!("did you mean `{c}`?"))
+}
+
+impl Parser<'_> {
+    fn error(&self, span: std::ops::Range<usize>, message: impl Into<String>, hint: Option<String>) -> LayoutError {
+        let (line, column) = toml_position(self.text, Some(span));
+        LayoutError { file: self.file.into(), line, column, message: message.into(), hint }
+    }
+
+    fn layout(&self, raw: RawLayout) -> Result<Layout, LayoutError> {
+        let document = match raw.document.get_ref().as_str() {
+            "kakuninsho" => Document::Kakuninsho,
+            "oshirase" => Document::Oshirase,
+            other => return Err(self.error(raw.document.span(), format!("unknown document `{other}`"), Some("use `kakuninsho` or `oshirase`".into()))),
+        };
+        let scheme = match raw.scheme.get_ref().as_str() {
+            "kokuho" => Scheme::Kokuho,
+            "kouki" => Scheme::Kouki,
+            other => return Err(self.error(raw.scheme.span(), format!("unknown scheme `{other}`"), Some("use `kokuho` or `kouki`".into()))),
+        };
+        if !(raw.width > 0.0 && raw.height > 0.0 && raw.width <= 1200.0 && raw.height <= 1200.0) {
+            return Err(self.error(0..0, "page width and height must be between 0 and 1200 mm", None));
+        }
+        let defaults = Defaults {
+            font: match &raw.font {
+                Some(f) => self.font(f)?,
+                None => FontId::Gothic,
+            },
+            size: raw.size.unwrap_or(8.0),
+            color: match &raw.color {
+                Some(c) => self.color(c)?,
+                None => Color::BLACK,
+            },
+        };
+        let mut ids = HashSet::new();
+        let mut pages = Vec::new();
+        for page in raw.page {
+            pages.push(self.page(page, &defaults, &mut ids)?);
+        }
+        if pages.is_empty() {
+            return Err(self.error(0..0, "a layout needs at least one [[page]]", None));
+        }
+        Ok(Layout {
+            title: raw.title.unwrap_or_else(|| raw.name.clone()),
+            name: raw.name,
+            document,
+            scheme,
+            size: self.page,
+            pages,
+        })
+    }
+
+    fn page(&self, raw: RawPage, defaults: &Defaults, ids: &mut HashSet<String>) -> Result<PageDef, LayoutError> {
+        let background = raw.background.as_ref().map(|c| self.color(c)).transpose()?;
+        let mut elements = Vec::with_capacity(raw.element.len());
+        for element in raw.element {
+            let span = element.span();
+            let element = element.into_inner();
+            if !ids.insert(element.id.get_ref().clone()) {
+                return Err(self.error(element.id.span(), format!("duplicate element id `{}`", element.id.get_ref()), None));
+            }
+            elements.push(self.element(element, span, defaults)?);
+        }
+        Ok(PageDef { name: raw.name, background, elements })
+    }
+
+    fn element(&self, raw: RawElement, span: std::ops::Range<usize>, defaults: &Defaults) -> Result<Element, LayoutError> {
+        let kind_name = raw.kind.get_ref().as_str();
+        let Some(&(_, required, allowed)) = KINDS.iter().find(|(k, ..)| *k == kind_name) else {
+            let names: Vec<_> = KINDS.iter().map(|(k, ..)| *k).collect();
+            return Err(self.error(raw.kind.span(), format!("unknown element kind `{kind_name}`"), Some(format!("kinds are {}", names.join(", ")))));
+        };
+        let keys = raw.keys();
+        for key in &keys {
+            if *key != "when" && !required.contains(key) && !allowed.contains(key) {
+                return Err(self.error(span.clone(), format!("key `{key}` does not apply to a `{kind_name}` element (id `{}`)", raw.id.get_ref()), None));
+            }
+        }
+        for key in required {
+            if !keys.contains(key) {
+                return Err(self.error(span.clone(), format!("a `{kind_name}` element needs `{key}` (id `{}`)", raw.id.get_ref()), None));
+            }
+        }
+        let when = match &raw.when {
+            Some(w) => self.conditions(w)?,
+            None => Vec::new(),
+        };
+        let kind = match kind_name {
+            "text" => ElementKind::Text(self.text_def(&raw, defaults)?),
+            "line" => ElementKind::Line(self.line_def(&raw, defaults)?),
+            "rect" => ElementKind::Rect(self.rect_def(&raw, defaults)?),
+            "image" => ElementKind::Image(self.image_def(&raw)?),
+            "qr" => ElementKind::Qr(self.qr_def(&raw)?),
+            _ => ElementKind::CutLine(self.cutline_def(&raw, defaults)?),
+        };
+        let element = Element { id: Arc::from(raw.id.get_ref().as_str()), when, kind };
+        self.check_on_page(&element, span)?;
+        Ok(element)
+    }
+
+    fn check_on_page(&self, element: &Element, span: std::ops::Range<usize>) -> Result<(), LayoutError> {
+        let rects: Vec<Rect> = match &element.kind {
+            ElementKind::Text(t) => vec![t.rect],
+            ElementKind::Rect(r) => vec![r.rect],
+            ElementKind::Image(i) => vec![i.rect],
+            ElementKind::Qr(q) => vec![q.rect],
+            ElementKind::Line(l) => vec![line_bounds(l)],
+            ElementKind::CutLine(c) => {
+                let mut r = vec![line_bounds(&c.line)];
+                r.extend(c.caption.as_ref().map(|t| t.rect));
+                r
+            }
+        };
+        let tolerance = 0.01;
+        for r in rects {
+            if r.x < -tolerance || r.y < -tolerance || r.x + r.width > self.page.width + tolerance || r.y + r.height > self.page.height + tolerance {
+                return Err(self.error(span, format!("element `{}` extends past the edge of the page", element.id), None));
+            }
+        }
+        Ok(())
+    }
+
+    fn rect(&self, raw: &RawElement) -> Rect {
+        Rect {
+            x: mm(raw.x.unwrap_or(0.0)),
+            y: mm(raw.y.unwrap_or(0.0)),
+            width: mm(raw.w.unwrap_or(0.0)),
+            height: mm(raw.h.unwrap_or(0.0)),
+        }
+    }
+
+    fn text_def(&self, raw: &RawElement, defaults: &Defaults) -> Result<TextDef, LayoutError> {
+        let text = raw.text.as_ref().expect("required key checked");
+        let size = raw.size.unwrap_or(defaults.size);
+        Ok(TextDef {
+            rect: self.rect(raw),
+            template: self.template(text)?,
+            font: raw.font.as_ref().map(|f| self.font(f)).transpose()?.unwrap_or(defaults.font),
+            size,
+            align: match raw.align.as_ref() {
+                None => Align::Left,
+                Some(a) => match a.get_ref().as_str() {
+                    "left" => Align::Left,
+                    "center" => Align::Center,
+                    "right" => Align::Right,
+                    "distribute" => Align::Distribute,
+                    other => return Err(self.error(a.span(), format!("unknown align `{other}`"), Some("use left, center, right or distribute".into()))),
+                },
+            },
+            valign: match raw.valign.as_ref() {
+                None => VAlign::Middle,
+                Some(a) => match a.get_ref().as_str() {
+                    "top" => VAlign::Top,
+                    "middle" => VAlign::Middle,
+                    "bottom" => VAlign::Bottom,
+                    other => return Err(self.error(a.span(), format!("unknown valign `{other}`"), Some("use top, middle or bottom".into()))),
+                },
+            },
+            color: raw.color.as_ref().map(|c| self.color(c)).transpose()?.unwrap_or(defaults.color),
+            fit: self.fit(raw.fit.as_ref(), size, raw.id.span())?,
+        })
+    }
+
+    fn fit(&self, raw: Option<&RawFit>, size: f32, span: std::ops::Range<usize>) -> Result<Fit, LayoutError> {
+        let default = RawFit::default();
+        let raw = raw.unwrap_or(&default);
+        let fit = Fit {
+            min_h_scale: raw.squeeze.unwrap_or(1.0),
+            min_size: raw.min_size.unwrap_or(size),
+            max_lines: raw.lines.unwrap_or(1),
+            leading: raw.leading.unwrap_or(1.25),
+        };
+        if !(0.3..=1.0).contains(&fit.min_h_scale) {
+            return Err(self.error(span, "fit.squeeze must be between 0.3 and 1.0", None));
+        }
+        if !(fit.min_size >= 3.0 && fit.min_size <= size && size <= 72.0) {
+            return Err(self.error(span, "font sizes must be 3–72 pt, with fit.min_size no larger than size", None));
+        }
+        if !(1..=40).contains(&fit.max_lines) || !(1.0..=3.0).contains(&fit.leading) {
+            return Err(self.error(span, "fit.lines must be 1–40 and fit.leading 1.0–3.0", None));
+        }
+        Ok(fit)
+    }
+
+    fn line_def(&self, raw: &RawElement, defaults: &Defaults) -> Result<LineDef, LayoutError> {
+        let [x1, y1] = raw.from.expect("required key checked");
+        let [x2, y2] = raw.to.expect("required key checked");
+        Ok(LineDef {
+            from: Point { x: mm(x1), y: mm(y1) },
+            to: Point { x: mm(x2), y: mm(y2) },
+            width: raw.width.unwrap_or(0.3),
+            color: raw.color.as_ref().map(|c| self.color(c)).transpose()?.unwrap_or(defaults.color),
+            dash: raw.dash.as_deref().unwrap_or(&[]).iter().map(|&d| mm(d)).collect(),
+        })
+    }
+
+    fn rect_def(&self, raw: &RawElement, defaults: &Defaults) -> Result<RectDef, LayoutError> {
+        Ok(RectDef {
+            rect: self.rect(raw),
+            stroke_width: raw.stroke.unwrap_or(0.3),
+            color: raw.color.as_ref().map(|c| self.color(c)).transpose()?.unwrap_or(defaults.color),
+            fill: raw.fill.as_ref().map(|c| self.color(c)).transpose()?,
+            radius: mm(raw.radius.unwrap_or(0.0)),
+        })
+    }
+
+    fn image_def(&self, raw: &RawElement) -> Result<ImageDef, LayoutError> {
+        let source = raw.source.as_ref().expect("required key checked");
+        let source = match source.get_ref().as_str() {
+            "seal" => ImageSource::Seal,
+            path => {
+                let full: PathBuf = self.base.map_or_else(|| PathBuf::from(path), |b| b.join(path));
+                let bytes = std::fs::read(&full).map_err(|e| self.error(source.span(), format!("failed to read image {} ({e})", full.display()), None))?;
+                ImageSource::File(Arc::new(bytes))
+            }
+        };
+        Ok(ImageDef { rect: self.rect(raw), source })
+    }
+
+    fn qr_def(&self, raw: &RawElement) -> Result<QrDef, LayoutError> {
+        let value = raw.value.as_ref().expect("required key checked");
+        let side = mm(raw.w.unwrap_or(0.0));
+        Ok(QrDef {
+            rect: Rect { x: mm(raw.x.unwrap_or(0.0)), y: mm(raw.y.unwrap_or(0.0)), width: side, height: side },
+            value: self.template(value)?,
+            ecc: match raw.ecc.as_ref() {
+                None => Ecc::M,
+                Some(e) => match e.get_ref().as_str() {
+                    "L" => Ecc::L,
+                    "M" => Ecc::M,
+                    "Q" => Ecc::Q,
+                    "H" => Ecc::H,
+                    other => return Err(self.error(e.span(), format!("unknown ecc `{other}`"), Some("use L, M, Q or H".into()))),
+                },
+            },
+            quiet_zone: raw.quiet_zone.unwrap_or(4),
+        })
+    }
+
+    fn cutline_def(&self, raw: &RawElement, defaults: &Defaults) -> Result<CutLineDef, LayoutError> {
+        let mut line = self.line_def(raw, defaults)?;
+        if line.dash.is_empty() {
+            line.dash = vec![mm(1.5), mm(1.0)];
+        }
+        let caption = match &raw.caption {
+            None => None,
+            Some(text) => {
+                let size = raw.size.unwrap_or(defaults.size);
+                let font = raw.font.as_ref().map(|f| self.font(f)).transpose()?.unwrap_or(defaults.font);
+                // The caption sits centred just above the line, as wide as the line.
+                let lines = text.get_ref().lines().count().max(1) as f32;
+                let height = size * 1.25 * lines;
+                let (left, right) = (line.from.x.min(line.to.x), line.from.x.max(line.to.x));
+                Some(TextDef {
+                    rect: Rect { x: left, y: line.from.y - height - mm(0.8), width: right - left, height },
+                    template: self.template(text)?,
+                    font,
+                    size,
+                    align: Align::Center,
+                    valign: VAlign::Bottom,
+                    color: line.color,
+                    fit: Fit { min_h_scale: 1.0, min_size: size, max_lines: lines as u32, leading: 1.25 },
+                })
+            }
+        };
+        Ok(CutLineDef { line, scissors: raw.scissors.unwrap_or(true), caption })
+    }
+
+    fn template(&self, text: &Spanned<String>) -> Result<Template, LayoutError> {
+        Template::parse(text.get_ref()).map_err(|TemplateError { message, hint }| self.error(text.span(), message, hint))
+    }
+
+    fn conditions(&self, when: &Spanned<OneOrMany>) -> Result<Vec<Condition>, LayoutError> {
+        let names = match when.get_ref() {
+            OneOrMany::One(n) => vec![n.as_str()],
+            OneOrMany::Many(ns) => ns.iter().map(String::as_str).collect(),
+        };
+        names
+            .into_iter()
+            .map(|name| {
+                let (negate, bare) = match name.strip_prefix('!') {
+                    Some(b) => (true, b.trim()),
+                    None => (false, name.trim()),
+                };
+                let field = Field::from_name(bare).ok_or_else(|| {
+                    self.error(when.span(), format!("unknown field `{bare}` in `when`"), closest(bare, Field::names()).map(|c| format!("did you mean `{c}`?")))
+                })?;
+                Ok(Condition { field, negate })
+            })
+            .collect()
+    }
+
+    fn font(&self, name: &Spanned<String>) -> Result<FontId, LayoutError> {
+        FontId::from_name(name.get_ref()).ok_or_else(|| {
+            let names: Vec<_> = FontId::ALL.iter().map(|f| f.name()).collect();
+            self.error(name.span(), format!("unknown font `{}`", name.get_ref()), Some(format!("fonts are {}", names.join(", "))))
+        })
+    }
+
+    fn color(&self, text: &Spanned<String>) -> Result<Color, LayoutError> {
+        parse_color(text.get_ref()).ok_or_else(|| self.error(text.span(), format!("invalid colour `{}`", text.get_ref()), Some("write colours as #rrggbb".into())))
+    }
+}
+
+fn line_bounds(l: &LineDef) -> Rect {
+    let (x, y) = (l.from.x.min(l.to.x), l.from.y.min(l.to.y));
+    Rect { x, y, width: (l.from.x - l.to.x).abs(), height: (l.from.y - l.to.y).abs() }
+}
+
+fn parse_color(text: &str) -> Option<Color> {
+    let hex = text.strip_prefix('#').filter(|h| h.len() == 6 && h.is_ascii())?;
+    let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some(Color(channel(0)?, channel(2)?, channel(4)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r##"
+name = "t"
+document = "kakuninsho"
+scheme = "kokuho"
+width = 85.6
+height = 53.98
+
+[[page]]
+name = "front"
+
+[[page.element]]
+kind = "text"
+id = "name"
+text = "{name}"
+x = 2
+y = 2
+w = 40
+h = 5
+"##;
+
+    fn parse(text: &str) -> Result<Layout, LayoutError> {
+        Layout::from_toml(text, "t.toml", None)
+    }
+
+    #[test]
+    fn parses_a_minimal_layout_in_points() {
+        let layout = parse(MINIMAL).unwrap();
+        assert!((layout.size().width - 242.65).abs() < 0.01);
+        let ElementKind::Text(t) = &layout.pages()[0].elements()[0].kind else { panic!() };
+        assert!((t.rect.x - mm(2.0)).abs() < 1e-4);
+        assert_eq!(t.font, FontId::Gothic);
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_suggests() {
+        let text = MINIMAL.replace("h = 5", "h = 5\nsise = 6");
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.line, 19);
+        assert!(err.message.contains("unknown field `sise`"), "{}", err.message);
+        assert_eq!(err.hint.as_deref(), Some("did you mean `size`?"));
+    }
+
+    #[test]
+    fn unknown_kind_and_field_are_rejected_with_positions() {
+        let err = parse(&MINIMAL.replace("kind = \"text\"", "kind = \"txt\"")).unwrap_err();
+        assert_eq!((err.line, err.message.as_str()), (12, "unknown element kind `txt`"));
+        let err = parse(&MINIMAL.replace("{name}", "{nmae}")).unwrap_err();
+        assert_eq!(err.line, 14);
+        assert_eq!(err.hint.as_deref(), Some("did you mean `name`?"));
+    }
+
+    #[test]
+    fn keys_of_another_kind_and_off_page_elements_are_rejected() {
+        let err = parse(&MINIMAL.replace("h = 5", "h = 5\nradius = 1")).unwrap_err();
+        assert!(err.message.contains("`radius` does not apply to a `text` element"), "{}", err.message);
+        let err = parse(&MINIMAL.replace("x = 2", "x = 60")).unwrap_err();
+        assert!(err.message.contains("extends past the edge"), "{}", err.message);
+    }
+
+    #[test]
+    fn broken_toml_names_the_line() {
+        let err = parse("name = \"t\"\nwidth = = 3\n").unwrap_err();
+        assert_eq!(err.line, 2);
+    }
+
+    #[test]
+    fn bundled_layouts_parse() {
+        for name in bundled_names() {
+            Layout::load(name).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Backends: display lists → output formats.
+
+pub mod pdf;

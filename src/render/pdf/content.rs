@@ -1,0 +1,155 @@
+//! Content streams: display items → PDF operators, with the y axis flipped.
+
+use pdf_writer::{Content, Name, Str};
+
+use super::font::FontSet;
+use crate::display::{Color, Item, ItemKind, Path, PathOp, Point, Stroke, TextRun};
+
+/// Writes operators, skipping state changes that would repeat the current state.
+pub struct Builder {
+    content: Content,
+    height: f32,
+    fill: Option<Color>,
+    stroke: Option<Color>,
+    line_width: Option<f32>,
+    dashed: bool,
+}
+
+impl Builder {
+    /// A content stream for a page (or form) `height` points tall.
+    pub fn new(height: f32) -> Builder {
+        Builder { content: Content::new(), height, fill: None, stroke: None, line_width: None, dashed: false }
+    }
+
+    fn point(&self, p: Point) -> (f32, f32) {
+        (round(p.x), round(self.height - p.y))
+    }
+
+    /// `Do`: draws background layer `index`.
+    pub fn layer(&mut self, index: usize) {
+        self.content.x_object(Name(format!("L{index}").as_bytes()));
+    }
+
+    /// Draws items in order; `images` yields the resource index of each image item.
+    pub fn items(&mut self, items: &[Item], fonts: &mut FontSet, images: &mut impl Iterator<Item = usize>) {
+        for item in items {
+            match &item.kind {
+                ItemKind::Text(run) => self.text(run, fonts),
+                ItemKind::Path(path) => self.path(path),
+                ItemKind::Image(image) => {
+                    let index = images.next().expect("one index per image item");
+                    let r = image.rect;
+                    self.content.save_state();
+                    self.content.transform([round(r.width), 0.0, 0.0, round(r.height), round(r.x), round(self.height - r.y - r.height)]);
+                    self.content.x_object(Name(format!("I{index}").as_bytes()));
+                    self.content.restore_state();
+                }
+            }
+        }
+    }
+
+    fn set_fill(&mut self, color: Color) {
+        if self.fill != Some(color) {
+            let Color(r, g, b) = color;
+            if r == g && g == b {
+                self.content.set_fill_gray(f32::from(r) / 255.0);
+            } else {
+                self.content.set_fill_rgb(f32::from(r) / 255.0, f32::from(g) / 255.0, f32::from(b) / 255.0);
+            }
+            self.fill = Some(color);
+        }
+    }
+
+    fn set_stroke(&mut self, stroke: &Stroke) {
+        if self.stroke != Some(stroke.color) {
+            let Color(r, g, b) = stroke.color;
+            if r == g && g == b {
+                self.content.set_stroke_gray(f32::from(r) / 255.0);
+            } else {
+                self.content.set_stroke_rgb(f32::from(r) / 255.0, f32::from(g) / 255.0, f32::from(b) / 255.0);
+            }
+            self.stroke = Some(stroke.color);
+        }
+        if self.line_width != Some(stroke.width) {
+            self.content.set_line_width(round(stroke.width));
+            self.line_width = Some(stroke.width);
+        }
+        if !stroke.dash.is_empty() || self.dashed {
+            self.content.set_dash_pattern(stroke.dash.iter().map(|&d| round(d)), 0.0);
+            self.dashed = !stroke.dash.is_empty();
+        }
+    }
+
+    /// `BT /Fn size Tf … Tm <glyphs> Tj ET`.
+    fn text(&mut self, run: &TextRun, fonts: &mut FontSet) {
+        self.set_fill(run.color);
+        let mut bytes = Vec::with_capacity(run.glyphs.len() * 2);
+        for glyph in &run.glyphs {
+            let text = &run.text[glyph.cluster.start as usize..glyph.cluster.end as usize];
+            let cid = fonts.cid(run.font, glyph.id, text);
+            bytes.extend_from_slice(&cid.to_be_bytes());
+        }
+        let (x, y) = self.point(run.origin);
+        let name = format!("F{}", run.font as usize);
+        self.content.begin_text();
+        self.content.set_font(Name(name.as_bytes()), round(run.size));
+        if run.h_scale != 1.0 {
+            self.content.set_horizontal_scaling(round(run.h_scale * 100.0));
+        }
+        if run.spacing != 0.0 {
+            self.content.set_char_spacing(round(run.spacing));
+        }
+        self.content.set_text_matrix([1.0, 0.0, 0.0, 1.0, x, y]);
+        self.content.show(Str(&bytes));
+        self.content.end_text();
+    }
+
+    fn path(&mut self, path: &Path) {
+        if let Some(color) = path.fill {
+            self.set_fill(color);
+        }
+        if let Some(stroke) = &path.stroke {
+            self.set_stroke(stroke);
+        }
+        for op in &path.ops {
+            match *op {
+                PathOp::Move(p) => {
+                    let (x, y) = self.point(p);
+                    self.content.move_to(x, y);
+                }
+                PathOp::Line(p) => {
+                    let (x, y) = self.point(p);
+                    self.content.line_to(x, y);
+                }
+                PathOp::Cubic(a, b, c) => {
+                    let ((x1, y1), (x2, y2), (x3, y3)) = (self.point(a), self.point(b), self.point(c));
+                    self.content.cubic_to(x1, y1, x2, y2, x3, y3);
+                }
+                PathOp::Close => {
+                    self.content.close_path();
+                }
+                PathOp::Rect(r) => {
+                    let (x, y) = self.point(Point { x: r.x, y: r.y + r.height });
+                    self.content.rect(x, y, round(r.width), round(r.height));
+                }
+            }
+        }
+        match (path.fill.is_some(), path.stroke.is_some()) {
+            (true, true) => self.content.fill_nonzero_and_stroke(),
+            (true, false) => self.content.fill_nonzero(),
+            (false, true) => self.content.stroke(),
+            (false, false) => self.content.end_path(),
+        };
+    }
+
+    /// The operators, uncompressed.
+    pub fn finish(self) -> Vec<u8> {
+        self.content.finish().to_vec()
+    }
+}
+
+/// Rounds to 1/1000 pt: far below print resolution, and it keeps streams short
+/// and identical across platforms' float formatting.
+fn round(v: f32) -> f32 {
+    (v * 1000.0).round() / 1000.0
+}
