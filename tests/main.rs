@@ -1,1 +1,66 @@
 //! End-to-end tests: all of tests/ builds into this one binary.
+
+mod smoke {
+    use std::sync::Arc;
+
+    use chrono::NaiveDate;
+    use shikaku::eligibility::{Cycle, Document, Eligibility};
+    use shikaku::fill::Form;
+    use shikaku::issuer::Issuer;
+    use shikaku::layout::Layout;
+    use shikaku::record::{Record, Scheme, Sex};
+    use shikaku::render::pdf::{pdf, PdfOptions};
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn renders_the_card() {
+        let layout = Arc::new(Layout::load("kokuho-kakuninsho").unwrap());
+        let issuer = Arc::new(Issuer::from_path("samples/issuers/takasaki.toml".as_ref()).unwrap());
+        let form = Form::new(layout, issuer).unwrap();
+        let record = Record {
+            record_id: "1".into(),
+            scheme: Scheme::Kokuho,
+            insurer_number: "100016".into(),
+            symbol: Some("高崎12".into()),
+            number: "1234567".into(),
+            branch: Some("01".into()),
+            name: "佐藤 太郎".into(),
+            name_kana: Some("サトウ タロウ".into()),
+            sex: Sex::Male,
+            birth_date: d(1955, 3, 14),
+            postal_code: Some("3708501".into()),
+            address: Some("群馬県高崎市高松町35番地1 高崎マンション305号室".into()),
+            householder_name: Some("佐藤 太郎".into()),
+            qualified_date: d(2015, 4, 1),
+            issue_date: d(2025, 7, 15),
+            has_myna_hoken: false,
+            copay_ratio: Some(2),
+            effective_date: None,
+            expiry_date: None,
+            residence_expiry: None,
+            special_medical: false,
+            certificate_requested: false,
+            application_date: None,
+            household_id: None,
+            remarks: None,
+        };
+        let elig = Eligibility {
+            document: Document::Kakuninsho,
+            scheme: Scheme::Kokuho,
+            cycle: Cycle { start: d(2025, 8, 1), end: d(2026, 7, 31) },
+            expiry_date: Some(d(2026, 7, 31)),
+            effective_date: Some(d(2025, 8, 1)),
+            copay_ratio: Some(2),
+            special_medical: false,
+            age_at_cycle_start: 70,
+            elderly: true,
+            reasons: vec![],
+        };
+        let doc = form.fill(&record, &elig).unwrap();
+        let bytes = pdf(&doc, &PdfOptions::default());
+        std::fs::write("/tmp/card.pdf", bytes).unwrap();
+    }
+}

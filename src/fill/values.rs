@@ -53,6 +53,7 @@ impl<'a> Context<'a> {
             Field::IssuerPrefecture => return text(&issuer.prefecture),
             Field::IssuerPortalUrl => return text(&issuer.portal_url),
             Field::IssuerContact => return Value::Text(Cow::Owned(issuer.contact.join("\n"))),
+            Field::IssuerHasSeal => return Value::Bool(issuer.seal_png.is_some()),
             _ => {}
         }
         let Some((r, e)) = self.record else { return Value::Empty };

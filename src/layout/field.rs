@@ -61,6 +61,8 @@ pub enum Field {
     IssuerPortalUrl,
     /// `issuer.contact`: the contact lines, one per line.
     IssuerContact,
+    /// `issuer.has_seal`: true when the profile has a seal image.
+    IssuerHasSeal,
 }
 
 /// What kind of value a field holds, which decides the formats it accepts.
@@ -105,6 +107,7 @@ const FIELDS: &[(&str, Field, FieldType)] = &[
     ("issuer.prefecture", Field::IssuerPrefecture, FieldType::Text),
     ("issuer.portal_url", Field::IssuerPortalUrl, FieldType::Text),
     ("issuer.contact", Field::IssuerContact, FieldType::Text),
+    ("issuer.has_seal", Field::IssuerHasSeal, FieldType::Bool),
 ];
 
 impl Field {
@@ -133,6 +136,7 @@ impl Field {
                 | Field::IssuerPrefecture
                 | Field::IssuerPortalUrl
                 | Field::IssuerContact
+                | Field::IssuerHasSeal
         )
     }
 

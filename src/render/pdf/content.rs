@@ -13,12 +13,15 @@ pub struct Builder {
     stroke: Option<Color>,
     line_width: Option<f32>,
     dashed: bool,
+    /// Text state persists across `BT`/`ET`, so it is tracked like colours.
+    h_scale: f32,
+    spacing: f32,
 }
 
 impl Builder {
     /// A content stream for a page (or form) `height` points tall.
     pub fn new(height: f32) -> Builder {
-        Builder { content: Content::new(), height, fill: None, stroke: None, line_width: None, dashed: false }
+        Builder { content: Content::new(), height, fill: None, stroke: None, line_width: None, dashed: false, h_scale: 1.0, spacing: 0.0 }
     }
 
     fn point(&self, p: Point) -> (f32, f32) {
@@ -93,11 +96,13 @@ impl Builder {
         let name = format!("F{}", run.font as usize);
         self.content.begin_text();
         self.content.set_font(Name(name.as_bytes()), round(run.size));
-        if run.h_scale != 1.0 {
+        if run.h_scale != self.h_scale {
             self.content.set_horizontal_scaling(round(run.h_scale * 100.0));
+            self.h_scale = run.h_scale;
         }
-        if run.spacing != 0.0 {
+        if run.spacing != self.spacing {
             self.content.set_char_spacing(round(run.spacing));
+            self.spacing = run.spacing;
         }
         self.content.set_text_matrix([1.0, 0.0, 0.0, 1.0, x, y]);
         self.content.show(Str(&bytes));
