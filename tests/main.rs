@@ -62,5 +62,10 @@ mod smoke {
         let doc = form.fill(&record, &elig).unwrap();
         let bytes = pdf(&doc, &PdfOptions::default());
         std::fs::write("/tmp/card.pdf", bytes).unwrap();
+        let layout = Arc::new(Layout::load("kokuho-oshirase").unwrap());
+        let issuer = Arc::new(Issuer::from_path("samples/issuers/takasaki.toml".as_ref()).unwrap());
+        let form = Form::new(layout, issuer).unwrap();
+        let doc = form.fill(&record, &elig).unwrap();
+        std::fs::write("/tmp/notice.pdf", pdf(&doc, &PdfOptions::default())).unwrap();
     }
 }
