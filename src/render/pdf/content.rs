@@ -2,7 +2,7 @@
 
 use pdf_writer::{Content, Name, Str};
 
-use super::font::FontSet;
+use super::UsedGlyph;
 use crate::display::{Color, Item, ItemKind, Path, PathOp, Point, Stroke, TextRun};
 
 /// Writes operators, skipping state changes that would repeat the current state.
@@ -16,35 +16,35 @@ pub struct Builder {
     /// Text state persists across `BT`/`ET`, so it is tracked like colours.
     h_scale: f32,
     spacing: f32,
+    glyphs: Vec<UsedGlyph>,
 }
 
 impl Builder {
     /// A content stream for a page (or form) `height` points tall.
     pub fn new(height: f32) -> Builder {
-        Builder { content: Content::new(), height, fill: None, stroke: None, line_width: None, dashed: false, h_scale: 1.0, spacing: 0.0 }
+        Builder { content: Content::new(), height, fill: None, stroke: None, line_width: None, dashed: false, h_scale: 1.0, spacing: 0.0, glyphs: Vec::new() }
     }
 
     fn point(&self, p: Point) -> (f32, f32) {
         (round(p.x), round(self.height - p.y))
     }
 
-    /// `Do`: draws background layer `index`.
-    pub fn layer(&mut self, index: usize) {
-        self.content.x_object(Name(format!("L{index}").as_bytes()));
+    /// `Do`: draws a Form XObject (a background layer) by its resource name.
+    pub fn x_object(&mut self, name: &str) {
+        self.content.x_object(Name(name.as_bytes()));
     }
 
-    /// Draws items in order; `images` yields the resource index of each image item.
-    pub fn items(&mut self, items: &[Item], fonts: &mut FontSet, images: &mut impl Iterator<Item = usize>) {
+    /// Draws items in order.
+    pub fn items(&mut self, items: &[Item]) {
         for item in items {
             match &item.kind {
-                ItemKind::Text(run) => self.text(run, fonts),
+                ItemKind::Text(run) => self.text(run),
                 ItemKind::Path(path) => self.path(path),
                 ItemKind::Image(image) => {
-                    let index = images.next().expect("one index per image item");
                     let r = image.rect;
                     self.content.save_state();
                     self.content.transform([round(r.width), 0.0, 0.0, round(r.height), round(r.x), round(self.height - r.y - r.height)]);
-                    self.content.x_object(Name(format!("I{index}").as_bytes()));
+                    self.content.x_object(Name(super::image_name(&image.data).as_bytes()));
                     self.content.restore_state();
                 }
             }
@@ -83,17 +83,17 @@ impl Builder {
         }
     }
 
-    /// `BT /Fn size Tf … Tm <glyphs> Tj ET`.
-    fn text(&mut self, run: &TextRun, fonts: &mut FontSet) {
+    /// `BT /Fn size Tf … Tm <glyphs> Tj ET`, glyphs named by their full-font ids.
+    fn text(&mut self, run: &TextRun) {
         self.set_fill(run.color);
         let mut bytes = Vec::with_capacity(run.glyphs.len() * 2);
         for glyph in &run.glyphs {
             let text = &run.text[glyph.cluster.start as usize..glyph.cluster.end as usize];
-            let cid = fonts.cid(run.font, glyph.id, text);
-            bytes.extend_from_slice(&cid.to_be_bytes());
+            self.glyphs.push(UsedGlyph { font: run.font, id: glyph.id, text: text.to_string() });
+            bytes.extend_from_slice(&glyph.id.to_be_bytes());
         }
         let (x, y) = self.point(run.origin);
-        let name = format!("F{}", run.font as usize);
+        let name = super::font_name(run.font);
         self.content.begin_text();
         self.content.set_font(Name(name.as_bytes()), round(run.size));
         if run.h_scale != self.h_scale {
@@ -147,9 +147,9 @@ impl Builder {
         };
     }
 
-    /// The operators, uncompressed.
-    pub fn finish(self) -> Vec<u8> {
-        self.content.finish().to_vec()
+    /// The operators, uncompressed, and the glyphs they show.
+    pub fn finish(self) -> (Vec<u8>, Vec<UsedGlyph>) {
+        (self.content.finish().to_vec(), self.glyphs)
     }
 }
 

@@ -1,6 +1,8 @@
 //! Fonts in PDF: one subset per font per file, as CID-keyed Type 0 fonts with
-//! Identity-H encoding, so that any glyph (including IVS variants, which have no
-//! code point of their own) can be shown, and a ToUnicode map for copy and search.
+//! Identity-H encoding. Content streams name glyphs by their id in the full font
+//! (so a page's bytes do not depend on the file it lands in); a CIDToGIDMap maps
+//! those ids to the subset's, and a ToUnicode map gives the text back for copy and
+//! search — also for IVS variant glyphs, which have no code point of their own.
 
 use std::collections::BTreeMap;
 
@@ -8,60 +10,42 @@ use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str};
 use subsetter::GlyphRemapper;
 
+use super::UsedGlyph;
 use crate::font::{FontId, Fonts};
 
-/// The glyphs each font used so far, numbered in order of first use.
-pub struct FontSet {
-    states: [FontState; 3],
-    refs: [Option<Ref>; 3],
-}
-
+/// The glyphs each font used in one file, with their text.
 #[derive(Default)]
-struct FontState {
-    remapper: GlyphRemapper,
-    /// New glyph id → the text it shows, for ToUnicode.
-    texts: BTreeMap<u16, String>,
+pub struct FontSet {
+    used: [BTreeMap<u16, String>; 3],
 }
 
 const IDENTITY: SystemInfo = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
 
 impl FontSet {
-    /// An empty set.
-    pub fn new() -> FontSet {
-        FontSet { states: Default::default(), refs: [None; 3] }
+    /// Records a glyph as used.
+    pub fn add(&mut self, glyph: &UsedGlyph) {
+        self.used[glyph.font as usize].entry(glyph.id).or_insert_with(|| glyph.text.clone());
     }
 
-    /// The CID (the glyph's id in the subset) for a glyph, recording its text.
-    pub fn cid(&mut self, font: FontId, glyph: u16, text: &str) -> u16 {
-        let state = &mut self.states[font as usize];
-        let cid = state.remapper.remap(glyph);
-        state.texts.entry(cid).or_insert_with(|| text.to_string());
-        cid
-    }
-
-    /// The fonts used, with their Type 0 font objects (after [`FontSet::write`]).
-    pub fn used(&self) -> impl Iterator<Item = (FontId, Ref)> + '_ {
-        FontId::ALL.into_iter().filter_map(|id| self.refs[id as usize].map(|r| (id, r)))
-    }
-
-    /// Writes every used font.
-    pub fn write(&mut self, pdf: &mut Pdf, next: &mut Ref) {
-        for id in FontId::ALL {
-            let state = &self.states[id as usize];
-            if state.remapper.num_gids() > 1 {
-                self.refs[id as usize] = Some(write_font(pdf, next, id, state));
-            }
-        }
+    /// Writes every used font; returns each with its Type 0 font object.
+    pub fn write(&self, pdf: &mut Pdf, next: &mut Ref) -> Vec<(FontId, Ref)> {
+        FontId::ALL
+            .into_iter()
+            .filter(|&id| !self.used[id as usize].is_empty())
+            .map(|id| (id, write_font(pdf, next, id, &self.used[id as usize])))
+            .collect()
     }
 }
 
-fn write_font(pdf: &mut Pdf, next: &mut Ref, id: FontId, state: &FontState) -> Ref {
+fn write_font(pdf: &mut Pdf, next: &mut Ref, id: FontId, used: &BTreeMap<u16, String>) -> Ref {
     let font = Fonts::bundled().get(id);
     let face = font.face();
     let scale = 1000.0 / font.units_per_em();
-    let (type0, cid_ref, descriptor, cmap_ref, file_ref) = (next.bump(), next.bump(), next.bump(), next.bump(), next.bump());
-    let glyphs: Vec<u16> = state.remapper.remapped_gids().collect();
-    let base = format!("{}+{}", subset_tag(&glyphs), id.postscript_name());
+    let refs: [Ref; 6] = std::array::from_fn(|_| next.bump());
+    let [type0, cid_ref, descriptor, cmap_ref, file_ref, map_ref] = refs;
+    let gids: Vec<u16> = used.keys().copied().collect();
+    let remapper = GlyphRemapper::new_from_glyphs_sorted(&gids);
+    let base = format!("{}+{}", subset_tag(&gids), id.postscript_name());
 
     pdf.type0_font(type0)
         .base_font(Name(base.as_bytes()))
@@ -75,9 +59,15 @@ fn write_font(pdf: &mut Pdf, next: &mut Ref, id: FontId, state: &FontState) -> R
         .system_info(IDENTITY)
         .font_descriptor(descriptor)
         .default_width(1000.0)
-        .cid_to_gid_map_predefined(Name(b"Identity"));
-    let widths: Vec<f32> = glyphs.iter().map(|&g| (font.advance(g) * 1000.0).round()).collect();
-    cid.widths().consecutive(0, widths);
+        .cid_to_gid_map_stream(map_ref);
+    let mut widths = cid.widths();
+    for &gid in &gids {
+        let width = (font.advance(gid) * 1000.0).round();
+        if width != 1000.0 {
+            widths.consecutive(gid, [width]);
+        }
+    }
+    widths.finish();
     cid.finish();
 
     let bbox = face.global_bounding_box();
@@ -98,12 +88,21 @@ fn write_font(pdf: &mut Pdf, next: &mut Ref, id: FontId, state: &FontState) -> R
         .font_file2(file_ref);
 
     let mut cmap = UnicodeCmap::new(Name(b"Custom"), IDENTITY);
-    for (&cid, text) in &state.texts {
-        cmap.pair_with_multiple(cid, text.chars());
+    for (&gid, text) in used {
+        cmap.pair_with_multiple(gid, text.chars());
     }
     pdf.cmap(cmap_ref, &cmap.finish());
 
-    let subset = subsetter::subset(font.data(), 0, &state.remapper).expect("the bundled fonts subset cleanly");
+    // CID (full-font glyph id) → glyph id in the subset, two bytes each.
+    let max = gids.last().copied().unwrap_or(0);
+    let mut map = vec![0u8; (usize::from(max) + 1) * 2];
+    for &gid in &gids {
+        let new = remapper.get(gid).expect("every used glyph is remapped");
+        map[usize::from(gid) * 2..][..2].copy_from_slice(&new.to_be_bytes());
+    }
+    pdf.stream(map_ref, &super::compress(&map)).filter(Filter::FlateDecode);
+
+    let subset = subsetter::subset(font.data(), 0, &remapper).expect("the bundled fonts subset cleanly");
     let data = super::compress(&subset);
     pdf.stream(file_ref, &data).filter(Filter::FlateDecode).pair(Name(b"Length1"), subset.len() as i32);
     type0

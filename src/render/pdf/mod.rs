@@ -1,11 +1,16 @@
 //! Display lists → PDF, with fonts embedded as subsets and shared backgrounds
 //! written once per file as Form XObjects.
 //!
-//! A [`PdfWriter`] collects any number of documents (one per record) into one
-//! file: every page points to one shared resource dictionary, each layout page's
-//! background is one Form XObject drawn by `Do`, and each font is subset once
-//! from the glyphs all pages used. The bytes depend only on the input: no clock,
-//! no random ids, object numbers allocated in page order.
+//! Pages are encoded on their own ([`encode_page`]): a page's content stream
+//! names glyphs by their id in the full font and resources by content-derived
+//! names, so its bytes do not depend on which file it lands in or on what came
+//! before it. That lets a batch encode pages in parallel and in any order, and
+//! assemble files later. A [`PdfWriter`] then collects encoded pages into one
+//! file: every page points to one shared resource dictionary, each layout
+//! page's background is one Form XObject drawn by `Do`, and each font is subset
+//! once from the glyphs the file's pages used, with a CIDToGIDMap from full-font
+//! glyph ids to subset ones. The bytes depend only on the input: no clock, no
+//! random ids, object numbers allocated in page order.
 
 mod content;
 mod font;
@@ -15,7 +20,7 @@ use std::sync::Arc;
 
 use pdf_writer::{Filter, Finish, Name, Pdf, Rect as PdfRect, Ref, TextStr};
 
-use crate::display::{Document, Layer, Page, Raster};
+use crate::display::{Document, Item, ItemKind, Layer, Page, Raster, Size};
 use crate::font::FontId;
 use font::FontSet;
 
@@ -26,7 +31,89 @@ pub struct PdfOptions {
     pub title: Option<String>,
 }
 
-/// Writes documents into one PDF file.
+/// A glyph a content stream shows, with the text it stands for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct UsedGlyph {
+    /// The font.
+    pub font: FontId,
+    /// The glyph's id in the full font.
+    pub id: u16,
+    /// The text it shows, for the ToUnicode map.
+    pub text: String,
+}
+
+/// A page encoded on its own, ready to be added to any file.
+#[derive(Debug, Clone)]
+pub struct EncodedPage {
+    size: Size,
+    background: Arc<Layer>,
+    /// The compressed content stream.
+    content: Vec<u8>,
+    glyphs: Vec<UsedGlyph>,
+    images: Vec<Arc<Raster>>,
+}
+
+impl EncodedPage {
+    /// The compressed size of the page's own content, in bytes.
+    pub fn len(&self) -> usize {
+        self.content.len()
+    }
+
+    /// Whether the page draws nothing of its own.
+    pub fn is_empty(&self) -> bool {
+        self.content.is_empty()
+    }
+}
+
+/// Encodes one page's own items (its background is encoded by the file that first uses it).
+pub fn encode_page(page: &Page) -> EncodedPage {
+    let encoded = encode_items(&page.items, page.size.height, Some(&page.background));
+    EncodedPage {
+        size: page.size,
+        background: page.background.clone(),
+        content: encoded.content,
+        glyphs: encoded.glyphs,
+        images: encoded.images,
+    }
+}
+
+struct Encoded {
+    content: Vec<u8>,
+    glyphs: Vec<UsedGlyph>,
+    images: Vec<Arc<Raster>>,
+}
+
+fn encode_items(items: &[Item], height: f32, background: Option<&Arc<Layer>>) -> Encoded {
+    let mut builder = content::Builder::new(height);
+    if let Some(layer) = background {
+        builder.x_object(&layer_name(&layer.key));
+    }
+    builder.items(items);
+    let (ops, mut glyphs) = builder.finish();
+    glyphs.sort();
+    glyphs.dedup_by(|a, b| a.font == b.font && a.id == b.id);
+    let images = items
+        .iter()
+        .filter_map(|item| match &item.kind {
+            ItemKind::Image(image) => Some(image.data.clone()),
+            _ => None,
+        })
+        .collect();
+    Encoded { content: compress(&ops), glyphs, images }
+}
+
+/// The resource name of a background layer: derived from its key, so that every
+/// file and every page agree on it without coordination.
+fn layer_name(key: &str) -> String {
+    format!("L{:016x}", crate::fill::fnv1a(key.as_bytes()))
+}
+
+/// The resource name of an image, derived from its content.
+fn image_name(raster: &Raster) -> String {
+    format!("I{:016x}", raster.key)
+}
+
+/// Writes encoded pages into one PDF file.
 pub struct PdfWriter {
     pdf: Pdf,
     next: Ref,
@@ -34,9 +121,8 @@ pub struct PdfWriter {
     page_tree: Ref,
     resources: Ref,
     fonts: FontSet,
-    /// Background layers already written, by key: their object and resource name index.
-    layers: BTreeMap<String, (Ref, usize)>,
-    images: BTreeMap<u64, (Ref, usize)>,
+    /// Background layers and images already written, by resource name.
+    x_objects: BTreeMap<String, Ref>,
     pages: Vec<Ref>,
     options: PdfOptions,
 }
@@ -48,25 +134,23 @@ impl PdfWriter {
         let catalog = next.bump();
         let page_tree = next.bump();
         let resources = next.bump();
-        let fonts = FontSet::new();
         PdfWriter {
             pdf: Pdf::new(),
             next,
             catalog,
             page_tree,
             resources,
-            fonts,
-            layers: BTreeMap::new(),
-            images: BTreeMap::new(),
+            fonts: FontSet::default(),
+            x_objects: BTreeMap::new(),
             pages: Vec::new(),
             options,
         }
     }
 
-    /// Appends every page of a document.
+    /// Encodes and appends every page of a document.
     pub fn add(&mut self, document: &Document) {
         for page in &document.pages {
-            self.add_page(page);
+            self.push(&encode_page(page));
         }
     }
 
@@ -75,21 +159,13 @@ impl PdfWriter {
         self.pages.len()
     }
 
-    fn add_page(&mut self, page: &Page) {
-        let layer = self.layer(&page.background);
-        let mut images = Vec::new();
-        for item in &page.items {
-            if let crate::display::ItemKind::Image(image) = &item.kind {
-                images.push(self.image(&image.data));
-            }
-        }
-        let mut content = content::Builder::new(page.size.height);
-        content.layer(layer);
-        content.items(&page.items, &mut self.fonts, &mut images.into_iter());
-        let data = compress(&content.finish());
+    /// Appends an encoded page.
+    pub fn push(&mut self, page: &EncodedPage) {
+        self.layer(&page.background);
+        self.use_resources(&page.glyphs, &page.images);
         let page_ref = self.next.bump();
         let content_ref = self.next.bump();
-        self.pdf.stream(content_ref, &data).filter(Filter::FlateDecode);
+        self.pdf.stream(content_ref, &page.content).filter(Filter::FlateDecode);
         let mut p = self.pdf.page(page_ref);
         p.media_box(PdfRect::new(0.0, 0.0, page.size.width, page.size.height));
         p.parent(self.page_tree);
@@ -99,38 +175,38 @@ impl PdfWriter {
         self.pages.push(page_ref);
     }
 
-    /// The resource index of a background layer, writing it the first time.
-    fn layer(&mut self, layer: &Arc<Layer>) -> usize {
-        if let Some(&(_, index)) = self.layers.get(&layer.key) {
-            return index;
+    fn use_resources(&mut self, glyphs: &[UsedGlyph], images: &[Arc<Raster>]) {
+        for glyph in glyphs {
+            self.fonts.add(glyph);
         }
-        let index = self.layers.len();
+        for image in images {
+            self.image(image);
+        }
+    }
+
+    /// Writes a background layer as a Form XObject the first time a page uses it.
+    fn layer(&mut self, layer: &Arc<Layer>) {
+        let name = layer_name(&layer.key);
+        if self.x_objects.contains_key(&name) {
+            return;
+        }
+        let encoded = encode_items(&layer.items, layer.size.height, None);
+        self.use_resources(&encoded.glyphs, &encoded.images);
         let form_ref = self.next.bump();
-        let mut images: Vec<usize> = Vec::new();
-        for item in &layer.items {
-            if let crate::display::ItemKind::Image(image) = &item.kind {
-                images.push(self.image(&image.data));
-            }
-        }
-        let (width, height) = (layer.size.width, layer.size.height);
-        let mut content = content::Builder::new(height);
-        content.items(&layer.items, &mut self.fonts, &mut images.into_iter());
-        let data = compress(&content.finish());
-        let mut form = self.pdf.form_xobject(form_ref, &data);
-        form.bbox(PdfRect::new(0.0, 0.0, width, height));
+        let mut form = self.pdf.form_xobject(form_ref, &encoded.content);
+        form.bbox(PdfRect::new(0.0, 0.0, layer.size.width, layer.size.height));
         form.filter(Filter::FlateDecode);
         form.pair(Name(b"Resources"), self.resources);
         form.finish();
-        self.layers.insert(layer.key.clone(), (form_ref, index));
-        index
+        self.x_objects.insert(name, form_ref);
     }
 
-    /// The resource index of an image, writing it the first time.
-    fn image(&mut self, raster: &Arc<Raster>) -> usize {
-        if let Some(&(_, index)) = self.images.get(&raster.key) {
-            return index;
+    /// Writes an image (and its alpha mask) the first time a page uses it.
+    fn image(&mut self, raster: &Arc<Raster>) {
+        let name = image_name(raster);
+        if self.x_objects.contains_key(&name) {
+            return;
         }
-        let index = self.images.len();
         let image_ref = self.next.bump();
         let mask_ref = raster.alpha.as_ref().map(|_| self.next.bump());
         let data = compress(&raster.rgb);
@@ -154,27 +230,23 @@ impl PdfWriter {
             smask.bits_per_component(8);
             smask.finish();
         }
-        self.images.insert(raster.key, (image_ref, index));
-        index
+        self.x_objects.insert(name, image_ref);
     }
 
     /// Writes fonts, resources and the page tree, and returns the file's bytes.
     pub fn finish(mut self) -> Vec<u8> {
-        self.fonts.write(&mut self.pdf, &mut self.next);
+        let fonts = self.fonts.write(&mut self.pdf, &mut self.next);
         let mut resources = self.pdf.indirect(self.resources).start::<pdf_writer::writers::Resources>();
-        let mut fonts = resources.fonts();
-        for (id, font_ref) in self.fonts.used() {
-            fonts.pair(font_name(id).as_name(), font_ref);
+        let mut font_dict = resources.fonts();
+        for (id, font_ref) in fonts {
+            font_dict.pair(Name(font_name(id).as_bytes()), font_ref);
         }
-        fonts.finish();
-        let mut xobjects = resources.x_objects();
-        for (form_ref, index) in self.layers.values() {
-            xobjects.pair(Name(format!("L{index}").as_bytes()), *form_ref);
+        font_dict.finish();
+        let mut x_objects = resources.x_objects();
+        for (name, r) in &self.x_objects {
+            x_objects.pair(Name(name.as_bytes()), *r);
         }
-        for (image_ref, index) in self.images.values() {
-            xobjects.pair(Name(format!("I{index}").as_bytes()), *image_ref);
-        }
-        xobjects.finish();
+        x_objects.finish();
         resources.finish();
         self.pdf.pages(self.page_tree).kids(self.pages.iter().copied()).count(self.pages.len() as i32);
         self.pdf.catalog(self.catalog).pages(self.page_tree);
@@ -194,16 +266,9 @@ pub fn pdf(document: &Document, options: &PdfOptions) -> Vec<u8> {
     writer.finish()
 }
 
-struct FontName(String);
-
-impl FontName {
-    fn as_name(&self) -> Name<'_> {
-        Name(self.0.as_bytes())
-    }
-}
-
-fn font_name(id: FontId) -> FontName {
-    FontName(format!("F{}", id as usize))
+/// The resource name of a bundled font.
+fn font_name(id: FontId) -> String {
+    format!("F{}", id as usize)
 }
 
 fn compress(data: &[u8]) -> Vec<u8> {
