@@ -4,9 +4,31 @@
 //! validated field by field. Rule-bound values (`expiry_date`, `effective_date`,
 //! `copay_ratio`) may be left empty: [`crate::eligibility`] derives them, and
 //! checks the ones that are given.
+//!
+//! [`read`] streams records from CSV, JSON Lines or a JSON array, holding one record
+//! at a time: a bad record becomes a [`RecordError`] and reading goes on, while an
+//! input that cannot be read at all (bad header, unknown format) is an [`OpenError`]
+//! before the first record. The schema, the accepted spellings and the error
+//! behaviour are described in `docs/records.md`.
+
+mod assemble;
+mod csv;
+mod error;
+mod field;
+mod json;
+mod value;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 
 use chrono::NaiveDate;
 use serde::Serialize;
+
+pub use error::{ErrorReportEntry, OpenError, OpenErrorKind, RecordError, RecordErrorKind};
+pub use field::Field;
+
+use assemble::Batch;
 
 /// Which public insurance scheme the member belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -111,4 +133,338 @@ pub struct Origin {
     pub line: u64,
     /// 1-based position of the record among the file's records (the header is not a record).
     pub index: u64,
+}
+
+impl Origin {
+    /// The origin of a record that stands alone, such as one posted to the preview server.
+    pub fn single(file: &str) -> Origin {
+        Origin { file: file.to_owned(), line: 1, index: 1 }
+    }
+}
+
+impl Record {
+    /// Reads one record from a JSON object, with the rules of the streamed formats.
+    ///
+    /// A `Value` has already merged repeated keys; [`Record::from_json_slice`] refuses them.
+    pub fn from_json_value(value: &serde_json::Value, origin: Origin) -> Result<Record, RecordError> {
+        match value {
+            serde_json::Value::Object(map) => json::record_from_map(map, origin),
+            other => json::record_from_slice(other.to_string().as_bytes(), origin),
+        }
+    }
+
+    /// Reads one record from the text of a JSON object.
+    pub fn from_json_slice(bytes: &[u8], origin: Origin) -> Result<Record, RecordError> {
+        json::record_from_slice(bytes, origin)
+    }
+}
+
+/// The syntax of an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// CSV with a header row of field names (`.csv`).
+    Csv,
+    /// One JSON object per line, blank lines skipped (`.jsonl`, `.ndjson`).
+    JsonLines,
+    /// One JSON array of objects (`.json`).
+    JsonArray,
+}
+
+impl Format {
+    /// The format a file name's extension names: `.csv`, `.jsonl` / `.ndjson`, `.json`
+    /// (a `.json` file that starts with `{` is read as JSON Lines, see [`read`]).
+    pub fn from_extension(path: &Path) -> Option<Format> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "csv" => Some(Format::Csv),
+            "jsonl" | "ndjson" => Some(Format::JsonLines),
+            "json" => Some(Format::JsonArray),
+            _ => None,
+        }
+    }
+}
+
+/// The character encoding of a CSV input. JSON is always UTF-8 (RFC 8259).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Encoding {
+    /// UTF-8, with or without a byte order mark.
+    #[default]
+    Utf8,
+    /// Shift_JIS as Windows writes it (Windows-31J), the usual municipal export;
+    /// decoded with encoding_rs, whose Shift_JIS includes the NEC and IBM extensions.
+    Cp932,
+}
+
+impl Encoding {
+    /// The name used in messages: `UTF-8` or `CP932`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Cp932 => "CP932",
+        }
+    }
+}
+
+/// How to read an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// The syntax; `None` (the default) chooses by the file's extension. Not consulted
+    /// by [`from_reader`], which is told the format.
+    pub format: Option<Format>,
+    /// The encoding of CSV input (default UTF-8); set [`Encoding::Cp932`] for
+    /// Shift_JIS exports. JSON input must be UTF-8.
+    pub encoding: Encoding,
+    /// The longest record accepted, in bytes (default 64 KiB; a real record is under
+    /// 2 KiB). Longer records are errors, so that a missing quote or bracket cannot
+    /// make the reader hold the rest of a large file in memory.
+    pub max_record_bytes: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions { format: None, encoding: Encoding::Utf8, max_record_bytes: 64 * 1024 }
+    }
+}
+
+/// Opens a file of records and checks what can be checked before the first record
+/// (the CSV header, the opening `[` of a JSON array).
+///
+/// Without [`ReadOptions::format`] the extension decides; a `.json` file whose first
+/// character is `{` is read as JSON Lines, since exports often name those `.json`.
+pub fn read(path: &Path, options: &ReadOptions) -> Result<Records, OpenError> {
+    let file_name = path.display().to_string();
+    let open_error = |kind| OpenError { file: file_name.clone(), line: None, kind, hint: None };
+    let file = File::open(path).map_err(|e| open_error(OpenErrorKind::Io(e.to_string())))?;
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    let had_bom = skip_bom(&mut reader).map_err(|e| open_error(OpenErrorKind::Io(e.to_string())))?;
+    let format = match options.format.or_else(|| Format::from_extension(path)) {
+        Some(Format::JsonArray) if options.format.is_none() => sniff_json(&mut reader),
+        Some(format) => format,
+        None => {
+            let hint = "name the file .csv, .jsonl, .ndjson or .json, or give the format";
+            return Err(OpenError { hint: Some(hint.into()), ..open_error(OpenErrorKind::UnknownFormat) });
+        }
+    };
+    Records::open(reader, file_name, format, had_bom, options)
+}
+
+/// Reads records from any reader (stdin, a request body, a test's bytes) in the given format.
+pub fn from_reader<R: Read>(reader: R, name: &str, format: Format, options: &ReadOptions) -> Result<Records<R>, OpenError> {
+    let mut reader = BufReader::new(reader);
+    let had_bom = skip_bom(&mut reader).map_err(|e| OpenError {
+        file: name.to_owned(),
+        line: None,
+        kind: OpenErrorKind::Io(e.to_string()),
+        hint: None,
+    })?;
+    Records::open(reader, name.to_owned(), format, had_bom, options)
+}
+
+/// Consumes a UTF-8 byte order mark, if the input starts with one.
+fn skip_bom<R: Read>(reader: &mut BufReader<R>) -> std::io::Result<bool> {
+    let bom = reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF");
+    if bom {
+        reader.consume(3);
+    }
+    Ok(bom)
+}
+
+/// A `.json` file holding JSON Lines starts with `{`; an array starts with `[`. Looks
+/// only at the first buffer: the leading whitespace of a real file is short.
+fn sniff_json<R: Read>(reader: &mut BufReader<R>) -> Format {
+    let first = reader.fill_buf().ok().and_then(|buf| buf.iter().find(|b| !b.is_ascii_whitespace()).copied());
+    match first {
+        Some(b'{') => Format::JsonLines,
+        _ => Format::JsonArray,
+    }
+}
+
+/// The records of one input, in order; each is a record or the reason it is not.
+///
+/// Holds one record at a time, plus the `record_id`s seen so far (to refuse duplicates).
+/// After an error that [ends the input](RecordError::ends_input) it yields nothing more.
+pub struct Records<R: Read = File> {
+    source: Source<R>,
+    batch: Batch,
+}
+
+enum Source<R: Read> {
+    Csv(csv::CsvRecords<BufReader<R>>),
+    Lines(json::LineRecords<BufReader<R>>),
+    Array(json::ArrayRecords<BufReader<R>>),
+}
+
+impl<R: Read> Records<R> {
+    fn open(reader: BufReader<R>, file: String, format: Format, had_bom: bool, options: &ReadOptions) -> Result<Self, OpenError> {
+        let open_error = |line, kind, hint: &str| OpenError { file: file.clone(), line, kind, hint: Some(hint.into()) };
+        let limit = options.max_record_bytes;
+        let source = match (format, options.encoding) {
+            (Format::Csv, Encoding::Cp932) if had_bom => {
+                let why = "the file starts with a UTF-8 byte order mark but was declared CP932";
+                return Err(open_error(None, OpenErrorKind::Encoding(why), "read it as UTF-8"));
+            }
+            (Format::Csv, encoding) => Source::Csv(csv::CsvRecords::open(reader, &file, encoding, limit)?),
+            (_, Encoding::Cp932) => {
+                let why = "JSON is always UTF-8";
+                return Err(open_error(None, OpenErrorKind::Encoding(why), "convert the file to UTF-8, or export CSV"));
+            }
+            (Format::JsonLines, Encoding::Utf8) => Source::Lines(json::LineRecords::new(reader, limit)),
+            (Format::JsonArray, Encoding::Utf8) => {
+                let array = json::ArrayRecords::open(reader, limit).map_err(|(line, found)| {
+                    let hint = "a JSON array of records starts with `[`; for one object per line use .jsonl";
+                    open_error(Some(line), OpenErrorKind::NotAnArray { found }, hint)
+                })?;
+                Source::Array(array)
+            }
+        };
+        Ok(Records { source, batch: Batch::new(file) })
+    }
+
+    /// The format being read (after detection from the extension and content).
+    pub fn format(&self) -> Format {
+        match self.source {
+            Source::Csv(_) => Format::Csv,
+            Source::Lines(_) => Format::JsonLines,
+            Source::Array(_) => Format::JsonArray,
+        }
+    }
+}
+
+impl<R: Read> Iterator for Records<R> {
+    type Item = Result<(Origin, Record), RecordError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.source {
+            Source::Csv(records) => records.next(&mut self.batch),
+            Source::Lines(records) => records.next(&mut self.batch),
+            Source::Array(records) => records.next(&mut self.batch),
+        }
+    }
+}
+
+/// Inputs shared by the tests of the format modules.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// The header of a CSV input with every field.
+    pub(crate) const HEADER: &str = "record_id,scheme,insurer_number,symbol,number,branch,name,name_kana,sex,\
+        birth_date,postal_code,address,householder_name,qualified_date,issue_date,has_myna_hoken,copay_ratio,\
+        effective_date,expiry_date,residence_expiry,special_medical,certificate_requested,application_date,\
+        household_id,remarks";
+
+    /// A valid kokuho CSV row with this record_id.
+    pub(crate) fn row(id: &str) -> String {
+        format!(
+            "{id},kokuho,102020,01,1234567,01,佐藤 太郎,サトウ タロウ,男,1958-04-12,370-0801,\
+             群馬県高崎市八島町1-2,佐藤 太郎,2020-04-01,2025-08-01,false,,,,,false,false,,H0001,"
+        )
+    }
+
+    /// A valid kouki JSON object with this record_id.
+    pub(crate) fn object(id: &str) -> serde_json::Value {
+        serde_json::json!({
+            "record_id": id, "scheme": "kouki", "insurer_number": "39102013", "number": "12345678",
+            "name": "鈴木 花子", "name_kana": "スズキ ハナコ", "sex": "女", "birth_date": "1948-11-03",
+            "postal_code": "3700065", "address": "群馬県高崎市末広町23-1", "qualified_date": "2023-11-03",
+            "issue_date": "2025-08-01", "has_myna_hoken": true, "copay_ratio": 1
+        })
+    }
+
+    /// Reads all of `input`.
+    pub(crate) fn read_all(input: &[u8], format: Format, options: &ReadOptions) -> Vec<Result<(Origin, Record), RecordError>> {
+        from_reader(input, "members", format, options).expect("input opens").collect()
+    }
+
+    /// The error of a result that should have failed.
+    pub(crate) fn error(result: &Result<(Origin, Record), RecordError>) -> &RecordError {
+        result.as_ref().err().expect("record should fail")
+    }
+
+    /// The record of a result that should have succeeded.
+    pub(crate) fn record(result: &Result<(Origin, Record), RecordError>) -> &Record {
+        match result {
+            Ok((_, record)) => record,
+            Err(e) => panic!("record should be read: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+
+    fn data(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/records").join(name)
+    }
+
+    fn read_file(name: &str, options: &ReadOptions) -> Vec<Record> {
+        read(&data(name), options).expect("opens").map(|r| r.expect("valid record").1).collect()
+    }
+
+    #[test]
+    fn the_sample_files_hold_the_same_records_in_every_format() {
+        let csv = read_file("members.csv", &ReadOptions::default());
+        let cp932 = ReadOptions { encoding: Encoding::Cp932, ..ReadOptions::default() };
+        assert_eq!(csv.len(), 5);
+        assert_eq!(read_file("members.jsonl", &ReadOptions::default()), csv);
+        assert_eq!(read_file("members.json", &ReadOptions::default()), csv);
+        assert_eq!(read_file("members-cp932.csv", &cp932), csv);
+    }
+
+    #[test]
+    fn format_follows_the_extension_and_a_json_file_may_hold_json_lines() {
+        let formats = [
+            ("members.csv", Format::Csv),
+            ("members.jsonl", Format::JsonLines),
+            ("members.json", Format::JsonArray),
+            ("members-lines.json", Format::JsonLines),
+        ];
+        for (name, format) in formats {
+            let records = read(&data(name), &ReadOptions::default()).expect("opens");
+            assert_eq!(records.format(), format, "{name}");
+        }
+    }
+
+    #[test]
+    fn an_explicit_format_wins_over_the_extension() {
+        let options = ReadOptions { format: Some(Format::JsonArray), ..ReadOptions::default() };
+        let err = read(&data("members-lines.json"), &options).err().expect("not an array");
+        assert!(matches!(err.kind(), OpenErrorKind::NotAnArray { found } if found == "`{`"));
+    }
+
+    #[test]
+    fn an_unknown_extension_stops_with_a_hint() {
+        let err = read(Path::new("members.txt"), &ReadOptions::default()).err().expect("fails");
+        assert!(matches!(err.kind(), OpenErrorKind::Io(_)), "the file does not exist: {err}");
+        let err = read(&data("README.md"), &ReadOptions::default()).err().expect("fails");
+        assert_eq!(err.kind(), &OpenErrorKind::UnknownFormat);
+        assert!(err.to_string().ends_with("hint: name the file .csv, .jsonl, .ndjson or .json, or give the format"));
+    }
+
+    #[test]
+    fn json_declared_cp932_stops() {
+        let options = ReadOptions { encoding: Encoding::Cp932, ..ReadOptions::default() };
+        let err = from_reader(&b"{}"[..], "x.jsonl", Format::JsonLines, &options).err().expect("refused");
+        assert_eq!(err.to_string(), "x.jsonl: failed to decode input (JSON is always UTF-8)\n  hint: convert the file to UTF-8, or export CSV");
+    }
+
+    #[test]
+    fn a_single_record_from_json() {
+        let value = object("S1");
+        let record = Record::from_json_value(&value, Origin::single("request")).expect("valid");
+        assert_eq!(record.name, "鈴木 花子");
+        assert_eq!(record.scheme, Scheme::Kouki);
+        let text = value.to_string();
+        assert_eq!(Record::from_json_slice(text.as_bytes(), Origin::single("request")), Ok(record));
+    }
+
+    #[test]
+    fn a_single_record_refuses_repeated_keys_and_non_objects() {
+        let err = Record::from_json_slice(br#"{"record_id": "a", "record_id": "b"}"#, Origin::single("request")).expect_err("dup");
+        assert_eq!(err.kind(), &RecordErrorKind::DuplicateField);
+        let err = Record::from_json_value(&serde_json::json!([1]), Origin::single("request")).expect_err("array");
+        assert_eq!(err.kind(), &RecordErrorKind::NotAnObject { found: "an array" });
+    }
 }

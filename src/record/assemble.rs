@@ -1,0 +1,191 @@
+//! Field values → [`Record`], shared by every format; and the per-input state
+//! (file name, `record_id`s seen) that turns problems into [`RecordError`]s.
+
+use std::collections::HashMap;
+
+use super::error::Redacted;
+use super::value::{self, Invalid, Parsed, Raw};
+use super::{Field, Origin, Record, RecordError, RecordErrorKind, Scheme};
+
+/// One record's values, indexed by `Field as usize`; `None` where the input gave none.
+pub(crate) type Slots<'a> = [Option<Raw<'a>>; Field::ALL.len()];
+
+/// An empty set of slots.
+pub(crate) fn empty_slots<'a>() -> Slots<'a> {
+    [None; Field::ALL.len()]
+}
+
+/// What is wrong with a record, before its position is attached.
+#[derive(Debug)]
+pub(crate) struct Problem {
+    pub(crate) field: Option<Field>,
+    pub(crate) kind: RecordErrorKind,
+    pub(crate) hint: Option<String>,
+    pub(crate) value: Option<String>,
+}
+
+impl Problem {
+    /// A problem with the record as a whole.
+    pub(crate) fn record(kind: RecordErrorKind) -> Self {
+        Problem { field: None, kind, hint: None, value: None }
+    }
+
+    /// A problem with one field.
+    pub(crate) fn field(field: Field, kind: RecordErrorKind) -> Self {
+        Problem { field: Some(field), ..Problem::record(kind) }
+    }
+
+    /// Adds a hint line.
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds the value as given.
+    pub(crate) fn with_value(mut self, value: Option<String>) -> Self {
+        self.value = value;
+        self
+    }
+
+    fn invalid(field: Field, raw: Raw, invalid: Invalid) -> Self {
+        let Invalid { what, why, hint } = invalid;
+        Problem { hint, ..Problem::field(field, RecordErrorKind::Invalid { what, why }) }.with_value(raw.as_given())
+    }
+
+    /// Attaches where the record is; `ends_input` for errors after which nothing more is read.
+    pub(crate) fn at(self, origin: Origin, record_id: Option<String>, ends_input: bool) -> RecordError {
+        RecordError {
+            origin,
+            record_id,
+            field: self.field,
+            kind: self.kind,
+            hint: self.hint,
+            value: self.value.map(Redacted),
+            ends_input,
+        }
+    }
+}
+
+/// Per-input state: the name used in origins and the `record_id`s seen so far.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    file: String,
+    /// `record_id` → the line of its first record. One entry per record is the only
+    /// memory that grows with the input; it is what makes duplicates detectable.
+    first_lines: HashMap<String, u64>,
+}
+
+impl Batch {
+    pub(crate) fn new(file: String) -> Self {
+        Batch { file, first_lines: HashMap::new() }
+    }
+
+    /// The origin of a record in this input.
+    pub(crate) fn origin(&self, line: u64, index: u64) -> Origin {
+        Origin { file: self.file.clone(), line, index }
+    }
+
+    /// Turns a record's values into a [`Record`], or into the first problem found: the
+    /// one passed in (found while reading), a duplicate `record_id`, then each field in
+    /// schema order.
+    pub(crate) fn finish(
+        &mut self,
+        origin: Origin,
+        slots: &Slots,
+        problem: Option<Problem>,
+    ) -> Result<(Origin, Record), RecordError> {
+        let record_id = peek_record_id(slots);
+        let unique = self.check_unique(record_id.as_deref(), origin.line, slots);
+        let result = match problem {
+            Some(problem) => Err(problem),
+            None => unique.and_then(|()| build(slots)),
+        };
+        match result {
+            Ok(record) => Ok((origin, record)),
+            Err(problem) => Err(problem.at(origin, record_id, false)),
+        }
+    }
+
+    /// Registers `record_id` (also for records that fail otherwise: the input holds it
+    /// twice either way) and refuses it if an earlier record had it.
+    fn check_unique(&mut self, record_id: Option<&str>, line: u64, slots: &Slots) -> Result<(), Problem> {
+        let Some(id) = record_id else { return Ok(()) };
+        match self.first_lines.get(id) {
+            Some(&first_line) => {
+                let problem = Problem::field(Field::RecordId, RecordErrorKind::DuplicateId { first_line });
+                Err(problem.with_value(slot(slots, Field::RecordId).and_then(Raw::as_given)))
+            }
+            None => {
+                self.first_lines.insert(id.to_owned(), line);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The record's id, if it is valid: errors about other fields still name the record.
+fn peek_record_id(slots: &Slots) -> Option<String> {
+    slot(slots, Field::RecordId).and_then(|raw| value::identifier(raw).ok())
+}
+
+fn slot<'a>(slots: &Slots<'a>, field: Field) -> Option<Raw<'a>> {
+    slots[field as usize].and_then(Raw::present)
+}
+
+fn required<T>(slots: &Slots, field: Field, parse: impl FnOnce(Raw) -> Parsed<T>) -> Result<T, Problem> {
+    let raw = slot(slots, field).ok_or_else(|| Problem::field(field, RecordErrorKind::Missing))?;
+    parse(raw).map_err(|invalid| Problem::invalid(field, raw, invalid))
+}
+
+fn optional<T>(slots: &Slots, field: Field, parse: impl FnOnce(Raw) -> Parsed<T>) -> Result<Option<T>, Problem> {
+    slot(slots, field)
+        .map(|raw| parse(raw).map_err(|invalid| Problem::invalid(field, raw, invalid)))
+        .transpose()
+}
+
+/// 記号 and 枝番 exist only in kokuho: a kouki record carrying one was probably routed
+/// to the wrong scheme, which would print the wrong document.
+fn kokuho_only<T>(scheme: Scheme, parse: impl FnOnce(Raw) -> Parsed<T>) -> impl FnOnce(Raw) -> Parsed<T> {
+    move |raw| match scheme {
+        Scheme::Kokuho => parse(raw),
+        Scheme::Kouki => Err(Invalid {
+            what: "unexpected value",
+            why: "kouki has an 8-digit 被保険者番号 and no 記号 or 枝番".into(),
+            hint: Some("leave it empty, or check the record's scheme".into()),
+        }),
+    }
+}
+
+/// Builds the record, field by field in schema order, stopping at the first problem.
+fn build(slots: &Slots) -> Result<Record, Problem> {
+    use value::*;
+    let record_id = required(slots, Field::RecordId, identifier)?;
+    let scheme = required(slots, Field::Scheme, value::scheme)?;
+    Ok(Record {
+        record_id,
+        scheme,
+        insurer_number: required(slots, Field::InsurerNumber, |r| insurer_number(r, scheme))?,
+        symbol: optional(slots, Field::Symbol, kokuho_only(scheme, identifier))?,
+        number: required(slots, Field::Number, |r| number(r, scheme))?,
+        branch: optional(slots, Field::Branch, kokuho_only(scheme, branch))?,
+        name: required(slots, Field::Name, text)?,
+        name_kana: optional(slots, Field::NameKana, text)?,
+        sex: required(slots, Field::Sex, sex)?,
+        birth_date: required(slots, Field::BirthDate, date)?,
+        postal_code: optional(slots, Field::PostalCode, postal_code)?,
+        address: optional(slots, Field::Address, text)?,
+        householder_name: optional(slots, Field::HouseholderName, text)?,
+        qualified_date: required(slots, Field::QualifiedDate, date)?,
+        issue_date: required(slots, Field::IssueDate, date)?,
+        has_myna_hoken: required(slots, Field::HasMynaHoken, boolean)?,
+        copay_ratio: optional(slots, Field::CopayRatio, copay_ratio)?,
+        effective_date: optional(slots, Field::EffectiveDate, date)?,
+        expiry_date: optional(slots, Field::ExpiryDate, date)?,
+        residence_expiry: optional(slots, Field::ResidenceExpiry, date)?,
+        special_medical: optional(slots, Field::SpecialMedical, boolean)?.unwrap_or(false),
+        certificate_requested: optional(slots, Field::CertificateRequested, boolean)?.unwrap_or(false),
+        application_date: optional(slots, Field::ApplicationDate, date)?,
+        household_id: optional(slots, Field::HouseholdId, identifier)?,
+        remarks: optional(slots, Field::Remarks, text)?,
+    })
+}

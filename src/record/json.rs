@@ -1,0 +1,550 @@
+//! JSON Lines and JSON arrays of objects, read one record at a time.
+//!
+//! A JSON array is split into elements by a small scanner that tracks strings and
+//! brackets, so only one element is buffered at a time; serde_json then parses that
+//! element. Once the array itself is malformed there is no safe place to resume, so
+//! the input ends there. JSON Lines resumes at the next line.
+
+use std::fmt;
+use std::io::{self, BufRead};
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::assemble::{empty_slots, Batch, Problem, Slots};
+use super::value::Raw;
+use super::{Field, Origin, Record, RecordError, RecordErrorKind};
+
+/// Results of reading one record.
+type Next = Option<Result<(Origin, Record), RecordError>>;
+
+/// A top-level JSON value: an object with its entries in order (duplicates kept, so
+/// they can be reported), or what it is instead.
+enum Top {
+    Object(Vec<(String, Value)>),
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for Top {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TopVisitor)
+    }
+}
+
+/// Visits any value without letting serde put it into an error message: those go to
+/// stderr, and the value could be a name.
+struct TopVisitor;
+
+impl<'de> Visitor<'de> for TopVisitor {
+    type Value = Top;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry::<String, Value>()? {
+            entries.push(entry);
+        }
+        Ok(Top::Object(entries))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Top, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Top::Other("an array"))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Top, E> {
+        Ok(Top::Other("a string"))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Top, E> {
+        Ok(Top::Other("a boolean"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Top, E> {
+        Ok(Top::Other("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Top, E> {
+        Ok(Top::Other("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Top, E> {
+        Ok(Top::Other("a number"))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Top, E> {
+        Ok(Top::Other("null"))
+    }
+}
+
+fn raw(value: &Value) -> Raw<'_> {
+    match value {
+        Value::Null => Raw::Null,
+        Value::Bool(b) => Raw::Bool(*b),
+        Value::Number(n) => Raw::Number(n),
+        Value::String(s) => Raw::Text(s),
+        Value::Array(_) => Raw::Nested("an array"),
+        Value::Object(_) => Raw::Nested("an object"),
+    }
+}
+
+/// Puts an object's entries into slots; the first unknown or repeated key is the problem.
+fn fill_slots<'a>(entries: impl Iterator<Item = (&'a String, &'a Value)>) -> (Slots<'a>, Option<Problem>) {
+    let mut slots = empty_slots();
+    let mut problem = None;
+    for (key, value) in entries {
+        let found = match Field::from_name(key) {
+            None => Some(unknown_key(key)),
+            Some(field) if slots[field as usize].is_some() => {
+                Some(Problem::field(field, RecordErrorKind::DuplicateField))
+            }
+            Some(field) => {
+                slots[field as usize] = Some(raw(value));
+                None
+            }
+        };
+        if problem.is_none() {
+            problem = found;
+        }
+    }
+    (slots, problem)
+}
+
+fn unknown_key(key: &str) -> Problem {
+    let problem = Problem::record(RecordErrorKind::UnknownField { key: key.to_owned() });
+    match Field::suggest(key) {
+        Some(field) => problem.with_hint(format!("did you mean `{field}`?")),
+        None => problem,
+    }
+}
+
+/// A parsed top-level value → a record, or the problem with it.
+fn top_record(top: &Top, origin: Origin, batch: &mut Batch) -> Result<(Origin, Record), RecordError> {
+    match top {
+        Top::Object(entries) => {
+            let (slots, problem) = fill_slots(entries.iter().map(|(k, v)| (k, v)));
+            batch.finish(origin, &slots, problem)
+        }
+        Top::Other(found) => {
+            let problem = Problem::record(RecordErrorKind::NotAnObject { found });
+            let problem = match *found {
+                "an array" => problem.with_hint("JSON Lines holds one object per line; for an array of records use .json"),
+                _ => problem,
+            };
+            Err(problem.at(origin, None, false))
+        }
+    }
+}
+
+/// One record from an already parsed JSON object (what the preview server receives).
+pub(crate) fn record_from_map(map: &Map<String, Value>, origin: Origin) -> Result<Record, RecordError> {
+    let (slots, problem) = fill_slots(map.iter());
+    let file = origin.file.clone();
+    Batch::new(file).finish(origin, &slots, problem).map(|(_, record)| record)
+}
+
+/// One record from JSON text, refusing repeated keys (which a `Value` would merge).
+pub(crate) fn record_from_slice(bytes: &[u8], origin: Origin) -> Result<Record, RecordError> {
+    let mut batch = Batch::new(origin.file.clone());
+    match serde_json::from_slice::<Top>(bytes) {
+        Ok(top) => top_record(&top, origin, &mut batch).map(|(_, record)| record),
+        Err(e) => Err(json_problem(&e).at(origin, None, false)),
+    }
+}
+
+/// serde_json's message without its position, which we report our own way.
+fn json_message(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    full.strip_suffix(&suffix).unwrap_or(&full).to_owned()
+}
+
+fn json_problem(e: &serde_json::Error) -> Problem {
+    Problem::record(RecordErrorKind::Json { message: json_message(e), column: e.column() as u64 })
+}
+
+/// Reads one line into `buf` (without its end), keeping at most `limit` bytes: a longer
+/// line is skipped to its end, so memory stays bounded whatever the input.
+fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, limit: usize) -> io::Result<Line> {
+    buf.clear();
+    let (mut any, mut too_long) = (false, false);
+    loop {
+        let available = fill(reader)?;
+        if available.is_empty() {
+            return Ok(if !any { Line::End } else if too_long { Line::TooLong } else { Line::Read });
+        }
+        any = true;
+        let newline = available.iter().position(|&b| b == b'\n');
+        let chunk = &available[..newline.map_or(available.len(), |i| i + 1)];
+        too_long |= buf.len() + chunk.len() > limit;
+        if !too_long {
+            buf.extend_from_slice(chunk);
+        }
+        let used = chunk.len();
+        reader.consume(used);
+        if newline.is_some() {
+            return Ok(if too_long { Line::TooLong } else { Line::Read });
+        }
+    }
+}
+
+/// What [`read_line`] found.
+enum Line {
+    Read,
+    TooLong,
+    End,
+}
+
+/// JSON Lines: one object per line, blank lines skipped.
+pub(crate) struct LineRecords<R> {
+    reader: R,
+    buf: Vec<u8>,
+    line: u64,
+    index: u64,
+    max_record_bytes: usize,
+    done: bool,
+}
+
+impl<R: BufRead> LineRecords<R> {
+    pub(crate) fn new(reader: R, max_record_bytes: usize) -> Self {
+        LineRecords { reader, buf: Vec::new(), line: 0, index: 0, max_record_bytes, done: false }
+    }
+
+    /// The next non-blank line as a record, or `None` at the end of the input.
+    pub(crate) fn next(&mut self, batch: &mut Batch) -> Next {
+        while !self.done {
+            let read = read_line(&mut self.reader, &mut self.buf, self.max_record_bytes);
+            self.line += 1;
+            let (kind, ends_input) = match read {
+                Ok(Line::End) => return None,
+                Ok(Line::Read) if self.buf.trim_ascii().is_empty() => continue,
+                Ok(Line::Read) => {
+                    self.index += 1;
+                    return Some(self.parse(batch));
+                }
+                Ok(Line::TooLong) => (RecordErrorKind::TooLong { limit: self.max_record_bytes }, false),
+                Err(e) => (RecordErrorKind::Read(e.to_string()), true),
+            };
+            self.index += 1;
+            self.done = ends_input;
+            let origin = batch.origin(self.line, self.index);
+            return Some(Err(Problem::record(kind).at(origin, None, ends_input)));
+        }
+        None
+    }
+
+    fn parse(&self, batch: &mut Batch) -> Result<(Origin, Record), RecordError> {
+        let origin = batch.origin(self.line, self.index);
+        let text = self.buf.trim_ascii();
+        if let Err(e) = std::str::from_utf8(text) {
+            return Err(not_utf8(text, e).at(origin, None, false));
+        }
+        match serde_json::from_slice::<Top>(text) {
+            Ok(top) => top_record(&top, origin, batch),
+            Err(e) => {
+                let problem = json_problem(&e);
+                let problem = if e.is_eof() {
+                    problem.with_hint("JSON Lines holds one complete object per line; for pretty-printed JSON use an array in a .json file")
+                } else {
+                    problem
+                };
+                Err(problem.at(origin, None, false))
+            }
+        }
+    }
+}
+
+fn not_utf8(text: &[u8], e: std::str::Utf8Error) -> Problem {
+    let offset = e.valid_up_to();
+    let byte = text.get(offset).copied().unwrap_or_default();
+    Problem::record(RecordErrorKind::Encoding { encoding: "UTF-8", offset, byte })
+        .with_hint("JSON is always UTF-8: convert the file, or export CSV, which may be cp932")
+}
+
+/// Fills the reader's buffer, retrying on interruption; empty at the end of the input.
+fn fill<R: BufRead>(reader: &mut R) -> io::Result<&[u8]> {
+    loop {
+        match reader.fill_buf() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+            Ok(_) => break,
+        }
+    }
+    reader.fill_buf()
+}
+
+/// A 1-based line and column (in bytes, as serde_json counts them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Position {
+    line: u64,
+    column: u64,
+}
+
+impl Position {
+    fn advance(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if b == b'\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+        }
+    }
+
+    /// The absolute position of a serde_json error inside an element starting here.
+    fn of_error_within(self, e: &serde_json::Error) -> Position {
+        let (line, column) = (e.line() as u64, e.column() as u64);
+        match line {
+            0 | 1 => Position { line: self.line, column: self.column + column.saturating_sub(1) },
+            _ => Position { line: self.line + line - 1, column },
+        }
+    }
+}
+
+/// Where the array reader is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// After `[`.
+    First,
+    /// After an element.
+    Next,
+    /// After `]`, or after an error that ends the input.
+    Done,
+}
+
+/// The scanner's state inside one element.
+#[derive(Debug, Default)]
+struct Scan {
+    depth: usize,
+    in_string: bool,
+    escape: bool,
+    length: usize,
+}
+
+impl Scan {
+    /// Feeds bytes; returns how many belong to the element and whether it is complete.
+    fn feed(&mut self, bytes: &[u8]) -> (usize, bool) {
+        for (i, &b) in bytes.iter().enumerate() {
+            if self.ends_before(b) {
+                return (i, true);
+            }
+            self.length += 1;
+            if self.step(b) {
+                return (i + 1, true);
+            }
+        }
+        (bytes.len(), false)
+    }
+
+    /// A bare number or literal (`true`, `null`) ends before a delimiter.
+    fn ends_before(&self, b: u8) -> bool {
+        self.length > 0 && self.depth == 0 && !self.in_string && (b == b',' || b == b']' || b.is_ascii_whitespace())
+    }
+
+    /// Takes one byte; `true` if it completes the element.
+    fn step(&mut self, b: u8) -> bool {
+        if self.in_string {
+            match (self.escape, b) {
+                (true, _) => self.escape = false,
+                (false, b'\\') => self.escape = true,
+                (false, b'"') => {
+                    self.in_string = false;
+                    return self.depth == 0;
+                }
+                _ => {}
+            }
+            return false;
+        }
+        match b {
+            b'"' => self.in_string = true,
+            b'{' | b'[' => self.depth += 1,
+            b'}' | b']' => {
+                self.depth = self.depth.saturating_sub(1);
+                return self.depth == 0;
+            }
+            _ => {}
+        }
+        false
+    }
+}
+
+/// Why the array cannot be read further.
+enum Fault {
+    Syntax(String, Position),
+    Io(io::Error),
+}
+
+impl From<io::Error> for Fault {
+    fn from(e: io::Error) -> Self {
+        Fault::Io(e)
+    }
+}
+
+/// The elements of a JSON array, one at a time.
+pub(crate) struct ArrayRecords<R> {
+    reader: R,
+    /// The current element, or as much of it as the size limit allows.
+    buf: Vec<u8>,
+    /// Position of the next unread byte.
+    at: Position,
+    /// Where the current element starts.
+    start: Position,
+    /// Bytes in the current element (may exceed what `buf` holds).
+    length: usize,
+    index: u64,
+    max_record_bytes: usize,
+    state: State,
+}
+
+impl<R: BufRead> ArrayRecords<R> {
+    /// Consumes the opening `[`; on failure gives the line and what was found instead.
+    pub(crate) fn open(reader: R, max_record_bytes: usize) -> Result<Self, (u64, String)> {
+        let start = Position { line: 1, column: 1 };
+        let mut array = ArrayRecords {
+            reader,
+            buf: Vec::new(),
+            at: start,
+            start,
+            length: 0,
+            index: 0,
+            max_record_bytes,
+            state: State::First,
+        };
+        match array.skip_whitespace() {
+            Ok(Some(b'[')) => {
+                array.consume(b"[");
+                Ok(array)
+            }
+            Ok(Some(b)) => Err((array.at.line, format!("`{}`", char::from(b).escape_default()))),
+            Ok(None) => Err((array.at.line, "the end of the input".into())),
+            Err(e) => Err((array.at.line, format!("unreadable input ({e})"))),
+        }
+    }
+
+    /// The next element as a record, or `None` after the closing `]`.
+    pub(crate) fn next(&mut self, batch: &mut Batch) -> Next {
+        if self.state == State::Done {
+            return None;
+        }
+        match self.next_element() {
+            Ok(true) => Some(self.element(batch)),
+            Ok(false) => None,
+            Err(fault) => {
+                self.state = State::Done;
+                Some(Err(self.fault(fault, batch)))
+            }
+        }
+    }
+
+    fn fault(&self, fault: Fault, batch: &Batch) -> RecordError {
+        let (line, kind) = match fault {
+            Fault::Syntax(message, at) => (at.line, RecordErrorKind::Json { message, column: at.column }),
+            Fault::Io(e) => (self.at.line, RecordErrorKind::Read(e.to_string())),
+        };
+        let index = match self.state {
+            State::First | State::Next => self.index + 1,
+            State::Done => self.index,
+        };
+        Problem::record(kind).at(batch.origin(line, index.max(1)), None, true)
+    }
+
+    fn syntax(&self, message: &str) -> Fault {
+        Fault::Syntax(message.into(), self.at)
+    }
+
+    /// Moves to the next element and scans it; `false` after the closing `]`.
+    fn next_element(&mut self) -> Result<bool, Fault> {
+        match (self.state, self.skip_whitespace()?) {
+            (_, None) => return Err(self.syntax("EOF while parsing a list")),
+            (_, Some(b']')) => return self.close().map(|()| false),
+            (State::First, Some(_)) => {}
+            (_, Some(b',')) => {
+                self.consume(b",");
+                if self.skip_whitespace()? == Some(b']') {
+                    return Err(self.syntax("trailing comma"));
+                }
+            }
+            (_, Some(_)) => return Err(self.syntax("expected `,` or `]`")),
+        }
+        self.state = State::Next;
+        self.scan_element().map(|()| true)
+    }
+
+    /// Consumes the closing `]` and checks that nothing but whitespace follows.
+    fn close(&mut self) -> Result<(), Fault> {
+        self.consume(b"]");
+        self.state = State::Done;
+        match self.skip_whitespace()? {
+            None => Ok(()),
+            Some(_) => Err(self.syntax("trailing characters after the array")),
+        }
+    }
+
+    /// Skips whitespace and peeks at the next byte.
+    fn skip_whitespace(&mut self) -> io::Result<Option<u8>> {
+        loop {
+            let available = fill(&mut self.reader)?;
+            let spaces = available.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            if spaces == 0 {
+                return Ok(available.first().copied());
+            }
+            self.at.advance(&available[..spaces]);
+            self.reader.consume(spaces);
+        }
+    }
+
+    /// Consumes bytes already peeked at.
+    fn consume(&mut self, bytes: &[u8]) {
+        self.at.advance(bytes);
+        self.reader.consume(bytes.len());
+    }
+
+    /// Buffers one element, up to the size limit; past it, keeps scanning without
+    /// buffering so that the next element can still be read.
+    fn scan_element(&mut self) -> Result<(), Fault> {
+        self.buf.clear();
+        self.index += 1;
+        self.start = self.at;
+        let mut scan = Scan::default();
+        loop {
+            let available = fill(&mut self.reader)?;
+            if available.is_empty() {
+                return Err(self.syntax("EOF while parsing a value"));
+            }
+            let (used, done) = scan.feed(available);
+            let chunk = &available[..used];
+            if scan.length <= self.max_record_bytes {
+                self.buf.extend_from_slice(chunk);
+            }
+            self.at.advance(chunk);
+            self.reader.consume(used);
+            if done {
+                self.length = scan.length;
+                return Ok(());
+            }
+        }
+    }
+
+    /// The buffered element as a record. Malformed JSON inside it ends the input: the
+    /// scanner's idea of where the element ended may be wrong, so nothing after it is safe.
+    fn element(&mut self, batch: &mut Batch) -> Result<(Origin, Record), RecordError> {
+        let origin = batch.origin(self.start.line, self.index);
+        if self.length > self.max_record_bytes {
+            let problem = Problem::record(RecordErrorKind::TooLong { limit: self.max_record_bytes });
+            return Err(problem.at(origin, None, false));
+        }
+        match serde_json::from_slice::<Top>(&self.buf) {
+            Ok(top) => top_record(&top, origin, batch),
+            Err(e) => {
+                self.state = State::Done;
+                let at = self.start.of_error_within(&e);
+                let kind = RecordErrorKind::Json { message: json_message(&e), column: at.column };
+                Err(Problem::record(kind).at(batch.origin(at.line, self.index), None, true))
+            }
+        }
+    }
+}
