@@ -15,6 +15,7 @@ pub mod display;
 pub mod eligibility;
 pub mod era;
 pub mod fill;
+pub mod golden;
 pub mod font;
 pub mod issuer;
 pub mod layout;

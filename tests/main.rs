@@ -1,5 +1,8 @@
 //! End-to-end tests: all of tests/ builds into this one binary.
 
+mod cli;
+mod golden;
+
 mod smoke {
     use std::sync::Arc;
 

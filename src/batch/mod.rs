@@ -16,7 +16,7 @@ use crate::eligibility::{self, Document};
 use crate::fill::Form;
 use crate::issuer::Issuer;
 use crate::layout::{Layout, LayoutError};
-use crate::record::{self, Origin, Record, Scheme};
+use crate::record::{self, ErrorReportEntry, Origin, Record, Scheme};
 use crate::render::pdf::{PdfOptions, PdfWriter};
 
 /// What to render and where.
@@ -63,29 +63,6 @@ pub struct FileSummary {
     pub pages: u64,
 }
 
-/// One line of the error report: which record, which field, why.
-#[derive(Debug, Clone, Serialize)]
-pub struct Rejection {
-    /// The input file.
-    pub file: String,
-    /// The line the record starts on.
-    pub line: u64,
-    /// The record's position in the input (1-based).
-    pub record: u64,
-    /// The record's id, when it could be read.
-    pub record_id: Option<String>,
-    /// The field at fault, when one is.
-    pub field: Option<String>,
-    /// What is wrong.
-    pub reason: String,
-    /// How to fix it, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
-    /// The offending value. The report is personal data, like the input.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
-
 /// Occurs when a run cannot start or cannot write its output.
 #[derive(Debug)]
 pub enum BatchError {
@@ -121,7 +98,7 @@ pub fn run(options: &BatchOptions) -> Result<Summary, BatchError> {
         run.summary.read += 1;
         match item {
             Ok((origin, record)) => run.record(&origin, &record)?,
-            Err(e) => run.reject(e.into()),
+            Err(e) => run.reject(e.report_entry()),
         }
     }
     run.finish()
@@ -134,19 +111,20 @@ struct Run<'a> {
     /// One writer per layout, with its record count.
     writers: BTreeMap<String, (PdfWriter, u64)>,
     summary: Summary,
-    rejections: Vec<Rejection>,
+    rejections: Vec<ErrorReportEntry>,
 }
 
 impl Run<'_> {
-    fn reject(&mut self, rejection: Rejection) {
+    fn reject(&mut self, rejection: ErrorReportEntry) {
         self.summary.rejected += 1;
         self.rejections.push(rejection);
     }
 
     fn record(&mut self, origin: &Origin, record: &Record) -> Result<(), BatchError> {
-        let rejection = |field: Option<&str>, reason: String, hint: Option<String>| Rejection {
+        let rejection = |field: Option<&str>, reason: String, hint: Option<String>| ErrorReportEntry {
             file: origin.file.clone(),
             line: origin.line,
+            column: None,
             record: origin.index,
             record_id: Some(record.record_id.clone()),
             field: field.map(str::to_string),

@@ -84,6 +84,7 @@ enum CheckArg {
 impl InputArgs {
     fn read_options(&self) -> shikaku::record::ReadOptions {
         shikaku::record::ReadOptions {
+            max_record_bytes: shikaku::record::ReadOptions::default().max_record_bytes,
             format: self.format.map(|f| match f {
                 FormatArg::Csv => shikaku::record::Format::Csv,
                 FormatArg::Jsonl => shikaku::record::Format::JsonLines,
