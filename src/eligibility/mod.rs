@@ -18,6 +18,8 @@ mod expiry;
 mod explain;
 mod rules;
 mod special;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 
