@@ -189,3 +189,121 @@ fn build(slots: &Slots) -> Result<Record, Problem> {
         remarks: optional(slots, Field::Remarks, text)?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::*;
+    use super::super::{Format, ReadOptions};
+    use super::*;
+
+    fn single(value: &serde_json::Value) -> Result<Record, RecordError> {
+        Record::from_json_value(value, Origin::single("members.jsonl"))
+    }
+
+    fn with(field: &str, value: serde_json::Value) -> serde_json::Value {
+        let mut object = object("R1");
+        object[field] = value;
+        object
+    }
+
+    #[test]
+    fn every_required_field_is_required() {
+        for field in Field::ALL.into_iter().filter(|f| f.is_required()) {
+            for absent in [None, Some(json!(null)), Some(json!("")), Some(json!("  "))] {
+                let mut object = object("R1");
+                match &absent {
+                    None => object.as_object_mut().expect("object").remove(field.name()),
+                    Some(value) => object.as_object_mut().expect("object").insert(field.name().into(), value.clone()),
+                };
+                let err = single(&object).expect_err("missing");
+                assert_eq!((err.field(), err.kind()), (Some(field), &RecordErrorKind::Missing), "{field} {absent:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn optional_flags_default_to_false() {
+        let record = single(&object("R1")).expect("valid");
+        assert!(!record.special_medical && !record.certificate_requested);
+        assert_eq!((record.symbol, record.branch, record.remarks), (None, None, None));
+    }
+
+    #[test]
+    fn kouki_records_carry_no_symbol_or_branch() {
+        for field in ["symbol", "branch"] {
+            let err = single(&with(field, json!("01"))).expect_err("kouki");
+            assert_eq!(err.field().map(Field::name), Some(field));
+            assert_eq!(err.hint(), Some("leave it empty, or check the record's scheme"));
+        }
+    }
+
+    #[test]
+    fn the_first_bad_field_in_schema_order_is_reported_with_the_record_id() {
+        let mut object = with("issue_date", json!("2025-02-29"));
+        object["birth_date"] = json!("1948-13-03");
+        let err = single(&object).expect_err("two bad fields");
+        assert_eq!(err.field(), Some(Field::BirthDate));
+        assert_eq!(err.record_id(), Some("R1"));
+    }
+
+    #[test]
+    fn a_duplicate_record_id_is_refused_on_its_second_use() {
+        let mut broken = object("R1");
+        broken["birth_date"] = json!("bad");
+        let text = format!("{broken}\n{}\n{}\n", object("R2"), object("R1"));
+        let results = read_all(text.as_bytes(), Format::JsonLines, &ReadOptions::default());
+        assert!(results[1].is_ok());
+        let err = error(&results[2]);
+        assert_eq!(err.kind(), &RecordErrorKind::DuplicateId { first_line: 1 });
+        assert_eq!(err.to_string(), "members:3 (record 3, field `record_id`): duplicate record_id `R1` (first used on line 1)");
+    }
+
+    #[test]
+    fn messages_keep_personal_values_out_but_the_report_has_them() {
+        let err = single(&with("birth_date", json!("1948-02-30"))).expect_err("no such day");
+        let message = err.to_string();
+        assert_eq!(message, "members.jsonl:1 (record 1, field `birth_date`): invalid date (day is past the end of the month)");
+        assert!(!format!("{err:?}").contains("1948"));
+        let entry = err.report_entry();
+        assert_eq!(entry.value.as_deref(), Some("1948-02-30"));
+        assert_eq!(entry.reason, "invalid date (day is past the end of the month)");
+        let line = serde_json::to_value(&entry).expect("serializes");
+        assert_eq!(
+            line,
+            json!({
+                "file": "members.jsonl", "line": 1, "column": null, "record": 1, "record_id": "R1",
+                "field": "birth_date", "reason": "invalid date (day is past the end of the month)",
+                "value": "1948-02-30", "hint": null
+            })
+        );
+    }
+
+    #[test]
+    fn names_never_reach_messages() {
+        let err = single(&with("name", json!("鈴木\u{E000}花子"))).expect_err("PUA");
+        assert!(!err.to_string().contains("鈴木"));
+        assert_eq!(err.value(), Some("鈴木\u{E000}花子"));
+        assert!(err.to_string().contains("U+E000"));
+    }
+
+    #[test]
+    fn administrative_values_are_quoted_in_messages() {
+        let err = single(&with("issue_date", json!("2025-02-29"))).expect_err("not a leap year");
+        assert_eq!(
+            err.to_string(),
+            "members.jsonl:1 (record 1, field `issue_date`): invalid date `2025-02-29` (2025 is not a leap year)"
+        );
+    }
+
+    #[test]
+    fn full_width_digits_are_folded_in_numeric_fields_only() {
+        let mut object = with("number", json!("１２３４５６７８"));
+        object["postal_code"] = json!("３７０－００６５");
+        object["name"] = json!("鈴木 花子２世");
+        let record = single(&object).expect("valid");
+        assert_eq!((record.number.as_str(), record.postal_code.as_deref()), ("12345678", Some("3700065")));
+        assert_eq!(record.name, "鈴木 花子２世");
+    }
+}
