@@ -1,1 +1,3 @@
 //! End-to-end tests: all of tests/ builds into this one binary.
+
+mod records;

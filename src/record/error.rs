@@ -163,7 +163,9 @@ impl RecordError {
 
     /// The value, if this error may quote it on stderr.
     fn shown_value(&self) -> Option<&str> {
-        self.field.filter(|f| f.value_in_messages()).and(self.value())
+        self.field
+            .filter(|f| f.value_in_messages())
+            .and(self.value())
     }
 }
 
@@ -189,7 +191,9 @@ impl std::error::Error for RecordError {}
 impl RecordErrorKind {
     /// Writes the reason, quoting `value` where the reason names one.
     fn write(&self, f: &mut fmt::Formatter<'_>, value: Option<&str>) -> fmt::Result {
-        let quoted = value.map(|v| format!(" `{}`", v.escape_debug())).unwrap_or_default();
+        let quoted = value
+            .map(|v| format!(" `{}`", v.escape_debug()))
+            .unwrap_or_default();
         match self {
             RecordErrorKind::Read(cause) => write!(f, "failed to read input ({cause})"),
             RecordErrorKind::Json { message, .. } => write!(f, "failed to parse JSON ({message})"),
@@ -342,12 +346,18 @@ impl fmt::Display for OpenErrorKind {
                 "failed to read CSV header (unknown column `{}` in column {column})",
                 name.escape_debug()
             ),
-            OpenErrorKind::DuplicateColumn { field, columns: (a, b) } => write!(
+            OpenErrorKind::DuplicateColumn {
+                field,
+                columns: (a, b),
+            } => write!(
                 f,
                 "failed to read CSV header (column `{field}` appears twice, in columns {a} and {b})"
             ),
             OpenErrorKind::MissingColumn(field) => {
-                write!(f, "failed to read CSV header (missing required column `{field}`)")
+                write!(
+                    f,
+                    "failed to read CSV header (missing required column `{field}`)"
+                )
             }
             OpenErrorKind::NotAnArray { found } => {
                 write!(f, "failed to read JSON array (expected `[`, found {found})")

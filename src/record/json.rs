@@ -92,7 +92,9 @@ fn raw(value: &Value) -> Raw<'_> {
 }
 
 /// Puts an object's entries into slots; the first unknown or repeated key is the problem.
-fn fill_slots<'a>(entries: impl Iterator<Item = (&'a String, &'a Value)>) -> (Slots<'a>, Option<Problem>) {
+fn fill_slots<'a>(
+    entries: impl Iterator<Item = (&'a String, &'a Value)>,
+) -> (Slots<'a>, Option<Problem>) {
     let mut slots = empty_slots();
     let mut problem = None;
     for (key, value) in entries {
@@ -114,7 +116,9 @@ fn fill_slots<'a>(entries: impl Iterator<Item = (&'a String, &'a Value)>) -> (Sl
 }
 
 fn unknown_key(key: &str) -> Problem {
-    let problem = Problem::record(RecordErrorKind::UnknownField { key: key.to_owned() });
+    let problem = Problem::record(RecordErrorKind::UnknownField {
+        key: key.to_owned(),
+    });
     match Field::suggest(key) {
         Some(field) => problem.with_hint(format!("did you mean `{field}`?")),
         None => problem,
@@ -122,7 +126,11 @@ fn unknown_key(key: &str) -> Problem {
 }
 
 /// A parsed top-level value → a record, or the problem with it.
-fn top_record(top: &Top, origin: Origin, batch: &mut Batch) -> Result<(Origin, Record), RecordError> {
+fn top_record(
+    top: &Top,
+    origin: Origin,
+    batch: &mut Batch,
+) -> Result<(Origin, Record), RecordError> {
     match top {
         Top::Object(entries) => {
             let (slots, problem) = fill_slots(entries.iter().map(|(k, v)| (k, v)));
@@ -131,7 +139,9 @@ fn top_record(top: &Top, origin: Origin, batch: &mut Batch) -> Result<(Origin, R
         Top::Other(found) => {
             let problem = Problem::record(RecordErrorKind::NotAnObject { found });
             let problem = match *found {
-                "an array" => problem.with_hint("JSON Lines holds one object per line; for an array of records use .json"),
+                "an array" => problem.with_hint(
+                    "JSON Lines holds one object per line; for an array of records use .json",
+                ),
                 _ => problem,
             };
             Err(problem.at(origin, None, false))
@@ -140,10 +150,15 @@ fn top_record(top: &Top, origin: Origin, batch: &mut Batch) -> Result<(Origin, R
 }
 
 /// One record from an already parsed JSON object (what the preview server receives).
-pub(crate) fn record_from_map(map: &Map<String, Value>, origin: Origin) -> Result<Record, RecordError> {
+pub(crate) fn record_from_map(
+    map: &Map<String, Value>,
+    origin: Origin,
+) -> Result<Record, RecordError> {
     let (slots, problem) = fill_slots(map.iter());
     let file = origin.file.clone();
-    Batch::new(file).finish(origin, &slots, problem).map(|(_, record)| record)
+    Batch::new(file)
+        .finish(origin, &slots, problem)
+        .map(|(_, record)| record)
 }
 
 /// One record from JSON text, refusing repeated keys (which a `Value` would merge).
@@ -163,7 +178,10 @@ fn json_message(e: &serde_json::Error) -> String {
 }
 
 fn json_problem(e: &serde_json::Error) -> Problem {
-    Problem::record(RecordErrorKind::Json { message: json_message(e), column: e.column() as u64 })
+    Problem::record(RecordErrorKind::Json {
+        message: json_message(e),
+        column: e.column() as u64,
+    })
 }
 
 /// Reads one line into `buf` (without its end), keeping at most `limit` bytes: a longer
@@ -174,7 +192,13 @@ fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, limit: usize) -> io:
     loop {
         let available = fill(reader)?;
         if available.is_empty() {
-            return Ok(if !any { Line::End } else if too_long { Line::TooLong } else { Line::Read });
+            return Ok(if !any {
+                Line::End
+            } else if too_long {
+                Line::TooLong
+            } else {
+                Line::Read
+            });
         }
         any = true;
         let newline = available.iter().position(|&b| b == b'\n');
@@ -210,7 +234,14 @@ pub(crate) struct LineRecords<R> {
 
 impl<R: BufRead> LineRecords<R> {
     pub(crate) fn new(reader: R, max_record_bytes: usize) -> Self {
-        LineRecords { reader, buf: Vec::new(), line: 0, index: 0, max_record_bytes, done: false }
+        LineRecords {
+            reader,
+            buf: Vec::new(),
+            line: 0,
+            index: 0,
+            max_record_bytes,
+            done: false,
+        }
     }
 
     /// The next non-blank line as a record, or `None` at the end of the input.
@@ -225,7 +256,12 @@ impl<R: BufRead> LineRecords<R> {
                     self.index += 1;
                     return Some(self.parse(batch));
                 }
-                Ok(Line::TooLong) => (RecordErrorKind::TooLong { limit: self.max_record_bytes }, false),
+                Ok(Line::TooLong) => (
+                    RecordErrorKind::TooLong {
+                        limit: self.max_record_bytes,
+                    },
+                    false,
+                ),
                 Err(e) => (RecordErrorKind::Read(e.to_string()), true),
             };
             self.index += 1;
@@ -260,8 +296,12 @@ impl<R: BufRead> LineRecords<R> {
 fn not_utf8(text: &[u8], e: std::str::Utf8Error) -> Problem {
     let offset = e.valid_up_to();
     let byte = text.get(offset).copied().unwrap_or_default();
-    Problem::record(RecordErrorKind::Encoding { encoding: "UTF-8", offset, byte })
-        .with_hint("JSON is always UTF-8: convert the file, or export CSV, which may be cp932")
+    Problem::record(RecordErrorKind::Encoding {
+        encoding: "UTF-8",
+        offset,
+        byte,
+    })
+    .with_hint("JSON is always UTF-8: convert the file, or export CSV, which may be cp932")
 }
 
 /// Fills the reader's buffer, retrying on interruption; empty at the end of the input.
@@ -299,8 +339,14 @@ impl Position {
     fn of_error_within(self, e: &serde_json::Error) -> Position {
         let (line, column) = (e.line() as u64, e.column() as u64);
         match line {
-            0 | 1 => Position { line: self.line, column: self.column + column.saturating_sub(1) },
-            _ => Position { line: self.line + line - 1, column },
+            0 | 1 => Position {
+                line: self.line,
+                column: self.column + column.saturating_sub(1),
+            },
+            _ => Position {
+                line: self.line + line - 1,
+                column,
+            },
         }
     }
 }
@@ -342,7 +388,10 @@ impl Scan {
 
     /// A bare number or literal (`true`, `null`) ends before a delimiter.
     fn ends_before(&self, b: u8) -> bool {
-        self.length > 0 && self.depth == 0 && !self.in_string && (b == b',' || b == b']' || b.is_ascii_whitespace())
+        self.length > 0
+            && self.depth == 0
+            && !self.in_string
+            && (b == b',' || b == b']' || b.is_ascii_whitespace())
     }
 
     /// Takes one byte; `true` if it completes the element.
@@ -419,7 +468,10 @@ impl<R: BufRead> ArrayRecords<R> {
                 array.consume(b"[");
                 Ok(array)
             }
-            Ok(Some(b)) => Err((array.at.line, format!("`{}`", char::from(b).escape_default()))),
+            Ok(Some(b)) => Err((
+                array.at.line,
+                format!("`{}`", char::from(b).escape_default()),
+            )),
             Ok(None) => Err((array.at.line, "the end of the input".into())),
             Err(e) => Err((array.at.line, format!("unreadable input ({e})"))),
         }
@@ -443,7 +495,13 @@ impl<R: BufRead> ArrayRecords<R> {
 
     fn fault(&self, fault: Fault, batch: &Batch) -> RecordError {
         let (line, kind) = match fault {
-            Fault::Syntax(message, at) => (at.line, RecordErrorKind::Json { message, column: at.column }),
+            Fault::Syntax(message, at) => (
+                at.line,
+                RecordErrorKind::Json {
+                    message,
+                    column: at.column,
+                },
+            ),
             Fault::Io(e) => (self.at.line, RecordErrorKind::Read(e.to_string())),
         };
         let index = match self.state {
@@ -489,7 +547,10 @@ impl<R: BufRead> ArrayRecords<R> {
     fn skip_whitespace(&mut self) -> io::Result<Option<u8>> {
         loop {
             let available = fill(&mut self.reader)?;
-            let spaces = available.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            let spaces = available
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
             if spaces == 0 {
                 return Ok(available.first().copied());
             }
@@ -535,7 +596,9 @@ impl<R: BufRead> ArrayRecords<R> {
     fn element(&mut self, batch: &mut Batch) -> Result<(Origin, Record), RecordError> {
         let origin = batch.origin(self.start.line, self.index);
         if self.length > self.max_record_bytes {
-            let problem = Problem::record(RecordErrorKind::TooLong { limit: self.max_record_bytes });
+            let problem = Problem::record(RecordErrorKind::TooLong {
+                limit: self.max_record_bytes,
+            });
             return Err(problem.at(origin, None, false));
         }
         match serde_json::from_slice::<Top>(&self.buf) {
@@ -543,7 +606,10 @@ impl<R: BufRead> ArrayRecords<R> {
             Err(e) => {
                 self.state = State::Done;
                 let at = self.start.of_error_within(&e);
-                let kind = RecordErrorKind::Json { message: json_message(&e), column: at.column };
+                let kind = RecordErrorKind::Json {
+                    message: json_message(&e),
+                    column: at.column,
+                };
                 Err(Problem::record(kind).at(batch.origin(at.line, self.index), None, true))
             }
         }
@@ -580,16 +646,32 @@ mod tests {
         let results = lines(&text);
         assert_eq!(positions(&results), [(1, 1), (4, 2)]);
         let record = record(&results[1]);
-        assert_eq!((record.scheme, record.copay_ratio, record.has_myna_hoken), (Scheme::Kouki, Some(1), true));
+        assert_eq!(
+            (record.scheme, record.copay_ratio, record.has_myna_hoken),
+            (Scheme::Kouki, Some(1), true)
+        );
     }
 
     #[test]
     fn a_malformed_line_is_a_record_error_and_reading_goes_on() {
-        let text = format!("{}\n{{\"record_id\": \"R2\",, }}\n{}\n", object("R1"), object("R3"));
+        let text = format!(
+            "{}\n{{\"record_id\": \"R2\",, }}\n{}\n",
+            object("R1"),
+            object("R3")
+        );
         let results = lines(&text);
         let err = error(&results[1]);
-        assert_eq!(err.kind(), &RecordErrorKind::Json { message: "key must be a string".into(), column: 20 });
-        assert_eq!(err.to_string(), "members:2:20 (record 2): failed to parse JSON (key must be a string)");
+        assert_eq!(
+            err.kind(),
+            &RecordErrorKind::Json {
+                message: "key must be a string".into(),
+                column: 20
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "members:2:20 (record 2): failed to parse JSON (key must be a string)"
+        );
         assert!(!err.ends_input());
         assert!(results[2].is_ok());
     }
@@ -597,21 +679,32 @@ mod tests {
     #[test]
     fn a_pretty_printed_object_in_json_lines_gets_a_hint() {
         let results = lines("{\n\"record_id\": \"R1\"\n}\n");
-        assert!(error(&results[0]).hint().is_some_and(|h| h.contains("one complete object per line")));
+        assert!(error(&results[0])
+            .hint()
+            .is_some_and(|h| h.contains("one complete object per line")));
     }
 
     #[test]
     fn unknown_and_repeated_keys_are_record_errors() {
         let mut misspelt = object("R1");
         misspelt["birth_dat"] = json!("1948-11-03");
-        let text = format!("{misspelt}\n{{\"record_id\": \"R2\", \"name\": \"a\", \"name\": \"b\"}}\n");
+        let text =
+            format!("{misspelt}\n{{\"record_id\": \"R2\", \"name\": \"a\", \"name\": \"b\"}}\n");
         let results = lines(&text);
         let err = error(&results[0]);
-        assert_eq!(err.kind(), &RecordErrorKind::UnknownField { key: "birth_dat".into() });
+        assert_eq!(
+            err.kind(),
+            &RecordErrorKind::UnknownField {
+                key: "birth_dat".into()
+            }
+        );
         assert_eq!(err.hint(), Some("did you mean `birth_date`?"));
         assert_eq!(err.record_id(), Some("R1"));
         let err = error(&results[1]);
-        assert_eq!((err.field(), err.kind()), (Some(Field::Name), &RecordErrorKind::DuplicateField));
+        assert_eq!(
+            (err.field(), err.kind()),
+            (Some(Field::Name), &RecordErrorKind::DuplicateField)
+        );
     }
 
     #[test]
@@ -634,7 +727,14 @@ mod tests {
         let mut bytes = b"{\"name\": \"\x82\xa0\"}\n".to_vec();
         bytes.extend_from_slice(format!("{}\n", object("R2")).as_bytes());
         let results = read_all(&bytes, Format::JsonLines, &ReadOptions::default());
-        assert_eq!(error(&results[0]).kind(), &RecordErrorKind::Encoding { encoding: "UTF-8", offset: 10, byte: 0x82 });
+        assert_eq!(
+            error(&results[0]).kind(),
+            &RecordErrorKind::Encoding {
+                encoding: "UTF-8",
+                offset: 10,
+                byte: 0x82
+            }
+        );
         assert!(results[1].is_ok());
     }
 
@@ -649,8 +749,18 @@ mod tests {
         as_strings["household_id"] = json!(452);
         let results = lines(&format!("{as_strings}\n"));
         let record = record(&results[0]);
-        assert_eq!((record.copay_ratio, record.has_myna_hoken, record.special_medical), (Some(1), true, false));
-        assert_eq!((record.address.as_deref(), record.postal_code.as_deref()), (None, None));
+        assert_eq!(
+            (
+                record.copay_ratio,
+                record.has_myna_hoken,
+                record.special_medical
+            ),
+            (Some(1), true, false)
+        );
+        assert_eq!(
+            (record.address.as_deref(), record.postal_code.as_deref()),
+            (None, None)
+        );
         assert_eq!(record.household_id.as_deref(), Some("452"));
     }
 
@@ -660,17 +770,29 @@ mod tests {
         nested["name"] = json!({"family": "鈴木"});
         let err = Record::from_json_value(&nested, Origin::single("request")).expect_err("nested");
         assert_eq!(err.field(), Some(Field::Name));
-        assert_eq!(err.kind(), &RecordErrorKind::Invalid { what: "invalid text", why: "expected a string, found an object".into() });
+        assert_eq!(
+            err.kind(),
+            &RecordErrorKind::Invalid {
+                what: "invalid text",
+                why: "expected a string, found an object".into()
+            }
+        );
     }
 
     #[test]
     fn a_json_line_past_the_size_limit_is_skipped() {
-        let options = ReadOptions { max_record_bytes: 200, ..ReadOptions::default() };
+        let options = ReadOptions {
+            max_record_bytes: 200,
+            ..ReadOptions::default()
+        };
         let long = format!("{{\"remarks\": \"{}\"}}", "あ".repeat(100));
         let short = r#"{"record_id": "R2"}"#;
         let text = format!("{long}\n{short}\n");
         let results = read_all(text.as_bytes(), Format::JsonLines, &options);
-        assert_eq!(error(&results[0]).kind(), &RecordErrorKind::TooLong { limit: 200 });
+        assert_eq!(
+            error(&results[0]).kind(),
+            &RecordErrorKind::TooLong { limit: 200 }
+        );
         assert_eq!(positions(&results), [(1, 1), (2, 2)]);
         assert_eq!(error(&results[1]).kind(), &RecordErrorKind::Missing);
     }
@@ -694,7 +816,10 @@ mod tests {
         tricky["remarks"] = json!("[注意] \"}\" \\ {続く]");
         let text = format!("[{tricky},{}]", object("R2"));
         let results = array(&text);
-        assert_eq!(record(&results[0]).remarks.as_deref(), Some("[注意] \"}\" \\ {続く]"));
+        assert_eq!(
+            record(&results[0]).remarks.as_deref(),
+            Some("[注意] \"}\" \\ {続く]")
+        );
         assert!(results[1].is_ok());
     }
 
@@ -703,19 +828,28 @@ mod tests {
         let text = format!("[1, \"x\", true, null, [1, [2]], {}]", object("R1"));
         let results = array(&text);
         assert_eq!(results.len(), 6);
-        assert!(results[..5].iter().all(|r| matches!(error(r).kind(), RecordErrorKind::NotAnObject { .. })));
+        assert!(results[..5]
+            .iter()
+            .all(|r| matches!(error(r).kind(), RecordErrorKind::NotAnObject { .. })));
         assert!(results[5].is_ok());
     }
 
     #[test]
     fn a_malformed_array_ends_the_input_after_the_records_before_it() {
-        let text = format!("[\n{},\n{{\"record_id\": \"R2\" \"scheme\": \"kouki\"}},\n{}\n]", object("R1"), object("R3"));
+        let text = format!(
+            "[\n{},\n{{\"record_id\": \"R2\" \"scheme\": \"kouki\"}},\n{}\n]",
+            object("R1"),
+            object("R3")
+        );
         let results = array(&text);
         assert_eq!(results.len(), 2);
         assert!(results[0].is_ok());
         let err = error(&results[1]);
         assert!(err.ends_input());
-        assert_eq!(err.to_string(), "members:3:20 (record 2): failed to parse JSON (expected `,` or `}`)");
+        assert_eq!(
+            err.to_string(),
+            "members:3:20 (record 2): failed to parse JSON (expected `,` or `}`)"
+        );
     }
 
     #[test]
@@ -737,23 +871,48 @@ mod tests {
 
     #[test]
     fn an_input_that_is_not_an_array_stops_before_the_first_record() {
-        let open = |text: &'static str| from_reader(text.as_bytes(), "members.json", Format::JsonArray, &ReadOptions::default());
-        let err = open("\n{\"record_id\": \"R1\"}").err().expect("not an array");
-        assert_eq!(err.kind(), &OpenErrorKind::NotAnArray { found: "`{`".into() });
+        let open = |text: &'static str| {
+            from_reader(
+                text.as_bytes(),
+                "members.json",
+                Format::JsonArray,
+                &ReadOptions::default(),
+            )
+        };
+        let err = open("\n{\"record_id\": \"R1\"}")
+            .err()
+            .expect("not an array");
+        assert_eq!(
+            err.kind(),
+            &OpenErrorKind::NotAnArray {
+                found: "`{`".into()
+            }
+        );
         assert_eq!(
             err.to_string(),
             "members.json:2: failed to read JSON array (expected `[`, found `{`)\n  \
              hint: a JSON array of records starts with `[`; for one object per line use .jsonl"
         );
-        assert!(matches!(open("  ").err().expect("empty").kind(), OpenErrorKind::NotAnArray { found } if found == "the end of the input"));
+        assert!(
+            matches!(open("  ").err().expect("empty").kind(), OpenErrorKind::NotAnArray { found } if found == "the end of the input")
+        );
     }
 
     #[test]
     fn an_array_element_past_the_size_limit_is_skipped() {
-        let options = ReadOptions { max_record_bytes: 100, ..ReadOptions::default() };
-        let text = format!("[{{\"remarks\": \"{}\"}}, {{\"record_id\": \"R2\"}}]", "い".repeat(100));
+        let options = ReadOptions {
+            max_record_bytes: 100,
+            ..ReadOptions::default()
+        };
+        let text = format!(
+            "[{{\"remarks\": \"{}\"}}, {{\"record_id\": \"R2\"}}]",
+            "い".repeat(100)
+        );
         let results = read_all(text.as_bytes(), Format::JsonArray, &options);
-        assert_eq!(error(&results[0]).kind(), &RecordErrorKind::TooLong { limit: 100 });
+        assert_eq!(
+            error(&results[0]).kind(),
+            &RecordErrorKind::TooLong { limit: 100 }
+        );
         assert_eq!(error(&results[1]).kind(), &RecordErrorKind::Missing);
     }
 
@@ -773,11 +932,19 @@ mod tests {
     #[test]
     fn an_array_yields_records_before_it_is_read_to_the_end() {
         let text = format!("[{},{},", object("R1"), object("R2"));
-        let records = from_reader(Truncated(std::io::Cursor::new(text.into_bytes())), "members", Format::JsonArray, &ReadOptions::default());
+        let records = from_reader(
+            Truncated(std::io::Cursor::new(text.into_bytes())),
+            "members",
+            Format::JsonArray,
+            &ReadOptions::default(),
+        );
         let results: Vec<_> = records.expect("opens").collect();
         assert_eq!(results.len(), 3);
         assert!(results[0].is_ok() && results[1].is_ok());
-        assert_eq!(error(&results[2]).kind(), &RecordErrorKind::Read("connection reset".into()));
+        assert_eq!(
+            error(&results[2]).kind(),
+            &RecordErrorKind::Read("connection reset".into())
+        );
     }
 
     #[test]
@@ -794,7 +961,15 @@ mod tests {
         }
         text.push(']');
         let mut count = 0;
-        for (i, result) in from_reader(text.as_bytes(), "big", Format::JsonArray, &ReadOptions::default()).expect("opens").enumerate() {
+        for (i, result) in from_reader(
+            text.as_bytes(),
+            "big",
+            Format::JsonArray,
+            &ReadOptions::default(),
+        )
+        .expect("opens")
+        .enumerate()
+        {
             let (origin, record) = result.expect("valid element");
             assert_eq!((origin.line, origin.index), (i as u64 + 1, i as u64 + 1));
             assert_eq!(record.record_id, format!("R{i}"));

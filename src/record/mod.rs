@@ -11,6 +11,10 @@
 //! before the first record. The schema, the accepted spellings and the error
 //! behaviour are described in `docs/records.md`.
 
+// A `RecordError` is large, but the `Ok` side of every result here holds a `Record`,
+// which is larger still: boxing the error would not make the results smaller.
+#![allow(clippy::result_large_err)]
+
 mod assemble;
 mod csv;
 mod error;
@@ -138,7 +142,11 @@ pub struct Origin {
 impl Origin {
     /// The origin of a record that stands alone, such as one posted to the preview server.
     pub fn single(file: &str) -> Origin {
-        Origin { file: file.to_owned(), line: 1, index: 1 }
+        Origin {
+            file: file.to_owned(),
+            line: 1,
+            index: 1,
+        }
     }
 }
 
@@ -146,7 +154,10 @@ impl Record {
     /// Reads one record from a JSON object, with the rules of the streamed formats.
     ///
     /// A `Value` has already merged repeated keys; [`Record::from_json_slice`] refuses them.
-    pub fn from_json_value(value: &serde_json::Value, origin: Origin) -> Result<Record, RecordError> {
+    pub fn from_json_value(
+        value: &serde_json::Value,
+        origin: Origin,
+    ) -> Result<Record, RecordError> {
         match value {
             serde_json::Value::Object(map) => json::record_from_map(map, origin),
             other => json::record_from_slice(other.to_string().as_bytes(), origin),
@@ -222,7 +233,11 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { format: None, encoding: Encoding::Utf8, max_record_bytes: 64 * 1024 }
+        ReadOptions {
+            format: None,
+            encoding: Encoding::Utf8,
+            max_record_bytes: 64 * 1024,
+        }
     }
 }
 
@@ -233,23 +248,37 @@ impl Default for ReadOptions {
 /// character is `{` is read as JSON Lines, since exports often name those `.json`.
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Records, OpenError> {
     let file_name = path.display().to_string();
-    let open_error = |kind| OpenError { file: file_name.clone(), line: None, kind, hint: None };
+    let open_error = |kind| OpenError {
+        file: file_name.clone(),
+        line: None,
+        kind,
+        hint: None,
+    };
     let file = File::open(path).map_err(|e| open_error(OpenErrorKind::Io(e.to_string())))?;
     let mut reader = BufReader::with_capacity(64 * 1024, file);
-    let had_bom = skip_bom(&mut reader).map_err(|e| open_error(OpenErrorKind::Io(e.to_string())))?;
+    let had_bom =
+        skip_bom(&mut reader).map_err(|e| open_error(OpenErrorKind::Io(e.to_string())))?;
     let format = match options.format.or_else(|| Format::from_extension(path)) {
         Some(Format::JsonArray) if options.format.is_none() => sniff_json(&mut reader),
         Some(format) => format,
         None => {
             let hint = "name the file .csv, .jsonl, .ndjson or .json, or give the format";
-            return Err(OpenError { hint: Some(hint.into()), ..open_error(OpenErrorKind::UnknownFormat) });
+            return Err(OpenError {
+                hint: Some(hint.into()),
+                ..open_error(OpenErrorKind::UnknownFormat)
+            });
         }
     };
     Records::open(reader, file_name, format, had_bom, options)
 }
 
 /// Reads records from any reader (stdin, a request body, a test's bytes) in the given format.
-pub fn from_reader<R: Read>(reader: R, name: &str, format: Format, options: &ReadOptions) -> Result<Records<R>, OpenError> {
+pub fn from_reader<R: Read>(
+    reader: R,
+    name: &str,
+    format: Format,
+    options: &ReadOptions,
+) -> Result<Records<R>, OpenError> {
     let mut reader = BufReader::new(reader);
     let had_bom = skip_bom(&mut reader).map_err(|e| OpenError {
         file: name.to_owned(),
@@ -272,7 +301,10 @@ fn skip_bom<R: Read>(reader: &mut BufReader<R>) -> std::io::Result<bool> {
 /// A `.json` file holding JSON Lines starts with `{`; an array starts with `[`. Looks
 /// only at the first buffer: the leading whitespace of a real file is short.
 fn sniff_json<R: Read>(reader: &mut BufReader<R>) -> Format {
-    let first = reader.fill_buf().ok().and_then(|buf| buf.iter().find(|b| !b.is_ascii_whitespace()).copied());
+    let first = reader
+        .fill_buf()
+        .ok()
+        .and_then(|buf| buf.iter().find(|b| !b.is_ascii_whitespace()).copied());
     match first {
         Some(b'{') => Format::JsonLines,
         _ => Format::JsonArray,
@@ -295,20 +327,43 @@ enum Source<R: Read> {
 }
 
 impl<R: Read> Records<R> {
-    fn open(reader: BufReader<R>, file: String, format: Format, had_bom: bool, options: &ReadOptions) -> Result<Self, OpenError> {
-        let open_error = |line, kind, hint: &str| OpenError { file: file.clone(), line, kind, hint: Some(hint.into()) };
+    fn open(
+        reader: BufReader<R>,
+        file: String,
+        format: Format,
+        had_bom: bool,
+        options: &ReadOptions,
+    ) -> Result<Self, OpenError> {
+        let open_error = |line, kind, hint: &str| OpenError {
+            file: file.clone(),
+            line,
+            kind,
+            hint: Some(hint.into()),
+        };
         let limit = options.max_record_bytes;
         let source = match (format, options.encoding) {
             (Format::Csv, Encoding::Cp932) if had_bom => {
                 let why = "the file starts with a UTF-8 byte order mark but was declared CP932";
-                return Err(open_error(None, OpenErrorKind::Encoding(why), "read it as UTF-8"));
+                return Err(open_error(
+                    None,
+                    OpenErrorKind::Encoding(why),
+                    "read it as UTF-8",
+                ));
             }
-            (Format::Csv, encoding) => Source::Csv(csv::CsvRecords::open(reader, &file, encoding, limit)?),
+            (Format::Csv, encoding) => {
+                Source::Csv(csv::CsvRecords::open(reader, &file, encoding, limit)?)
+            }
             (_, Encoding::Cp932) => {
                 let why = "JSON is always UTF-8";
-                return Err(open_error(None, OpenErrorKind::Encoding(why), "convert the file to UTF-8, or export CSV"));
+                return Err(open_error(
+                    None,
+                    OpenErrorKind::Encoding(why),
+                    "convert the file to UTF-8, or export CSV",
+                ));
             }
-            (Format::JsonLines, Encoding::Utf8) => Source::Lines(json::LineRecords::new(reader, limit)),
+            (Format::JsonLines, Encoding::Utf8) => {
+                Source::Lines(json::LineRecords::new(reader, limit))
+            }
             (Format::JsonArray, Encoding::Utf8) => {
                 let array = json::ArrayRecords::open(reader, limit).map_err(|(line, found)| {
                     let hint = "a JSON array of records starts with `[`; for one object per line use .jsonl";
@@ -317,7 +372,10 @@ impl<R: Read> Records<R> {
                 Source::Array(array)
             }
         };
-        Ok(Records { source, batch: Batch::new(file) })
+        Ok(Records {
+            source,
+            batch: Batch::new(file),
+        })
     }
 
     /// The format being read (after detection from the extension and content).
@@ -372,13 +430,19 @@ pub(crate) mod testing {
     }
 
     /// Reads all of `input`.
-    pub(crate) fn read_all(input: &[u8], format: Format, options: &ReadOptions) -> Vec<Result<(Origin, Record), RecordError>> {
-        from_reader(input, "members", format, options).expect("input opens").collect()
+    pub(crate) fn read_all(
+        input: &[u8],
+        format: Format,
+        options: &ReadOptions,
+    ) -> Vec<Result<(Origin, Record), RecordError>> {
+        from_reader(input, "members", format, options)
+            .expect("input opens")
+            .collect()
     }
 
     /// The error of a result that should have failed.
     pub(crate) fn error(result: &Result<(Origin, Record), RecordError>) -> &RecordError {
-        result.as_ref().err().expect("record should fail")
+        result.as_ref().expect_err("record should fail")
     }
 
     /// The record of a result that should have succeeded.
@@ -396,17 +460,25 @@ mod tests {
     use super::*;
 
     fn data(name: &str) -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/records").join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/records")
+            .join(name)
     }
 
     fn read_file(name: &str, options: &ReadOptions) -> Vec<Record> {
-        read(&data(name), options).expect("opens").map(|r| r.expect("valid record").1).collect()
+        read(&data(name), options)
+            .expect("opens")
+            .map(|r| r.expect("valid record").1)
+            .collect()
     }
 
     #[test]
     fn the_sample_files_hold_the_same_records_in_every_format() {
         let csv = read_file("members.csv", &ReadOptions::default());
-        let cp932 = ReadOptions { encoding: Encoding::Cp932, ..ReadOptions::default() };
+        let cp932 = ReadOptions {
+            encoding: Encoding::Cp932,
+            ..ReadOptions::default()
+        };
         assert_eq!(csv.len(), 5);
         assert_eq!(read_file("members.jsonl", &ReadOptions::default()), csv);
         assert_eq!(read_file("members.json", &ReadOptions::default()), csv);
@@ -429,24 +501,43 @@ mod tests {
 
     #[test]
     fn an_explicit_format_wins_over_the_extension() {
-        let options = ReadOptions { format: Some(Format::JsonArray), ..ReadOptions::default() };
-        let err = read(&data("members-lines.json"), &options).err().expect("not an array");
+        let options = ReadOptions {
+            format: Some(Format::JsonArray),
+            ..ReadOptions::default()
+        };
+        let err = read(&data("members-lines.json"), &options)
+            .err()
+            .expect("not an array");
         assert!(matches!(err.kind(), OpenErrorKind::NotAnArray { found } if found == "`{`"));
     }
 
     #[test]
     fn an_unknown_extension_stops_with_a_hint() {
-        let err = read(Path::new("members.txt"), &ReadOptions::default()).err().expect("fails");
-        assert!(matches!(err.kind(), OpenErrorKind::Io(_)), "the file does not exist: {err}");
-        let err = read(&data("README.md"), &ReadOptions::default()).err().expect("fails");
+        let err = read(Path::new("members.txt"), &ReadOptions::default())
+            .err()
+            .expect("fails");
+        assert!(
+            matches!(err.kind(), OpenErrorKind::Io(_)),
+            "the file does not exist: {err}"
+        );
+        let err = read(&data("README.md"), &ReadOptions::default())
+            .err()
+            .expect("fails");
         assert_eq!(err.kind(), &OpenErrorKind::UnknownFormat);
-        assert!(err.to_string().ends_with("hint: name the file .csv, .jsonl, .ndjson or .json, or give the format"));
+        assert!(err
+            .to_string()
+            .ends_with("hint: name the file .csv, .jsonl, .ndjson or .json, or give the format"));
     }
 
     #[test]
     fn json_declared_cp932_stops() {
-        let options = ReadOptions { encoding: Encoding::Cp932, ..ReadOptions::default() };
-        let err = from_reader(&b"{}"[..], "x.jsonl", Format::JsonLines, &options).err().expect("refused");
+        let options = ReadOptions {
+            encoding: Encoding::Cp932,
+            ..ReadOptions::default()
+        };
+        let err = from_reader(&b"{}"[..], "x.jsonl", Format::JsonLines, &options)
+            .err()
+            .expect("refused");
         assert_eq!(err.to_string(), "x.jsonl: failed to decode input (JSON is always UTF-8)\n  hint: convert the file to UTF-8, or export CSV");
     }
 
@@ -457,14 +548,25 @@ mod tests {
         assert_eq!(record.name, "鈴木 花子");
         assert_eq!(record.scheme, Scheme::Kouki);
         let text = value.to_string();
-        assert_eq!(Record::from_json_slice(text.as_bytes(), Origin::single("request")), Ok(record));
+        assert_eq!(
+            Record::from_json_slice(text.as_bytes(), Origin::single("request")),
+            Ok(record)
+        );
     }
 
     #[test]
     fn a_single_record_refuses_repeated_keys_and_non_objects() {
-        let err = Record::from_json_slice(br#"{"record_id": "a", "record_id": "b"}"#, Origin::single("request")).expect_err("dup");
+        let err = Record::from_json_slice(
+            br#"{"record_id": "a", "record_id": "b"}"#,
+            Origin::single("request"),
+        )
+        .expect_err("dup");
         assert_eq!(err.kind(), &RecordErrorKind::DuplicateField);
-        let err = Record::from_json_value(&serde_json::json!([1]), Origin::single("request")).expect_err("array");
-        assert_eq!(err.kind(), &RecordErrorKind::NotAnObject { found: "an array" });
+        let err = Record::from_json_value(&serde_json::json!([1]), Origin::single("request"))
+            .expect_err("array");
+        assert_eq!(
+            err.kind(),
+            &RecordErrorKind::NotAnObject { found: "an array" }
+        );
     }
 }
