@@ -485,6 +485,30 @@ mod tests {
         assert_eq!(read_file("members-cp932.csv", &cp932), csv);
     }
 
+    /// The fenced blocks of one language in the Examples section of `docs/records.md`.
+    fn doc_examples(language: &str) -> Vec<String> {
+        let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/records.md"))
+            .expect("docs/records.md is readable");
+        let examples = doc.split("## Examples").nth(1).and_then(|s| s.split("\n## ").next()).expect("has examples");
+        let fence = format!("```{language}\n");
+        examples.split(&fence).skip(1).filter_map(|block| block.split("```").next()).map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn the_examples_in_the_docs_read_the_same_in_every_format() {
+        let read = |text: &str, format| -> Vec<Record> {
+            read_all(text.as_bytes(), format, &ReadOptions::default())
+                .into_iter()
+                .map(|r| r.expect("the example is valid").1)
+                .collect()
+        };
+        let csv = read(&doc_examples("csv")[0], Format::Csv);
+        let json = doc_examples("json");
+        assert_eq!(csv.len(), 2);
+        assert_eq!(read(&json[0], Format::JsonLines), csv);
+        assert_eq!(read(&json[1], Format::JsonArray), csv);
+    }
+
     #[test]
     fn format_follows_the_extension_and_a_json_file_may_hold_json_lines() {
         let formats = [
