@@ -166,7 +166,10 @@ pub(crate) fn record_from_slice(bytes: &[u8], origin: Origin) -> Result<Record, 
     let mut batch = Batch::new(origin.file.clone());
     match serde_json::from_slice::<Top>(bytes) {
         Ok(top) => top_record(&top, origin, &mut batch).map(|(_, record)| record),
-        Err(e) => Err(json_problem(&e).at(origin, None, false)),
+        Err(e) => {
+            let line = origin.line + (e.line() as u64).saturating_sub(1);
+            Err(json_problem(&e, 0).at(Origin { line, ..origin }, None, false))
+        }
     }
 }
 
@@ -177,14 +180,15 @@ fn json_message(e: &serde_json::Error) -> String {
     full.strip_suffix(&suffix).unwrap_or(&full).to_owned()
 }
 
-fn json_problem(e: &serde_json::Error) -> Problem {
+/// A JSON syntax error in text that starts `indent` bytes into its line.
+fn json_problem(e: &serde_json::Error, indent: usize) -> Problem {
     Problem::record(RecordErrorKind::Json {
         message: json_message(e),
-        column: e.column() as u64,
+        column: (indent + e.column()) as u64,
     })
 }
 
-/// Reads one line into `buf` (without its end), keeping at most `limit` bytes: a longer
+/// Reads one line into `buf` (with its line end), keeping at most `limit` bytes: a longer
 /// line is skipped to its end, so memory stays bounded whatever the input.
 fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, limit: usize) -> io::Result<Line> {
     buf.clear();
@@ -275,13 +279,14 @@ impl<R: BufRead> LineRecords<R> {
     fn parse(&self, batch: &mut Batch) -> Result<(Origin, Record), RecordError> {
         let origin = batch.origin(self.line, self.index);
         let text = self.buf.trim_ascii();
+        let indent = self.buf.len() - self.buf.trim_ascii_start().len();
         if let Err(e) = std::str::from_utf8(text) {
-            return Err(not_utf8(text, e).at(origin, None, false));
+            return Err(not_utf8(indent + e.valid_up_to(), &self.buf).at(origin, None, false));
         }
         match serde_json::from_slice::<Top>(text) {
             Ok(top) => top_record(&top, origin, batch),
             Err(e) => {
-                let problem = json_problem(&e);
+                let problem = json_problem(&e, indent);
                 let problem = if e.is_eof() {
                     problem.with_hint("JSON Lines holds one complete object per line; for pretty-printed JSON use an array in a .json file")
                 } else {
@@ -293,9 +298,9 @@ impl<R: BufRead> LineRecords<R> {
     }
 }
 
-fn not_utf8(text: &[u8], e: std::str::Utf8Error) -> Problem {
-    let offset = e.valid_up_to();
-    let byte = text.get(offset).copied().unwrap_or_default();
+/// Invalid UTF-8 at `offset` in `line`.
+fn not_utf8(offset: usize, line: &[u8]) -> Problem {
+    let byte = line.get(offset).copied().unwrap_or_default();
     Problem::record(RecordErrorKind::Encoding {
         encoding: "UTF-8",
         offset,
@@ -674,6 +679,22 @@ mod tests {
         );
         assert!(!err.ends_input());
         assert!(results[2].is_ok());
+    }
+
+    #[test]
+    fn json_error_columns_count_from_the_start_of_the_line() {
+        let results = lines("   {\"record_id\": }\n");
+        assert_eq!(
+            error(&results[0]).to_string(),
+            "members:1:18 (record 1): failed to parse JSON (expected value)"
+        );
+        let err =
+            Record::from_json_slice(b"{\n\"record_id\": \"R1\",\n}", Origin::single("request"))
+                .expect_err("trailing comma");
+        assert_eq!(
+            err.to_string(),
+            "request:3:1 (record 1): failed to parse JSON (trailing comma)"
+        );
     }
 
     #[test]

@@ -487,11 +487,21 @@ mod tests {
 
     /// The fenced blocks of one language in the Examples section of `docs/records.md`.
     fn doc_examples(language: &str) -> Vec<String> {
-        let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/records.md"))
-            .expect("docs/records.md is readable");
-        let examples = doc.split("## Examples").nth(1).and_then(|s| s.split("\n## ").next()).expect("has examples");
+        let doc =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/records.md"))
+                .expect("docs/records.md is readable");
+        let examples = doc
+            .split("## Examples")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .expect("has examples");
         let fence = format!("```{language}\n");
-        examples.split(&fence).skip(1).filter_map(|block| block.split("```").next()).map(str::to_owned).collect()
+        examples
+            .split(&fence)
+            .skip(1)
+            .filter_map(|block| block.split("```").next())
+            .map(str::to_owned)
+            .collect()
     }
 
     #[test]
