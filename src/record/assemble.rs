@@ -100,6 +100,11 @@ impl Batch {
         }
     }
 
+    /// The input's name.
+    pub(crate) fn file(&self) -> &str {
+        &self.file
+    }
+
     /// The origin of a record in this input.
     pub(crate) fn origin(&self, line: u64, index: u64) -> Origin {
         Origin {

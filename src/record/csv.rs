@@ -290,8 +290,7 @@ mod tests {
 
     fn open_error(bytes: &[u8], options: &ReadOptions) -> OpenError {
         from_reader(bytes, "members.csv", Format::Csv, options)
-            .err()
-            .expect("header should be refused")
+            .expect_err("header should be refused")
     }
 
     fn cp932() -> ReadOptions {

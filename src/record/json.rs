@@ -9,7 +9,7 @@ use std::fmt;
 use std::io::{self, BufRead};
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::assemble::{empty_slots, Batch, Problem, Slots};
 use super::value::Raw;
@@ -136,24 +136,26 @@ fn top_record(
             let (slots, problem) = fill_slots(entries.iter().map(|(k, v)| (k, v)));
             batch.finish(origin, &slots, problem)
         }
-        Top::Other(found) => {
-            let problem = Problem::record(RecordErrorKind::NotAnObject { found });
-            let problem = match *found {
-                "an array" => problem.with_hint(
-                    "JSON Lines holds one object per line; for an array of records use .json",
-                ),
-                _ => problem,
-            };
-            Err(problem.at(origin, None, false))
-        }
+        Top::Other(found) => Err(not_an_object(found, origin)),
     }
 }
 
-/// One record from an already parsed JSON object (what the preview server receives).
-pub(crate) fn record_from_map(
-    map: &Map<String, Value>,
-    origin: Origin,
-) -> Result<Record, RecordError> {
+fn not_an_object(found: &'static str, origin: Origin) -> RecordError {
+    let problem = Problem::record(RecordErrorKind::NotAnObject { found });
+    let problem = match found {
+        "an array" => problem
+            .with_hint("JSON Lines holds one object per line; for an array of records use .json"),
+        _ => problem,
+    };
+    problem.at(origin, None, false)
+}
+
+/// One record from an already parsed JSON value (what the preview server receives).
+pub(crate) fn record_from_value(value: &Value, origin: Origin) -> Result<Record, RecordError> {
+    let map = match value {
+        Value::Object(map) => map,
+        other => return Err(not_an_object(raw(other).kind(), origin)),
+    };
     let (slots, problem) = fill_slots(map.iter());
     let file = origin.file.clone();
     Batch::new(file)
@@ -900,9 +902,7 @@ mod tests {
                 &ReadOptions::default(),
             )
         };
-        let err = open("\n{\"record_id\": \"R1\"}")
-            .err()
-            .expect("not an array");
+        let err = open("\n{\"record_id\": \"R1\"}").expect_err("not an array");
         assert_eq!(
             err.kind(),
             &OpenErrorKind::NotAnArray {
@@ -915,7 +915,7 @@ mod tests {
              hint: a JSON array of records starts with `[`; for one object per line use .jsonl"
         );
         assert!(
-            matches!(open("  ").err().expect("empty").kind(), OpenErrorKind::NotAnArray { found } if found == "the end of the input")
+            matches!(open("  ").expect_err("empty").kind(), OpenErrorKind::NotAnArray { found } if found == "the end of the input")
         );
     }
 

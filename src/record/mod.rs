@@ -22,6 +22,7 @@ mod field;
 mod json;
 mod value;
 
+use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -158,10 +159,7 @@ impl Record {
         value: &serde_json::Value,
         origin: Origin,
     ) -> Result<Record, RecordError> {
-        match value {
-            serde_json::Value::Object(map) => json::record_from_map(map, origin),
-            other => json::record_from_slice(other.to_string().as_bytes(), origin),
-        }
+        json::record_from_value(value, origin)
     }
 
     /// Reads one record from the text of a JSON object.
@@ -226,8 +224,10 @@ pub struct ReadOptions {
     /// Shift_JIS exports. JSON input must be UTF-8.
     pub encoding: Encoding,
     /// The longest record accepted, in bytes (default 64 KiB; a real record is under
-    /// 2 KiB). Longer records are errors, so that a missing quote or bracket cannot
-    /// make the reader hold the rest of a large file in memory.
+    /// 2 KiB). Longer records are errors. JSON readers stop buffering at the limit, so a
+    /// missing bracket cannot make them hold the rest of a large file; the CSV parser
+    /// holds a row whole before it can be measured, so there the limit turns an
+    /// unclosed quote into a clear error but does not bound memory.
     pub max_record_bytes: usize,
 }
 
@@ -388,6 +388,15 @@ impl<R: Read> Records<R> {
     }
 }
 
+impl<R: Read> fmt::Debug for Records<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Records")
+            .field("file", &self.batch.file())
+            .field("format", &self.format())
+            .finish_non_exhaustive()
+    }
+}
+
 impl<R: Read> Iterator for Records<R> {
     type Item = Result<(Origin, Record), RecordError>;
 
@@ -539,24 +548,18 @@ mod tests {
             format: Some(Format::JsonArray),
             ..ReadOptions::default()
         };
-        let err = read(&data("members-lines.json"), &options)
-            .err()
-            .expect("not an array");
+        let err = read(&data("members-lines.json"), &options).expect_err("not an array");
         assert!(matches!(err.kind(), OpenErrorKind::NotAnArray { found } if found == "`{`"));
     }
 
     #[test]
     fn an_unknown_extension_stops_with_a_hint() {
-        let err = read(Path::new("members.txt"), &ReadOptions::default())
-            .err()
-            .expect("fails");
+        let err = read(Path::new("members.txt"), &ReadOptions::default()).expect_err("fails");
         assert!(
             matches!(err.kind(), OpenErrorKind::Io(_)),
             "the file does not exist: {err}"
         );
-        let err = read(&data("README.md"), &ReadOptions::default())
-            .err()
-            .expect("fails");
+        let err = read(&data("README.md"), &ReadOptions::default()).expect_err("fails");
         assert_eq!(err.kind(), &OpenErrorKind::UnknownFormat);
         assert!(err
             .to_string()
@@ -569,9 +572,8 @@ mod tests {
             encoding: Encoding::Cp932,
             ..ReadOptions::default()
         };
-        let err = from_reader(&b"{}"[..], "x.jsonl", Format::JsonLines, &options)
-            .err()
-            .expect("refused");
+        let err =
+            from_reader(&b"{}"[..], "x.jsonl", Format::JsonLines, &options).expect_err("refused");
         assert_eq!(err.to_string(), "x.jsonl: failed to decode input (JSON is always UTF-8)\n  hint: convert the file to UTF-8, or export CSV");
     }
 

@@ -48,7 +48,7 @@ impl Raw<'_> {
     }
 
     /// What kind of JSON value this is, for "expected …, found …".
-    fn kind(self) -> &'static str {
+    pub(crate) fn kind(self) -> &'static str {
         match self {
             Raw::Text(_) => "a string",
             Raw::Number(_) => "a number",
