@@ -356,7 +356,7 @@ mod tests {
         let err = single(&with("issue_date", json!("2025-02-29"))).expect_err("not a leap year");
         assert_eq!(
             err.to_string(),
-            "members.jsonl:1 (record 1, field `issue_date`): invalid date `2025-02-29` (2025 is not a leap year)"
+            "members.jsonl:1 (record 1, field `issue_date`): invalid date `2025-02-29` (February 29 in a year that is not a leap year)"
         );
     }
 

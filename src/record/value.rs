@@ -401,7 +401,8 @@ fn calendar_date(year: i32, month: u32, day: u32) -> Parsed<NaiveDate> {
         return Err(invalid("day must be 1 to 31".into()));
     }
     NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| match (month, day) {
-        (2, 29) => invalid(format!("{year} is not a leap year")),
+        // The year itself stays out: for `birth_date` it is personal data.
+        (2, 29) => invalid("February 29 in a year that is not a leap year".into()),
         _ => invalid("day is past the end of the month".into()),
     })
 }
@@ -681,11 +682,11 @@ mod tests {
         );
         assert_eq!(
             why(date(Raw::Text("2023-02-29"))),
-            "2023 is not a leap year"
+            "February 29 in a year that is not a leap year"
         );
         assert_eq!(
             why(date(Raw::Text("1900-02-29"))),
-            "1900 is not a leap year"
+            "February 29 in a year that is not a leap year"
         );
         assert_eq!(why(date(Raw::Text("2025-13-01"))), "month must be 1 to 12");
         assert_eq!(why(date(Raw::Text("2025-00-10"))), "month must be 1 to 12");
