@@ -409,6 +409,20 @@ mod tests {
     }
 
     #[test]
+    fn utf16_stops_with_a_hint() {
+        let bytes: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(HEADER.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let err = open_error(&bytes, &ReadOptions::default());
+        assert_eq!(
+            err.kind(),
+            &OpenErrorKind::Encoding("the file is UTF-16, which is not supported")
+        );
+        assert!(err.hint().is_some_and(|h| h.contains("CSV UTF-8")));
+    }
+
+    #[test]
     fn an_unknown_column_stops_before_the_first_record_with_a_hint() {
         let header = HEADER.replace("birth_date", "birth_dat");
         let err = open_error(

@@ -268,8 +268,8 @@ pub enum OpenErrorKind {
     Io(String),
     /// Occurs when no format was given and the file's extension names none.
     UnknownFormat,
-    /// Occurs when the declared encoding cannot be right: JSON declared CP932 (JSON is
-    /// always UTF-8), or a CP932 file that starts with a UTF-8 byte order mark.
+    /// Occurs when the encoding cannot be read: JSON declared CP932 (JSON is always
+    /// UTF-8), a CP932 file that starts with a UTF-8 byte order mark, or UTF-16.
     Encoding(&'static str),
     /// Occurs when a CSV file has no header row.
     MissingHeader,
@@ -333,7 +333,7 @@ impl fmt::Display for OpenError {
 impl fmt::Display for OpenErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            OpenErrorKind::Io(cause) => write!(f, "failed to read input ({cause})"),
+            OpenErrorKind::Io(cause) => write!(f, "failed to open input ({cause})"),
             OpenErrorKind::UnknownFormat => {
                 f.write_str("failed to choose an input format (unknown file extension)")
             }

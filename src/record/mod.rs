@@ -256,8 +256,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Records, OpenError> {
     };
     let file = File::open(path).map_err(|e| open_error(OpenErrorKind::Io(e.to_string())))?;
     let mut reader = BufReader::with_capacity(64 * 1024, file);
-    let had_bom =
-        skip_bom(&mut reader).map_err(|e| open_error(OpenErrorKind::Io(e.to_string())))?;
+    let bom = skip_bom(&mut reader).map_err(|e| open_error(OpenErrorKind::Io(e.to_string())))?;
     let format = match options.format.or_else(|| Format::from_extension(path)) {
         Some(Format::JsonArray) if options.format.is_none() => sniff_json(&mut reader),
         Some(format) => format,
@@ -269,7 +268,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Records, OpenError> {
             });
         }
     };
-    Records::open(reader, file_name, format, had_bom, options)
+    Records::open(reader, file_name, format, bom, options)
 }
 
 /// Reads records from any reader (stdin, a request body, a test's bytes) in the given format.
@@ -280,22 +279,35 @@ pub fn from_reader<R: Read>(
     options: &ReadOptions,
 ) -> Result<Records<R>, OpenError> {
     let mut reader = BufReader::new(reader);
-    let had_bom = skip_bom(&mut reader).map_err(|e| OpenError {
+    let bom = skip_bom(&mut reader).map_err(|e| OpenError {
         file: name.to_owned(),
         line: None,
         kind: OpenErrorKind::Io(e.to_string()),
         hint: None,
     })?;
-    Records::open(reader, name.to_owned(), format, had_bom, options)
+    Records::open(reader, name.to_owned(), format, bom, options)
 }
 
-/// Consumes a UTF-8 byte order mark, if the input starts with one.
-fn skip_bom<R: Read>(reader: &mut BufReader<R>) -> std::io::Result<bool> {
-    let bom = reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF");
-    if bom {
+/// The byte order mark an input starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bom {
+    None,
+    Utf8,
+    /// UTF-16, little- or big-endian: what Excel's 「Unicode テキスト」 writes.
+    Utf16,
+}
+
+/// Consumes a UTF-8 byte order mark, and reports which one the input starts with.
+fn skip_bom<R: Read>(reader: &mut BufReader<R>) -> std::io::Result<Bom> {
+    let start = reader.fill_buf()?;
+    if start.starts_with(b"\xEF\xBB\xBF") {
         reader.consume(3);
+        Ok(Bom::Utf8)
+    } else if start.starts_with(b"\xFF\xFE") || start.starts_with(b"\xFE\xFF") {
+        Ok(Bom::Utf16)
+    } else {
+        Ok(Bom::None)
     }
-    Ok(bom)
 }
 
 /// A `.json` file holding JSON Lines starts with `{`; an array starts with `[`. Looks
@@ -331,7 +343,7 @@ impl<R: Read> Records<R> {
         reader: BufReader<R>,
         file: String,
         format: Format,
-        had_bom: bool,
+        bom: Bom,
         options: &ReadOptions,
     ) -> Result<Self, OpenError> {
         let open_error = |line, kind, hint: &str| OpenError {
@@ -342,7 +354,12 @@ impl<R: Read> Records<R> {
         };
         let limit = options.max_record_bytes;
         let source = match (format, options.encoding) {
-            (Format::Csv, Encoding::Cp932) if had_bom => {
+            _ if bom == Bom::Utf16 => {
+                let why = "the file is UTF-16, which is not supported";
+                let hint = "save it as UTF-8 (Excel: 「CSV UTF-8」) or as CP932 CSV";
+                return Err(open_error(None, OpenErrorKind::Encoding(why), hint));
+            }
+            (Format::Csv, Encoding::Cp932) if bom == Bom::Utf8 => {
                 let why = "the file starts with a UTF-8 byte order mark but was declared CP932";
                 return Err(open_error(
                     None,
