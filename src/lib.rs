@@ -2,7 +2,7 @@
 //! instead of the paper 保険証: the 資格確認書 card and the 資格情報のお知らせ notice.
 //!
 //! The pipeline, one module a step:
-//! 1. [`record`]: CSV / JSON → [`record::Record`];
+//! 1. [`record::read`]: CSV / JSON → [`record::Record`], streamed one record at a time;
 //! 2. [`eligibility`]: a record and its renewal cycle → [`eligibility::Eligibility`];
 //! 3. [`layout`]: TOML → [`layout::Layout`], validated and normalized to points;
 //! 4. [`fill`]: layout + issuer → [`fill::Template`], then + record + eligibility → [`display::Document`];

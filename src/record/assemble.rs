@@ -27,12 +27,20 @@ pub(crate) struct Problem {
 impl Problem {
     /// A problem with the record as a whole.
     pub(crate) fn record(kind: RecordErrorKind) -> Self {
-        Problem { field: None, kind, hint: None, value: None }
+        Problem {
+            field: None,
+            kind,
+            hint: None,
+            value: None,
+        }
     }
 
     /// A problem with one field.
     pub(crate) fn field(field: Field, kind: RecordErrorKind) -> Self {
-        Problem { field: Some(field), ..Problem::record(kind) }
+        Problem {
+            field: Some(field),
+            ..Problem::record(kind)
+        }
     }
 
     /// Adds a hint line.
@@ -49,11 +57,20 @@ impl Problem {
 
     fn invalid(field: Field, raw: Raw, invalid: Invalid) -> Self {
         let Invalid { what, why, hint } = invalid;
-        Problem { hint, ..Problem::field(field, RecordErrorKind::Invalid { what, why }) }.with_value(raw.as_given())
+        Problem {
+            hint,
+            ..Problem::field(field, RecordErrorKind::Invalid { what, why })
+        }
+        .with_value(raw.as_given())
     }
 
     /// Attaches where the record is; `ends_input` for errors after which nothing more is read.
-    pub(crate) fn at(self, origin: Origin, record_id: Option<String>, ends_input: bool) -> RecordError {
+    pub(crate) fn at(
+        self,
+        origin: Origin,
+        record_id: Option<String>,
+        ends_input: bool,
+    ) -> RecordError {
         RecordError {
             origin,
             record_id,
@@ -77,12 +94,24 @@ pub(crate) struct Batch {
 
 impl Batch {
     pub(crate) fn new(file: String) -> Self {
-        Batch { file, first_lines: HashMap::new() }
+        Batch {
+            file,
+            first_lines: HashMap::new(),
+        }
+    }
+
+    /// The input's name.
+    pub(crate) fn file(&self) -> &str {
+        &self.file
     }
 
     /// The origin of a record in this input.
     pub(crate) fn origin(&self, line: u64, index: u64) -> Origin {
-        Origin { file: self.file.clone(), line, index }
+        Origin {
+            file: self.file.clone(),
+            line,
+            index,
+        }
     }
 
     /// Turns a record's values into a [`Record`], or into the first problem found: the
@@ -108,11 +137,17 @@ impl Batch {
 
     /// Registers `record_id` (also for records that fail otherwise: the input holds it
     /// twice either way) and refuses it if an earlier record had it.
-    fn check_unique(&mut self, record_id: Option<&str>, line: u64, slots: &Slots) -> Result<(), Problem> {
+    fn check_unique(
+        &mut self,
+        record_id: Option<&str>,
+        line: u64,
+        slots: &Slots,
+    ) -> Result<(), Problem> {
         let Some(id) = record_id else { return Ok(()) };
         match self.first_lines.get(id) {
             Some(&first_line) => {
-                let problem = Problem::field(Field::RecordId, RecordErrorKind::DuplicateId { first_line });
+                let problem =
+                    Problem::field(Field::RecordId, RecordErrorKind::DuplicateId { first_line });
                 Err(problem.with_value(slot(slots, Field::RecordId).and_then(Raw::as_given)))
             }
             None => {
@@ -132,12 +167,20 @@ fn slot<'a>(slots: &Slots<'a>, field: Field) -> Option<Raw<'a>> {
     slots[field as usize].and_then(Raw::present)
 }
 
-fn required<T>(slots: &Slots, field: Field, parse: impl FnOnce(Raw) -> Parsed<T>) -> Result<T, Problem> {
+fn required<T>(
+    slots: &Slots,
+    field: Field,
+    parse: impl FnOnce(Raw) -> Parsed<T>,
+) -> Result<T, Problem> {
     let raw = slot(slots, field).ok_or_else(|| Problem::field(field, RecordErrorKind::Missing))?;
     parse(raw).map_err(|invalid| Problem::invalid(field, raw, invalid))
 }
 
-fn optional<T>(slots: &Slots, field: Field, parse: impl FnOnce(Raw) -> Parsed<T>) -> Result<Option<T>, Problem> {
+fn optional<T>(
+    slots: &Slots,
+    field: Field,
+    parse: impl FnOnce(Raw) -> Parsed<T>,
+) -> Result<Option<T>, Problem> {
     slot(slots, field)
         .map(|raw| parse(raw).map_err(|invalid| Problem::invalid(field, raw, invalid)))
         .transpose()
@@ -145,7 +188,10 @@ fn optional<T>(slots: &Slots, field: Field, parse: impl FnOnce(Raw) -> Parsed<T>
 
 /// 記号 and 枝番 exist only in kokuho: a kouki record carrying one was probably routed
 /// to the wrong scheme, which would print the wrong document.
-fn kokuho_only<T>(scheme: Scheme, parse: impl FnOnce(Raw) -> Parsed<T>) -> impl FnOnce(Raw) -> Parsed<T> {
+fn kokuho_only<T>(
+    scheme: Scheme,
+    parse: impl FnOnce(Raw) -> Parsed<T>,
+) -> impl FnOnce(Raw) -> Parsed<T> {
     move |raw| match scheme {
         Scheme::Kokuho => parse(raw),
         Scheme::Kouki => Err(Invalid {
@@ -183,9 +229,147 @@ fn build(slots: &Slots) -> Result<Record, Problem> {
         expiry_date: optional(slots, Field::ExpiryDate, date)?,
         residence_expiry: optional(slots, Field::ResidenceExpiry, date)?,
         special_medical: optional(slots, Field::SpecialMedical, boolean)?.unwrap_or(false),
-        certificate_requested: optional(slots, Field::CertificateRequested, boolean)?.unwrap_or(false),
+        certificate_requested: optional(slots, Field::CertificateRequested, boolean)?
+            .unwrap_or(false),
         application_date: optional(slots, Field::ApplicationDate, date)?,
         household_id: optional(slots, Field::HouseholdId, identifier)?,
         remarks: optional(slots, Field::Remarks, text)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::*;
+    use super::super::{Format, ReadOptions};
+    use super::*;
+
+    fn single(value: &serde_json::Value) -> Result<Record, RecordError> {
+        Record::from_json_value(value, Origin::single("members.jsonl"))
+    }
+
+    fn with(field: &str, value: serde_json::Value) -> serde_json::Value {
+        let mut object = object("R1");
+        object[field] = value;
+        object
+    }
+
+    #[test]
+    fn every_required_field_is_required() {
+        for field in Field::ALL.into_iter().filter(|f| f.is_required()) {
+            for absent in [None, Some(json!(null)), Some(json!("")), Some(json!("  "))] {
+                let mut object = object("R1");
+                match &absent {
+                    None => object.as_object_mut().expect("object").remove(field.name()),
+                    Some(value) => object
+                        .as_object_mut()
+                        .expect("object")
+                        .insert(field.name().into(), value.clone()),
+                };
+                let err = single(&object).expect_err("missing");
+                assert_eq!(
+                    (err.field(), err.kind()),
+                    (Some(field), &RecordErrorKind::Missing),
+                    "{field} {absent:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn optional_flags_default_to_false() {
+        let record = single(&object("R1")).expect("valid");
+        assert!(!record.special_medical && !record.certificate_requested);
+        assert_eq!(
+            (record.symbol, record.branch, record.remarks),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn kouki_records_carry_no_symbol_or_branch() {
+        for field in ["symbol", "branch"] {
+            let err = single(&with(field, json!("01"))).expect_err("kouki");
+            assert_eq!(err.field().map(Field::name), Some(field));
+            assert_eq!(
+                err.hint(),
+                Some("leave it empty, or check the record's scheme")
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_bad_field_in_schema_order_is_reported_with_the_record_id() {
+        let mut object = with("issue_date", json!("2025-02-29"));
+        object["birth_date"] = json!("1948-13-03");
+        let err = single(&object).expect_err("two bad fields");
+        assert_eq!(err.field(), Some(Field::BirthDate));
+        assert_eq!(err.record_id(), Some("R1"));
+    }
+
+    #[test]
+    fn a_duplicate_record_id_is_refused_on_its_second_use() {
+        let mut broken = object("R1");
+        broken["birth_date"] = json!("bad");
+        let text = format!("{broken}\n{}\n{}\n", object("R2"), object("R1"));
+        let results = read_all(text.as_bytes(), Format::JsonLines, &ReadOptions::default());
+        assert!(results[1].is_ok());
+        let err = error(&results[2]);
+        assert_eq!(err.kind(), &RecordErrorKind::DuplicateId { first_line: 1 });
+        assert_eq!(err.to_string(), "members:3 (record 3, field `record_id`): duplicate record_id `R1` (first used on line 1)");
+    }
+
+    #[test]
+    fn messages_keep_personal_values_out_but_the_report_has_them() {
+        let err = single(&with("birth_date", json!("1948-02-30"))).expect_err("no such day");
+        let message = err.to_string();
+        assert_eq!(message, "members.jsonl:1 (record 1, field `birth_date`): invalid date (day is past the end of the month)");
+        assert!(!format!("{err:?}").contains("1948"));
+        let entry = err.report_entry();
+        assert_eq!(entry.value.as_deref(), Some("1948-02-30"));
+        assert_eq!(
+            entry.reason,
+            "invalid date (day is past the end of the month)"
+        );
+        let line = serde_json::to_value(&entry).expect("serializes");
+        assert_eq!(
+            line,
+            json!({
+                "file": "members.jsonl", "line": 1, "column": null, "record": 1, "record_id": "R1",
+                "field": "birth_date", "reason": "invalid date (day is past the end of the month)",
+                "value": "1948-02-30", "hint": null
+            })
+        );
+    }
+
+    #[test]
+    fn names_never_reach_messages() {
+        let err = single(&with("name", json!("鈴木\u{E000}花子"))).expect_err("PUA");
+        assert!(!err.to_string().contains("鈴木"));
+        assert_eq!(err.value(), Some("鈴木\u{E000}花子"));
+        assert!(err.to_string().contains("U+E000"));
+    }
+
+    #[test]
+    fn administrative_values_are_quoted_in_messages() {
+        let err = single(&with("issue_date", json!("2025-02-29"))).expect_err("not a leap year");
+        assert_eq!(
+            err.to_string(),
+            "members.jsonl:1 (record 1, field `issue_date`): invalid date `2025-02-29` (February 29 in a year that is not a leap year)"
+        );
+    }
+
+    #[test]
+    fn full_width_digits_are_folded_in_numeric_fields_only() {
+        let mut object = with("number", json!("１２３４５６７８"));
+        object["postal_code"] = json!("３７０－００６５");
+        object["name"] = json!("鈴木 花子２世");
+        let record = single(&object).expect("valid");
+        assert_eq!(
+            (record.number.as_str(), record.postal_code.as_deref()),
+            ("12345678", Some("3700065"))
+        );
+        assert_eq!(record.name, "鈴木 花子２世");
+    }
 }

@@ -163,7 +163,9 @@ impl RecordError {
 
     /// The value, if this error may quote it on stderr.
     fn shown_value(&self) -> Option<&str> {
-        self.field.filter(|f| f.value_in_messages()).and(self.value())
+        self.field
+            .filter(|f| f.value_in_messages())
+            .and(self.value())
     }
 }
 
@@ -189,7 +191,9 @@ impl std::error::Error for RecordError {}
 impl RecordErrorKind {
     /// Writes the reason, quoting `value` where the reason names one.
     fn write(&self, f: &mut fmt::Formatter<'_>, value: Option<&str>) -> fmt::Result {
-        let quoted = value.map(|v| format!(" `{}`", v.escape_debug())).unwrap_or_default();
+        let quoted = value
+            .map(|v| format!(" `{}`", v.escape_debug()))
+            .unwrap_or_default();
         match self {
             RecordErrorKind::Read(cause) => write!(f, "failed to read input ({cause})"),
             RecordErrorKind::Json { message, .. } => write!(f, "failed to parse JSON ({message})"),
@@ -264,8 +268,8 @@ pub enum OpenErrorKind {
     Io(String),
     /// Occurs when no format was given and the file's extension names none.
     UnknownFormat,
-    /// Occurs when the declared encoding cannot be right: JSON declared CP932 (JSON is
-    /// always UTF-8), or a CP932 file that starts with a UTF-8 byte order mark.
+    /// Occurs when the encoding cannot be read: JSON declared CP932 (JSON is always
+    /// UTF-8), a CP932 file that starts with a UTF-8 byte order mark, or UTF-16.
     Encoding(&'static str),
     /// Occurs when a CSV file has no header row.
     MissingHeader,
@@ -329,7 +333,7 @@ impl fmt::Display for OpenError {
 impl fmt::Display for OpenErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            OpenErrorKind::Io(cause) => write!(f, "failed to read input ({cause})"),
+            OpenErrorKind::Io(cause) => write!(f, "failed to open input ({cause})"),
             OpenErrorKind::UnknownFormat => {
                 f.write_str("failed to choose an input format (unknown file extension)")
             }
@@ -342,12 +346,18 @@ impl fmt::Display for OpenErrorKind {
                 "failed to read CSV header (unknown column `{}` in column {column})",
                 name.escape_debug()
             ),
-            OpenErrorKind::DuplicateColumn { field, columns: (a, b) } => write!(
+            OpenErrorKind::DuplicateColumn {
+                field,
+                columns: (a, b),
+            } => write!(
                 f,
                 "failed to read CSV header (column `{field}` appears twice, in columns {a} and {b})"
             ),
             OpenErrorKind::MissingColumn(field) => {
-                write!(f, "failed to read CSV header (missing required column `{field}`)")
+                write!(
+                    f,
+                    "failed to read CSV header (missing required column `{field}`)"
+                )
             }
             OpenErrorKind::NotAnArray { found } => {
                 write!(f, "failed to read JSON array (expected `[`, found {found})")

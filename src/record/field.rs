@@ -302,10 +302,21 @@ mod tests {
 
     #[test]
     fn personal_fields_stay_out_of_messages() {
-        for field in [Field::Name, Field::NameKana, Field::Address, Field::HouseholderName] {
+        for field in [
+            Field::Name,
+            Field::NameKana,
+            Field::Address,
+            Field::HouseholderName,
+        ] {
             assert!(!field.value_in_messages());
         }
-        for field in [Field::Number, Field::Symbol, Field::BirthDate, Field::PostalCode, Field::Remarks] {
+        for field in [
+            Field::Number,
+            Field::Symbol,
+            Field::BirthDate,
+            Field::PostalCode,
+            Field::Remarks,
+        ] {
             assert!(!field.value_in_messages());
         }
         assert!(Field::IssueDate.value_in_messages());

@@ -9,7 +9,7 @@ use std::fmt;
 use std::io::{self, BufRead};
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::assemble::{empty_slots, Batch, Problem, Slots};
 use super::value::Raw;
@@ -92,7 +92,9 @@ fn raw(value: &Value) -> Raw<'_> {
 }
 
 /// Puts an object's entries into slots; the first unknown or repeated key is the problem.
-fn fill_slots<'a>(entries: impl Iterator<Item = (&'a String, &'a Value)>) -> (Slots<'a>, Option<Problem>) {
+fn fill_slots<'a>(
+    entries: impl Iterator<Item = (&'a String, &'a Value)>,
+) -> (Slots<'a>, Option<Problem>) {
     let mut slots = empty_slots();
     let mut problem = None;
     for (key, value) in entries {
@@ -114,7 +116,9 @@ fn fill_slots<'a>(entries: impl Iterator<Item = (&'a String, &'a Value)>) -> (Sl
 }
 
 fn unknown_key(key: &str) -> Problem {
-    let problem = Problem::record(RecordErrorKind::UnknownField { key: key.to_owned() });
+    let problem = Problem::record(RecordErrorKind::UnknownField {
+        key: key.to_owned(),
+    });
     match Field::suggest(key) {
         Some(field) => problem.with_hint(format!("did you mean `{field}`?")),
         None => problem,
@@ -122,28 +126,41 @@ fn unknown_key(key: &str) -> Problem {
 }
 
 /// A parsed top-level value → a record, or the problem with it.
-fn top_record(top: &Top, origin: Origin, batch: &mut Batch) -> Result<(Origin, Record), RecordError> {
+fn top_record(
+    top: &Top,
+    origin: Origin,
+    batch: &mut Batch,
+) -> Result<(Origin, Record), RecordError> {
     match top {
         Top::Object(entries) => {
             let (slots, problem) = fill_slots(entries.iter().map(|(k, v)| (k, v)));
             batch.finish(origin, &slots, problem)
         }
-        Top::Other(found) => {
-            let problem = Problem::record(RecordErrorKind::NotAnObject { found });
-            let problem = match *found {
-                "an array" => problem.with_hint("JSON Lines holds one object per line; for an array of records use .json"),
-                _ => problem,
-            };
-            Err(problem.at(origin, None, false))
-        }
+        Top::Other(found) => Err(not_an_object(found, origin)),
     }
 }
 
-/// One record from an already parsed JSON object (what the preview server receives).
-pub(crate) fn record_from_map(map: &Map<String, Value>, origin: Origin) -> Result<Record, RecordError> {
+fn not_an_object(found: &'static str, origin: Origin) -> RecordError {
+    let problem = Problem::record(RecordErrorKind::NotAnObject { found });
+    let problem = match found {
+        "an array" => problem
+            .with_hint("JSON Lines holds one object per line; for an array of records use .json"),
+        _ => problem,
+    };
+    problem.at(origin, None, false)
+}
+
+/// One record from an already parsed JSON value (what the preview server receives).
+pub(crate) fn record_from_value(value: &Value, origin: Origin) -> Result<Record, RecordError> {
+    let map = match value {
+        Value::Object(map) => map,
+        other => return Err(not_an_object(raw(other).kind(), origin)),
+    };
     let (slots, problem) = fill_slots(map.iter());
     let file = origin.file.clone();
-    Batch::new(file).finish(origin, &slots, problem).map(|(_, record)| record)
+    Batch::new(file)
+        .finish(origin, &slots, problem)
+        .map(|(_, record)| record)
 }
 
 /// One record from JSON text, refusing repeated keys (which a `Value` would merge).
@@ -151,7 +168,10 @@ pub(crate) fn record_from_slice(bytes: &[u8], origin: Origin) -> Result<Record, 
     let mut batch = Batch::new(origin.file.clone());
     match serde_json::from_slice::<Top>(bytes) {
         Ok(top) => top_record(&top, origin, &mut batch).map(|(_, record)| record),
-        Err(e) => Err(json_problem(&e).at(origin, None, false)),
+        Err(e) => {
+            let line = origin.line + (e.line() as u64).saturating_sub(1);
+            Err(json_problem(&e, 0).at(Origin { line, ..origin }, None, false))
+        }
     }
 }
 
@@ -162,11 +182,15 @@ fn json_message(e: &serde_json::Error) -> String {
     full.strip_suffix(&suffix).unwrap_or(&full).to_owned()
 }
 
-fn json_problem(e: &serde_json::Error) -> Problem {
-    Problem::record(RecordErrorKind::Json { message: json_message(e), column: e.column() as u64 })
+/// A JSON syntax error in text that starts `indent` bytes into its line.
+fn json_problem(e: &serde_json::Error, indent: usize) -> Problem {
+    Problem::record(RecordErrorKind::Json {
+        message: json_message(e),
+        column: (indent + e.column()) as u64,
+    })
 }
 
-/// Reads one line into `buf` (without its end), keeping at most `limit` bytes: a longer
+/// Reads one line into `buf` (with its line end), keeping at most `limit` bytes: a longer
 /// line is skipped to its end, so memory stays bounded whatever the input.
 fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, limit: usize) -> io::Result<Line> {
     buf.clear();
@@ -174,7 +198,13 @@ fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, limit: usize) -> io:
     loop {
         let available = fill(reader)?;
         if available.is_empty() {
-            return Ok(if !any { Line::End } else if too_long { Line::TooLong } else { Line::Read });
+            return Ok(if !any {
+                Line::End
+            } else if too_long {
+                Line::TooLong
+            } else {
+                Line::Read
+            });
         }
         any = true;
         let newline = available.iter().position(|&b| b == b'\n');
@@ -210,7 +240,14 @@ pub(crate) struct LineRecords<R> {
 
 impl<R: BufRead> LineRecords<R> {
     pub(crate) fn new(reader: R, max_record_bytes: usize) -> Self {
-        LineRecords { reader, buf: Vec::new(), line: 0, index: 0, max_record_bytes, done: false }
+        LineRecords {
+            reader,
+            buf: Vec::new(),
+            line: 0,
+            index: 0,
+            max_record_bytes,
+            done: false,
+        }
     }
 
     /// The next non-blank line as a record, or `None` at the end of the input.
@@ -225,7 +262,12 @@ impl<R: BufRead> LineRecords<R> {
                     self.index += 1;
                     return Some(self.parse(batch));
                 }
-                Ok(Line::TooLong) => (RecordErrorKind::TooLong { limit: self.max_record_bytes }, false),
+                Ok(Line::TooLong) => (
+                    RecordErrorKind::TooLong {
+                        limit: self.max_record_bytes,
+                    },
+                    false,
+                ),
                 Err(e) => (RecordErrorKind::Read(e.to_string()), true),
             };
             self.index += 1;
@@ -239,13 +281,14 @@ impl<R: BufRead> LineRecords<R> {
     fn parse(&self, batch: &mut Batch) -> Result<(Origin, Record), RecordError> {
         let origin = batch.origin(self.line, self.index);
         let text = self.buf.trim_ascii();
+        let indent = self.buf.len() - self.buf.trim_ascii_start().len();
         if let Err(e) = std::str::from_utf8(text) {
-            return Err(not_utf8(text, e).at(origin, None, false));
+            return Err(not_utf8(indent + e.valid_up_to(), &self.buf).at(origin, None, false));
         }
         match serde_json::from_slice::<Top>(text) {
             Ok(top) => top_record(&top, origin, batch),
             Err(e) => {
-                let problem = json_problem(&e);
+                let problem = json_problem(&e, indent);
                 let problem = if e.is_eof() {
                     problem.with_hint("JSON Lines holds one complete object per line; for pretty-printed JSON use an array in a .json file")
                 } else {
@@ -257,11 +300,15 @@ impl<R: BufRead> LineRecords<R> {
     }
 }
 
-fn not_utf8(text: &[u8], e: std::str::Utf8Error) -> Problem {
-    let offset = e.valid_up_to();
-    let byte = text.get(offset).copied().unwrap_or_default();
-    Problem::record(RecordErrorKind::Encoding { encoding: "UTF-8", offset, byte })
-        .with_hint("JSON is always UTF-8: convert the file, or export CSV, which may be cp932")
+/// Invalid UTF-8 at `offset` in `line`.
+fn not_utf8(offset: usize, line: &[u8]) -> Problem {
+    let byte = line.get(offset).copied().unwrap_or_default();
+    Problem::record(RecordErrorKind::Encoding {
+        encoding: "UTF-8",
+        offset,
+        byte,
+    })
+    .with_hint("JSON is always UTF-8: convert the file, or export CSV, which may be cp932")
 }
 
 /// Fills the reader's buffer, retrying on interruption; empty at the end of the input.
@@ -299,8 +346,14 @@ impl Position {
     fn of_error_within(self, e: &serde_json::Error) -> Position {
         let (line, column) = (e.line() as u64, e.column() as u64);
         match line {
-            0 | 1 => Position { line: self.line, column: self.column + column.saturating_sub(1) },
-            _ => Position { line: self.line + line - 1, column },
+            0 | 1 => Position {
+                line: self.line,
+                column: self.column + column.saturating_sub(1),
+            },
+            _ => Position {
+                line: self.line + line - 1,
+                column,
+            },
         }
     }
 }
@@ -342,7 +395,10 @@ impl Scan {
 
     /// A bare number or literal (`true`, `null`) ends before a delimiter.
     fn ends_before(&self, b: u8) -> bool {
-        self.length > 0 && self.depth == 0 && !self.in_string && (b == b',' || b == b']' || b.is_ascii_whitespace())
+        self.length > 0
+            && self.depth == 0
+            && !self.in_string
+            && (b == b',' || b == b']' || b.is_ascii_whitespace())
     }
 
     /// Takes one byte; `true` if it completes the element.
@@ -419,7 +475,10 @@ impl<R: BufRead> ArrayRecords<R> {
                 array.consume(b"[");
                 Ok(array)
             }
-            Ok(Some(b)) => Err((array.at.line, format!("`{}`", char::from(b).escape_default()))),
+            Ok(Some(b)) => Err((
+                array.at.line,
+                format!("`{}`", char::from(b).escape_default()),
+            )),
             Ok(None) => Err((array.at.line, "the end of the input".into())),
             Err(e) => Err((array.at.line, format!("unreadable input ({e})"))),
         }
@@ -434,15 +493,22 @@ impl<R: BufRead> ArrayRecords<R> {
             Ok(true) => Some(self.element(batch)),
             Ok(false) => None,
             Err(fault) => {
+                let error = self.fault(fault, batch);
                 self.state = State::Done;
-                Some(Err(self.fault(fault, batch)))
+                Some(Err(error))
             }
         }
     }
 
     fn fault(&self, fault: Fault, batch: &Batch) -> RecordError {
         let (line, kind) = match fault {
-            Fault::Syntax(message, at) => (at.line, RecordErrorKind::Json { message, column: at.column }),
+            Fault::Syntax(message, at) => (
+                at.line,
+                RecordErrorKind::Json {
+                    message,
+                    column: at.column,
+                },
+            ),
             Fault::Io(e) => (self.at.line, RecordErrorKind::Read(e.to_string())),
         };
         let index = match self.state {
@@ -488,7 +554,10 @@ impl<R: BufRead> ArrayRecords<R> {
     fn skip_whitespace(&mut self) -> io::Result<Option<u8>> {
         loop {
             let available = fill(&mut self.reader)?;
-            let spaces = available.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            let spaces = available
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
             if spaces == 0 {
                 return Ok(available.first().copied());
             }
@@ -507,7 +576,6 @@ impl<R: BufRead> ArrayRecords<R> {
     /// buffering so that the next element can still be read.
     fn scan_element(&mut self) -> Result<(), Fault> {
         self.buf.clear();
-        self.index += 1;
         self.start = self.at;
         let mut scan = Scan::default();
         loop {
@@ -524,6 +592,7 @@ impl<R: BufRead> ArrayRecords<R> {
             self.reader.consume(used);
             if done {
                 self.length = scan.length;
+                self.index += 1;
                 return Ok(());
             }
         }
@@ -534,7 +603,9 @@ impl<R: BufRead> ArrayRecords<R> {
     fn element(&mut self, batch: &mut Batch) -> Result<(Origin, Record), RecordError> {
         let origin = batch.origin(self.start.line, self.index);
         if self.length > self.max_record_bytes {
-            let problem = Problem::record(RecordErrorKind::TooLong { limit: self.max_record_bytes });
+            let problem = Problem::record(RecordErrorKind::TooLong {
+                limit: self.max_record_bytes,
+            });
             return Err(problem.at(origin, None, false));
         }
         match serde_json::from_slice::<Top>(&self.buf) {
@@ -542,9 +613,389 @@ impl<R: BufRead> ArrayRecords<R> {
             Err(e) => {
                 self.state = State::Done;
                 let at = self.start.of_error_within(&e);
-                let kind = RecordErrorKind::Json { message: json_message(&e), column: at.column };
+                let kind = RecordErrorKind::Json {
+                    message: json_message(&e),
+                    column: at.column,
+                };
                 Err(Problem::record(kind).at(batch.origin(at.line, self.index), None, true))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::*;
+    use super::super::{from_reader, Format, OpenErrorKind, ReadOptions, Scheme};
+    use super::*;
+
+    fn lines(text: &str) -> Vec<Result<(Origin, Record), RecordError>> {
+        read_all(text.as_bytes(), Format::JsonLines, &ReadOptions::default())
+    }
+
+    fn array(text: &str) -> Vec<Result<(Origin, Record), RecordError>> {
+        read_all(text.as_bytes(), Format::JsonArray, &ReadOptions::default())
+    }
+
+    fn positions(results: &[Result<(Origin, Record), RecordError>]) -> Vec<(u64, u64)> {
+        let origin = |r: &Result<(Origin, Record), RecordError>| match r {
+            Ok((origin, _)) => (origin.line, origin.index),
+            Err(e) => (e.origin().line, e.origin().index),
+        };
+        results.iter().map(origin).collect()
+    }
+
+    #[test]
+    fn json_lines_skip_blank_lines_but_count_them() {
+        let text = format!("{}\n\n  \r\n{}\r\n", object("R1"), object("R2"));
+        let results = lines(&text);
+        assert_eq!(positions(&results), [(1, 1), (4, 2)]);
+        let record = record(&results[1]);
+        assert_eq!(
+            (record.scheme, record.copay_ratio, record.has_myna_hoken),
+            (Scheme::Kouki, Some(1), true)
+        );
+    }
+
+    #[test]
+    fn a_malformed_line_is_a_record_error_and_reading_goes_on() {
+        let text = format!(
+            "{}\n{{\"record_id\": \"R2\",, }}\n{}\n",
+            object("R1"),
+            object("R3")
+        );
+        let results = lines(&text);
+        let err = error(&results[1]);
+        assert_eq!(
+            err.kind(),
+            &RecordErrorKind::Json {
+                message: "key must be a string".into(),
+                column: 20
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "members:2:20 (record 2): failed to parse JSON (key must be a string)"
+        );
+        assert!(!err.ends_input());
+        assert!(results[2].is_ok());
+    }
+
+    #[test]
+    fn json_error_columns_count_from_the_start_of_the_line() {
+        let results = lines("   {\"record_id\": }\n");
+        assert_eq!(
+            error(&results[0]).to_string(),
+            "members:1:18 (record 1): failed to parse JSON (expected value)"
+        );
+        let err =
+            Record::from_json_slice(b"{\n\"record_id\": \"R1\",\n}", Origin::single("request"))
+                .expect_err("trailing comma");
+        assert_eq!(
+            err.to_string(),
+            "request:3:1 (record 1): failed to parse JSON (trailing comma)"
+        );
+    }
+
+    #[test]
+    fn a_pretty_printed_object_in_json_lines_gets_a_hint() {
+        let results = lines("{\n\"record_id\": \"R1\"\n}\n");
+        assert!(error(&results[0])
+            .hint()
+            .is_some_and(|h| h.contains("one complete object per line")));
+    }
+
+    #[test]
+    fn unknown_and_repeated_keys_are_record_errors() {
+        let mut misspelt = object("R1");
+        misspelt["birth_dat"] = json!("1948-11-03");
+        let text =
+            format!("{misspelt}\n{{\"record_id\": \"R2\", \"name\": \"a\", \"name\": \"b\"}}\n");
+        let results = lines(&text);
+        let err = error(&results[0]);
+        assert_eq!(
+            err.kind(),
+            &RecordErrorKind::UnknownField {
+                key: "birth_dat".into()
+            }
+        );
+        assert_eq!(err.hint(), Some("did you mean `birth_date`?"));
+        assert_eq!(err.record_id(), Some("R1"));
+        let err = error(&results[1]);
+        assert_eq!(
+            (err.field(), err.kind()),
+            (Some(Field::Name), &RecordErrorKind::DuplicateField)
+        );
+    }
+
+    #[test]
+    fn a_line_that_is_not_an_object_is_a_record_error() {
+        let results = lines("[1, 2]\n\"佐藤\"\nnull\n");
+        let found: Vec<_> = results.iter().map(|r| error(r).kind().clone()).collect();
+        assert_eq!(
+            found,
+            [
+                RecordErrorKind::NotAnObject { found: "an array" },
+                RecordErrorKind::NotAnObject { found: "a string" },
+                RecordErrorKind::NotAnObject { found: "null" },
+            ]
+        );
+        assert!(!error(&results[1]).to_string().contains("佐藤"));
+    }
+
+    #[test]
+    fn invalid_utf8_in_json_lines_is_a_record_error() {
+        let mut bytes = b"{\"name\": \"\x82\xa0\"}\n".to_vec();
+        bytes.extend_from_slice(format!("{}\n", object("R2")).as_bytes());
+        let results = read_all(&bytes, Format::JsonLines, &ReadOptions::default());
+        assert_eq!(
+            error(&results[0]).kind(),
+            &RecordErrorKind::Encoding {
+                encoding: "UTF-8",
+                offset: 10,
+                byte: 0x82
+            }
+        );
+        assert!(results[1].is_ok());
+    }
+
+    #[test]
+    fn numbers_booleans_and_empty_values_take_either_spelling() {
+        let mut as_strings = object("R1");
+        as_strings["copay_ratio"] = json!("1");
+        as_strings["has_myna_hoken"] = json!("true");
+        as_strings["special_medical"] = json!(0);
+        as_strings["address"] = json!("");
+        as_strings["postal_code"] = json!(null);
+        as_strings["household_id"] = json!(452);
+        let results = lines(&format!("{as_strings}\n"));
+        let record = record(&results[0]);
+        assert_eq!(
+            (
+                record.copay_ratio,
+                record.has_myna_hoken,
+                record.special_medical
+            ),
+            (Some(1), true, false)
+        );
+        assert_eq!(
+            (record.address.as_deref(), record.postal_code.as_deref()),
+            (None, None)
+        );
+        assert_eq!(record.household_id.as_deref(), Some("452"));
+    }
+
+    #[test]
+    fn a_nested_value_is_refused() {
+        let mut nested = object("R1");
+        nested["name"] = json!({"family": "鈴木"});
+        let err = Record::from_json_value(&nested, Origin::single("request")).expect_err("nested");
+        assert_eq!(err.field(), Some(Field::Name));
+        assert_eq!(
+            err.kind(),
+            &RecordErrorKind::Invalid {
+                what: "invalid text",
+                why: "expected a string, found an object".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_json_line_past_the_size_limit_is_skipped() {
+        let options = ReadOptions {
+            max_record_bytes: 200,
+            ..ReadOptions::default()
+        };
+        let long = format!("{{\"remarks\": \"{}\"}}", "あ".repeat(100));
+        let short = r#"{"record_id": "R2"}"#;
+        let text = format!("{long}\n{short}\n");
+        let results = read_all(text.as_bytes(), Format::JsonLines, &options);
+        assert_eq!(
+            error(&results[0]).kind(),
+            &RecordErrorKind::TooLong { limit: 200 }
+        );
+        assert_eq!(positions(&results), [(1, 1), (2, 2)]);
+        assert_eq!(error(&results[1]).kind(), &RecordErrorKind::Missing);
+    }
+
+    #[test]
+    fn array_elements_carry_the_line_they_start_on() {
+        let text = format!("[\n  {},\n\n  {}\n]\n", object("R1"), object("R2"));
+        let results = array(&text);
+        assert_eq!(positions(&results), [(2, 1), (4, 2)]);
+        assert!(results.iter().all(Result::is_ok));
+    }
+
+    #[test]
+    fn an_empty_array_has_no_records() {
+        assert!(array(" [ ] ").is_empty());
+    }
+
+    #[test]
+    fn strings_with_brackets_quotes_and_escapes_do_not_confuse_the_scanner() {
+        let mut tricky = object("R1");
+        tricky["remarks"] = json!("[注意] \"}\" \\ {続く]");
+        let text = format!("[{tricky},{}]", object("R2"));
+        let results = array(&text);
+        assert_eq!(
+            record(&results[0]).remarks.as_deref(),
+            Some("[注意] \"}\" \\ {続く]")
+        );
+        assert!(results[1].is_ok());
+    }
+
+    #[test]
+    fn non_object_elements_are_record_errors_and_reading_goes_on() {
+        let text = format!("[1, \"x\", true, null, [1, [2]], {}]", object("R1"));
+        let results = array(&text);
+        assert_eq!(results.len(), 6);
+        assert!(results[..5]
+            .iter()
+            .all(|r| matches!(error(r).kind(), RecordErrorKind::NotAnObject { .. })));
+        assert!(results[5].is_ok());
+    }
+
+    #[test]
+    fn a_malformed_array_ends_the_input_after_the_records_before_it() {
+        let text = format!(
+            "[\n{},\n{{\"record_id\": \"R2\" \"scheme\": \"kouki\"}},\n{}\n]",
+            object("R1"),
+            object("R3")
+        );
+        let results = array(&text);
+        assert_eq!(results.len(), 2);
+        assert!(results[0].is_ok());
+        let err = error(&results[1]);
+        assert!(err.ends_input());
+        assert_eq!(
+            err.to_string(),
+            "members:3:20 (record 2): failed to parse JSON (expected `,` or `}`)"
+        );
+    }
+
+    #[test]
+    fn array_syntax_faults_name_their_position() {
+        let cases = [
+            ("[{\"a\": 1} {\"b\": 2}]", "members:1:11 (record 2): failed to parse JSON (expected `,` or `]`)"),
+            ("[{\"a\": 1},\n]", "members:2:1 (record 2): failed to parse JSON (trailing comma)"),
+            ("[{\"a\": 1}", "members:1:10 (record 2): failed to parse JSON (EOF while parsing a list)"),
+            ("[{\"a\": 1}] x", "members:1:12 (record 1): failed to parse JSON (trailing characters after the array)"),
+            ("[{\"a\": \"unterminated}]", "members:1:23 (record 1): failed to parse JSON (EOF while parsing a value)"),
+        ];
+        for (text, expected) in cases {
+            let results = array(text);
+            let last = results.last().expect("an error");
+            assert_eq!(error(last).to_string(), expected, "{text}");
+            assert!(error(last).ends_input());
+        }
+    }
+
+    #[test]
+    fn an_input_that_is_not_an_array_stops_before_the_first_record() {
+        let open = |text: &'static str| {
+            from_reader(
+                text.as_bytes(),
+                "members.json",
+                Format::JsonArray,
+                &ReadOptions::default(),
+            )
+        };
+        let err = open("\n{\"record_id\": \"R1\"}").expect_err("not an array");
+        assert_eq!(
+            err.kind(),
+            &OpenErrorKind::NotAnArray {
+                found: "`{`".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "members.json:2: failed to read JSON array (expected `[`, found `{`)\n  \
+             hint: a JSON array of records starts with `[`; for one object per line use .jsonl"
+        );
+        assert!(
+            matches!(open("  ").expect_err("empty").kind(), OpenErrorKind::NotAnArray { found } if found == "the end of the input")
+        );
+    }
+
+    #[test]
+    fn an_array_element_past_the_size_limit_is_skipped() {
+        let options = ReadOptions {
+            max_record_bytes: 100,
+            ..ReadOptions::default()
+        };
+        let text = format!(
+            "[{{\"remarks\": \"{}\"}}, {{\"record_id\": \"R2\"}}]",
+            "い".repeat(100)
+        );
+        let results = read_all(text.as_bytes(), Format::JsonArray, &options);
+        assert_eq!(
+            error(&results[0]).kind(),
+            &RecordErrorKind::TooLong { limit: 100 }
+        );
+        assert_eq!(error(&results[1]).kind(), &RecordErrorKind::Missing);
+    }
+
+    /// Serves the given bytes, then fails: a reader that needed the whole input before
+    /// yielding anything would yield no record at all.
+    struct Truncated(std::io::Cursor<Vec<u8>>);
+
+    impl std::io::Read for Truncated {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(std::io::Error::other("connection reset")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn an_array_yields_records_before_it_is_read_to_the_end() {
+        let text = format!("[{},{},", object("R1"), object("R2"));
+        let records = from_reader(
+            Truncated(std::io::Cursor::new(text.into_bytes())),
+            "members",
+            Format::JsonArray,
+            &ReadOptions::default(),
+        );
+        let results: Vec<_> = records.expect("opens").collect();
+        assert_eq!(results.len(), 3);
+        assert!(results[0].is_ok() && results[1].is_ok());
+        assert_eq!(
+            error(&results[2]).kind(),
+            &RecordErrorKind::Read("connection reset".into())
+        );
+    }
+
+    #[test]
+    fn a_large_array_streams_through() {
+        const COUNT: usize = 20_000;
+        let element = object("X").to_string();
+        let mut text = String::with_capacity(COUNT * (element.len() + 10) + 2);
+        text.push('[');
+        for i in 0..COUNT {
+            if i > 0 {
+                text.push_str(",\n");
+            }
+            text.push_str(&element.replace("\"X\"", &format!("\"R{i}\"")));
+        }
+        text.push(']');
+        let mut count = 0;
+        for (i, result) in from_reader(
+            text.as_bytes(),
+            "big",
+            Format::JsonArray,
+            &ReadOptions::default(),
+        )
+        .expect("opens")
+        .enumerate()
+        {
+            let (origin, record) = result.expect("valid element");
+            assert_eq!((origin.line, origin.index), (i as u64 + 1, i as u64 + 1));
+            assert_eq!(record.record_id, format!("R{i}"));
+            count += 1;
+        }
+        assert_eq!(count, COUNT);
     }
 }

@@ -11,6 +11,10 @@
 //! before the first record. The schema, the accepted spellings and the error
 //! behaviour are described in `docs/records.md`.
 
+// A `RecordError` is large, but the `Ok` side of every result here holds a `Record`,
+// which is larger still: boxing the error would not make the results smaller.
+#![allow(clippy::result_large_err)]
+
 mod assemble;
 mod csv;
 mod error;
@@ -18,6 +22,7 @@ mod field;
 mod json;
 mod value;
 
+use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -138,7 +143,11 @@ pub struct Origin {
 impl Origin {
     /// The origin of a record that stands alone, such as one posted to the preview server.
     pub fn single(file: &str) -> Origin {
-        Origin { file: file.to_owned(), line: 1, index: 1 }
+        Origin {
+            file: file.to_owned(),
+            line: 1,
+            index: 1,
+        }
     }
 }
 
@@ -146,11 +155,11 @@ impl Record {
     /// Reads one record from a JSON object, with the rules of the streamed formats.
     ///
     /// A `Value` has already merged repeated keys; [`Record::from_json_slice`] refuses them.
-    pub fn from_json_value(value: &serde_json::Value, origin: Origin) -> Result<Record, RecordError> {
-        match value {
-            serde_json::Value::Object(map) => json::record_from_map(map, origin),
-            other => json::record_from_slice(other.to_string().as_bytes(), origin),
-        }
+    pub fn from_json_value(
+        value: &serde_json::Value,
+        origin: Origin,
+    ) -> Result<Record, RecordError> {
+        json::record_from_value(value, origin)
     }
 
     /// Reads one record from the text of a JSON object.
@@ -215,14 +224,20 @@ pub struct ReadOptions {
     /// Shift_JIS exports. JSON input must be UTF-8.
     pub encoding: Encoding,
     /// The longest record accepted, in bytes (default 64 KiB; a real record is under
-    /// 2 KiB). Longer records are errors, so that a missing quote or bracket cannot
-    /// make the reader hold the rest of a large file in memory.
+    /// 2 KiB). Longer records are errors. JSON readers stop buffering at the limit, so a
+    /// missing bracket cannot make them hold the rest of a large file; the CSV parser
+    /// holds a row whole before it can be measured, so there the limit turns an
+    /// unclosed quote into a clear error but does not bound memory.
     pub max_record_bytes: usize,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { format: None, encoding: Encoding::Utf8, max_record_bytes: 64 * 1024 }
+        ReadOptions {
+            format: None,
+            encoding: Encoding::Utf8,
+            max_record_bytes: 64 * 1024,
+        }
     }
 }
 
@@ -233,46 +248,75 @@ impl Default for ReadOptions {
 /// character is `{` is read as JSON Lines, since exports often name those `.json`.
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Records, OpenError> {
     let file_name = path.display().to_string();
-    let open_error = |kind| OpenError { file: file_name.clone(), line: None, kind, hint: None };
+    let open_error = |kind| OpenError {
+        file: file_name.clone(),
+        line: None,
+        kind,
+        hint: None,
+    };
     let file = File::open(path).map_err(|e| open_error(OpenErrorKind::Io(e.to_string())))?;
     let mut reader = BufReader::with_capacity(64 * 1024, file);
-    let had_bom = skip_bom(&mut reader).map_err(|e| open_error(OpenErrorKind::Io(e.to_string())))?;
+    let bom = skip_bom(&mut reader).map_err(|e| open_error(OpenErrorKind::Io(e.to_string())))?;
     let format = match options.format.or_else(|| Format::from_extension(path)) {
         Some(Format::JsonArray) if options.format.is_none() => sniff_json(&mut reader),
         Some(format) => format,
         None => {
             let hint = "name the file .csv, .jsonl, .ndjson or .json, or give the format";
-            return Err(OpenError { hint: Some(hint.into()), ..open_error(OpenErrorKind::UnknownFormat) });
+            return Err(OpenError {
+                hint: Some(hint.into()),
+                ..open_error(OpenErrorKind::UnknownFormat)
+            });
         }
     };
-    Records::open(reader, file_name, format, had_bom, options)
+    Records::open(reader, file_name, format, bom, options)
 }
 
 /// Reads records from any reader (stdin, a request body, a test's bytes) in the given format.
-pub fn from_reader<R: Read>(reader: R, name: &str, format: Format, options: &ReadOptions) -> Result<Records<R>, OpenError> {
+pub fn from_reader<R: Read>(
+    reader: R,
+    name: &str,
+    format: Format,
+    options: &ReadOptions,
+) -> Result<Records<R>, OpenError> {
     let mut reader = BufReader::new(reader);
-    let had_bom = skip_bom(&mut reader).map_err(|e| OpenError {
+    let bom = skip_bom(&mut reader).map_err(|e| OpenError {
         file: name.to_owned(),
         line: None,
         kind: OpenErrorKind::Io(e.to_string()),
         hint: None,
     })?;
-    Records::open(reader, name.to_owned(), format, had_bom, options)
+    Records::open(reader, name.to_owned(), format, bom, options)
 }
 
-/// Consumes a UTF-8 byte order mark, if the input starts with one.
-fn skip_bom<R: Read>(reader: &mut BufReader<R>) -> std::io::Result<bool> {
-    let bom = reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF");
-    if bom {
+/// The byte order mark an input starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bom {
+    None,
+    Utf8,
+    /// UTF-16, little- or big-endian: what Excel's 「Unicode テキスト」 writes.
+    Utf16,
+}
+
+/// Consumes a UTF-8 byte order mark, and reports which one the input starts with.
+fn skip_bom<R: Read>(reader: &mut BufReader<R>) -> std::io::Result<Bom> {
+    let start = reader.fill_buf()?;
+    if start.starts_with(b"\xEF\xBB\xBF") {
         reader.consume(3);
+        Ok(Bom::Utf8)
+    } else if start.starts_with(b"\xFF\xFE") || start.starts_with(b"\xFE\xFF") {
+        Ok(Bom::Utf16)
+    } else {
+        Ok(Bom::None)
     }
-    Ok(bom)
 }
 
 /// A `.json` file holding JSON Lines starts with `{`; an array starts with `[`. Looks
 /// only at the first buffer: the leading whitespace of a real file is short.
 fn sniff_json<R: Read>(reader: &mut BufReader<R>) -> Format {
-    let first = reader.fill_buf().ok().and_then(|buf| buf.iter().find(|b| !b.is_ascii_whitespace()).copied());
+    let first = reader
+        .fill_buf()
+        .ok()
+        .and_then(|buf| buf.iter().find(|b| !b.is_ascii_whitespace()).copied());
     match first {
         Some(b'{') => Format::JsonLines,
         _ => Format::JsonArray,
@@ -295,20 +339,48 @@ enum Source<R: Read> {
 }
 
 impl<R: Read> Records<R> {
-    fn open(reader: BufReader<R>, file: String, format: Format, had_bom: bool, options: &ReadOptions) -> Result<Self, OpenError> {
-        let open_error = |line, kind, hint: &str| OpenError { file: file.clone(), line, kind, hint: Some(hint.into()) };
+    fn open(
+        reader: BufReader<R>,
+        file: String,
+        format: Format,
+        bom: Bom,
+        options: &ReadOptions,
+    ) -> Result<Self, OpenError> {
+        let open_error = |line, kind, hint: &str| OpenError {
+            file: file.clone(),
+            line,
+            kind,
+            hint: Some(hint.into()),
+        };
         let limit = options.max_record_bytes;
         let source = match (format, options.encoding) {
-            (Format::Csv, Encoding::Cp932) if had_bom => {
-                let why = "the file starts with a UTF-8 byte order mark but was declared CP932";
-                return Err(open_error(None, OpenErrorKind::Encoding(why), "read it as UTF-8"));
+            _ if bom == Bom::Utf16 => {
+                let why = "the file is UTF-16, which is not supported";
+                let hint = "save it as UTF-8 (Excel: 「CSV UTF-8」) or as CP932 CSV";
+                return Err(open_error(None, OpenErrorKind::Encoding(why), hint));
             }
-            (Format::Csv, encoding) => Source::Csv(csv::CsvRecords::open(reader, &file, encoding, limit)?),
+            (Format::Csv, Encoding::Cp932) if bom == Bom::Utf8 => {
+                let why = "the file starts with a UTF-8 byte order mark but was declared CP932";
+                return Err(open_error(
+                    None,
+                    OpenErrorKind::Encoding(why),
+                    "read it as UTF-8",
+                ));
+            }
+            (Format::Csv, encoding) => {
+                Source::Csv(csv::CsvRecords::open(reader, &file, encoding, limit)?)
+            }
             (_, Encoding::Cp932) => {
                 let why = "JSON is always UTF-8";
-                return Err(open_error(None, OpenErrorKind::Encoding(why), "convert the file to UTF-8, or export CSV"));
+                return Err(open_error(
+                    None,
+                    OpenErrorKind::Encoding(why),
+                    "convert the file to UTF-8, or export CSV",
+                ));
             }
-            (Format::JsonLines, Encoding::Utf8) => Source::Lines(json::LineRecords::new(reader, limit)),
+            (Format::JsonLines, Encoding::Utf8) => {
+                Source::Lines(json::LineRecords::new(reader, limit))
+            }
             (Format::JsonArray, Encoding::Utf8) => {
                 let array = json::ArrayRecords::open(reader, limit).map_err(|(line, found)| {
                     let hint = "a JSON array of records starts with `[`; for one object per line use .jsonl";
@@ -317,7 +389,10 @@ impl<R: Read> Records<R> {
                 Source::Array(array)
             }
         };
-        Ok(Records { source, batch: Batch::new(file) })
+        Ok(Records {
+            source,
+            batch: Batch::new(file),
+        })
     }
 
     /// The format being read (after detection from the extension and content).
@@ -327,6 +402,15 @@ impl<R: Read> Records<R> {
             Source::Lines(_) => Format::JsonLines,
             Source::Array(_) => Format::JsonArray,
         }
+    }
+}
+
+impl<R: Read> fmt::Debug for Records<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Records")
+            .field("file", &self.batch.file())
+            .field("format", &self.format())
+            .finish_non_exhaustive()
     }
 }
 
@@ -372,13 +456,19 @@ pub(crate) mod testing {
     }
 
     /// Reads all of `input`.
-    pub(crate) fn read_all(input: &[u8], format: Format, options: &ReadOptions) -> Vec<Result<(Origin, Record), RecordError>> {
-        from_reader(input, "members", format, options).expect("input opens").collect()
+    pub(crate) fn read_all(
+        input: &[u8],
+        format: Format,
+        options: &ReadOptions,
+    ) -> Vec<Result<(Origin, Record), RecordError>> {
+        from_reader(input, "members", format, options)
+            .expect("input opens")
+            .collect()
     }
 
     /// The error of a result that should have failed.
     pub(crate) fn error(result: &Result<(Origin, Record), RecordError>) -> &RecordError {
-        result.as_ref().err().expect("record should fail")
+        result.as_ref().expect_err("record should fail")
     }
 
     /// The record of a result that should have succeeded.
@@ -396,21 +486,63 @@ mod tests {
     use super::*;
 
     fn data(name: &str) -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/records").join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/records")
+            .join(name)
     }
 
     fn read_file(name: &str, options: &ReadOptions) -> Vec<Record> {
-        read(&data(name), options).expect("opens").map(|r| r.expect("valid record").1).collect()
+        read(&data(name), options)
+            .expect("opens")
+            .map(|r| r.expect("valid record").1)
+            .collect()
     }
 
     #[test]
     fn the_sample_files_hold_the_same_records_in_every_format() {
         let csv = read_file("members.csv", &ReadOptions::default());
-        let cp932 = ReadOptions { encoding: Encoding::Cp932, ..ReadOptions::default() };
+        let cp932 = ReadOptions {
+            encoding: Encoding::Cp932,
+            ..ReadOptions::default()
+        };
         assert_eq!(csv.len(), 5);
         assert_eq!(read_file("members.jsonl", &ReadOptions::default()), csv);
         assert_eq!(read_file("members.json", &ReadOptions::default()), csv);
         assert_eq!(read_file("members-cp932.csv", &cp932), csv);
+    }
+
+    /// The fenced blocks of one language in the Examples section of `docs/records.md`.
+    fn doc_examples(language: &str) -> Vec<String> {
+        let doc =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/records.md"))
+                .expect("docs/records.md is readable");
+        let examples = doc
+            .split("## Examples")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .expect("has examples");
+        let fence = format!("```{language}\n");
+        examples
+            .split(&fence)
+            .skip(1)
+            .filter_map(|block| block.split("```").next())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn the_examples_in_the_docs_read_the_same_in_every_format() {
+        let read = |text: &str, format| -> Vec<Record> {
+            read_all(text.as_bytes(), format, &ReadOptions::default())
+                .into_iter()
+                .map(|r| r.expect("the example is valid").1)
+                .collect()
+        };
+        let csv = read(&doc_examples("csv")[0], Format::Csv);
+        let json = doc_examples("json");
+        assert_eq!(csv.len(), 2);
+        assert_eq!(read(&json[0], Format::JsonLines), csv);
+        assert_eq!(read(&json[1], Format::JsonArray), csv);
     }
 
     #[test]
@@ -429,24 +561,36 @@ mod tests {
 
     #[test]
     fn an_explicit_format_wins_over_the_extension() {
-        let options = ReadOptions { format: Some(Format::JsonArray), ..ReadOptions::default() };
-        let err = read(&data("members-lines.json"), &options).err().expect("not an array");
+        let options = ReadOptions {
+            format: Some(Format::JsonArray),
+            ..ReadOptions::default()
+        };
+        let err = read(&data("members-lines.json"), &options).expect_err("not an array");
         assert!(matches!(err.kind(), OpenErrorKind::NotAnArray { found } if found == "`{`"));
     }
 
     #[test]
     fn an_unknown_extension_stops_with_a_hint() {
-        let err = read(Path::new("members.txt"), &ReadOptions::default()).err().expect("fails");
-        assert!(matches!(err.kind(), OpenErrorKind::Io(_)), "the file does not exist: {err}");
-        let err = read(&data("README.md"), &ReadOptions::default()).err().expect("fails");
+        let err = read(Path::new("members.txt"), &ReadOptions::default()).expect_err("fails");
+        assert!(
+            matches!(err.kind(), OpenErrorKind::Io(_)),
+            "the file does not exist: {err}"
+        );
+        let err = read(&data("README.md"), &ReadOptions::default()).expect_err("fails");
         assert_eq!(err.kind(), &OpenErrorKind::UnknownFormat);
-        assert!(err.to_string().ends_with("hint: name the file .csv, .jsonl, .ndjson or .json, or give the format"));
+        assert!(err
+            .to_string()
+            .ends_with("hint: name the file .csv, .jsonl, .ndjson or .json, or give the format"));
     }
 
     #[test]
     fn json_declared_cp932_stops() {
-        let options = ReadOptions { encoding: Encoding::Cp932, ..ReadOptions::default() };
-        let err = from_reader(&b"{}"[..], "x.jsonl", Format::JsonLines, &options).err().expect("refused");
+        let options = ReadOptions {
+            encoding: Encoding::Cp932,
+            ..ReadOptions::default()
+        };
+        let err =
+            from_reader(&b"{}"[..], "x.jsonl", Format::JsonLines, &options).expect_err("refused");
         assert_eq!(err.to_string(), "x.jsonl: failed to decode input (JSON is always UTF-8)\n  hint: convert the file to UTF-8, or export CSV");
     }
 
@@ -457,14 +601,25 @@ mod tests {
         assert_eq!(record.name, "鈴木 花子");
         assert_eq!(record.scheme, Scheme::Kouki);
         let text = value.to_string();
-        assert_eq!(Record::from_json_slice(text.as_bytes(), Origin::single("request")), Ok(record));
+        assert_eq!(
+            Record::from_json_slice(text.as_bytes(), Origin::single("request")),
+            Ok(record)
+        );
     }
 
     #[test]
     fn a_single_record_refuses_repeated_keys_and_non_objects() {
-        let err = Record::from_json_slice(br#"{"record_id": "a", "record_id": "b"}"#, Origin::single("request")).expect_err("dup");
+        let err = Record::from_json_slice(
+            br#"{"record_id": "a", "record_id": "b"}"#,
+            Origin::single("request"),
+        )
+        .expect_err("dup");
         assert_eq!(err.kind(), &RecordErrorKind::DuplicateField);
-        let err = Record::from_json_value(&serde_json::json!([1]), Origin::single("request")).expect_err("array");
-        assert_eq!(err.kind(), &RecordErrorKind::NotAnObject { found: "an array" });
+        let err = Record::from_json_value(&serde_json::json!([1]), Origin::single("request"))
+            .expect_err("array");
+        assert_eq!(
+            err.kind(),
+            &RecordErrorKind::NotAnObject { found: "an array" }
+        );
     }
 }

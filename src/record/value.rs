@@ -48,7 +48,7 @@ impl Raw<'_> {
     }
 
     /// What kind of JSON value this is, for "expected …, found …".
-    fn kind(self) -> &'static str {
+    pub(crate) fn kind(self) -> &'static str {
         match self {
             Raw::Text(_) => "a string",
             Raw::Number(_) => "a number",
@@ -69,7 +69,11 @@ pub(crate) struct Invalid {
 
 impl Invalid {
     fn new(what: &'static str, why: impl Into<String>) -> Self {
-        Invalid { what, why: why.into(), hint: None }
+        Invalid {
+            what,
+            why: why.into(),
+            hint: None,
+        }
     }
 
     fn hint(mut self, hint: impl Into<String>) -> Self {
@@ -93,7 +97,10 @@ fn trim(text: &str) -> &str {
 pub(crate) fn text(raw: Raw) -> Parsed<String> {
     match raw {
         Raw::Text(text) => checked_text(text),
-        other => Err(Invalid::new("invalid text", format!("expected a string, found {}", other.kind()))),
+        other => Err(Invalid::new(
+            "invalid text",
+            format!("expected a string, found {}", other.kind()),
+        )),
     }
 }
 
@@ -112,16 +119,23 @@ fn checked_text(text: &str) -> Parsed<String> {
     for (i, c) in text.chars().enumerate() {
         let at = i + 1;
         if c.is_control() {
-            let why = format!("contains control character U+{:04X} at character {at}", u32::from(c));
+            let why = format!(
+                "contains control character U+{:04X} at character {at}",
+                u32::from(c)
+            );
             return Err(Invalid::new("invalid text", why));
         }
         if is_private_use(c) {
-            let why = format!("contains private-use character U+{:04X} at character {at}", u32::from(c));
+            let why = format!(
+                "contains private-use character U+{:04X} at character {at}",
+                u32::from(c)
+            );
             return Err(Invalid::new("invalid text", why).hint(PUA_HINT));
         }
         if c == char::REPLACEMENT_CHARACTER {
             let why = format!("contains U+FFFD REPLACEMENT CHARACTER at character {at}");
-            let hint = "the text was damaged by a failed character conversion upstream: export it again";
+            let hint =
+                "the text was damaged by a failed character conversion upstream: export it again";
             return Err(Invalid::new("invalid text", why).hint(hint));
         }
     }
@@ -146,7 +160,8 @@ pub(crate) fn fold_digits(text: &str) -> Cow<'_, str> {
 }
 
 fn whole_number(n: &Number, what: &'static str) -> Parsed<u64> {
-    n.as_u64().ok_or_else(|| Invalid::new(what, "expected a whole number of zero or more"))
+    n.as_u64()
+        .ok_or_else(|| Invalid::new(what, "expected a whole number of zero or more"))
 }
 
 /// A value made of digits: text with full-width digits folded, or a JSON whole number.
@@ -155,7 +170,10 @@ fn digit_text<'a>(raw: Raw<'a>, what: &'static str) -> Parsed<(Cow<'a, str>, boo
     match raw {
         Raw::Text(text) => Ok((fold_digits(text), false)),
         Raw::Number(n) => Ok((Cow::Owned(whole_number(n, what)?.to_string()), true)),
-        other => Err(Invalid::new(what, format!("expected a string or number, found {}", other.kind()))),
+        other => Err(Invalid::new(
+            what,
+            format!("expected a string or number, found {}", other.kind()),
+        )),
     }
 }
 
@@ -185,8 +203,12 @@ pub(crate) fn scheme(raw: Raw) -> Parsed<Scheme> {
     match raw {
         Raw::Text("kokuho") => Ok(Scheme::Kokuho),
         Raw::Text("kouki") => Ok(Scheme::Kouki),
-        Raw::Text("国保" | "国民健康保険") => Err(Invalid::new(what, "expected kokuho or kouki").hint("write `kokuho`")),
-        Raw::Text("後期" | "後期高齢者医療") => Err(Invalid::new(what, "expected kokuho or kouki").hint("write `kouki`")),
+        Raw::Text("国保" | "国民健康保険") => {
+            Err(Invalid::new(what, "expected kokuho or kouki").hint("write `kokuho`"))
+        }
+        Raw::Text("後期" | "後期高齢者医療") => {
+            Err(Invalid::new(what, "expected kokuho or kouki").hint("write `kouki`"))
+        }
         _ => Err(Invalid::new(what, "expected kokuho or kouki")),
     }
 }
@@ -248,7 +270,12 @@ pub(crate) fn postal_code(raw: Raw) -> Parsed<String> {
     if digits.len() == 7 && all_digits(&digits) {
         Ok(digits)
     } else {
-        Err(wrong_digits(what, "7 digits, with or without a hyphen after the third", &digits, from_number))
+        Err(wrong_digits(
+            what,
+            "7 digits, with or without a hyphen after the third",
+            &digits,
+            from_number,
+        ))
     }
 }
 
@@ -293,7 +320,12 @@ pub(crate) fn boolean(raw: Raw) -> Parsed<bool> {
         Raw::Bool(b) => return Ok(b),
         Raw::Number(n) => Cow::Owned(n.to_string()),
         Raw::Text(text) => fold_digits(text),
-        other => return Err(Invalid::new(what, format!("expected true or false, found {}", other.kind()))),
+        other => {
+            return Err(Invalid::new(
+                what,
+                format!("expected true or false, found {}", other.kind()),
+            ))
+        }
     };
     match text.to_ascii_lowercase().as_str() {
         "true" | "1" => Ok(true),
@@ -309,7 +341,12 @@ pub(crate) fn date(raw: Raw) -> Parsed<NaiveDate> {
     let what = "invalid date";
     let text = match raw {
         Raw::Text(text) => fold_digits(text),
-        other => return Err(Invalid::new(what, format!("expected a string like 2025-08-01, found {}", other.kind()))),
+        other => {
+            return Err(Invalid::new(
+                what,
+                format!("expected a string like 2025-08-01, found {}", other.kind()),
+            ))
+        }
     };
     let (year, month, day) = split_date(&text).ok_or_else(|| date_shape_error(&text))?;
     calendar_date(year, month, day)
@@ -335,9 +372,13 @@ fn split_date(text: &str) -> Option<(i32, u32, u32)> {
 
 fn date_shape_error(text: &str) -> Invalid {
     let invalid = Invalid::new("invalid date", "expected YYYY-MM-DD or YYYY/MM/DD");
-    let era = ["明治", "大正", "昭和", "平成", "令和", "M", "T", "S", "H", "R"];
+    let era = [
+        "明治", "大正", "昭和", "平成", "令和", "M", "T", "S", "H", "R",
+    ];
     if era.iter().any(|e| text.starts_with(e)) {
-        invalid.hint("convert 和暦 to the Gregorian calendar upstream, e.g. 令和7年8月1日 → 2025-08-01")
+        invalid.hint(
+            "convert 和暦 to the Gregorian calendar upstream, e.g. 令和7年8月1日 → 2025-08-01",
+        )
     } else if text.len() == 8 && all_digits(text) {
         invalid.hint("write YYYYMMDD as YYYY-MM-DD")
     } else {
@@ -349,7 +390,9 @@ fn date_shape_error(text: &str) -> Invalid {
 fn calendar_date(year: i32, month: u32, day: u32) -> Parsed<NaiveDate> {
     let invalid = |why: String| Invalid::new("invalid date", why);
     if year < 1868 {
-        return Err(invalid("year is before 1868, the first year of 明治".into()));
+        return Err(invalid(
+            "year is before 1868, the first year of 明治".into(),
+        ));
     }
     if !(1..=12).contains(&month) {
         return Err(invalid("month must be 1 to 12".into()));
@@ -358,7 +401,8 @@ fn calendar_date(year: i32, month: u32, day: u32) -> Parsed<NaiveDate> {
         return Err(invalid("day must be 1 to 31".into()));
     }
     NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| match (month, day) {
-        (2, 29) => invalid(format!("{year} is not a leap year")),
+        // The year itself stays out: for `birth_date` it is personal data.
+        (2, 29) => invalid("February 29 in a year that is not a leap year".into()),
         _ => invalid("day is past the end of the month".into()),
     })
 }
@@ -377,10 +421,16 @@ mod tests {
 
     #[test]
     fn present_trims_ascii_whitespace_and_drops_blanks() {
-        assert!(matches!(Raw::Text("  佐藤 太郎\t").present(), Some(Raw::Text("佐藤 太郎"))));
+        assert!(matches!(
+            Raw::Text("  佐藤 太郎\t").present(),
+            Some(Raw::Text("佐藤 太郎"))
+        ));
         assert!(Raw::Text(" \t ").present().is_none());
         assert!(Raw::Null.present().is_none());
-        assert!(matches!(Raw::Text("\u{3000}佐藤").present(), Some(Raw::Text("\u{3000}佐藤"))));
+        assert!(matches!(
+            Raw::Text("\u{3000}佐藤").present(),
+            Some(Raw::Text("\u{3000}佐藤"))
+        ));
     }
 
     #[test]
@@ -392,15 +442,24 @@ mod tests {
     #[test]
     fn text_refuses_private_use_with_a_hint() {
         let err = text(Raw::Text("佐\u{E001}藤")).expect_err("PUA");
-        assert_eq!(err.why, "contains private-use character U+E001 at character 2");
-        assert!(err.hint.as_deref().is_some_and(|h| h.contains("Ideographic Variation Sequence")));
+        assert_eq!(
+            err.why,
+            "contains private-use character U+E001 at character 2"
+        );
+        assert!(err
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("Ideographic Variation Sequence")));
         assert!(text(Raw::Text("\u{F0001}")).is_err());
         assert!(text(Raw::Text("\u{10FFFD}")).is_err());
     }
 
     #[test]
     fn text_refuses_control_characters_and_replacement_character() {
-        assert_eq!(why(text(Raw::Text("高崎市\n八島町"))), "contains control character U+000A at character 4");
+        assert_eq!(
+            why(text(Raw::Text("高崎市\n八島町"))),
+            "contains control character U+000A at character 4"
+        );
         assert!(text(Raw::Text("a\u{7F}")).is_err());
         assert!(text(Raw::Text("a\u{85}")).is_err());
         assert!(why(text(Raw::Text("佐\u{FFFD}"))).contains("U+FFFD"));
@@ -409,7 +468,10 @@ mod tests {
     #[test]
     fn text_refuses_numbers_but_identifiers_take_whole_numbers() {
         let n = Number::from(1042u64);
-        assert_eq!(why(text(Raw::Number(&n))), "expected a string, found a number");
+        assert_eq!(
+            why(text(Raw::Number(&n))),
+            "expected a string, found a number"
+        );
         assert_eq!(identifier(Raw::Number(&n)).as_deref(), Ok("1042"));
         let negative = Number::from(-1i64);
         assert!(identifier(Raw::Number(&negative)).is_err());
@@ -426,18 +488,42 @@ mod tests {
     fn scheme_takes_the_two_names_and_hints_at_japanese() {
         assert_eq!(scheme(Raw::Text("kokuho")), Ok(Scheme::Kokuho));
         assert_eq!(scheme(Raw::Text("kouki")), Ok(Scheme::Kouki));
-        assert_eq!(scheme(Raw::Text("後期")).expect_err("japanese").hint.as_deref(), Some("write `kouki`"));
+        assert_eq!(
+            scheme(Raw::Text("後期"))
+                .expect_err("japanese")
+                .hint
+                .as_deref(),
+            Some("write `kouki`")
+        );
         assert!(scheme(Raw::Text("Kokuho")).is_err());
     }
 
     #[test]
     fn insurer_number_follows_the_scheme() {
-        assert_eq!(insurer_number(Raw::Text("102020"), Scheme::Kokuho).as_deref(), Ok("102020"));
-        assert_eq!(insurer_number(Raw::Text("１０２０２０"), Scheme::Kokuho).as_deref(), Ok("102020"));
-        assert_eq!(insurer_number(Raw::Text("39102013"), Scheme::Kouki).as_deref(), Ok("39102013"));
-        assert_eq!(why(insurer_number(Raw::Text("10202"), Scheme::Kokuho)), "expected 6 digits for kokuho, found 5 digits");
-        assert_eq!(why(insurer_number(Raw::Text("10202a"), Scheme::Kokuho)), "expected 6 digits for kokuho, found other characters");
-        assert_eq!(why(insurer_number(Raw::Text("12345678"), Scheme::Kouki)), "a kouki insurer number starts with 39");
+        assert_eq!(
+            insurer_number(Raw::Text("102020"), Scheme::Kokuho).as_deref(),
+            Ok("102020")
+        );
+        assert_eq!(
+            insurer_number(Raw::Text("１０２０２０"), Scheme::Kokuho).as_deref(),
+            Ok("102020")
+        );
+        assert_eq!(
+            insurer_number(Raw::Text("39102013"), Scheme::Kouki).as_deref(),
+            Ok("39102013")
+        );
+        assert_eq!(
+            why(insurer_number(Raw::Text("10202"), Scheme::Kokuho)),
+            "expected 6 digits for kokuho, found 5 digits"
+        );
+        assert_eq!(
+            why(insurer_number(Raw::Text("10202a"), Scheme::Kokuho)),
+            "expected 6 digits for kokuho, found other characters"
+        );
+        assert_eq!(
+            why(insurer_number(Raw::Text("12345678"), Scheme::Kouki)),
+            "a kouki insurer number starts with 39"
+        );
         assert!(insurer_number(Raw::Text("102020"), Scheme::Kouki).is_err());
     }
 
@@ -445,14 +531,26 @@ mod tests {
     fn insurer_number_as_json_number_hints_at_lost_zeros() {
         let n = Number::from(10017u64);
         let err = insurer_number(Raw::Number(&n), Scheme::Kokuho).expect_err("5 digits");
-        assert!(err.hint.as_deref().is_some_and(|h| h.contains("leading zeros")));
+        assert!(err
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("leading zeros")));
     }
 
     #[test]
     fn number_is_eight_digits_for_kouki_and_text_for_kokuho() {
-        assert_eq!(number(Raw::Text("１２３４５６７８"), Scheme::Kouki).as_deref(), Ok("12345678"));
-        assert_eq!(why(number(Raw::Text("1234567"), Scheme::Kouki)), "expected 8 digits for kouki, found 7 digits");
-        assert_eq!(number(Raw::Text("００１２３"), Scheme::Kokuho).as_deref(), Ok("00123"));
+        assert_eq!(
+            number(Raw::Text("１２３４５６７８"), Scheme::Kouki).as_deref(),
+            Ok("12345678")
+        );
+        assert_eq!(
+            why(number(Raw::Text("1234567"), Scheme::Kouki)),
+            "expected 8 digits for kouki, found 7 digits"
+        );
+        assert_eq!(
+            number(Raw::Text("００１２３"), Scheme::Kokuho).as_deref(),
+            Ok("00123")
+        );
         assert!(number(Raw::Text("12\u{E000}"), Scheme::Kokuho).is_err());
     }
 
@@ -460,9 +558,15 @@ mod tests {
     fn branch_is_zero_padded_to_two_digits() {
         assert_eq!(branch(Raw::Text("01")).as_deref(), Ok("01"));
         assert_eq!(branch(Raw::Text("1")).as_deref(), Ok("01"));
-        assert_eq!(branch(Raw::Number(&Number::from(2u64))).as_deref(), Ok("02"));
+        assert_eq!(
+            branch(Raw::Number(&Number::from(2u64))).as_deref(),
+            Ok("02")
+        );
         assert_eq!(branch(Raw::Text("０３")).as_deref(), Ok("03"));
-        assert_eq!(why(branch(Raw::Text("123"))), "expected 2 digits, found 3 digits");
+        assert_eq!(
+            why(branch(Raw::Text("123"))),
+            "expected 2 digits, found 3 digits"
+        );
         assert!(branch(Raw::Text("a")).is_err());
     }
 
@@ -470,8 +574,14 @@ mod tests {
     fn postal_code_drops_the_hyphen() {
         assert_eq!(postal_code(Raw::Text("370-0801")).as_deref(), Ok("3700801"));
         assert_eq!(postal_code(Raw::Text("3700801")).as_deref(), Ok("3700801"));
-        assert_eq!(postal_code(Raw::Text("３７０－０８０１")).as_deref(), Ok("3700801"));
-        assert_eq!(postal_code(Raw::Text("370ー0801")).as_deref(), Ok("3700801"));
+        assert_eq!(
+            postal_code(Raw::Text("３７０－０８０１")).as_deref(),
+            Ok("3700801")
+        );
+        assert_eq!(
+            postal_code(Raw::Text("370ー0801")).as_deref(),
+            Ok("3700801")
+        );
         assert!(postal_code(Raw::Text("3700-801")).is_err());
         assert!(postal_code(Raw::Text("370-080")).is_err());
         assert!(postal_code(Raw::Text("370--0801")).is_err());
@@ -499,13 +609,27 @@ mod tests {
 
     #[test]
     fn boolean_spellings() {
-        for yes in [Raw::Bool(true), Raw::Text("true"), Raw::Text("TRUE"), Raw::Text("1"), Raw::Number(&Number::from(1u64))] {
+        for yes in [
+            Raw::Bool(true),
+            Raw::Text("true"),
+            Raw::Text("TRUE"),
+            Raw::Text("1"),
+            Raw::Number(&Number::from(1u64)),
+        ] {
             assert_eq!(boolean(yes), Ok(true));
         }
-        for no in [Raw::Bool(false), Raw::Text("False"), Raw::Text("0"), Raw::Text("０")] {
+        for no in [
+            Raw::Bool(false),
+            Raw::Text("False"),
+            Raw::Text("0"),
+            Raw::Text("０"),
+        ] {
             assert_eq!(boolean(no), Ok(false));
         }
-        assert_eq!(why(boolean(Raw::Text("yes"))), "expected true or false, or 1 or 0");
+        assert_eq!(
+            why(boolean(Raw::Text("yes"))),
+            "expected true or false, or 1 or 0"
+        );
         assert!(boolean(Raw::Text("有")).is_err());
         assert!(boolean(Raw::Number(&Number::from(2u64))).is_err());
     }
@@ -521,26 +645,56 @@ mod tests {
 
     #[test]
     fn date_refuses_other_shapes() {
-        for bad in ["2025-8-1", "2025-08/01", "25-08-01", "2025-08-01T00:00", "2025-08", "2025 08 01", "+2025-08-01"] {
-            assert_eq!(why(date(Raw::Text(bad))), "expected YYYY-MM-DD or YYYY/MM/DD", "{bad}");
+        for bad in [
+            "2025-8-1",
+            "2025-08/01",
+            "25-08-01",
+            "2025-08-01T00:00",
+            "2025-08",
+            "2025 08 01",
+            "+2025-08-01",
+        ] {
+            assert_eq!(
+                why(date(Raw::Text(bad))),
+                "expected YYYY-MM-DD or YYYY/MM/DD",
+                "{bad}"
+            );
         }
         let hint = |t| date(Raw::Text(t)).expect_err("shape").hint;
         assert!(hint("令和7年8月1日").is_some_and(|h| h.contains("和暦")));
         assert!(hint("R07.08.01").is_some());
-        assert_eq!(hint("20250801").as_deref(), Some("write YYYYMMDD as YYYY-MM-DD"));
+        assert_eq!(
+            hint("20250801").as_deref(),
+            Some("write YYYYMMDD as YYYY-MM-DD")
+        );
         assert!(date(Raw::Number(&Number::from(20250801u64))).is_err());
     }
 
     #[test]
     fn date_says_why_a_day_does_not_exist() {
-        assert_eq!(why(date(Raw::Text("2024-02-30"))), "day is past the end of the month");
-        assert_eq!(why(date(Raw::Text("2025-04-31"))), "day is past the end of the month");
-        assert_eq!(why(date(Raw::Text("2023-02-29"))), "2023 is not a leap year");
-        assert_eq!(why(date(Raw::Text("1900-02-29"))), "1900 is not a leap year");
+        assert_eq!(
+            why(date(Raw::Text("2024-02-30"))),
+            "day is past the end of the month"
+        );
+        assert_eq!(
+            why(date(Raw::Text("2025-04-31"))),
+            "day is past the end of the month"
+        );
+        assert_eq!(
+            why(date(Raw::Text("2023-02-29"))),
+            "February 29 in a year that is not a leap year"
+        );
+        assert_eq!(
+            why(date(Raw::Text("1900-02-29"))),
+            "February 29 in a year that is not a leap year"
+        );
         assert_eq!(why(date(Raw::Text("2025-13-01"))), "month must be 1 to 12");
         assert_eq!(why(date(Raw::Text("2025-00-10"))), "month must be 1 to 12");
         assert_eq!(why(date(Raw::Text("2025-01-00"))), "day must be 1 to 31");
         assert_eq!(why(date(Raw::Text("2025/1/32"))), "day must be 1 to 31");
-        assert_eq!(why(date(Raw::Text("0205-08-01"))), "year is before 1868, the first year of 明治");
+        assert_eq!(
+            why(date(Raw::Text("0205-08-01"))),
+            "year is before 1868, the first year of 明治"
+        );
     }
 }
