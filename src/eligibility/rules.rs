@@ -11,7 +11,7 @@ use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess, Vis
 use serde::Deserialize;
 
 /// The longest validity the law allows an insurer to set: 5 years (MHLW, domain-research §2.1).
-pub const MAX_CYCLE_YEARS: u32 = 5;
+const MAX_CYCLE_YEARS: u32 = 5;
 
 /// What differs by insurer; read from the issuer profile's `[rules]` table.
 /// Every field has the seeds' rule as its default.
@@ -224,7 +224,9 @@ mod tests {
 
     #[test]
     fn bad_values_fail_while_reading() {
-        for text in ["cycle_start = \"8-1\"", "cycle_start = \"02-29\"", "cycle_start = \"13-01\"", "cycle_start = \"08-01x\""] {
+        for text in
+            ["cycle_start = \"8-1\"", "cycle_start = \"02-29\"", "cycle_start = \"13-01\"", "cycle_start = \"08-01x\""]
+        {
             assert!(parse(text).unwrap_err().contains("cycle start"), "{text}");
         }
         assert!(parse("cycle_years_under_70 = 0").unwrap_err().contains("1 to 5"));
@@ -238,7 +240,10 @@ mod tests {
         let rules = Rules { cycle_start: "0801".into(), ..Rules::default() };
         assert_eq!(rules.check().unwrap_err().field, "cycle_start");
         let rules = Rules { cycle_years_under_70: 9, ..Rules::default() };
-        assert_eq!(rules.check().unwrap_err().to_string(), "invalid `cycle_years_under_70` in [rules] (9 given, expected a number of years from 1 to 5)");
+        assert_eq!(
+            rules.check().unwrap_err().to_string(),
+            "invalid `cycle_years_under_70` in [rules] (9 given, expected a number of years from 1 to 5)"
+        );
         let rules = Rules { emergency_months: 0, ..Rules::default() };
         assert_eq!(rules.check().unwrap_err().field, "emergency_months");
     }
