@@ -216,6 +216,16 @@ mod tests {
     }
 
     #[test]
+    fn in_an_issuer_profile() {
+        let profile = "name = \"高崎市\"\ninsurer_number = \"102012\"\nprefecture = \"群馬県\"\n[rules]\n";
+        let issuer = crate::issuer::Issuer::from_toml(&format!("{profile}kouki_interim_end = 2027-07-31\n")).unwrap();
+        assert_eq!(issuer.rules.kouki_interim_end, NaiveDate::from_ymd_opt(2027, 7, 31).unwrap());
+        // A bad value stops the run with its position in the profile.
+        let error = crate::issuer::Issuer::from_toml(&format!("{profile}cycle_start = \"8/1\"\n")).unwrap_err();
+        assert!(error.to_string().starts_with(":5:15: invalid cycle start `8/1`"), "{error}");
+    }
+
+    #[test]
     fn other_keys() {
         let rules = parse("cycle_start = \"12-02\"\ncycle_years_under_70 = 2\nemergency_months = 2").unwrap();
         assert_eq!(rules.cycle_start_month_day(), Ok((12, 2)));
