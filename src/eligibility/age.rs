@@ -68,9 +68,7 @@ pub fn first_of_next_month(date: NaiveDate) -> NaiveDate {
 /// The last day of the month `months` months after the month `date` is in
 /// (`end_of_month_after(2025-10-15, 4)` is 2026-02-28).
 pub fn end_of_month_after(date: NaiveDate, months: u32) -> NaiveDate {
-    first_of_month(date)
-        .checked_add_months(Months::new(months))
-        .map_or(NaiveDate::MAX, end_of_month)
+    first_of_month(date).checked_add_months(Months::new(months)).map_or(NaiveDate::MAX, end_of_month)
 }
 
 #[cfg(test)]
@@ -132,7 +130,10 @@ mod tests {
         assert_eq!(end_of_month(NaiveDate::MAX), NaiveDate::MAX);
         assert_eq!(first_of_next_month(NaiveDate::MAX), NaiveDate::MAX);
         assert_eq!(end_of_month_after(NaiveDate::MAX, 3), NaiveDate::MAX);
-        assert_eq!(age_on(NaiveDate::MIN, NaiveDate::MAX), u32::try_from(NaiveDate::MAX.year() - NaiveDate::MIN.year()).unwrap());
+        assert_eq!(
+            age_on(NaiveDate::MIN, NaiveDate::MAX),
+            u32::try_from(NaiveDate::MAX.year() - NaiveDate::MIN.year()).unwrap()
+        );
         assert_eq!(end_of_month(NaiveDate::MIN), d(NaiveDate::MIN.year(), 1, 31));
     }
 }

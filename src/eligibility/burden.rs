@@ -61,7 +61,8 @@ pub(super) fn effective_date(record: &Record, cycle: &Cycle, elderly: bool) -> D
         (Scheme::Kouki, _) => vec![qualified],
     };
     // Ties keep the earlier offer: a member 70 before the cycle starts counts from the cycle.
-    let latest = others.into_iter().fold(start, |latest, other| if other.value > latest.value { other } else { latest });
+    let latest =
+        others.into_iter().fold(start, |latest, other| if other.value > latest.value { other } else { latest });
     Derived::new(Some(latest.value), latest.rule, latest.detail)
 }
 

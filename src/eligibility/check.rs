@@ -91,7 +91,12 @@ pub(super) fn resolve(
         let detail = format!("記録の値を採用 (--check off; 規則 `{}` では {})", derived.rule, show_date(derived.value));
         return Derived::new(Some(given), "record.given", detail);
     }
-    disagreements.push(Contradiction { field, given: given.to_string(), derived: show_date(derived.value), rule: derived.rule });
+    disagreements.push(Contradiction {
+        field,
+        given: given.to_string(),
+        derived: show_date(derived.value),
+        rule: derived.rule,
+    });
     derived
 }
 

@@ -24,32 +24,32 @@ pub(super) fn expiry(
     elderly: bool,
 ) -> Result<Derived<Option<NaiveDate>>, Contradiction> {
     let kokuho = record.scheme == Scheme::Kokuho;
+    let notice = ground == Ground::MynaHolder;
+    if notice && kokuho && !elderly {
+        return Ok(none_under_70());
+    }
     let mut offers = Vec::new();
-    match ground {
-        Ground::MynaHolder if kokuho && !elderly => return Ok(none_under_70()),
-        Ground::MynaHolder => {
-            if kokuho {
-                offers.extend(turns_75(record.birth_date, cycle));
-            }
+    if kokuho {
+        offers.extend(turns_75(record.birth_date, cycle));
+    }
+    // Seed 000's お知らせ table has neither the 70 row nor the 外国籍 row.
+    if !notice {
+        if kokuho && !elderly {
+            offers.extend(turns_70(record.birth_date, cycle));
         }
-        Ground::KoukiInterim | Ground::NoMynaHoken | Ground::Requested => {
-            if kokuho {
-                offers.extend(turns_75(record.birth_date, cycle));
-                if !elderly {
-                    offers.extend(turns_70(record.birth_date, cycle));
-                }
-            }
-            offers.extend(residence(record.residence_expiry, cycle));
-            if ground == Ground::Requested {
-                offers.push(requested(record, rules)?);
-            }
-        }
+        offers.extend(residence(record.residence_expiry, cycle));
+    }
+    if ground == Ground::Requested {
+        offers.push(requested(record, rules)?);
     }
     // Ties keep the first offer, in the tables' order.
-    let earliest = offers
-        .into_iter()
-        .filter(|offer| offer.value < cycle.end)
-        .reduce(|first, other| if other.value < first.value { other } else { first });
+    let earliest = offers.into_iter().filter(|offer| offer.value < cycle.end).reduce(|first, other| {
+        if other.value < first.value {
+            other
+        } else {
+            first
+        }
+    });
     let chosen = earliest.unwrap_or_else(|| cycle_end(cycle, ground));
     Ok(Derived::new(Some(chosen.value), chosen.rule, chosen.detail))
 }
@@ -84,7 +84,8 @@ fn turns_75(birth: NaiveDate, cycle: &Cycle) -> Option<Derived<NaiveDate>> {
 fn turns_70(birth: NaiveDate, cycle: &Cycle) -> Option<Derived<NaiveDate>> {
     let reached = reaching_day(birth, 70);
     (cycle.start <= reached).then(|| {
-        let detail = format!("70歳到達日 {reached} (誕生日の前日) の月末、1日生まれは前月末 (seed 000/002 有効期限表 ②)");
+        let detail =
+            format!("70歳到達日 {reached} (誕生日の前日) の月末、1日生まれは前月末 (seed 000/002 有効期限表 ②)");
         Derived::new(end_of_month(reached), "expiry.turns-70", detail)
     })
 }

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::record::{Record, Scheme};
 
 pub use explain::explain_json;
-pub use rules::{Rules, RulesError, MAX_CYCLE_YEARS};
+pub use rules::{Rules, RulesError};
 
 /// Which of the two documents a member receives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -96,7 +96,6 @@ pub struct Reason {
     /// The rule in plain Japanese, with the seed it comes from.
     pub detail: String,
 }
-
 
 /// How the record's own `expiry_date` and `effective_date` are held against the rules' values.
 ///
@@ -184,8 +183,8 @@ impl<T> Derived<T> {
 /// `Err` holds every reason the record cannot be printed as given (never empty): record errors
 /// in every mode, and disagreements with the record's own values under [`Check::Strict`].
 pub fn evaluate(record: &Record, rules: &Rules, options: &Options) -> Result<Evaluated, Vec<Contradiction>> {
-    let (month, day) = rules.cycle_start_month_day().map_err(|e| vec![rules_error(e)])?;
     rules.check().map_err(|e| vec![rules_error(e)])?;
+    let (month, day) = rules.cycle_start_month_day().map_err(|e| vec![rules_error(e)])?;
     let start = cycle::start(month, day, options.cycle, record.issue_date).map_err(|e| vec![e])?;
     let next_start = cycle::anniversary(start.value, 1).map_err(|e| vec![e])?;
     let elderly = burden::shows_elderly(record, start.value, next_start);
@@ -206,7 +205,8 @@ pub fn evaluate(record: &Record, rules: &Rules, options: &Options) -> Result<Eva
         }
     };
     let expiry = check::resolve("expiry_date", record.expiry_date, expiry, options.check, &mut disagreements);
-    let effective = check::resolve("effective_date", record.effective_date, effective, options.check, &mut disagreements);
+    let effective =
+        check::resolve("effective_date", record.effective_date, effective, options.check, &mut disagreements);
     errors.extend(check::issued_after_expiry(record, expiry.value));
     if !errors.is_empty() || (options.check == Check::Strict && !disagreements.is_empty()) {
         errors.extend(disagreements);

@@ -11,7 +11,7 @@ use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess, Vis
 use serde::Deserialize;
 
 /// The longest validity the law allows an insurer to set: 5 years (MHLW, domain-research §2.1).
-pub const MAX_CYCLE_YEARS: u32 = 5;
+const MAX_CYCLE_YEARS: u32 = 5;
 
 /// What differs by insurer; read from the issuer profile's `[rules]` table.
 /// Every field has the seeds' rule as its default.
@@ -216,6 +216,16 @@ mod tests {
     }
 
     #[test]
+    fn in_an_issuer_profile() {
+        let profile = "name = \"高崎市\"\ninsurer_number = \"102012\"\nprefecture = \"群馬県\"\n[rules]\n";
+        let issuer = crate::issuer::Issuer::from_toml(&format!("{profile}kouki_interim_end = 2027-07-31\n")).unwrap();
+        assert_eq!(issuer.rules.kouki_interim_end, NaiveDate::from_ymd_opt(2027, 7, 31).unwrap());
+        // A bad value stops the run with its position in the profile.
+        let error = crate::issuer::Issuer::from_toml(&format!("{profile}cycle_start = \"8/1\"\n")).unwrap_err();
+        assert!(error.to_string().starts_with(":5:15: invalid cycle start `8/1`"), "{error}");
+    }
+
+    #[test]
     fn other_keys() {
         let rules = parse("cycle_start = \"12-02\"\ncycle_years_under_70 = 2\nemergency_months = 2").unwrap();
         assert_eq!(rules.cycle_start_month_day(), Ok((12, 2)));
@@ -224,7 +234,9 @@ mod tests {
 
     #[test]
     fn bad_values_fail_while_reading() {
-        for text in ["cycle_start = \"8-1\"", "cycle_start = \"02-29\"", "cycle_start = \"13-01\"", "cycle_start = \"08-01x\""] {
+        for text in
+            ["cycle_start = \"8-1\"", "cycle_start = \"02-29\"", "cycle_start = \"13-01\"", "cycle_start = \"08-01x\""]
+        {
             assert!(parse(text).unwrap_err().contains("cycle start"), "{text}");
         }
         assert!(parse("cycle_years_under_70 = 0").unwrap_err().contains("1 to 5"));
@@ -238,7 +250,10 @@ mod tests {
         let rules = Rules { cycle_start: "0801".into(), ..Rules::default() };
         assert_eq!(rules.check().unwrap_err().field, "cycle_start");
         let rules = Rules { cycle_years_under_70: 9, ..Rules::default() };
-        assert_eq!(rules.check().unwrap_err().to_string(), "invalid `cycle_years_under_70` in [rules] (9 given, expected a number of years from 1 to 5)");
+        assert_eq!(
+            rules.check().unwrap_err().to_string(),
+            "invalid `cycle_years_under_70` in [rules] (9 given, expected a number of years from 1 to 5)"
+        );
         let rules = Rules { emergency_months: 0, ..Rules::default() };
         assert_eq!(rules.check().unwrap_err().field, "emergency_months");
     }

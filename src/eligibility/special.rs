@@ -26,7 +26,8 @@ pub(super) fn special_medical(record: &Record, cycle: &Cycle) -> Derived<bool> {
     let judged_on = cycle.start.max(record.issue_date);
     let youth_ends = youth_end(record.birth_date);
     if judged_on <= youth_ends {
-        let detail = format!("高校生世代以下 ({youth_ends} まで) は通常の書類 (seed 000 特別療養費、domain-research §6)");
+        let detail =
+            format!("高校生世代以下 ({youth_ends} まで) は通常の書類 (seed 000 特別療養費、domain-research §6)");
         return Derived::new(false, "special.youth-exempt", detail);
     }
     Derived::new(true, "special.flagged", "滞納1年以上で特別療養費の対象 (seed 000、domain-research §6)")

@@ -112,14 +112,44 @@ fn seed_000_kakuninsho_table() {
         &[
             row("000 75歳になる方, first birthday in the cycle", d(1950, 8, 2), Some(d(2025, 8, 1)), "expiry.turns-75"),
             row("000 75歳になる方, 75th birthday mid-cycle", d(1951, 3, 15), Some(d(2026, 3, 14)), "expiry.turns-75"),
-            row("000 75歳になる方, 75th birthday on 令和8年7月31日", d(1951, 7, 31), Some(d(2026, 7, 30)), "expiry.turns-75"),
+            row(
+                "000 75歳になる方, 75th birthday on 令和8年7月31日",
+                d(1951, 7, 31),
+                Some(d(2026, 7, 30)),
+                "expiry.turns-75",
+            ),
             row("000 上記以外, 75th birthday the day after the cycle", d(1951, 8, 1), end, "expiry.cycle-end"),
-            row("000 70歳になる方, 到達日 on the cycle's first day", d(1955, 8, 2), Some(d(2025, 8, 31)), "expiry.turns-70"),
+            row(
+                "000 70歳になる方, 到達日 on the cycle's first day",
+                d(1955, 8, 2),
+                Some(d(2025, 8, 31)),
+                "expiry.turns-70",
+            ),
             row("000 70歳になる方, 1日生まれ は前月末", d(1955, 10, 1), Some(d(2025, 9, 30)), "expiry.turns-70"),
-            row("000 70歳になる方, born on a month's last day", d(1955, 10, 31), Some(d(2025, 10, 31)), "expiry.turns-70"),
-            row("000 70歳になる方, 1日生まれ in the next month", d(1955, 11, 1), Some(d(2025, 10, 31)), "expiry.turns-70"),
-            row("000 70歳になる方, born 2月29日 (到達日 2月28日)", d(1956, 2, 29), Some(d(2026, 2, 28)), "expiry.turns-70"),
-            row("000 70歳になる方, 70th birthday on 令和8年7月1日", d(1956, 7, 1), Some(d(2026, 6, 30)), "expiry.turns-70"),
+            row(
+                "000 70歳になる方, born on a month's last day",
+                d(1955, 10, 31),
+                Some(d(2025, 10, 31)),
+                "expiry.turns-70",
+            ),
+            row(
+                "000 70歳になる方, 1日生まれ in the next month",
+                d(1955, 11, 1),
+                Some(d(2025, 10, 31)),
+                "expiry.turns-70",
+            ),
+            row(
+                "000 70歳になる方, born 2月29日 (到達日 2月28日)",
+                d(1956, 2, 29),
+                Some(d(2026, 2, 28)),
+                "expiry.turns-70",
+            ),
+            row(
+                "000 70歳になる方, 70th birthday on 令和8年7月1日",
+                d(1956, 7, 1),
+                Some(d(2026, 6, 30)),
+                "expiry.turns-70",
+            ),
             row("000 上記以外, 70th birthday on 令和8年7月2日", d(1956, 7, 2), end, "expiry.cycle-end"),
             row("000 上記以外, 70th birthday on the cycle's last day", d(1956, 7, 31), end, "expiry.cycle-end"),
             row("000 上記以外, 70 on the cycle's first day (高齢受給者)", d(1955, 8, 1), end, "expiry.cycle-end"),
@@ -136,8 +166,18 @@ fn seed_000_oshirase_table() {
     check_rows(
         &[
             row("000 <<70歳未満>> 有効期限なし", d(1980, 5, 5), None, "expiry.none-under-70"),
-            row("000 <<70〜74>> 75歳になる方, first birthday in the cycle", d(1950, 8, 2), Some(d(2025, 8, 1)), "expiry.turns-75"),
-            row("000 <<70〜74>> 75歳になる方, on 令和8年7月31日", d(1951, 7, 31), Some(d(2026, 7, 30)), "expiry.turns-75"),
+            row(
+                "000 <<70〜74>> 75歳になる方, first birthday in the cycle",
+                d(1950, 8, 2),
+                Some(d(2025, 8, 1)),
+                "expiry.turns-75",
+            ),
+            row(
+                "000 <<70〜74>> 75歳になる方, on 令和8年7月31日",
+                d(1951, 7, 31),
+                Some(d(2026, 7, 30)),
+                "expiry.turns-75",
+            ),
             row("000 <<70〜74>> 8月1日時点で70歳以上, exactly 70", d(1955, 8, 1), end, "expiry.cycle-end"),
             row("000 <<70〜74>> 8月1日時点で70歳以上, 74", d(1951, 8, 1), end, "expiry.cycle-end"),
             row("000 <<70〜74>> 上記以外: 到達日 on 8月1日", d(1955, 8, 2), None, "expiry.none-under-70"),
@@ -179,14 +219,27 @@ fn residence_rows() {
     let cases = [
         ("002 外国人 令和6年7月29日以前", 2023, d(2024, 7, 29), d(2024, 7, 30), "expiry.residence"),
         ("002 外国人 令和6年7月30日以降", 2023, d(2024, 7, 30), d(2024, 7, 31), "expiry.cycle-end"),
-        ("000 外国籍 7月29日以前 (the leaflet's 令和7年 read as 令和8年)", 2025, d(2026, 7, 29), d(2026, 7, 30), "expiry.residence"),
+        (
+            "000 外国籍 7月29日以前 (the leaflet's 令和7年 read as 令和8年)",
+            2025,
+            d(2026, 7, 29),
+            d(2026, 7, 30),
+            "expiry.residence",
+        ),
         ("000 外国籍, 7月30日", 2025, d(2026, 7, 30), d(2026, 7, 31), "expiry.cycle-end"),
         ("000 外国籍, mid-cycle", 2025, d(2025, 10, 15), d(2025, 10, 16), "expiry.residence"),
-        ("000 外国籍, ends the day before the cycle: valid its first day", 2025, d(2025, 7, 31), d(2025, 8, 1), "expiry.residence"),
+        (
+            "000 外国籍, ends the day before the cycle: valid its first day",
+            2025,
+            d(2025, 7, 31),
+            d(2025, 8, 1),
+            "expiry.residence",
+        ),
         ("000 外国籍, after the cycle", 2025, d(2027, 1, 1), d(2026, 7, 31), "expiry.cycle-end"),
     ];
     for (seed, year, residence, want, want_rule) in cases {
-        let e = eligibility(&with(kokuho(d(1990, 6, 6), year), |m| m.residence_expiry = Some(residence)), Some(year), seed);
+        let e =
+            eligibility(&with(kokuho(d(1990, 6, 6), year), |m| m.residence_expiry = Some(residence)), Some(year), seed);
         assert_eq!((e.expiry_date, rule(&e, "expiry_date")), (Some(want), want_rule), "{seed}");
     }
     let gone = with(kokuho(d(1990, 6, 6), 2025), |m| m.residence_expiry = Some(d(2025, 7, 30)));
@@ -224,7 +277,13 @@ fn requested(birth: NaiveDate, applied: NaiveDate) -> Record {
 #[test]
 fn seed_003_q11_requested_certificate() {
     let cases = [
-        ("003 Q11 翌月 (11月) から3か月後 (2月) の月末", d(1980, 5, 5), d(2025, 10, 15), d(2026, 2, 28), "expiry.requested"),
+        (
+            "003 Q11 翌月 (11月) から3か月後 (2月) の月末",
+            d(1980, 5, 5),
+            d(2025, 10, 15),
+            d(2026, 2, 28),
+            "expiry.requested",
+        ),
         ("003 Q11 applied on a month's last day", d(1980, 5, 5), d(2025, 12, 31), d(2026, 4, 30), "expiry.requested"),
         ("003 Q11 applied on the cycle's first day", d(1980, 5, 5), d(2025, 8, 1), d(2025, 12, 31), "expiry.requested"),
         ("003 Q11 capped at the cycle end", d(1980, 5, 5), d(2026, 4, 10), d(2026, 7, 31), "expiry.cycle-end"),
@@ -269,7 +328,11 @@ fn seed_003_q23_document_on_reaching_70() {
         let e = eligibility(&r, None, seed);
         assert_eq!(e.document, document, "{seed}");
         assert_eq!(e.copay_ratio, Some(ratio), "{seed}");
-        assert_eq!((e.effective_date, rule(&e, "effective_date")), (Some(d(2025, 1, 1)), "effective.turns-70"), "{seed}");
+        assert_eq!(
+            (e.effective_date, rule(&e, "effective_date")),
+            (Some(d(2025, 1, 1)), "effective.turns-70"),
+            "{seed}"
+        );
         assert_eq!(e.expiry_date, Some(d(2025, 7, 31)), "{seed}");
         assert!(e.elderly, "{seed}");
         assert_eq!(e.age_at_cycle_start, 69, "{seed}");
@@ -406,7 +469,11 @@ fn nakano_two_year_profile() {
     let nakano = Rules { cycle_years_under_70: 2, ..Rules::default() };
     let eval = |birth| run(&kokuho(birth, 2025), &nakano, Some(2025), Check::Strict).unwrap().eligibility;
     let e = eval(d(1980, 5, 5));
-    assert_eq!((e.cycle.end, e.expiry_date), (d(2027, 7, 31), Some(d(2027, 7, 31))), "research §5 中野区: under 70, 2 years");
+    assert_eq!(
+        (e.cycle.end, e.expiry_date),
+        (d(2027, 7, 31), Some(d(2027, 7, 31))),
+        "research §5 中野区: under 70, 2 years"
+    );
     let e = eval(d(1953, 5, 5));
     assert_eq!((e.cycle.end, e.expiry_date), (d(2026, 7, 31), Some(d(2026, 7, 31))), "research §5 中野区: 70+, 1 year");
     let e = eval(d(1956, 9, 10));
@@ -442,7 +509,10 @@ fn check_modes() {
     // The brief's example: turning 75 on 2026-03-15, the record says the cycle end.
     let r = with(kokuho(d(1951, 3, 15), 2025), |m| m.expiry_date = Some(d(2026, 7, 31)));
     let strict = run(&r, &Rules::default(), Some(2025), Check::Strict).unwrap_err();
-    assert_eq!(strict[0].to_string(), "field `expiry_date`: record says 2026-07-31, rule `expiry.turns-75` gives 2026-03-14");
+    assert_eq!(
+        strict[0].to_string(),
+        "field `expiry_date`: record says 2026-07-31, rule `expiry.turns-75` gives 2026-03-14"
+    );
     let warn = run(&r, &Rules::default(), Some(2025), Check::Warn).unwrap();
     assert_eq!((warn.eligibility.expiry_date, warn.warnings.len()), (Some(d(2026, 3, 14)), 1));
     let off = run(&r, &Rules::default(), Some(2025), Check::Off).unwrap();
@@ -454,7 +524,10 @@ fn check_modes() {
     // An 発効期日 for an under-70 member: the rules print none.
     let r = with(kokuho(d(1980, 5, 5), 2025), |m| m.effective_date = Some(d(2025, 8, 1)));
     let strict = run(&r, &Rules::default(), Some(2025), Check::Strict).unwrap_err();
-    assert_eq!(strict[0].to_string(), "field `effective_date`: record says 2025-08-01, rule `effective.none-under-70` gives (none)");
+    assert_eq!(
+        strict[0].to_string(),
+        "field `effective_date`: record says 2025-08-01, rule `effective.none-under-70` gives (none)"
+    );
     // Record errors stay errors in every mode.
     let r = with(kokuho(d(1953, 5, 5), 2025), |m| m.copay_ratio = None);
     let off = run(&r, &Rules::default(), Some(2025), Check::Off).unwrap_err();
