@@ -13,10 +13,11 @@ fn golden_case(name: &str) {
     let again = case.render().unwrap_or_else(|e| panic!("{e}"));
     assert!(rendered.pdf == again.pdf, "{name}: two renders of the same case differ (output must be deterministic)");
     let update = std::env::var_os("SHIKAKU_UPDATE").is_some();
+    let test = name.replace(['/', '-'], "_");
     match check(&case, &rendered, Path::new("golden"), update).unwrap_or_else(|e| panic!("{e}")) {
         Outcome::Same => {}
         Outcome::Updated => panic!("{name}: reference updated; run the tests again without SHIKAKU_UPDATE"),
-        Outcome::Missing => panic!("{name}: no golden file yet\n  hint: run SHIKAKU_UPDATE=1 cargo test {name} and check the new PDF"),
+        Outcome::Missing => panic!("{name}: no golden file yet\n  hint: run SHIKAKU_UPDATE=1 cargo test {test} and check the new PDF"),
         Outcome::Differs(lines) => panic!(
             "{name}: the PDF differs from golden/{name}.pdf\n{}\n  hint: if the change is intended, run SHIKAKU_UPDATE=1 cargo test and review golden/",
             if lines.is_empty() { "  (the display list is the same: the PDF encoding changed)".to_string() } else { lines.join("\n") }

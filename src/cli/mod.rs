@@ -134,7 +134,7 @@ mod tests {
     #[test]
     fn parses_render_flags() {
         let cli = Cli::try_parse_from([
-            "shikaku", "render", "--input", "a.csv", "--out", "out", "--encoding", "cp932", "--cycle", "2025", "--check", "warn",
+            "shikaku", "render", "--input", "a.csv", "--out", "out", "--issuer", "i.toml", "--encoding", "cp932", "--cycle", "2025", "--check", "warn",
         ])
         .unwrap();
         let Command::Render(args) = cli.command else { panic!() };
