@@ -39,15 +39,17 @@ fn renders_the_bundled_samples_and_accounts_for_every_record() {
     let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["read"], 16);
     assert_eq!(std::fs::read(out.join("errors.jsonl")).unwrap(), b"");
-    for layout in ["kokuho-kakuninsho", "kokuho-oshirase", "kouki-kakuninsho"] {
-        assert!(out.join(format!("{layout}.pdf")).exists(), "{layout}.pdf missing: {stderr}");
+    for file in ["registered-kokuho-kakuninsho-0001", "registered-kokuho-oshirase-0001", "ordinary-kokuho-oshirase-0001", "registered-kouki-kakuninsho-0001"] {
+        assert!(out.join(format!("{file}.pdf")).exists(), "{file}.pdf missing: {stderr}");
     }
+    let manifest = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
+    assert_eq!(manifest.lines().count(), 17, "{manifest}");
 }
 
 #[test]
 fn cards_are_id1_size_with_real_text_and_subset_fonts() {
     let (out, _) = render_samples("card-quality");
-    let card = out.join("kokuho-kakuninsho.pdf");
+    let card = out.join("registered-kokuho-kakuninsho-0001.pdf");
     let card = card.to_str().unwrap();
     let info = tool("pdfinfo", &[card]);
     // 85.60 × 53.98 mm = 242.646 × 153.014 pt.
@@ -68,7 +70,7 @@ fn cards_are_id1_size_with_real_text_and_subset_fonts() {
 #[test]
 fn the_notice_qr_code_decodes_to_the_portal_address() {
     let (out, _) = render_samples("qr");
-    let notice = out.join("kokuho-oshirase.pdf");
+    let notice = out.join("ordinary-kokuho-oshirase-0001.pdf");
     let prefix = out.join("page");
     tool("pdftoppm", &["-r", "300", "-f", "1", "-l", "1", "-png", notice.to_str().unwrap(), prefix.to_str().unwrap()]);
     let png = std::fs::read_dir(&out).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "png")).unwrap();
@@ -82,8 +84,8 @@ fn the_notice_qr_code_decodes_to_the_portal_address() {
 fn output_is_byte_identical_across_runs() {
     let (a, _) = render_samples("determinism-a");
     let (b, _) = render_samples("determinism-b");
-    for layout in ["kokuho-kakuninsho", "kokuho-oshirase", "kouki-kakuninsho"] {
-        let name = format!("{layout}.pdf");
+    for file in ["registered-kokuho-kakuninsho-0001", "ordinary-kokuho-oshirase-0001", "registered-kouki-kakuninsho-0001"] {
+        let name = format!("{file}.pdf");
         assert!(std::fs::read(a.join(&name)).unwrap() == std::fs::read(b.join(&name)).unwrap(), "{name} differs between runs");
     }
 }

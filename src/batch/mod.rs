@@ -1,23 +1,36 @@
-//! Batch rendering: records in, one PDF per layout, an error report and a summary out.
+//! Batch rendering at scale: records in; chunked print files in mailing order,
+//! a manifest, an error report and a summary out.
 //!
-//! Every input record ends up either on a page or in the error report
-//! (`errors.jsonl`) with its record number, field and reason, and the counts
-//! add up. Files are written under a temporary name and renamed when complete,
-//! so an interrupted run never leaves a half-written PDF that looks finished.
+//! A run has two phases. **Render** streams the input: one thread reads, the
+//! others evaluate, fill and encode each record's pages (in parallel, any order)
+//! and set them aside in a spill file, keeping only a few dozen bytes per record
+//! in memory. **Assemble** orders the rendered records for the post
+//! ([`mailing`]), cuts them into files of `per_file` documents per layout and
+//! mail class, and writes each file under a temporary name, renamed when
+//! complete. Every input record ends up on a page or in the error report
+//! (`errors.jsonl`), and `read = rendered + rejected (+ other shards)`.
+//!
+//! Output bytes do not depend on the thread count: a page's bytes depend only on
+//! its record, and files are assembled in mailing order. That is also what makes
+//! `--resume` safe: a file an interrupted run finished is the file this run
+//! would write, so it is kept, and the rest are written.
 
-use std::collections::BTreeMap;
+pub mod mailing;
+pub mod manifest;
+mod render;
+mod state;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::eligibility::{self, Document};
-use crate::fill::Form;
+use crate::eligibility;
+use crate::fill::FillError;
 use crate::issuer::Issuer;
 use crate::layout::{Layout, LayoutError};
-use crate::record::{self, ErrorReportEntry, Origin, Record, Scheme};
-use crate::render::pdf::{PdfOptions, PdfWriter};
+use crate::record::{self, ErrorReportEntry};
 
 /// What to render and where.
 pub struct BatchOptions {
@@ -33,6 +46,75 @@ pub struct BatchOptions {
     pub layout: Option<Arc<Layout>>,
     /// The eligibility options (cycle, check mode).
     pub eligibility: eligibility::Options,
+    /// Documents per print file (default 1000: a box of card stock, a file a print
+    /// shop's RIP takes without trouble).
+    pub per_file: usize,
+    /// Worker threads (default: every core).
+    pub jobs: usize,
+    /// Render only this share of the households.
+    pub shard: Option<Shard>,
+    /// Finish an interrupted run in the same folder instead of refusing to touch it.
+    pub resume: bool,
+}
+
+impl BatchOptions {
+    /// Options with the defaults for everything but the input, output and issuers.
+    pub fn new(input: PathBuf, out: PathBuf, issuers: Vec<Arc<Issuer>>) -> BatchOptions {
+        BatchOptions {
+            input,
+            read: record::ReadOptions::default(),
+            out,
+            issuers,
+            layout: None,
+            eligibility: eligibility::Options::default(),
+            per_file: 1000,
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            shard: None,
+            resume: false,
+        }
+    }
+}
+
+/// One of N machines' share of a batch: households whose key hashes to `index`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Shard {
+    /// 1-based.
+    pub index: u32,
+    /// How many shards there are.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Parses `K/N`.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let (k, n) = text.split_once('/').ok_or_else(|| format!("invalid shard `{text}` (write K/N, e.g. 2/8)"))?;
+        let (index, count) = (k.trim().parse::<u32>(), n.trim().parse::<u32>());
+        match (index, count) {
+            (Ok(index), Ok(count)) if count >= 1 && (1..=count).contains(&index) => Ok(Shard { index, count }),
+            _ => Err(format!("invalid shard `{text}` (K must be 1…N)")),
+        }
+    }
+
+    /// Whether a household (by its hash) is this shard's.
+    pub fn owns(&self, hash: u64) -> bool {
+        hash % u64::from(self.count) == u64::from(self.index - 1)
+    }
+}
+
+/// Reports progress; the CLI draws a bar or prints lines.
+pub trait Progress: Sync {
+    /// Records rendered so far, and input bytes read of the total.
+    fn rendering(&self, records: u64, bytes: u64, total_bytes: u64);
+    /// Files written so far of the total.
+    fn writing(&self, files: usize, total: usize);
+}
+
+/// Progress that goes nowhere.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn rendering(&self, _: u64, _: u64, _: u64) {}
+    fn writing(&self, _: usize, _: usize) {}
 }
 
 /// What a run did.
@@ -44,186 +126,106 @@ pub struct Summary {
     pub rendered: u64,
     /// Records listed in the error report.
     pub rejected: u64,
+    /// Records left to other shards.
+    pub other_shards: u64,
     /// Warnings (contradictions accepted under `--check warn`).
     pub warnings: u64,
-    /// The PDF files written.
+    /// Pages written.
+    pub pages: u64,
+    /// The print files, in mailing order.
     pub files: Vec<FileSummary>,
+    /// Files an interrupted run had finished, kept by `--resume`.
+    pub resumed_files: usize,
 }
 
-/// One PDF file of a run.
+/// One print file of a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileSummary {
-    /// The file's path.
-    pub path: PathBuf,
+    /// The file's name in the output folder.
+    pub file: String,
     /// The layout it holds.
     pub layout: String,
-    /// Records in it.
-    pub records: u64,
+    /// Its envelopes' mail class.
+    pub mail_class: String,
+    /// Documents in it.
+    pub documents: u64,
     /// Pages in it.
     pub pages: u64,
 }
 
-/// Occurs when a run cannot start or cannot write its output.
+/// Occurs when a run cannot start, cannot go on, or cannot write its output.
 #[derive(Debug)]
 pub enum BatchError {
     /// Occurs when the input cannot be opened.
-    Input(String),
+    Input(record::OpenError),
     /// Occurs when a bundled layout cannot be loaded.
     Layout(LayoutError),
     /// Occurs when a layout cannot be prepared for an issuer (its static text does not fit, say).
-    Form(crate::fill::FillError),
-    /// Occurs when an output file cannot be written.
+    Form(FillError),
+    /// Occurs when an output file cannot be written or read back.
     Output(PathBuf, std::io::Error),
+    /// Occurs when the output folder holds another run's files.
+    Occupied(PathBuf, String),
 }
 
 impl std::fmt::Display for BatchError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
-            BatchError::Input(e) => f.write_str(e),
+            BatchError::Input(e) => e.fmt(f),
             BatchError::Layout(e) => e.fmt(f),
             BatchError::Form(e) => write!(f, "failed to prepare the layout ({e})"),
             BatchError::Output(p, e) => write!(f, "failed to write {} ({e})", p.display()),
+            BatchError::Occupied(p, why) => write!(f, "{}: {why}", p.display()),
         }
     }
 }
 
 impl std::error::Error for BatchError {}
 
-/// Renders every record of the input.
-pub fn run(options: &BatchOptions) -> Result<Summary, BatchError> {
-    let records = record::read(&options.input, &options.read).map_err(|e| BatchError::Input(e.to_string()))?;
+/// Renders every record of the input (or of this shard's share).
+pub fn run(options: &BatchOptions, progress: &dyn Progress) -> Result<Summary, BatchError> {
     std::fs::create_dir_all(&options.out).map_err(|e| BatchError::Output(options.out.clone(), e))?;
-    let mut run = Run { options, forms: BTreeMap::new(), writers: BTreeMap::new(), summary: Summary::default(), rejections: Vec::new() };
-    for item in records {
-        run.summary.read += 1;
-        match item {
-            Ok((origin, record)) => run.record(&origin, &record)?,
-            Err(e) => run.reject(e.report_entry()),
-        }
-    }
-    run.finish()
+    state::check_folder(options)?;
+    let rendered = render::render(options, progress)?;
+    let summary = render::assemble(options, rendered, progress)?;
+    Ok(summary)
 }
 
-struct Run<'a> {
-    options: &'a BatchOptions,
-    /// Forms by (layout name, insurer number).
-    forms: BTreeMap<(String, String), Arc<Form>>,
-    /// One writer per layout, with its record count.
-    writers: BTreeMap<String, (PdfWriter, u64)>,
-    summary: Summary,
-    rejections: Vec<ErrorReportEntry>,
-}
-
-impl Run<'_> {
-    fn reject(&mut self, rejection: ErrorReportEntry) {
-        self.summary.rejected += 1;
-        self.rejections.push(rejection);
-    }
-
-    fn record(&mut self, origin: &Origin, record: &Record) -> Result<(), BatchError> {
-        let rejection = |field: Option<&str>, reason: String, hint: Option<String>| ErrorReportEntry {
-            file: origin.file.clone(),
-            line: origin.line,
-            column: None,
-            record: origin.index,
-            record_id: Some(record.record_id.clone()),
-            field: field.map(str::to_string),
-            reason,
-            hint,
-            value: None,
-        };
-        let evaluated = match eligibility::evaluate(record, &self.issuer_rules(record), &self.options.eligibility) {
-            Ok(e) => e,
-            Err(contradictions) => {
-                let first = &contradictions[0];
-                let reason = contradictions.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("; ");
-                self.reject(rejection(Some(first.field), reason, Some("correct the record, or run with --check warn to print the rules' values".into())));
-                return Ok(());
-            }
-        };
-        self.summary.warnings += evaluated.warnings.len() as u64;
-        let elig = evaluated.eligibility;
-        let Some(issuer) = self.options.issuers.iter().find(|i| i.insurer_number == record.insurer_number).cloned() else {
-            self.reject(rejection(
-                Some("insurer_number"),
-                "no issuer profile has this insurer number".into(),
-                Some("pass the insurer's profile with --issuer".into()),
-            ));
-            return Ok(());
-        };
-        let form = self.form(elig.scheme, elig.document, &issuer)?;
-        match form.fill(record, &elig) {
-            Ok(document) => {
-                let name = form.layout().name().to_string();
-                let title = form.layout().title().to_string();
-                let (writer, count) = self
-                    .writers
-                    .entry(name)
-                    .or_insert_with(|| (PdfWriter::new(PdfOptions { title: Some(title) }), 0));
-                writer.add(&document);
-                *count += 1;
-                self.summary.rendered += 1;
-            }
-            Err(e) => {
-                let hint = e.hint();
-                let field = e.field.map(|f| f.name());
-                self.reject(rejection(field, e.to_string(), hint));
-            }
-        }
-        Ok(())
-    }
-
-    fn issuer_rules(&self, record: &Record) -> eligibility::Rules {
-        self.options
-            .issuers
-            .iter()
-            .find(|i| i.insurer_number == record.insurer_number)
-            .map_or_else(eligibility::Rules::default, |i| i.rules.clone())
-    }
-
-    fn form(&mut self, scheme: Scheme, document: Document, issuer: &Arc<Issuer>) -> Result<Arc<Form>, BatchError> {
-        let forced = self.options.layout.as_ref();
-        let name = forced.map_or_else(|| format!("{}-{}", scheme.as_str(), document.as_str()), |l| l.name().to_string());
-        let key = (name, issuer.insurer_number.clone());
-        if let Some(form) = self.forms.get(&key) {
-            return Ok(form.clone());
-        }
-        let layout = match forced {
-            Some(l) => l.clone(),
-            None => Arc::new(Layout::load(&key.0).map_err(BatchError::Layout)?),
-        };
-        let form = Arc::new(Form::new(layout, issuer.clone()).map_err(BatchError::Form)?);
-        self.forms.insert(key, form.clone());
-        Ok(form)
-    }
-
-    fn finish(mut self) -> Result<Summary, BatchError> {
-        let out = &self.options.out;
-        for (name, (writer, records)) in std::mem::take(&mut self.writers) {
-            let pages = writer.page_count() as u64;
-            let path = out.join(format!("{name}.pdf"));
-            write_atomic(&path, &writer.finish())?;
-            self.summary.files.push(FileSummary { path, layout: name, records, pages });
-        }
-        let mut report = Vec::new();
-        for r in &self.rejections {
-            serde_json::to_writer(&mut report, r).expect("rejections serialize");
-            report.push(b'\n');
-        }
-        write_atomic(&out.join("errors.jsonl"), &report)?;
-        let summary = serde_json::to_vec_pretty(&self.summary).expect("summary serializes");
-        write_atomic(&out.join("summary.json"), &summary)?;
-        Ok(self.summary)
-    }
-}
-
-/// Writes a file under a temporary name in the same folder, then renames it,
-/// so readers see either the old file or the complete new one.
+/// Writes a file under a temporary name in the same folder, syncs it, then renames
+/// it, so readers see either no file or the complete one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BatchError> {
-    let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
     let error = |e| BatchError::Output(path.to_path_buf(), e);
     let mut file = std::fs::File::create(&tmp).map_err(error)?;
     file.write_all(bytes).map_err(error)?;
     file.sync_all().map_err(error)?;
     std::fs::rename(&tmp, path).map_err(error)
+}
+
+/// The error report as JSON Lines, in input order.
+fn error_report(rejections: &[ErrorReportEntry]) -> Vec<u8> {
+    let mut report = Vec::new();
+    for r in rejections {
+        serde_json::to_writer(&mut report, r).expect("report entries serialize");
+        report.push(b'\n');
+    }
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_split_households() {
+        assert_eq!(Shard::parse("2/8").unwrap(), Shard { index: 2, count: 8 });
+        assert!(Shard::parse("0/8").is_err());
+        assert!(Shard::parse("9/8").is_err());
+        assert!(Shard::parse("x").is_err());
+        let shards: Vec<Shard> = (1..=3).map(|i| Shard { index: i, count: 3 }).collect();
+        for hash in 0..100u64 {
+            assert_eq!(shards.iter().filter(|s| s.owns(hash)).count(), 1);
+        }
+    }
 }

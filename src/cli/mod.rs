@@ -5,6 +5,7 @@
 //! profile or input).
 
 mod explain;
+mod merge;
 mod render;
 
 use std::path::PathBuf;
@@ -28,6 +29,8 @@ enum Command {
     Render(render::RenderArgs),
     /// Explain, as JSON Lines, what the rules decide for each record and why.
     Explain(explain::ExplainArgs),
+    /// Join the manifests of a sharded run, checking every input record appears once.
+    MergeManifests(merge::MergeArgs),
 }
 
 /// How to read the records file.
@@ -117,6 +120,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Render(args) => render::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::MergeManifests(args) => merge::run(args),
     };
     match result {
         Ok(code) => code,

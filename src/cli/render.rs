@@ -1,10 +1,13 @@
-//! `shikaku render`: records → PDFs, an error report and a summary.
+//! `shikaku render`: records → print files, a manifest, an error report and a summary.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use shikaku::batch::{self, BatchOptions};
+use shikaku::batch::{self, BatchOptions, Progress, Shard};
 use shikaku::issuer::Issuer;
 use shikaku::layout::Layout;
 
@@ -15,7 +18,7 @@ use super::{InputArgs, RuleArgs};
 pub struct RenderArgs {
     #[command(flatten)]
     pub(super) input: InputArgs,
-    /// The output folder: one PDF per layout, errors.jsonl and summary.json.
+    /// The output folder: print files, manifest.csv, errors.jsonl and summary.json.
     #[arg(long, short)]
     out: PathBuf,
     /// An issuer profile (TOML), or a folder of them; each record uses the profile with its
@@ -28,39 +31,129 @@ pub struct RenderArgs {
     layout: Option<String>,
     #[command(flatten)]
     pub(super) rules: RuleArgs,
+    /// Documents per print file.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    per_file: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, short)]
+    jobs: Option<usize>,
+    /// Render only share K of N (households are split by a stable hash), for N machines
+    /// running one batch; join their manifests with `shikaku merge-manifests`.
+    #[arg(long, value_parser = Shard::parse)]
+    shard: Option<Shard>,
+    /// Finish an interrupted run in the same --out: files it completed are kept.
+    #[arg(long)]
+    resume: bool,
 }
 
 /// Runs the render.
 pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
     let issuers = load_issuers(&args.issuer)?;
-    let layout = match &args.layout {
+    let mut options = BatchOptions::new(args.input.input.clone(), args.out.clone(), issuers);
+    options.layout = match &args.layout {
         Some(name) => Some(Arc::new(Layout::load(name).map_err(|e| e.to_string())?)),
         None => None,
     };
-    let options = BatchOptions {
-        input: args.input.input.clone(),
-        read: args.input.read_options(),
-        out: args.out.clone(),
-        issuers,
-        layout,
-        eligibility: args.rules.options(),
-    };
-    let summary = batch::run(&options).map_err(|e| e.to_string())?;
-    for file in &summary.files {
-        eprintln!("wrote {} ({} records, {} pages)", file.path.display(), file.records, file.pages);
+    options.read = args.input.read_options();
+    options.eligibility = args.rules.options();
+    options.per_file = args.per_file as usize;
+    options.jobs = args.jobs.unwrap_or(options.jobs).max(1);
+    options.shard = args.shard;
+    options.resume = args.resume;
+    let progress = Reporter::new();
+    let summary = batch::run(&options, &progress).map_err(|e| e.to_string())?;
+    progress.clear();
+    report(&args, &summary);
+    Ok(if summary.rejected > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn report(args: &RenderArgs, summary: &batch::Summary) {
+    if summary.files.len() <= 20 {
+        for file in &summary.files {
+            eprintln!("wrote {} ({} documents, {} pages)", args.out.join(&file.file).display(), file.documents, file.pages);
+        }
+    } else {
+        eprintln!("wrote {} files ({} pages) to {}", summary.files.len(), summary.pages, args.out.display());
     }
-    eprintln!(
-        "{} read = {} rendered + {} rejected{}",
-        summary.read,
-        summary.rendered,
-        summary.rejected,
-        if summary.warnings > 0 { format!(" ({} warnings)", summary.warnings) } else { String::new() }
-    );
+    if summary.resumed_files > 0 {
+        eprintln!("kept {} files an interrupted run had finished", summary.resumed_files);
+    }
+    let shards = if summary.other_shards > 0 { format!(" + {} for other shards", summary.other_shards) } else { String::new() };
+    let warnings = if summary.warnings > 0 { format!(" ({} warnings)", summary.warnings) } else { String::new() };
+    eprintln!("{} read = {} rendered + {} rejected{shards}{warnings}", summary.read, summary.rendered, summary.rejected);
     if summary.rejected > 0 {
         eprintln!("rejected records are listed in {}", args.out.join("errors.jsonl").display());
-        return Ok(ExitCode::from(1));
     }
-    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on a terminal; a plain line every ten seconds otherwise (logs of
+/// overnight jobs). Never anything per record.
+struct Reporter {
+    bar: Option<indicatif::ProgressBar>,
+    start: Instant,
+    last_line: Mutex<Instant>,
+}
+
+impl Reporter {
+    fn new() -> Reporter {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{msg:>10} [{bar:30}] {percent:>3}% {per_sec} eta {eta}")
+                    .expect("the template is valid")
+                    .progress_chars("=> "),
+            );
+            bar
+        });
+        Reporter { bar, start: Instant::now(), last_line: Mutex::new(Instant::now()) }
+    }
+
+    fn line_due(&self) -> bool {
+        let mut last = self.last_line.lock().expect("not poisoned");
+        if last.elapsed() >= Duration::from_secs(10) {
+            *last = Instant::now();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn clear(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Reporter {
+    fn rendering(&self, records: u64, bytes: u64, total: u64) {
+        match &self.bar {
+            Some(bar) => {
+                bar.set_length(total);
+                bar.set_position(bytes);
+                bar.set_message(format!("{records} records"));
+            }
+            None if self.line_due() => {
+                let secs = self.start.elapsed().as_secs_f64().max(0.001);
+                let share = if total > 0 { bytes as f64 / total as f64 } else { 0.0 };
+                let eta = if share > 0.0 { secs / share - secs } else { 0.0 };
+                eprintln!("rendering: {records} records, {:.0}% of the input, {:.0} records/s, eta {:.0}s", share * 100.0, records as f64 / secs, eta);
+            }
+            None => {}
+        }
+    }
+
+    fn writing(&self, files: usize, total: usize) {
+        match &self.bar {
+            Some(bar) => {
+                bar.set_length(total as u64);
+                bar.set_position(files as u64);
+                bar.set_message(format!("{files} files"));
+            }
+            None if self.line_due() => eprintln!("writing: {files} of {total} files"),
+            None => {}
+        }
+    }
 }
 
 /// Loads every profile named, reading folders for their *.toml files in name order.

@@ -131,6 +131,21 @@ impl Form {
         &self.layout
     }
 
+    /// The issuer it fills for.
+    pub fn issuer(&self) -> &Arc<Issuer> {
+        &self.issuer
+    }
+
+    /// The shared background of each page.
+    pub fn backgrounds(&self) -> impl Iterator<Item = &Arc<Layer>> {
+        self.pages.iter().map(|p| &p.background)
+    }
+
+    /// The images a record's page may draw besides its background (decoded once).
+    pub fn images(&self) -> impl Iterator<Item = &Arc<Raster>> {
+        self.pages.iter().flat_map(|p| p.images.iter().flatten())
+    }
+
     /// Draws one record's document.
     pub fn fill(&self, record: &Record, eligibility: &Eligibility) -> Result<Document, FillError> {
         let ctx = Context { record: Some((record, eligibility)), issuer: &self.issuer };

@@ -247,6 +247,18 @@ impl Default for ReadOptions {
 /// Without [`ReadOptions::format`] the extension decides; a `.json` file whose first
 /// character is `{` is read as JSON Lines, since exports often name those `.json`.
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Records, OpenError> {
+    let file = File::open(path).map_err(|e| OpenError {
+        file: path.display().to_string(),
+        line: None,
+        kind: OpenErrorKind::Io(e.to_string()),
+        hint: None,
+    })?;
+    read_from(file, path, options)
+}
+
+/// Like [`read`], from a reader opened on `path` (a wrapper that counts bytes for a
+/// progress bar, say); the path names the input and its extension chooses the format.
+pub fn read_from<R: Read>(reader: R, path: &Path, options: &ReadOptions) -> Result<Records<R>, OpenError> {
     let file_name = path.display().to_string();
     let open_error = |kind| OpenError {
         file: file_name.clone(),
@@ -254,8 +266,7 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Records, OpenError> {
         kind,
         hint: None,
     };
-    let file = File::open(path).map_err(|e| open_error(OpenErrorKind::Io(e.to_string())))?;
-    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let bom = skip_bom(&mut reader).map_err(|e| open_error(OpenErrorKind::Io(e.to_string())))?;
     let format = match options.format.or_else(|| Format::from_extension(path)) {
         Some(Format::JsonArray) if options.format.is_none() => sniff_json(&mut reader),

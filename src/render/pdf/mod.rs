@@ -13,6 +13,7 @@
 //! random ids, object numbers allocated in page order.
 
 mod content;
+mod encoded;
 mod font;
 
 use std::collections::BTreeMap;

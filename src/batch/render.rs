@@ -1,0 +1,463 @@
+//! The two phases of a run: render records into a spill file, then assemble print files.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::mailing::{self, Letter, MailClass};
+use super::manifest::{self, Row};
+use super::state::{self, DoneLog};
+use super::{error_report, write_atomic, BatchError, BatchOptions, FileSummary, Progress, Summary};
+use crate::display::{Layer, Raster};
+use crate::eligibility::{self, Document};
+use crate::fill::{fnv1a, Form};
+use crate::issuer::Issuer;
+use crate::layout::{bundled_names, Layout};
+use crate::record::{self, ErrorReportEntry, Origin, Record, RecordError};
+use crate::render::pdf::{encode_page, EncodedPage, PdfOptions, PdfWriter};
+
+/// What the render phase leaves for assembling.
+pub(super) struct Rendered {
+    spill: Spill,
+    entries: Vec<Entry>,
+    forms: Forms,
+    rejections: Vec<(u64, ErrorReportEntry)>,
+    read: u64,
+    other_shards: u64,
+    warnings: u64,
+    fingerprint: u64,
+}
+
+/// One rendered record: what ordering needs, and where its pages are in the spill.
+#[derive(Clone, Copy)]
+struct Entry {
+    index: u64,
+    household: u64,
+    postal: u32,
+    document: Document,
+    /// Index into `Forms::layouts`.
+    layout: u16,
+    pages: u16,
+    offset: u64,
+    len: u32,
+}
+
+/// The forms of a run, made before the first record so that a layout that cannot
+/// serve an issuer stops the run at once; and the shared layers and images they draw.
+struct Forms {
+    by_key: BTreeMap<(String, String), Arc<Form>>,
+    layouts: Vec<String>,
+    layers: BTreeMap<String, Arc<Layer>>,
+    images: BTreeMap<u64, Arc<Raster>>,
+}
+
+impl Forms {
+    fn new(options: &BatchOptions) -> Result<Forms, BatchError> {
+        let mut forms = Forms { by_key: BTreeMap::new(), layouts: Vec::new(), layers: BTreeMap::new(), images: BTreeMap::new() };
+        for issuer in &options.issuers {
+            let kouki = issuer.insurer_number.len() == 8;
+            let layouts: Vec<Arc<Layout>> = match &options.layout {
+                Some(layout) => vec![layout.clone()],
+                None => bundled_names()
+                    .filter(|name| name.starts_with("kouki") == kouki)
+                    .map(|name| Layout::load(name).map(Arc::new).map_err(BatchError::Layout))
+                    .collect::<Result<_, _>>()?,
+            };
+            for layout in layouts {
+                let form = Form::new(layout, issuer.clone()).map_err(BatchError::Form)?;
+                forms.layers.extend(form.backgrounds().map(|l| (l.key.clone(), l.clone())));
+                forms.images.extend(form.images().map(|i| (i.key, i.clone())));
+                forms.by_key.insert((form.layout().name().to_string(), issuer.insurer_number.clone()), Arc::new(form));
+            }
+        }
+        forms.layouts = forms.by_key.keys().map(|(l, _)| l.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        Ok(forms)
+    }
+
+    fn get(&self, layout: &str, issuer: &Issuer) -> Option<&Arc<Form>> {
+        self.by_key.get(&(layout.to_string(), issuer.insurer_number.clone()))
+    }
+
+    fn layout_index(&self, name: &str) -> u16 {
+        self.layouts.iter().position(|l| l == name).expect("every form's layout is listed") as u16
+    }
+}
+
+/// Where rendered pages wait between the phases: a file in the output folder,
+/// removed when the run ends.
+struct Spill {
+    file: File,
+    path: PathBuf,
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Counts and hashes the input as it is read: the count drives the progress bar,
+/// the hash goes into the run's fingerprint.
+struct Counting<R> {
+    inner: R,
+    bytes: Arc<AtomicU64>,
+    /// FNV-1a of the bytes so far; only the reading thread updates it.
+    hash: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        let hash = buf[..n].iter().fold(self.hash.load(Ordering::Relaxed), |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        self.hash.store(hash, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// What a worker made of one record.
+enum Outcome {
+    Rendered { entry: Entry, bytes: Vec<u8>, warnings: u64 },
+    Rejected(u64, Box<ErrorReportEntry>),
+    OtherShard,
+}
+
+/// Phase one: reads, evaluates, fills and encodes every record.
+pub(super) fn render(options: &BatchOptions, progress: &dyn Progress) -> Result<Rendered, BatchError> {
+    let forms = Forms::new(options)?;
+    let file = File::open(&options.input).map_err(|e| BatchError::Output(options.input.clone(), e))?;
+    let total_bytes = file.metadata().map_or(0, |m| m.len());
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let input_hash = Arc::new(AtomicU64::new(0xcbf2_9ce4_8422_2325));
+    let counting = Counting { inner: file, bytes: bytes_read.clone(), hash: input_hash.clone() };
+    let mut records = record::read_from(counting, &options.input, &options.read).map_err(BatchError::Input)?;
+    let spill_path = options.out.join(format!(".shikaku-spill-{}", std::process::id()));
+    let spill_file = File::options().create(true).truncate(true).read(true).write(true).open(&spill_path).map_err(|e| BatchError::Output(spill_path.clone(), e))?;
+    let spill = Spill { file: spill_file, path: spill_path };
+    let mut rendered = Rendered { spill, entries: Vec::new(), forms, rejections: Vec::new(), read: 0, other_shards: 0, warnings: 0, fingerprint: 0 };
+    let jobs = options.jobs.max(1);
+    let (record_tx, record_rx) = crossbeam_channel::bounded::<(u64, Result<(Origin, Record), RecordError>)>(jobs * 8);
+    let (outcome_tx, outcome_rx) = crossbeam_channel::bounded::<Outcome>(jobs * 8);
+    let mut writer = BufWriter::with_capacity(1 << 20, rendered.spill.file.try_clone().map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?);
+    let forms = &rendered.forms;
+    let result: Result<(), BatchError> = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for (i, item) in records.by_ref().enumerate() {
+                if record_tx.send((i as u64 + 1, item)).is_err() {
+                    break;
+                }
+            }
+            drop(record_tx);
+        });
+        for _ in 0..jobs {
+            let (rx, tx) = (record_rx.clone(), outcome_tx.clone());
+            scope.spawn(move || {
+                for (index, item) in rx {
+                    if tx.send(process(options, forms, index, item)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(outcome_tx);
+        let mut offset = 0u64;
+        for outcome in outcome_rx {
+            rendered.read += 1;
+            match outcome {
+                Outcome::Rendered { mut entry, bytes, warnings } => {
+                    writer.write_all(&bytes).map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
+                    entry.offset = offset;
+                    entry.len = bytes.len() as u32;
+                    offset += bytes.len() as u64;
+                    rendered.warnings += warnings;
+                    rendered.entries.push(entry);
+                }
+                Outcome::Rejected(index, entry) => rendered.rejections.push((index, *entry)),
+                Outcome::OtherShard => rendered.other_shards += 1,
+            }
+            if rendered.read % 512 == 0 {
+                progress.rendering(rendered.read, bytes_read.load(Ordering::Relaxed), total_bytes);
+            }
+        }
+        Ok(())
+    });
+    result?;
+    writer.flush().map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
+    drop(writer);
+    progress.rendering(rendered.read, total_bytes, total_bytes);
+    rendered.entries.sort_unstable_by_key(|e| e.index);
+    rendered.rejections.sort_unstable_by_key(|(i, _)| *i);
+    rendered.fingerprint = fingerprint(options, input_hash.load(Ordering::Relaxed));
+    Ok(rendered)
+}
+
+/// The run's identity for `--resume`: the input's bytes, the profiles, the
+/// layout and every option that changes what is written.
+fn fingerprint(options: &BatchOptions, input_hash: u64) -> u64 {
+    let text = format!(
+        "{input_hash:x}|{:?}|{:?}|{:?}|{}|{:?}|{:?}",
+        options.issuers, options.layout, options.eligibility, options.per_file, options.shard, options.read
+    );
+    fnv1a(text.as_bytes())
+}
+
+/// Evaluates, fills and encodes one record (on a worker thread).
+fn process(options: &BatchOptions, forms: &Forms, index: u64, item: Result<(Origin, Record), RecordError>) -> Outcome {
+    let (origin, record) = match item {
+        Ok(ok) => ok,
+        Err(e) => {
+            // An unreadable record has no household: its shard is chosen by position.
+            if options.shard.is_some_and(|s| !s.owns(index - 1)) {
+                return Outcome::OtherShard;
+            }
+            return Outcome::Rejected(index, Box::new(e.report_entry()));
+        }
+    };
+    let household_key = mailing::household_key(&record);
+    let household = mailing::household_hash(&household_key);
+    if options.shard.is_some_and(|s| !s.owns(household)) {
+        return Outcome::OtherShard;
+    }
+    let reject = |field: Option<&str>, reason: String, hint: Option<String>| {
+        Outcome::Rejected(
+            index,
+            Box::new(ErrorReportEntry {
+                file: origin.file.clone(),
+                line: origin.line,
+                column: None,
+                record: origin.index,
+                record_id: Some(record.record_id.clone()),
+                field: field.map(str::to_string),
+                reason,
+                value: None,
+                hint,
+            }),
+        )
+    };
+    let Some(issuer) = options.issuers.iter().find(|i| i.insurer_number == record.insurer_number) else {
+        return reject(Some("insurer_number"), "no issuer profile has this insurer number".into(), Some("pass the insurer's profile with --issuer".into()));
+    };
+    let evaluated = match eligibility::evaluate(&record, &issuer.rules, &options.eligibility) {
+        Ok(e) => e,
+        Err(contradictions) => {
+            let reason = contradictions.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("; ");
+            let hint = "correct the record, or run with --check warn to print the rules' values";
+            return reject(Some(contradictions[0].field), reason, Some(hint.into()));
+        }
+    };
+    let elig = &evaluated.eligibility;
+    let layout_name = match &options.layout {
+        Some(l) => l.name().to_string(),
+        None => format!("{}-{}", elig.scheme.as_str(), elig.document.as_str()),
+    };
+    let Some(form) = forms.get(&layout_name, issuer) else {
+        return reject(Some("scheme"), format!("the issuer profile cannot print layout {layout_name}"), Some("check the record's scheme and insurer_number".into()));
+    };
+    let document = match form.fill(&record, elig) {
+        Ok(d) => d,
+        Err(e) => return reject(e.field.map(|f| f.name()), e.to_string(), e.hint()),
+    };
+    let mut bytes = Vec::with_capacity(1024);
+    put_str(&mut bytes, &household_key);
+    put_str(&mut bytes, &record.record_id);
+    for page in &document.pages {
+        encode_page(page).to_bytes(&mut bytes);
+    }
+    let entry = Entry {
+        index,
+        household,
+        postal: mailing::postal_number(&record),
+        document: elig.document,
+        layout: forms.layout_index(&layout_name),
+        pages: document.pages.len() as u16,
+        offset: 0,
+        len: 0,
+    };
+    Outcome::Rendered { entry, bytes, warnings: evaluated.warnings.len() as u64 }
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn take_str(bytes: &[u8]) -> Option<(&str, &[u8])> {
+    let n = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+    let s = std::str::from_utf8(bytes.get(4..4 + n)?).ok()?;
+    Some((s, &bytes[4 + n..]))
+}
+
+/// One print file to write: its name and its records, in mailing order.
+struct PlannedFile {
+    name: String,
+    layout: String,
+    class: MailClass,
+    entries: Vec<(Entry, u64)>,
+}
+
+/// Phase two: orders the rendered records for the post and writes the files.
+pub(super) fn assemble(options: &BatchOptions, rendered: Rendered, progress: &dyn Progress) -> Result<super::Summary, BatchError> {
+    let letters: Vec<Letter> = rendered
+        .entries
+        .iter()
+        .map(|e| Letter { index: e.index, household: e.household, postal: e.postal, document: e.document })
+        .collect();
+    let plan = mailing::plan(&letters);
+    let files = plan_files(options, &rendered, &plan);
+    let done = state::begin(options, rendered.fingerprint)?;
+    let log = Mutex::new(DoneLog::open(&options.out)?);
+    let next = AtomicUsize::new(0);
+    let written = AtomicUsize::new(0);
+    let failure = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(file) = files.get(i) else { break };
+                if failure.lock().expect("not poisoned").is_some() {
+                    break;
+                }
+                if !done.contains(&file.name) {
+                    let result = write_file(options, &rendered, file).and_then(|()| log.lock().expect("not poisoned").add(&file.name));
+                    if let Err(e) = result {
+                        *failure.lock().expect("not poisoned") = Some(e);
+                        break;
+                    }
+                }
+                progress.writing(written.fetch_add(1, Ordering::Relaxed) + 1, files.len());
+            });
+        }
+    });
+    if let Some(e) = failure.into_inner().expect("not poisoned") {
+        return Err(e);
+    }
+    let rows = manifest_rows(&rendered, &files)?;
+    let summary = Summary {
+        read: rendered.read,
+        rendered: rendered.entries.len() as u64,
+        rejected: rendered.rejections.len() as u64,
+        other_shards: rendered.other_shards,
+        warnings: rendered.warnings,
+        pages: rendered.entries.iter().map(|e| u64::from(e.pages)).sum(),
+        files: files
+            .iter()
+            .map(|f| FileSummary {
+                file: f.name.clone(),
+                layout: f.layout.clone(),
+                mail_class: f.class.as_str().into(),
+                documents: f.entries.len() as u64,
+                pages: f.entries.iter().map(|(e, _)| u64::from(e.pages)).sum(),
+            })
+            .collect(),
+        resumed_files: done.len(),
+    };
+    let out = &options.out;
+    write_atomic(&out.join("manifest.csv"), &manifest::to_csv(&rows))?;
+    let rejections: Vec<ErrorReportEntry> = rendered.rejections.iter().map(|(_, e)| e.clone()).collect();
+    write_atomic(&out.join("errors.jsonl"), &error_report(&rejections))?;
+    write_atomic(&out.join("summary.json"), &serde_json::to_vec_pretty(&summary).expect("summary serializes"))?;
+    state::finish(out, rendered.fingerprint)?;
+    Ok(summary)
+}
+
+/// Cuts the mailing order into files: per mail class and layout, `per_file` documents each.
+fn plan_files(options: &BatchOptions, rendered: &Rendered, plan: &mailing::Plan) -> Vec<PlannedFile> {
+    let mut groups: BTreeMap<(MailClass, u16), Vec<(Entry, u64)>> = BTreeMap::new();
+    for &i in &plan.order {
+        let entry = rendered.entries[i];
+        let (class, envelope) = plan.envelope[i];
+        groups.entry((class, entry.layout)).or_default().push((entry, envelope));
+    }
+    let shard = options.shard.map_or(String::new(), |s| format!("-s{}of{}", s.index, s.count));
+    let mut files = Vec::new();
+    for ((class, layout), entries) in groups {
+        let layout = rendered.forms.layouts[usize::from(layout)].clone();
+        for (n, chunk) in entries.chunks(options.per_file.max(1)).enumerate() {
+            files.push(PlannedFile {
+                name: format!("{}-{layout}{shard}-{:04}.pdf", class.as_str(), n + 1),
+                layout: layout.clone(),
+                class,
+                entries: chunk.to_vec(),
+            });
+        }
+    }
+    files
+}
+
+/// Reads one record's spilled bytes back.
+fn spilled(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchError> {
+    let mut bytes = vec![0; entry.len as usize];
+    rendered.spill.file.read_exact_at(&mut bytes, entry.offset).map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
+    Ok(bytes)
+}
+
+fn corrupt(rendered: &Rendered) -> BatchError {
+    BatchError::Output(rendered.spill.path.clone(), std::io::Error::new(std::io::ErrorKind::InvalidData, "the spill file is corrupt; please report this as a bug"))
+}
+
+fn write_file(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -> Result<(), BatchError> {
+    let forms = &rendered.forms;
+    let title = forms.by_key.iter().find(|((l, _), _)| *l == file.layout).map(|(_, f)| f.layout().title().to_string());
+    let mut writer = PdfWriter::new(PdfOptions { title });
+    for (entry, _) in &file.entries {
+        let bytes = spilled(rendered, entry)?;
+        let (_, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
+        let (_, mut rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
+        for _ in 0..entry.pages {
+            let page = EncodedPage::from_bytes(&mut rest, |k| forms.layers.get(k).cloned(), |k| forms.images.get(&k).cloned());
+            writer.push(&page.ok_or_else(|| corrupt(rendered))?);
+        }
+    }
+    write_atomic(&options.out.join(&file.name), &writer.finish())
+}
+
+/// The manifest: rendered records in mailing order, then rejected ones in input order.
+fn manifest_rows(rendered: &Rendered, files: &[PlannedFile]) -> Result<Vec<Row>, BatchError> {
+    let input_records = rendered.read;
+    let mut rows = Vec::with_capacity(rendered.entries.len() + rendered.rejections.len());
+    for file in files {
+        let mut page = 1;
+        for (entry, envelope) in &file.entries {
+            let bytes = spilled(rendered, entry)?;
+            let (household, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
+            let (record_id, _) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
+            rows.push(Row {
+                record_id: record_id.to_string(),
+                input_record: entry.index,
+                status: "rendered".into(),
+                document: entry.document.as_str().into(),
+                layout: file.layout.clone(),
+                file: file.name.clone(),
+                first_page: page,
+                page_count: u64::from(entry.pages),
+                household: household.to_string(),
+                mail_class: file.class.as_str().into(),
+                mailing_sequence: *envelope,
+                input_records,
+            });
+            page += u64::from(entry.pages);
+        }
+    }
+    rows.sort_by_key(|r| (r.mailing_sequence, r.input_record));
+    for (index, e) in &rendered.rejections {
+        rows.push(Row {
+            record_id: e.record_id.clone().unwrap_or_default(),
+            input_record: *index,
+            status: "rejected".into(),
+            document: String::new(),
+            layout: String::new(),
+            file: String::new(),
+            first_page: 0,
+            page_count: 0,
+            household: String::new(),
+            mail_class: String::new(),
+            mailing_sequence: 0,
+            input_records,
+        });
+    }
+    Ok(rows)
+}
