@@ -10,17 +10,14 @@ mod smoke {
     use shikaku::layout::Layout;
     use shikaku::record::{Record, Scheme, Sex};
     use shikaku::render::pdf::{pdf, PdfOptions};
+    use shikaku::render::png::{png, PngOptions};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
     }
 
-    #[test]
-    fn renders_the_card() {
-        let layout = Arc::new(Layout::load("kokuho-kakuninsho").unwrap());
-        let issuer = Arc::new(Issuer::from_path("samples/issuers/takasaki.toml".as_ref()).unwrap());
-        let form = Form::new(layout, issuer).unwrap();
-        let record = Record {
+    fn record() -> Record {
+        Record {
             record_id: "1".into(),
             scheme: Scheme::Kokuho,
             insurer_number: "100016".into(),
@@ -46,8 +43,11 @@ mod smoke {
             application_date: None,
             household_id: None,
             remarks: None,
-        };
-        let elig = Eligibility {
+        }
+    }
+
+    fn eligibility() -> Eligibility {
+        Eligibility {
             document: Document::Kakuninsho,
             scheme: Scheme::Kokuho,
             cycle: Cycle { start: d(2025, 8, 1), end: d(2026, 7, 31) },
@@ -58,7 +58,15 @@ mod smoke {
             age_at_cycle_start: 70,
             elderly: true,
             reasons: vec![],
-        };
+        }
+    }
+
+    #[test]
+    fn renders_the_card() {
+        let layout = Arc::new(Layout::load("kokuho-kakuninsho").unwrap());
+        let issuer = Arc::new(Issuer::from_path("samples/issuers/takasaki.toml".as_ref()).unwrap());
+        let form = Form::new(layout, issuer).unwrap();
+        let (record, elig) = (record(), eligibility());
         let doc = form.fill(&record, &elig).unwrap();
         let bytes = pdf(&doc, &PdfOptions::default());
         std::fs::write("/tmp/card.pdf", bytes).unwrap();
@@ -67,5 +75,23 @@ mod smoke {
         let form = Form::new(layout, issuer).unwrap();
         let doc = form.fill(&record, &elig).unwrap();
         std::fs::write("/tmp/notice.pdf", pdf(&doc, &PdfOptions::default())).unwrap();
+    }
+
+    /// For a visual check against the PDF: compare `/tmp/png-<layout>-<n>.png` with
+    /// `pdftoppm -r 150 -png /tmp/png-<layout>.pdf /tmp/ref-<layout>`.
+    #[test]
+    #[ignore = "writes PNGs and PDFs to /tmp for a side-by-side look with pdftoppm"]
+    fn renders_the_card_and_notice_as_png() {
+        for (layout, name) in [("kokuho-kakuninsho", "card"), ("kokuho-oshirase", "notice")] {
+            let layout = Arc::new(Layout::load(layout).unwrap());
+            let issuer = Arc::new(Issuer::from_path("samples/issuers/takasaki.toml".as_ref()).unwrap());
+            let form = Form::new(layout, issuer).unwrap();
+            let doc = form.fill(&record(), &eligibility()).unwrap();
+            std::fs::write(format!("/tmp/png-{name}.pdf"), pdf(&doc, &PdfOptions::default())).unwrap();
+            for n in 0..doc.pages.len() {
+                let bytes = png(&doc, n, &PngOptions::default()).unwrap();
+                std::fs::write(format!("/tmp/png-{name}-{}.png", n + 1), bytes).unwrap();
+            }
+        }
     }
 }
