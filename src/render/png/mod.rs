@@ -42,7 +42,7 @@ pub enum PngError {
         /// How many pages the document has.
         count: usize,
     },
-    /// Occurs when the page at this dpi is zero pixels or too many to allocate.
+    /// Occurs when the page at this dpi has no pixels or more than [`MAX_PIXELS`].
     Size {
         /// Width in pixels.
         width: u32,
@@ -60,7 +60,7 @@ impl std::fmt::Display for PngError {
                 write!(f, "failed to render page {} (the document has {count} pages)", index + 1)
             }
             PngError::Size { width, height } => {
-                write!(f, "failed to allocate a {width}×{height} pixel image (empty, or too large for memory)")
+                write!(f, "failed to allocate a {width}×{height} pixel image (empty, or over {MAX_PIXELS} pixels)")
             }
             PngError::Encode(e) => write!(f, "failed to encode the PNG ({e})"),
         }
@@ -69,10 +69,18 @@ impl std::fmt::Display for PngError {
 
 impl std::error::Error for PngError {}
 
+/// The most pixels a page may have: 1 GiB while drawing, room for A4 at 1200 dpi
+/// (139 million). A larger request is a mistake, better refused than swapped.
+pub const MAX_PIXELS: u64 = 1 << 28;
+
 /// Export a page into a raster image.
 pub fn render_page(page: &Page, options: &PngOptions) -> Result<RgbImage, PngError> {
     let (width, height) = pixel_size(page.size, options.dpi);
-    let mut pixmap = Pixmap::new(width, height).ok_or(PngError::Size { width, height })?;
+    let error = PngError::Size { width, height };
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(error);
+    }
+    let mut pixmap = Pixmap::new(width, height).ok_or(error)?;
     let Color(r, g, b) = options.background;
     pixmap.fill(tiny_skia::Color::from_rgba8(r, g, b, 255));
     let mut canvas = Canvas {
@@ -208,6 +216,13 @@ pub(crate) mod tests {
         let err = png(&Document { pages: vec![] }, 0, &PngOptions::default()).unwrap_err();
         assert_eq!(err, PngError::NoSuchPage { index: 0, count: 0 });
         assert_eq!(err.to_string(), "failed to render page 1 (the document has 0 pages)");
+    }
+
+    #[test]
+    fn refuses_a_canvas_over_the_limit() {
+        let page = page(SIZE, vec![]);
+        let err = render_page(&page, &PngOptions { dpi: 100_000.0, ..PngOptions::default() }).unwrap_err();
+        assert_eq!(err, PngError::Size { width: 55556, height: 41667 });
     }
 
     #[test]
