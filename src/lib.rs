@@ -6,7 +6,7 @@
 //! 2. [`eligibility`]: a record and its renewal cycle → [`eligibility::Eligibility`];
 //! 3. [`layout`]: TOML → [`layout::Layout`], validated and normalized to points;
 //! 4. [`fill`]: layout + issuer → [`fill::Template`], then + record + eligibility → [`display::Document`];
-//! 5. [`render::pdf`]: display lists → PDF bytes.
+//! 5. [`render::pdf`]: display lists → PDF bytes; [`render::png`]: a page → a PNG preview.
 #![warn(missing_docs)]
 
 pub mod batch;

@@ -1,3 +1,4 @@
 //! Backends: display lists → output formats.
 
 pub mod pdf;
+pub mod png;
