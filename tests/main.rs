@@ -1,5 +1,6 @@
 //! End-to-end tests: all of tests/ builds into this one binary.
 
+mod batch;
 mod cli;
 mod golden;
 mod records;

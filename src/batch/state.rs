@@ -23,15 +23,25 @@ fn read_state(out: &Path) -> Option<State> {
     serde_json::from_slice(&std::fs::read(out.join(STATE)).ok()?).ok()
 }
 
-/// Refuses a folder that holds an unfinished run, unless resuming it.
+/// Refuses a folder that holds an unfinished run, unless resuming it; then clears
+/// what a killed run leaves behind (its spill file, half-written temporary files).
 pub fn check_folder(options: &BatchOptions) -> Result<(), BatchError> {
-    match read_state(&options.out) {
-        Some(state) if !state.complete && !options.resume => Err(BatchError::Occupied(
-            options.out.clone(),
-            "holds an interrupted run\n  hint: add --resume to finish it, or choose another --out".into(),
-        )),
-        _ => Ok(()),
+    if let Some(state) = read_state(&options.out) {
+        if !state.complete && !options.resume {
+            return Err(BatchError::Occupied(
+                options.out.clone(),
+                "holds an interrupted run\n  hint: add --resume to finish it, or choose another --out".into(),
+            ));
+        }
     }
+    let entries = std::fs::read_dir(&options.out).map_err(|e| BatchError::Output(options.out.clone(), e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".shikaku-spill-") || (name.starts_with('.') && name.ends_with(".tmp")) {
+            std::fs::remove_file(entry.path()).map_err(|e| BatchError::Output(entry.path(), e))?;
+        }
+    }
+    Ok(())
 }
 
 /// The files an interrupted run of the same inputs finished, to keep; marks the
