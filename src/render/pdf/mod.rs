@@ -272,6 +272,31 @@ fn font_name(id: FontId) -> String {
     format!("F{}", id as usize)
 }
 
+/// Deflates (zlib format) with one compressor per thread, reset between calls:
+/// a fresh compressor allocates and zeroes ~300 KB of tables, which for a card's
+/// 1 KB content stream costs more than the compression itself.
 fn compress(data: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
+    use miniz_oxide::deflate::core::{compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus};
+    thread_local! {
+        static COMPRESSOR: std::cell::RefCell<CompressorOxide> =
+            std::cell::RefCell::new(CompressorOxide::new(create_comp_flags_from_zip_params(6, 15, 0)));
+    }
+    COMPRESSOR.with_borrow_mut(|compressor| {
+        compressor.reset();
+        let mut out = vec![0; data.len() / 2 + 64];
+        let (mut input, mut written) = (data, 0);
+        loop {
+            let (status, read, wrote) = compress(compressor, input, &mut out[written..], TDEFLFlush::Finish);
+            input = &input[read..];
+            written += wrote;
+            match status {
+                TDEFLStatus::Done => break,
+                TDEFLStatus::Okay if written == out.len() => out.resize(out.len() * 2, 0),
+                TDEFLStatus::Okay => {}
+                _ => unreachable!("compressing into memory cannot fail"),
+            }
+        }
+        out.truncate(written);
+        out
+    })
 }
