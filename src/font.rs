@@ -5,7 +5,11 @@
 //! is finding every glyph before anything is drawn, so that a character the font
 //! lacks sends the record to the error report instead of printing a blank box.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
+
+/// Marks a character the font has no glyph for in the lookup table.
+const NO_GLYPH: u32 = u32::MAX;
 
 use ttf_parser::{Face, GlyphId};
 
@@ -55,19 +59,42 @@ pub struct Font {
     units_per_em: f32,
     ascender: f32,
     descender: f32,
+    /// Glyph ids of the Basic Multilingual Plane, filled in as characters are first
+    /// seen (0: not looked up yet; `NO_GLYPH`: the font has none): a batch shapes
+    /// millions of names and dates, and a table beats the cmap's binary search.
+    bmp: Vec<AtomicU32>,
+    /// Advance widths by glyph id, in ems.
+    advances: Vec<f32>,
 }
 
 impl Font {
     fn parse(data: &'static [u8]) -> Font {
         let face = Face::parse(data, 0).expect("bundled fonts are valid TrueType");
         let units_per_em = f32::from(face.units_per_em());
+        let bmp = std::iter::repeat_with(|| AtomicU32::new(0)).take(0x10000).collect();
+        let advances = (0..face.number_of_glyphs())
+            .map(|g| f32::from(face.glyph_hor_advance(GlyphId(g)).unwrap_or(0)) / units_per_em)
+            .collect();
         Font {
             data,
             units_per_em,
             ascender: f32::from(face.ascender()) / units_per_em,
             descender: f32::from(face.descender()) / units_per_em,
+            bmp,
+            advances,
             face,
         }
+    }
+
+    fn glyph_index(&self, c: char) -> Option<GlyphId> {
+        let Some(slot) = self.bmp.get(c as usize) else { return self.face.glyph_index(c) };
+        let cached = slot.load(Ordering::Relaxed);
+        if cached == 0 {
+            let found = self.face.glyph_index(c);
+            slot.store(found.map_or(NO_GLYPH, |g| u32::from(g.0) + 1), Ordering::Relaxed);
+            return found;
+        }
+        (cached != NO_GLYPH).then(|| GlyphId((cached - 1) as u16))
     }
 
     /// The raw font file.
@@ -97,7 +124,7 @@ impl Font {
 
     /// The advance of a glyph as a fraction of the em.
     pub fn advance(&self, glyph: u16) -> f32 {
-        f32::from(self.face.glyph_hor_advance(GlyphId(glyph)).unwrap_or(0)) / self.units_per_em
+        self.advances.get(usize::from(glyph)).copied().unwrap_or(0.0)
     }
 
     /// Maps text to glyphs, keeping each Ideographic Variation Sequence together.
@@ -114,7 +141,7 @@ impl Font {
                     self.face.glyph_variation_index(c, vs)
                         .ok_or(MissingGlyph { character: c, selector: Some(vs) })?
                 }
-                None => self.face.glyph_index(c).ok_or(MissingGlyph { character: c, selector: None })?,
+                None => self.glyph_index(c).ok_or(MissingGlyph { character: c, selector: None })?,
             };
             let end = chars.peek().map_or(text.len(), |&(i, _)| i);
             glyphs.push(Glyph {

@@ -41,6 +41,12 @@ const NO_LINE_START: &str = "、。，．,.・：；:;？！?!ー－～…‥）
 /// Characters that may not end a line (行末禁則).
 const NO_LINE_END: &str = "（［｛「『【〔〈《〘〖([{‘“〒";
 
+/// Whether `c` is in `set`: ASCII and kana are the common case, so check the
+/// cheap ranges that hold no 禁則 character first.
+fn in_set(set: &str, c: char) -> bool {
+    !(c.is_ascii_alphanumeric() || ('\u{4E00}'..='\u{9FFF}').contains(&c)) && set.contains(c)
+}
+
 /// Sets `text` in the box of `def`, returning one run per line.
 pub fn set(text: &str, def: &TextDef, font: &Font, element: &Arc<str>) -> Result<Vec<Item>, TextError> {
     if text.is_empty() {
@@ -66,6 +72,9 @@ type Fitted<'a> = (Vec<Line<'a>>, f32, f32);
 
 /// Finds the fewest lines, then the largest size, then the least squeeze that fit.
 fn fit<'a>(paragraphs: &'a [(&'a str, Vec<Glyph>)], def: &TextDef) -> Option<Fitted<'a>> {
+    if let Some(fitted) = fit_one_line(paragraphs, def) {
+        return Some(fitted);
+    }
     let Fit { min_h_scale, min_size, max_lines, leading } = def.fit;
     let (w, h) = (def.rect.width, def.rect.height);
     let first = paragraphs.len() as u32;
@@ -76,7 +85,11 @@ fn fit<'a>(paragraphs: &'a [(&'a str, Vec<Glyph>)], def: &TextDef) -> Option<Fit
             }
             // Prefer lines that need no squeezing; squeeze only when that saves lines.
             for width_factor in [1.0, min_h_scale] {
-                let lines = break_all(paragraphs, w / (size * width_factor));
+                let lines = match paragraphs {
+                    // One line: no breaking to do, only the size and squeeze to find.
+                    [(text, glyphs)] if n == 1 => vec![make_line(text, glyphs)],
+                    _ => break_all(paragraphs, w / (size * width_factor)),
+                };
                 if lines.len() as u32 > n {
                     continue;
                 }
@@ -89,6 +102,19 @@ fn fit<'a>(paragraphs: &'a [(&'a str, Vec<Glyph>)], def: &TextDef) -> Option<Fit
         }
     }
     None
+}
+
+/// The common case, without line breaking: one paragraph that fits on one line
+/// at the designed size, squeezed no more than allowed.
+fn fit_one_line<'a>(paragraphs: &'a [(&'a str, Vec<Glyph>)], def: &TextDef) -> Option<Fitted<'a>> {
+    let [(text, glyphs)] = paragraphs else { return None };
+    if def.size > def.rect.height + 0.01 {
+        return None;
+    }
+    let line = make_line(text, glyphs);
+    let width = line.width * def.size;
+    let h_scale = if width > def.rect.width { def.rect.width / width } else { 1.0 };
+    (h_scale + 1e-4 >= def.fit.min_h_scale && line.glyphs.len() == glyphs.len()).then(|| (vec![line], def.size, h_scale.min(1.0)))
 }
 
 /// Candidate sizes from `max` down to `min` in quarter points.
@@ -159,7 +185,7 @@ fn char_at(text: &str, glyph: &Glyph) -> char {
 
 fn can_break_before(text: &str, glyphs: &[Glyph], i: usize) -> bool {
     let (prev, next) = (char_at(text, &glyphs[i - 1]), char_at(text, &glyphs[i]));
-    if NO_LINE_START.contains(next) || NO_LINE_END.contains(prev) {
+    if in_set(NO_LINE_START, next) || in_set(NO_LINE_END, prev) {
         return false;
     }
     if prev == ' ' {

@@ -88,8 +88,9 @@ impl Builder {
         self.set_fill(run.color);
         let mut bytes = Vec::with_capacity(run.glyphs.len() * 2);
         for glyph in &run.glyphs {
-            let text = &run.text[glyph.cluster.start as usize..glyph.cluster.end as usize];
-            self.glyphs.push(UsedGlyph { font: run.font, id: glyph.id, text: text.to_string() });
+            let mut chars = run.text[glyph.cluster.start as usize..glyph.cluster.end as usize].chars();
+            let base = chars.next().unwrap_or('\u{FFFD}');
+            self.glyphs.push(UsedGlyph { font: run.font, id: glyph.id, base, selector: chars.next() });
             bytes.extend_from_slice(&glyph.id.to_be_bytes());
         }
         let (x, y) = self.point(run.origin);

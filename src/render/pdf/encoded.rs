@@ -33,7 +33,8 @@ impl EncodedPage {
         for glyph in &self.glyphs {
             out.push(glyph.font as u8);
             out.extend_from_slice(&glyph.id.to_le_bytes());
-            put_bytes(out, glyph.text.as_bytes());
+            put_u32(out, glyph.base as u32);
+            put_u32(out, glyph.selector.map_or(0, |c| c as u32));
         }
     }
 
@@ -54,8 +55,12 @@ impl EncodedPage {
             .map(|_| {
                 let font = *FontId::ALL.get(usize::from(r.u8()?))?;
                 let id = r.u16()?;
-                let text = std::str::from_utf8(r.bytes()?).ok()?.to_string();
-                Some(UsedGlyph { font, id, text })
+                let base = char::from_u32(r.u32()?)?;
+                let selector = match r.u32()? {
+                    0 => None,
+                    c => Some(char::from_u32(c)?),
+                };
+                Some(UsedGlyph { font, id, base, selector })
             })
             .collect::<Option<Vec<_>>>()?;
         *bytes = r.0;

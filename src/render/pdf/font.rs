@@ -16,7 +16,7 @@ use crate::font::{FontId, Fonts};
 /// The glyphs each font used in one file, with their text.
 #[derive(Default)]
 pub struct FontSet {
-    used: [BTreeMap<u16, String>; 3],
+    used: [BTreeMap<u16, UsedGlyph>; 3],
 }
 
 const IDENTITY: SystemInfo = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
@@ -24,7 +24,7 @@ const IDENTITY: SystemInfo = SystemInfo { registry: Str(b"Adobe"), ordering: Str
 impl FontSet {
     /// Records a glyph as used.
     pub fn add(&mut self, glyph: &UsedGlyph) {
-        self.used[glyph.font as usize].entry(glyph.id).or_insert_with(|| glyph.text.clone());
+        self.used[glyph.font as usize].entry(glyph.id).or_insert(*glyph);
     }
 
     /// Writes every used font; returns each with its Type 0 font object.
@@ -37,7 +37,7 @@ impl FontSet {
     }
 }
 
-fn write_font(pdf: &mut Pdf, next: &mut Ref, id: FontId, used: &BTreeMap<u16, String>) -> Ref {
+fn write_font(pdf: &mut Pdf, next: &mut Ref, id: FontId, used: &BTreeMap<u16, UsedGlyph>) -> Ref {
     let font = Fonts::bundled().get(id);
     let face = font.face();
     let scale = 1000.0 / font.units_per_em();
@@ -88,8 +88,8 @@ fn write_font(pdf: &mut Pdf, next: &mut Ref, id: FontId, used: &BTreeMap<u16, St
         .font_file2(file_ref);
 
     let mut cmap = UnicodeCmap::new(Name(b"Custom"), IDENTITY);
-    for (&gid, text) in used {
-        cmap.pair_with_multiple(gid, text.chars());
+    for (&gid, glyph) in used {
+        cmap.pair_with_multiple(gid, glyph.chars());
     }
     pdf.cmap(cmap_ref, &cmap.finish());
 

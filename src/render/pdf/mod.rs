@@ -33,14 +33,23 @@ pub struct PdfOptions {
 }
 
 /// A glyph a content stream shows, with the text it stands for.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct UsedGlyph {
     /// The font.
     pub font: FontId,
     /// The glyph's id in the full font.
     pub id: u16,
-    /// The text it shows, for the ToUnicode map.
-    pub text: String,
+    /// The character it shows, for the ToUnicode map.
+    pub base: char,
+    /// The variation selector that chose it, if any.
+    pub selector: Option<char>,
+}
+
+impl UsedGlyph {
+    /// The text the glyph stands for: its character and selector.
+    pub fn chars(&self) -> impl Iterator<Item = char> {
+        std::iter::once(self.base).chain(self.selector)
+    }
 }
 
 /// A page encoded on its own, ready to be added to any file.
@@ -279,7 +288,7 @@ fn compress(data: &[u8]) -> Vec<u8> {
     use miniz_oxide::deflate::core::{compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus};
     thread_local! {
         static COMPRESSOR: std::cell::RefCell<CompressorOxide> =
-            std::cell::RefCell::new(CompressorOxide::new(create_comp_flags_from_zip_params(6, 15, 0)));
+            std::cell::RefCell::new(CompressorOxide::new(create_comp_flags_from_zip_params(1, 15, 0)));
     }
     COMPRESSOR.with_borrow_mut(|compressor| {
         compressor.reset();
