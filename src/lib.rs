@@ -9,6 +9,7 @@
 //! 5. [`render::pdf`]: display lists → PDF bytes.
 #![warn(missing_docs)]
 
+pub mod barcode;
 pub mod batch;
 pub mod diag;
 pub mod display;
