@@ -18,6 +18,7 @@ pub mod era;
 pub mod fill;
 pub mod golden;
 pub mod font;
+pub mod impose;
 pub mod issuer;
 pub mod layout;
 pub mod record;

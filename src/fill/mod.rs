@@ -109,7 +109,7 @@ impl Form {
                 let size = layout.size();
                 let rect = Rect { x: 0.0, y: 0.0, width: size.width, height: size.height };
                 items.push(Item {
-                    element: Arc::from("page-background"),
+                    element: Arc::from(crate::display::PAGE_BACKGROUND),
                     kind: ItemKind::Path(Path { ops: vec![PathOp::Rect(rect)], fill: Some(color), stroke: None }),
                 });
             }

@@ -12,7 +12,7 @@ pub fn dump(document: &Document) -> String {
     for (i, page) in document.pages.iter().enumerate() {
         let _ = writeln!(out, "page {} {}x{}mm background {}", i + 1, mm(page.size.width), mm(page.size.height), page.background.key);
         for item in page.background.items.iter().chain(&page.items) {
-            item_line(&mut out, item);
+            item_line(&mut out, item, 1);
         }
     }
     out
@@ -24,11 +24,12 @@ fn mm(pt: f32) -> String {
     if s == "-0.00" { "0.00".into() } else { s }
 }
 
-fn item_line(out: &mut String, item: &Item) {
+fn item_line(out: &mut String, item: &Item, depth: usize) {
+    let indent = "  ".repeat(depth);
     let _ = match &item.kind {
         ItemKind::Text(run) => writeln!(
             out,
-            "  text {} at {},{} size {} scale {:.3} width {} font {} {:?}",
+            "{indent}text {} at {},{} size {} scale {:.3} width {} font {} {:?}",
             item.element,
             mm(run.origin.x),
             mm(run.origin.y),
@@ -42,7 +43,7 @@ fn item_line(out: &mut String, item: &Item) {
             let bounds = bounds(&path.ops);
             writeln!(
                 out,
-                "  path {} bounds {},{} {}x{} ops {}{}{}",
+                "{indent}path {} bounds {},{} {}x{} ops {}{}{}",
                 item.element,
                 mm(bounds.0),
                 mm(bounds.1),
@@ -55,7 +56,7 @@ fn item_line(out: &mut String, item: &Item) {
         }
         ItemKind::Image(image) => writeln!(
             out,
-            "  image {} at {},{} {}x{} pixels {}x{}",
+            "{indent}image {} at {},{} {}x{} pixels {}x{}",
             item.element,
             mm(image.rect.x),
             mm(image.rect.y),
@@ -64,6 +65,20 @@ fn item_line(out: &mut String, item: &Item) {
             image.data.width,
             image.data.height
         ),
+        ItemKind::Placed(placed) => {
+            let _ = writeln!(
+                out,
+                "{indent}place {} at {},{}{}",
+                placed.layer.key,
+                mm(placed.at.x),
+                mm(placed.at.y),
+                if placed.turned { " turned" } else { "" }
+            );
+            for nested in placed.layer.items.iter().chain(&placed.items) {
+                item_line(out, nested, depth + 1);
+            }
+            Ok(())
+        }
     };
 }
 

@@ -3,7 +3,7 @@
 use pdf_writer::{Content, Name, Str};
 
 use super::UsedGlyph;
-use crate::display::{Color, Item, ItemKind, Path, PathOp, Point, Stroke, TextRun};
+use crate::display::{Color, Item, ItemKind, Path, PathOp, Placed, Point, Stroke, TextRun};
 
 /// Writes operators, skipping state changes that would repeat the current state.
 pub struct Builder {
@@ -47,8 +47,25 @@ impl Builder {
                     self.content.x_object(Name(super::image_name(&image.data).as_bytes()));
                     self.content.restore_state();
                 }
+                ItemKind::Placed(placed) => self.placed(placed),
             }
         }
+    }
+
+    /// `q 1 0 0 1 dx dy cm /Lxxxx Do … Q` (or `-1 0 0 -1` turned): the placed page in its own
+    /// coordinates. `Q` restores colours and text state, so the tracked state is restored with it.
+    fn placed(&mut self, placed: &Placed) {
+        let r = placed.rect();
+        let (x, y) = (r.x, self.height - r.y - r.height);
+        let matrix = if placed.turned { [-1.0, 0.0, 0.0, -1.0, round(x + r.width), round(y + r.height)] } else { [1.0, 0.0, 0.0, 1.0, round(x), round(y)] };
+        self.content.save_state();
+        self.content.transform(matrix);
+        self.x_object(&super::layer_name(&placed.layer.key));
+        let saved = (self.height, self.fill, self.stroke, self.line_width, self.dashed, self.h_scale, self.spacing);
+        self.height = r.height;
+        self.items(&placed.items);
+        (self.height, self.fill, self.stroke, self.line_width, self.dashed, self.h_scale, self.spacing) = saved;
+        self.content.restore_state();
     }
 
     fn set_fill(&mut self, color: Color) {

@@ -51,6 +51,8 @@ pub struct EncodedPage {
     content: Vec<u8>,
     glyphs: Vec<UsedGlyph>,
     images: Vec<Arc<Raster>>,
+    /// Layers of placed pages, drawn by name.
+    layers: Vec<Arc<Layer>>,
 }
 
 impl EncodedPage {
@@ -74,6 +76,7 @@ pub fn encode_page(page: &Page) -> EncodedPage {
         content: encoded.content,
         glyphs: encoded.glyphs,
         images: encoded.images,
+        layers: encoded.layers,
     }
 }
 
@@ -81,6 +84,21 @@ struct Encoded {
     content: Vec<u8>,
     glyphs: Vec<UsedGlyph>,
     images: Vec<Arc<Raster>>,
+    layers: Vec<Arc<Layer>>,
+}
+
+/// The images and placed pages' layers that items draw, placed pages' items included.
+fn resources(items: &[Item], images: &mut Vec<Arc<Raster>>, layers: &mut Vec<Arc<Layer>>) {
+    for item in items {
+        match &item.kind {
+            ItemKind::Image(image) => images.push(image.data.clone()),
+            ItemKind::Placed(placed) => {
+                layers.push(placed.layer.clone());
+                resources(&placed.items, images, layers);
+            }
+            ItemKind::Text(_) | ItemKind::Path(_) => {}
+        }
+    }
 }
 
 fn encode_items(items: &[Item], height: f32, background: Option<&Arc<Layer>>) -> Encoded {
@@ -92,14 +110,9 @@ fn encode_items(items: &[Item], height: f32, background: Option<&Arc<Layer>>) ->
     let (ops, mut glyphs) = builder.finish();
     glyphs.sort();
     glyphs.dedup_by(|a, b| a.font == b.font && a.id == b.id);
-    let images = items
-        .iter()
-        .filter_map(|item| match &item.kind {
-            ItemKind::Image(image) => Some(image.data.clone()),
-            _ => None,
-        })
-        .collect();
-    Encoded { content: compress(&ops), glyphs, images }
+    let (mut images, mut layers) = (Vec::new(), Vec::new());
+    resources(items, &mut images, &mut layers);
+    Encoded { content: compress(&ops), glyphs, images, layers }
 }
 
 /// The resource name of a background layer: derived from its key, so that every
@@ -162,6 +175,9 @@ impl PdfWriter {
     /// Appends an encoded page.
     pub fn push(&mut self, page: &EncodedPage) {
         self.layer(&page.background);
+        for layer in &page.layers {
+            self.layer(layer);
+        }
         self.use_resources(&page.glyphs, &page.images);
         let page_ref = self.next.bump();
         let content_ref = self.next.bump();
@@ -191,6 +207,9 @@ impl PdfWriter {
             return;
         }
         let encoded = encode_items(&layer.items, layer.size.height, None);
+        for nested in &encoded.layers {
+            self.layer(nested);
+        }
         self.use_resources(&encoded.glyphs, &encoded.images);
         let form_ref = self.next.bump();
         let mut form = self.pdf.form_xobject(form_ref, &encoded.content);
