@@ -17,7 +17,8 @@ use crate::fill::Form;
 use crate::issuer::Issuer;
 use crate::layout::{Layout, LayoutError};
 use crate::record::{self, ErrorReportEntry, Origin, Record, Scheme};
-use crate::render::pdf::{PdfOptions, PdfWriter};
+use crate::impose::{ImposeError, Imposer, Sheet, SheetKind};
+use crate::render::pdf::{encode_page, PdfOptions, PdfWriter};
 
 /// What to render and where.
 pub struct BatchOptions {
@@ -33,6 +34,11 @@ pub struct BatchOptions {
     pub layout: Option<Arc<Layout>>,
     /// The eligibility options (cycle, check mode).
     pub eligibility: eligibility::Options,
+    /// The sheet cards are imposed on (`--impose`); [`Sheet::one_per_page`] prints each card alone.
+    /// お知らせ pages are never imposed.
+    pub sheet: Sheet,
+    /// Write PDF/A-2b files (`--pdfa`).
+    pub pdfa: bool,
 }
 
 /// What a run did.
@@ -74,6 +80,8 @@ pub enum BatchError {
     Form(crate::fill::FillError),
     /// Occurs when an output file cannot be written.
     Output(PathBuf, std::io::Error),
+    /// Occurs when cards do not fit the sheet they are imposed on.
+    Impose(ImposeError),
 }
 
 impl std::fmt::Display for BatchError {
@@ -83,6 +91,7 @@ impl std::fmt::Display for BatchError {
             BatchError::Layout(e) => e.fmt(f),
             BatchError::Form(e) => write!(f, "failed to prepare the layout ({e})"),
             BatchError::Output(p, e) => write!(f, "failed to write {} ({e})", p.display()),
+            BatchError::Impose(e) => write!(f, "{e}\n  hint: use a sheet whose card size is the layout's page size"),
         }
     }
 }
@@ -93,7 +102,14 @@ impl std::error::Error for BatchError {}
 pub fn run(options: &BatchOptions) -> Result<Summary, BatchError> {
     let records = record::read(&options.input, &options.read).map_err(|e| BatchError::Input(e.to_string()))?;
     std::fs::create_dir_all(&options.out).map_err(|e| BatchError::Output(options.out.clone(), e))?;
-    let mut run = Run { options, forms: BTreeMap::new(), writers: BTreeMap::new(), summary: Summary::default(), rejections: Vec::new() };
+    let mut run = Run {
+        options,
+        forms: BTreeMap::new(),
+        writers: BTreeMap::new(),
+        imposers: BTreeMap::new(),
+        summary: Summary::default(),
+        rejections: Vec::new(),
+    };
     for item in records {
         run.summary.read += 1;
         match item {
@@ -110,6 +126,8 @@ struct Run<'a> {
     forms: BTreeMap<(String, String), Arc<Form>>,
     /// One writer per layout, with its record count.
     writers: BTreeMap<String, (PdfWriter, u64)>,
+    /// Cards waiting for their sheet to fill, by layout name.
+    imposers: BTreeMap<String, Imposer>,
     summary: Summary,
     rejections: Vec<ErrorReportEntry>,
 }
@@ -152,19 +170,33 @@ impl Run<'_> {
             return Ok(());
         };
         let form = self.form(elig.scheme, elig.document, &issuer)?;
-        match form.fill(record, &elig) {
-            Ok(document) => {
+        let imposed = form.layout().document() == Document::Kakuninsho && self.options.sheet.kind() != SheetKind::Card;
+        // A carrier sheet (台紙) is its own layout, filled for the same record: address, barcode, cover.
+        let carrier = if imposed && self.options.sheet.kind() == SheetKind::Carrier {
+            let carrier_form = self.form_named(format!("{}-daishi", elig.scheme.as_str()), &issuer)?;
+            Some(carrier_form.fill(record, &elig))
+        } else {
+            None
+        };
+        match (form.fill(record, &elig), carrier.transpose()) {
+            (Ok(document), Ok(carrier)) => {
                 let name = form.layout().name().to_string();
                 let title = form.layout().title().to_string();
-                let (writer, count) = self
-                    .writers
-                    .entry(name)
-                    .or_insert_with(|| (PdfWriter::new(PdfOptions { title: Some(title) }), 0));
-                writer.add(&document);
+                let pdfa = self.options.pdfa;
+                let (writer, count) =
+                    self.writers.entry(name.clone()).or_insert_with(|| (PdfWriter::new(PdfOptions { title: Some(title), pdfa }), 0));
+                if imposed {
+                    let imposer = self.imposers.entry(name).or_insert_with(|| Imposer::new(&self.options.sheet));
+                    for page in imposer.push(document, carrier).map_err(BatchError::Impose)? {
+                        writer.push(&encode_page(&page));
+                    }
+                } else {
+                    writer.add(&document);
+                }
                 *count += 1;
                 self.summary.rendered += 1;
             }
-            Err(e) => {
+            (Err(e), _) | (_, Err(e)) => {
                 let hint = e.hint();
                 let field = e.field.map(|f| f.name());
                 self.reject(rejection(field, e.to_string(), hint));
@@ -182,14 +214,24 @@ impl Run<'_> {
     }
 
     fn form(&mut self, scheme: Scheme, document: Document, issuer: &Arc<Issuer>) -> Result<Arc<Form>, BatchError> {
-        let forced = self.options.layout.as_ref();
-        let name = forced.map_or_else(|| format!("{}-{}", scheme.as_str(), document.as_str()), |l| l.name().to_string());
+        match &self.options.layout {
+            Some(forced) => self.form_of(forced.name().to_string(), Some(forced.clone()), issuer),
+            None => self.form_named(format!("{}-{}", scheme.as_str(), document.as_str()), issuer),
+        }
+    }
+
+    /// The form of a bundled layout (or a layout file) by name.
+    fn form_named(&mut self, name: String, issuer: &Arc<Issuer>) -> Result<Arc<Form>, BatchError> {
+        self.form_of(name, None, issuer)
+    }
+
+    fn form_of(&mut self, name: String, forced: Option<Arc<Layout>>, issuer: &Arc<Issuer>) -> Result<Arc<Form>, BatchError> {
         let key = (name, issuer.insurer_number.clone());
         if let Some(form) = self.forms.get(&key) {
             return Ok(form.clone());
         }
         let layout = match forced {
-            Some(l) => l.clone(),
+            Some(l) => l,
             None => Arc::new(Layout::load(&key.0).map_err(BatchError::Layout)?),
         };
         let form = Arc::new(Form::new(layout, issuer.clone()).map_err(BatchError::Form)?);
@@ -199,6 +241,12 @@ impl Run<'_> {
 
     fn finish(mut self) -> Result<Summary, BatchError> {
         let out = &self.options.out;
+        for (name, imposer) in std::mem::take(&mut self.imposers) {
+            let (writer, _) = self.writers.get_mut(&name).expect("an imposed layout has a writer");
+            for page in imposer.finish() {
+                writer.push(&encode_page(&page));
+            }
+        }
         for (name, (writer, records)) in std::mem::take(&mut self.writers) {
             let pages = writer.page_count() as u64;
             let path = out.join(format!("{name}.pdf"));

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use shikaku::batch::{self, BatchOptions};
+use shikaku::impose::{Sheet, SheetKind};
 use shikaku::issuer::Issuer;
 use shikaku::layout::Layout;
 
@@ -26,13 +27,51 @@ pub struct RenderArgs {
     /// choosing by scheme and document.
     #[arg(long)]
     layout: Option<String>,
+    /// How cards go onto paper: one card per page, several to a sheet with crop marks, or on a
+    /// carrier sheet (台紙) with the address; お知らせ are never imposed.
+    #[arg(long, value_enum, default_value_t = ImposeArg::Card)]
+    impose: ImposeArg,
+    /// The sheet for --impose nup or carrier: a bundled name (a4-10up, a3-21up, a4-carrier) or a
+    /// TOML file; by default a4-10up for nup and a4-carrier for carrier.
+    #[arg(long)]
+    sheet: Option<String>,
+    /// Write PDF/A-2b files for archiving.
+    #[arg(long)]
+    pdfa: bool,
     #[command(flatten)]
     pub(super) rules: RuleArgs,
+}
+
+/// The choices of `--impose`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImposeArg {
+    /// One card per page, at card size.
+    Card,
+    /// Several cards to a sheet, with crop marks and bleed; backs on the following sheet.
+    Nup,
+    /// The card on a carrier sheet with the address block and a cover message.
+    Carrier,
+}
+
+fn sheet(args: &RenderArgs) -> Result<Sheet, String> {
+    let default = match args.impose {
+        ImposeArg::Card if args.sheet.is_some() => return Err("--sheet needs --impose nup or --impose carrier".into()),
+        ImposeArg::Card => return Ok(Sheet::one_per_page()),
+        ImposeArg::Nup => "a4-10up",
+        ImposeArg::Carrier => "a4-carrier",
+    };
+    let sheet = Sheet::load(args.sheet.as_deref().unwrap_or(default)).map_err(|e| e.to_string())?;
+    let expected = if args.impose == ImposeArg::Nup { SheetKind::NUp } else { SheetKind::Carrier };
+    if sheet.kind() != expected {
+        return Err(format!("sheet {} is not a{} sheet\n  hint: pass a sheet whose kind is `{}`", sheet.name(), if args.impose == ImposeArg::Nup { "n n-up" } else { " carrier" }, if args.impose == ImposeArg::Nup { "nup" } else { "carrier" }));
+    }
+    Ok(sheet)
 }
 
 /// Runs the render.
 pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
     let issuers = load_issuers(&args.issuer)?;
+    let sheet = sheet(&args)?;
     let layout = match &args.layout {
         Some(name) => Some(Arc::new(Layout::load(name).map_err(|e| e.to_string())?)),
         None => None,
@@ -44,6 +83,8 @@ pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
         issuers,
         layout,
         eligibility: args.rules.options(),
+        sheet,
+        pdfa: args.pdfa,
     };
     let summary = batch::run(&options).map_err(|e| e.to_string())?;
     for file in &summary.files {
@@ -91,4 +132,32 @@ pub(super) fn load_issuers(paths: &[PathBuf]) -> Result<Vec<Arc<Issuer>>, String
         issuers.push(Arc::new(issuer));
     }
     Ok(issuers)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::super::Cli;
+    use super::*;
+
+    fn render_args(extra: &[&str]) -> Result<RenderArgs, clap::Error> {
+        let mut args = vec!["shikaku", "render", "--input", "a.csv", "--out", "o", "--issuer", "i.toml"];
+        args.extend_from_slice(extra);
+        let cli = Cli::try_parse_from(args)?;
+        Ok(cli.into_render().expect("a render command"))
+    }
+
+    #[test]
+    fn impose_defaults_to_one_card_per_page_and_picks_the_default_sheets() {
+        let args = render_args(&[]).unwrap();
+        assert_eq!((args.impose, args.pdfa), (ImposeArg::Card, false));
+        assert_eq!(sheet(&args).unwrap().kind(), SheetKind::Card);
+        assert_eq!(sheet(&render_args(&["--impose", "nup"]).unwrap()).unwrap().name(), "a4-10up");
+        assert_eq!(sheet(&render_args(&["--impose", "carrier"]).unwrap()).unwrap().name(), "a4-carrier");
+        assert_eq!(sheet(&render_args(&["--impose", "nup", "--sheet", "a3-21up"]).unwrap()).unwrap().name(), "a3-21up");
+        assert!(render_args(&["--impose", "2up"]).is_err());
+        assert!(sheet(&render_args(&["--impose", "nup", "--sheet", "a4-carrier"]).unwrap()).unwrap_err().contains("not an n-up sheet"));
+        assert!(render_args(&["--pdfa"]).unwrap().pdfa);
+    }
 }

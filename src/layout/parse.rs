@@ -223,6 +223,8 @@ const BUNDLED: &[(&str, &str)] = &[
     ("kokuho-oshirase", include_str!("../../layouts/kokuho-oshirase.toml")),
     ("kouki-kakuninsho", include_str!("../../layouts/kouki-kakuninsho.toml")),
     ("kouki-oshirase", include_str!("../../layouts/kouki-oshirase.toml")),
+    ("kokuho-daishi", include_str!("../../layouts/kokuho-daishi.toml")),
+    ("kouki-daishi", include_str!("../../layouts/kouki-daishi.toml")),
 ];
 
 /// The names of the bundled layouts.

@@ -18,6 +18,7 @@ mod font;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use pdf_writer::types::OutputIntentSubtype;
 use pdf_writer::{Filter, Finish, Name, Pdf, Rect as PdfRect, Ref, TextStr};
 
 use crate::display::{Document, Item, ItemKind, Layer, Page, Raster, Size};
@@ -29,6 +30,38 @@ use font::FontSet;
 pub struct PdfOptions {
     /// The document title written into the metadata (`/Title`); none by default.
     pub title: Option<String>,
+    /// Write PDF/A-2b for archives: an sRGB output intent, XMP metadata and a document id made from
+    /// the content. Off by default, as plain PDFs need none of it. See docs/print.md.
+    pub pdfa: bool,
+}
+
+/// The sRGB IEC61966-2.1 ICC profile (v2) of the PDF/A output intent: Debian's icc-profiles-free
+/// sRGB.icc, zlib licence; origin and licence in assets/icc/README.md.
+const SRGB_ICC: &[u8] = include_bytes!("../../../assets/icc/sRGB.icc");
+
+/// A 128-bit content digest: two FNV-1a hashes with different starting values. The document id
+/// only has to be the same for the same content and differ otherwise; it protects nothing.
+#[derive(Debug, Clone, Copy)]
+struct Digest([u64; 2]);
+
+impl Digest {
+    fn new() -> Digest {
+        Digest([0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142])
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        for h in &mut self.0 {
+            *h = bytes.iter().fold(*h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        }
+        // A length separator, so that ("ab", "c") and ("a", "bc") differ.
+        for h in &mut self.0 {
+            *h = (*h ^ bytes.len() as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|h| h.to_be_bytes()).collect()
+    }
 }
 
 /// A glyph a content stream shows, with the text it stands for.
@@ -138,6 +171,8 @@ pub struct PdfWriter {
     x_objects: BTreeMap<String, Ref>,
     pages: Vec<Ref>,
     options: PdfOptions,
+    /// Everything that decides the file's bytes, for the PDF/A document id.
+    digest: Digest,
 }
 
 impl PdfWriter {
@@ -157,6 +192,7 @@ impl PdfWriter {
             x_objects: BTreeMap::new(),
             pages: Vec::new(),
             options,
+            digest: Digest::new(),
         }
     }
 
@@ -179,6 +215,8 @@ impl PdfWriter {
             self.layer(layer);
         }
         self.use_resources(&page.glyphs, &page.images);
+        self.digest.update(&page.content);
+        self.digest.update(format!("{} {} {}", page.size.width, page.size.height, page.background.key).as_bytes());
         let page_ref = self.next.bump();
         let content_ref = self.next.bump();
         self.pdf.stream(content_ref, &page.content).filter(Filter::FlateDecode);
@@ -193,9 +231,11 @@ impl PdfWriter {
 
     fn use_resources(&mut self, glyphs: &[UsedGlyph], images: &[Arc<Raster>]) {
         for glyph in glyphs {
+            self.digest.update(format!("{:?} {} {}", glyph.font, glyph.id, glyph.text).as_bytes());
             self.fonts.add(glyph);
         }
         for image in images {
+            self.digest.update(&image.key.to_be_bytes());
             self.image(image);
         }
     }
@@ -207,6 +247,7 @@ impl PdfWriter {
             return;
         }
         let encoded = encode_items(&layer.items, layer.size.height, None);
+        self.digest.update(&encoded.content);
         for nested in &encoded.layers {
             self.layer(nested);
         }
@@ -268,13 +309,54 @@ impl PdfWriter {
         x_objects.finish();
         resources.finish();
         self.pdf.pages(self.page_tree).kids(self.pages.iter().copied()).count(self.pages.len() as i32);
-        self.pdf.catalog(self.catalog).pages(self.page_tree);
+        let pdfa = self.options.pdfa.then(|| self.pdfa());
+        let mut catalog = self.pdf.catalog(self.catalog);
+        catalog.pages(self.page_tree);
+        if let Some((metadata, profile)) = pdfa {
+            catalog.metadata(metadata);
+            catalog
+                .output_intents()
+                .push()
+                .subtype(OutputIntentSubtype::PDFA)
+                .output_condition_identifier(TextStr("sRGB IEC61966-2.1"))
+                .info(TextStr("sRGB IEC61966-2.1"))
+                .dest_output_profile(profile);
+        }
+        catalog.finish();
         if let Some(title) = &self.options.title {
             let info = self.next.bump();
             self.pdf.document_info(info).title(TextStr(title));
         }
         let xref = self.next.bump();
         self.pdf.finish_with_xref_stream(xref)
+    }
+
+    /// PDF/A-2b's additions: the document id (trailer `/ID`), XMP metadata that agrees with the
+    /// info dictionary, and the sRGB profile of the output intent (PDF/A-2 6.2.3: DeviceRGB and
+    /// DeviceGray need an output intent). Returns the metadata and profile refs for the catalog.
+    fn pdfa(&mut self) -> (Ref, Ref) {
+        if let Some(title) = &self.options.title {
+            self.digest.update(title.as_bytes());
+        }
+        let id = self.digest.bytes();
+        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        self.pdf.set_file_id((id.clone(), id));
+        let (metadata, profile) = (self.next.bump(), self.next.bump());
+        let mut xmp = xmp_writer::XmpWriter::new();
+        if let Some(title) = &self.options.title {
+            xmp.title([(None, title.as_str())]);
+        }
+        xmp.producer("shikaku");
+        xmp.document_id(&format!("uuid:{hex}"));
+        xmp.instance_id(&format!("uuid:{hex}"));
+        xmp.pdfa_part(2);
+        xmp.pdfa_conformance("B");
+        let xml = xmp.finish(None);
+        // PDF/A-2 6.6.2.1: the metadata stream stays unfiltered, readable by any tool.
+        self.pdf.metadata(metadata, xml.as_bytes());
+        let icc = compress(SRGB_ICC);
+        self.pdf.icc_profile(profile, &icc).n(3).range([0.0, 1.0, 0.0, 1.0, 0.0, 1.0]).filter(Filter::FlateDecode);
+        (metadata, profile)
     }
 }
 
