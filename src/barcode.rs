@@ -503,7 +503,8 @@ mod tests {
     #[test]
     fn japan_post_p20_join_and_truncate() {
         assert_eq!(data("317-0055", "茨城県日立市宮田町6丁目7-14 ABCビル2F"), "31700556-7-14-2");
-        let long = CustomerBarcode::encode("064-0804", "北海道札幌市中央区南四条西29丁目1524-23 第2郵便ハウス501").unwrap();
+        let long =
+            CustomerBarcode::encode("064-0804", "北海道札幌市中央区南四条西29丁目1524-23 第2郵便ハウス501").unwrap();
         assert_eq!(codes(&long)[..codes(&long).len() - 2], *"0 6 4 0 8 0 4 2 9 - 1 5 2 4 - 2 3 - 2 -");
         let letter = CustomerBarcode::encode("910-0067", "福井県福井市新田塚3丁目80-25 J1ビル2-B").unwrap();
         assert!(codes(&letter).starts_with("9 1 0 0 0 6 7 3 - 8 0 - 2 5 CC1 9 1 - 2 CC1 "), "{}", codes(&letter));

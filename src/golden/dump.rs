@@ -103,3 +103,29 @@ fn bounds(ops: &[PathOp]) -> (f32, f32, f32, f32) {
     }
     if b.0 > b.2 { (0.0, 0.0, 0.0, 0.0) } else { b }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::display::{Layer, Page, Path, Placed, Point, Rect, Size};
+    use crate::layout::mm as pt;
+
+    #[test]
+    fn a_placed_page_is_listed_with_its_items_indented() {
+        let rect = |id: &str| Item {
+            element: Arc::from(id),
+            kind: ItemKind::Path(Path { ops: vec![PathOp::Rect(Rect { x: 0.0, y: 0.0, width: pt(1.0), height: pt(1.0) })], fill: None, stroke: None }),
+        };
+        let card = Arc::new(Layer { key: "card#back".into(), size: Size { width: pt(85.6), height: pt(53.98) }, items: vec![rect("frame")] });
+        let sheet = Arc::new(Layer { key: "sheet".into(), size: Size { width: pt(210.0), height: pt(297.0) }, items: Vec::new() });
+        let placed = Placed { layer: card, items: vec![rect("name")], at: Point { x: pt(15.4), y: pt(5.55) }, turned: true };
+        let page = Page { size: sheet.size, background: sheet, items: vec![Item { element: Arc::from("card"), kind: ItemKind::Placed(placed) }] };
+        let text = dump(&Document { pages: vec![page] });
+        assert_eq!(
+            text,
+            "page 1 210.00x297.00mm background sheet\n  place card#back at 15.40,5.55 turned\n    path frame bounds 0.00,0.00 1.00x1.00 ops 1\n    path name bounds 0.00,0.00 1.00x1.00 ops 1\n"
+        );
+    }
+}

@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 pub use sheet::{bundled_names, Duplex, Marks, Sheet, SheetError, SheetKind};
 
-use crate::display::{Color, Document, Item, ItemKind, Layer, Page, Path, PathOp, Placed, Point, Rect, Size, Stroke, PAGE_BACKGROUND};
+use crate::display::{
+    Color, Document, Item, ItemKind, Layer, Page, Path, PathOp, Placed, Point, Rect, Size, Stroke, PAGE_BACKGROUND,
+};
 use crate::layout::PT_PER_MM;
 
 /// Occurs when documents do not fit the sheet they are imposed on (a configuration error: the layout
@@ -41,7 +43,9 @@ impl std::fmt::Display for ImposeError {
                 "failed to impose the {what} page (it is {:.2} × {:.2} mm, the sheet expects {:.2} × {:.2} mm)",
                 found.0, found.1, expected.0, expected.1
             ),
-            ImposeError::NoCarrier => f.write_str("failed to impose a card on a carrier sheet (no carrier page was filled)"),
+            ImposeError::NoCarrier => {
+                f.write_str("failed to impose a card on a carrier sheet (no carrier page was filled)")
+            }
         }
     }
 }
@@ -66,7 +70,15 @@ impl Imposer {
                 Some(marks) if sheet.kind == SheetKind::NUp => vec![Item {
                     element: Arc::from("crop-marks"),
                     kind: ItemKind::Path(Path {
-                        ops: crop_marks(sheet, back).into_iter().flat_map(|r| [PathOp::Move(Point { x: r.x, y: r.y }), PathOp::Line(Point { x: r.x + r.width, y: r.y + r.height })]).collect(),
+                        ops: crop_marks(sheet, back)
+                            .into_iter()
+                            .flat_map(|r| {
+                                [
+                                    PathOp::Move(Point { x: r.x, y: r.y }),
+                                    PathOp::Line(Point { x: r.x + r.width, y: r.y + r.height }),
+                                ]
+                            })
+                            .collect(),
                         fill: None,
                         stroke: Some(Stroke { width: marks.width, color: Color::BLACK, dash: Vec::new() }),
                     }),
@@ -107,11 +119,16 @@ impl Imposer {
 
     fn flush(&mut self) -> Vec<Page> {
         let pending = std::mem::take(&mut self.pending);
-        let sides = pending.iter().map(|(card, carrier)| card.pages.len().max(carrier.as_ref().map_or(0, |c| c.pages.len()))).max().unwrap_or(0);
+        let sides = pending
+            .iter()
+            .map(|(card, carrier)| card.pages.len().max(carrier.as_ref().map_or(0, |c| c.pages.len())))
+            .max()
+            .unwrap_or(0);
         let mut pages = Vec::with_capacity(sides);
         for side in 0..sides {
             let back = side % 2 == 1;
-            let mut page = Page { size: self.sheet.size, background: self.layers[usize::from(back)].clone(), items: Vec::new() };
+            let mut page =
+                Page { size: self.sheet.size, background: self.layers[usize::from(back)].clone(), items: Vec::new() };
             for (slot, (card, carrier)) in pending.iter().enumerate() {
                 if let Some(base) = carrier.as_ref().and_then(|c| c.pages.get(side)) {
                     // The carrier's own page is the sheet: its layer and items go underneath the card.
@@ -123,7 +140,12 @@ impl Imposer {
                     page.items.extend(bleed(card_page, at, self.sheet.bleed));
                     page.items.push(Item {
                         element: Arc::from("card"),
-                        kind: ItemKind::Placed(Placed { layer: card_page.background.clone(), items: card_page.items.clone(), at, turned }),
+                        kind: ItemKind::Placed(Placed {
+                            layer: card_page.background.clone(),
+                            items: card_page.items.clone(),
+                            at,
+                            turned,
+                        }),
                     });
                 }
             }
@@ -149,7 +171,8 @@ pub fn impose(documents: &[Document], sheet: &Sheet) -> Result<Vec<Page>, Impose
 const SIZE_TOLERANCE: f32 = 0.1 * PT_PER_MM;
 
 fn check_size(what: &'static str, found: Size, expected: Size) -> Result<(), ImposeError> {
-    if (found.width - expected.width).abs() > SIZE_TOLERANCE || (found.height - expected.height).abs() > SIZE_TOLERANCE {
+    if (found.width - expected.width).abs() > SIZE_TOLERANCE || (found.height - expected.height).abs() > SIZE_TOLERANCE
+    {
         let mm = |s: Size| (s.width / PT_PER_MM, s.height / PT_PER_MM);
         return Err(ImposeError::Size { what, found: mm(found), expected: mm(expected) });
     }
@@ -178,8 +201,16 @@ fn bleed(card: &Page, at: Point, bleed: f32) -> Option<Item> {
         ItemKind::Path(p) => p.fill,
         _ => None,
     })?;
-    let rect = Rect { x: at.x - bleed, y: at.y - bleed, width: card.size.width + 2.0 * bleed, height: card.size.height + 2.0 * bleed };
-    Some(Item { element: Arc::from("bleed"), kind: ItemKind::Path(Path { ops: vec![PathOp::Rect(rect)], fill: Some(color), stroke: None }) })
+    let rect = Rect {
+        x: at.x - bleed,
+        y: at.y - bleed,
+        width: card.size.width + 2.0 * bleed,
+        height: card.size.height + 2.0 * bleed,
+    };
+    Some(Item {
+        element: Arc::from("bleed"),
+        kind: ItemKind::Path(Path { ops: vec![PathOp::Rect(rect)], fill: Some(color), stroke: None }),
+    })
 }
 
 /// The crop marks of a front or back sheet as line segments (a zero-width or zero-height [`Rect`]
@@ -229,10 +260,17 @@ mod tests {
                 size,
                 items: vec![Item {
                     element: Arc::from(PAGE_BACKGROUND),
-                    kind: ItemKind::Path(Path { ops: vec![PathOp::Rect(Rect { x: 0.0, y: 0.0, width: size.width, height: size.height })], fill: Some(Color(253, 232, 239)), stroke: None }),
+                    kind: ItemKind::Path(Path {
+                        ops: vec![PathOp::Rect(Rect { x: 0.0, y: 0.0, width: size.width, height: size.height })],
+                        fill: Some(Color(253, 232, 239)),
+                        stroke: None,
+                    }),
                 }],
             }),
-            items: vec![Item { element: Arc::from(format!("{n}-{side}")), kind: ItemKind::Path(Path { ops: Vec::new(), fill: None, stroke: None }) }],
+            items: vec![Item {
+                element: Arc::from(format!("{n}-{side}")),
+                kind: ItemKind::Path(Path { ops: Vec::new(), fill: None, stroke: None }),
+            }],
         };
         Document { pages: vec![page("front"), page("back")] }
     }
@@ -263,7 +301,10 @@ mod tests {
         for (i, (id, at, turned)) in fronts.iter().enumerate() {
             let (column, row) = (i % 2, i / 2);
             assert_eq!(id, &format!("{i}-front"));
-            assert!(close(at.x, 15.4 + column as f32 * 93.6) && close(at.y, 5.55 + row as f32 * 57.98), "card {i} at {at:?}");
+            assert!(
+                close(at.x, 15.4 + column as f32 * 93.6) && close(at.y, 5.55 + row as f32 * 57.98),
+                "card {i} at {at:?}"
+            );
             assert!(!turned);
         }
         // Bleed: the card colour 2 mm past the trim on every side, under each card.
@@ -277,24 +318,40 @@ mod tests {
         let sheet = Sheet::load("a4-10up").unwrap();
         let pages = impose(&[card(0, sheet.card())], &sheet).unwrap();
         let ItemKind::Path(marks) = &pages[0].background.items[0].kind else { panic!() };
-        let segments: Vec<(Point, Point)> = marks.ops.chunks(2).map(|c| match (c[0], c[1]) {
-            (PathOp::Move(a), PathOp::Line(b)) => (a, b),
-            _ => panic!(),
-        }).collect();
+        let segments: Vec<(Point, Point)> = marks
+            .ops
+            .chunks(2)
+            .map(|c| match (c[0], c[1]) {
+                (PathOp::Move(a), PathOp::Line(b)) => (a, b),
+                _ => panic!(),
+            })
+            .collect();
         // 4 trim x (2 columns) and 10 trim y (5 rows), each marked at both ends.
         assert_eq!(segments.len(), 2 * 4 + 2 * 10);
         let vertical: Vec<_> = segments.iter().filter(|(a, b)| a.x == b.x).collect();
         for x in [15.4, 101.0, 109.0, 194.6] {
-            let top = vertical.iter().find(|(a, _)| close(a.x, x) && a.y < mm(10.0)).unwrap_or_else(|| panic!("no top mark at {x}"));
+            let top = vertical
+                .iter()
+                .find(|(a, _)| close(a.x, x) && a.y < mm(10.0))
+                .unwrap_or_else(|| panic!("no top mark at {x}"));
             // From 0.55 to 3.05 mm: 0.5 mm beyond the 2 mm bleed above the first row at 5.55 mm.
             assert!(close(top.0.y, 0.55) && close(top.1.y, 3.05), "{top:?}");
-            assert!(vertical.iter().any(|(a, b)| close(a.x, x) && close(a.y, 293.95) && close(b.y, 296.45)), "no bottom mark at {x}");
+            assert!(
+                vertical.iter().any(|(a, b)| close(a.x, x) && close(a.y, 293.95) && close(b.y, 296.45)),
+                "no bottom mark at {x}"
+            );
         }
         let horizontal: Vec<_> = segments.iter().filter(|(a, b)| a.y == b.y).collect();
         for row in 0..5 {
             for y in [5.55 + row as f32 * 57.98, 59.53 + row as f32 * 57.98] {
-                assert!(horizontal.iter().any(|(a, b)| close(a.y, y) && close(a.x, 10.4) && close(b.x, 12.9)), "no left mark at {y}");
-                assert!(horizontal.iter().any(|(a, b)| close(a.y, y) && close(a.x, 197.1) && close(b.x, 199.6)), "no right mark at {y}");
+                assert!(
+                    horizontal.iter().any(|(a, b)| close(a.y, y) && close(a.x, 10.4) && close(b.x, 12.9)),
+                    "no left mark at {y}"
+                );
+                assert!(
+                    horizontal.iter().any(|(a, b)| close(a.y, y) && close(a.x, 197.1) && close(b.x, 199.6)),
+                    "no right mark at {y}"
+                );
             }
         }
     }
@@ -304,19 +361,32 @@ mod tests {
     #[test]
     fn duplex_backs_lie_behind_their_fronts() {
         for duplex in ["long-edge", "short-edge"] {
-            let text = include_str!("../../sheets/a4-10up.toml").replace("duplex = \"long-edge\"", &format!("duplex = \"{duplex}\""));
+            let text = include_str!("../../sheets/a4-10up.toml")
+                .replace("duplex = \"long-edge\"", &format!("duplex = \"{duplex}\""));
             let sheet = Sheet::from_toml(&text, "s.toml").unwrap();
             let docs: Vec<Document> = (0..7).map(|n| card(n, sheet.card())).collect();
             let pages = impose(&docs, &sheet).unwrap();
             let (w, h) = (sheet.size().width, sheet.size().height);
-            let behind = |p: Point| if duplex == "long-edge" { Point { x: w - p.x, y: p.y } } else { Point { x: p.x, y: h - p.y } };
+            let behind = |p: Point| {
+                if duplex == "long-edge" {
+                    Point { x: w - p.x, y: p.y }
+                } else {
+                    Point { x: p.x, y: h - p.y }
+                }
+            };
             let centre = |at: Point| Point { x: at.x + sheet.card().width / 2.0, y: at.y + sheet.card().height / 2.0 };
             let (fronts, backs) = (placed(&pages[0]), placed(&pages[1]));
             assert_eq!(backs.len(), 7);
             for (n, (front, back)) in fronts.iter().zip(&backs).enumerate() {
-                assert_eq!((front.0.as_str(), back.0.as_str()), (format!("{n}-front").as_str(), format!("{n}-back").as_str()));
+                assert_eq!(
+                    (front.0.as_str(), back.0.as_str()),
+                    (format!("{n}-front").as_str(), format!("{n}-back").as_str())
+                );
                 let (f, b) = (centre(front.1), behind(centre(back.1)));
-                assert!((f.x - b.x).abs() < 0.01 && (f.y - b.y).abs() < 0.01, "{duplex} card {n}: front {f:?}, back maps to {b:?}");
+                assert!(
+                    (f.x - b.x).abs() < 0.01 && (f.y - b.y).abs() < 0.01,
+                    "{duplex} card {n}: front {f:?}, back maps to {b:?}"
+                );
                 // Short-edge: turned half round, so the card reads upright when turned over its own long edge.
                 assert_eq!(back.2, duplex == "short-edge");
             }
@@ -328,7 +398,10 @@ mod tests {
         let sheet = Sheet::load("a4-10up").unwrap();
         let a4 = Size { width: mm(210.0), height: mm(297.0) };
         let err = impose(&[card(0, a4)], &sheet).unwrap_err();
-        assert_eq!(err.to_string(), "failed to impose the card page (it is 210.00 × 297.00 mm, the sheet expects 85.60 × 53.98 mm)");
+        assert_eq!(
+            err.to_string(),
+            "failed to impose the card page (it is 210.00 × 297.00 mm, the sheet expects 85.60 × 53.98 mm)"
+        );
     }
 
     #[test]
@@ -336,7 +409,13 @@ mod tests {
         let sheet = Sheet::load("a4-carrier").unwrap();
         let mut imposer = Imposer::new(&sheet);
         assert_eq!(imposer.push(card(0, sheet.card()), None), Err(ImposeError::NoCarrier));
-        let carrier = Document { pages: vec![Page { size: sheet.size(), background: Arc::new(Layer { key: "daishi".into(), size: sheet.size(), items: Vec::new() }), items: Vec::new() }] };
+        let carrier = Document {
+            pages: vec![Page {
+                size: sheet.size(),
+                background: Arc::new(Layer { key: "daishi".into(), size: sheet.size(), items: Vec::new() }),
+                items: Vec::new(),
+            }],
+        };
         let pages = imposer.push(card(0, sheet.card()), Some(carrier)).unwrap();
         assert_eq!(pages.len(), 2);
         assert_eq!(pages[0].background.key, "daishi");

@@ -176,14 +176,24 @@ impl Sheet {
         let kind = match raw.kind.get_ref().as_str() {
             "nup" => SheetKind::NUp,
             "carrier" => SheetKind::Carrier,
-            other => return Err(error(Some(raw.kind.span()), format!("unknown sheet kind `{other}`"), Some("use `nup` or `carrier`".into()))),
+            other => {
+                return Err(error(
+                    Some(raw.kind.span()),
+                    format!("unknown sheet kind `{other}`"),
+                    Some("use `nup` or `carrier`".into()),
+                ))
+            }
         };
         let duplex = match raw.duplex.as_ref().map(|d| (d.get_ref().as_str(), d.span())) {
             None | Some(("long-edge", _)) => Duplex::LongEdge,
             Some(("short-edge", _)) => Duplex::ShortEdge,
             Some(("simplex", _)) => Duplex::Simplex,
             Some((other, span)) => {
-                return Err(error(Some(span), format!("unknown duplex `{other}`"), Some("use long-edge, short-edge or simplex".into())))
+                return Err(error(
+                    Some(span),
+                    format!("unknown duplex `{other}`"),
+                    Some("use long-edge, short-edge or simplex".into()),
+                ))
             }
         };
         let size = Size { width: mm(raw.width), height: mm(raw.height) };
@@ -210,7 +220,11 @@ impl Sheet {
             return Err(error(None, "a sheet needs a [grid] or at least one [[slot]]".into(), None));
         }
         if kind == SheetKind::Carrier && slots.len() != 1 {
-            return Err(error(slot_span, "a carrier sheet holds exactly one card".into(), Some("give one [[slot]]: the die-cut position".into())));
+            return Err(error(
+                slot_span,
+                "a carrier sheet holds exactly one card".into(),
+                Some("give one [[slot]]: the die-cut position".into()),
+            ));
         }
         let sheet = Sheet {
             name: raw.name,
@@ -224,14 +238,27 @@ impl Sheet {
         };
         // Every card with its bleed, and every mark, must be on the sheet; bleeds must not overlap.
         let tolerance = 0.01;
-        let on_sheet = |r: Rect| r.x >= -tolerance && r.y >= -tolerance && r.x + r.width <= size.width + tolerance && r.y + r.height <= size.height + tolerance;
+        let on_sheet = |r: Rect| {
+            r.x >= -tolerance
+                && r.y >= -tolerance
+                && r.x + r.width <= size.width + tolerance
+                && r.y + r.height <= size.height + tolerance
+        };
         let boxes: Vec<Rect> = sheet.slots.iter().map(|&at| sheet.bleed_box(at)).collect();
         for (i, b) in boxes.iter().enumerate() {
             if !on_sheet(*b) {
-                return Err(error(slot_span.clone(), format!("card {} with its bleed extends past the edge of the sheet", i + 1), None));
+                return Err(error(
+                    slot_span.clone(),
+                    format!("card {} with its bleed extends past the edge of the sheet", i + 1),
+                    None,
+                ));
             }
             if boxes[..i].iter().any(|o| overlaps(o, b)) {
-                return Err(error(slot_span.clone(), format!("card {} overlaps another card's bleed", i + 1), Some("leave a gap of at least twice the bleed between cards".into())));
+                return Err(error(
+                    slot_span.clone(),
+                    format!("card {} overlaps another card's bleed", i + 1),
+                    Some("leave a gap of at least twice the bleed between cards".into()),
+                ));
             }
         }
         if sheet.marks.is_some() && !super::crop_marks(&sheet, false).iter().all(|&r| on_sheet(r)) {
@@ -244,8 +271,13 @@ impl Sheet {
     /// Reads a sheet file.
     pub fn from_path(path: &Path) -> Result<Sheet, SheetError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| SheetError { file: file.clone(), line: 1, column: 1, message: format!("failed to read sheet ({e})"), hint: None })?;
+        let text = std::fs::read_to_string(path).map_err(|e| SheetError {
+            file: file.clone(),
+            line: 1,
+            column: 1,
+            message: format!("failed to read sheet ({e})"),
+            hint: None,
+        })?;
         Sheet::from_toml(&text, &file)
     }
 
@@ -305,12 +337,20 @@ impl Sheet {
     }
 
     fn bleed_box(&self, at: Point) -> Rect {
-        Rect { x: at.x - self.bleed, y: at.y - self.bleed, width: self.card.width + 2.0 * self.bleed, height: self.card.height + 2.0 * self.bleed }
+        Rect {
+            x: at.x - self.bleed,
+            y: at.y - self.bleed,
+            width: self.card.width + 2.0 * self.bleed,
+            height: self.card.height + 2.0 * self.bleed,
+        }
     }
 }
 
 fn overlaps(a: &Rect, b: &Rect) -> bool {
-    a.x < b.x + b.width - 0.01 && b.x < a.x + a.width - 0.01 && a.y < b.y + b.height - 0.01 && b.y < a.y + a.height - 0.01
+    a.x < b.x + b.width - 0.01
+        && b.x < a.x + a.width - 0.01
+        && a.y < b.y + b.height - 0.01
+        && b.y < a.y + a.height - 0.01
 }
 
 #[cfg(test)]

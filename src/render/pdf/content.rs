@@ -175,3 +175,31 @@ impl Builder {
 fn round(v: f32) -> f32 {
     (v * 1000.0).round() / 1000.0
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::display::{Layer, Size};
+
+    fn placed(turned: bool) -> String {
+        let layer = Arc::new(Layer { key: "card#front".into(), size: Size { width: 200.0, height: 100.0 }, items: Vec::new() });
+        let item = Item {
+            element: Arc::from("card"),
+            kind: ItemKind::Placed(Placed { layer, items: Vec::new(), at: Point { x: 50.0, y: 20.0 }, turned }),
+        };
+        let mut builder = Builder::new(800.0);
+        builder.items(&[item]);
+        String::from_utf8(builder.finish().0).unwrap()
+    }
+
+    #[test]
+    fn a_placed_page_is_moved_to_its_bottom_left_corner_and_drawn_by_name() {
+        // Top-left (50, 20) of a 100 pt tall page on an 800 pt sheet: bottom-left (50, 680).
+        let name = super::super::layer_name("card#front");
+        assert_eq!(placed(false), format!("q\n1 0 0 1 50 680 cm\n/{name} Do\nQ"));
+        // Turned half round about the same footprint: the origin goes to the top-right corner.
+        assert_eq!(placed(true), format!("q\n-1 0 0 -1 250 780 cm\n/{name} Do\nQ"));
+    }
+}
