@@ -340,6 +340,8 @@ impl PdfWriter {
         }
         let id = self.digest.bytes();
         let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        // Written as a UUID (8-4-4-4-12 hex digits), the form XMP readers expect of xmpMM ids.
+        let uuid = format!("uuid:{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
         self.pdf.set_file_id((id.clone(), id));
         let (metadata, profile) = (self.next.bump(), self.next.bump());
         let mut xmp = xmp_writer::XmpWriter::new();
@@ -347,8 +349,8 @@ impl PdfWriter {
             xmp.title([(None, title.as_str())]);
         }
         xmp.producer("shikaku");
-        xmp.document_id(&format!("uuid:{hex}"));
-        xmp.instance_id(&format!("uuid:{hex}"));
+        xmp.document_id(&uuid);
+        xmp.instance_id(&uuid);
         xmp.pdfa_part(2);
         xmp.pdfa_conformance("B");
         let xml = xmp.finish(None);
