@@ -56,7 +56,35 @@ pub enum ItemKind {
     Path(Path),
     /// A raster image scaled into a rectangle.
     Image(Image),
+    /// A whole page drawn onto this one, such as a card on a print sheet.
+    Placed(Placed),
 }
+
+/// A page drawn onto a larger one: its background layer and its own items, in its own coordinates,
+/// moved and possibly turned. Nesting the items, rather than moving each, lets a backend draw the
+/// shared layer once per file and turn text half round, which a [`TextRun`] cannot express.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    /// The placed page's shared background, drawn first; its size is the placed page's size.
+    pub layer: Arc<Layer>,
+    /// The placed page's own items, in its coordinates.
+    pub items: Vec<Item>,
+    /// Where the placed page's top-left corner lands, before turning.
+    pub at: Point,
+    /// Turned 180° within the same footprint (duplex backs on a short-edge flip).
+    pub turned: bool,
+}
+
+impl Placed {
+    /// The rectangle the placed page covers.
+    pub fn rect(&self) -> Rect {
+        Rect { x: self.at.x, y: self.at.y, width: self.layer.size.width, height: self.layer.size.height }
+    }
+}
+
+/// The element id of the page colour rectangle that a layout's `background` draws first on its
+/// page's layer: imposition extends that colour into the bleed.
+pub const PAGE_BACKGROUND: &str = "page-background";
 
 /// A width and a height in points.
 #[derive(Debug, Clone, Copy, PartialEq)]

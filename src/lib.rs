@@ -9,6 +9,7 @@
 //! 5. [`render::pdf`]: display lists → PDF bytes; [`render::png`]: a page → a PNG preview.
 #![warn(missing_docs)]
 
+pub mod barcode;
 pub mod batch;
 pub mod diag;
 pub mod display;
@@ -17,6 +18,7 @@ pub mod era;
 pub mod fill;
 pub mod golden;
 pub mod font;
+pub mod impose;
 pub mod issuer;
 pub mod layout;
 pub mod record;

@@ -3,4 +3,5 @@
 mod batch;
 mod cli;
 mod golden;
+mod print;
 mod records;

@@ -28,6 +28,7 @@ use serde::Serialize;
 
 use crate::eligibility;
 use crate::fill::FillError;
+use crate::impose::{ImposeError, Sheet};
 use crate::issuer::Issuer;
 use crate::layout::{Layout, LayoutError};
 use crate::record::{self, ErrorReportEntry};
@@ -55,6 +56,11 @@ pub struct BatchOptions {
     pub shard: Option<Shard>,
     /// Finish an interrupted run in the same folder instead of refusing to touch it.
     pub resume: bool,
+    /// The sheet cards are imposed on (`--impose`); [`Sheet::one_per_page`] prints each
+    /// card alone. お知らせ pages are never imposed.
+    pub sheet: Sheet,
+    /// Write PDF/A-2b files (`--pdfa`).
+    pub pdfa: bool,
 }
 
 impl BatchOptions {
@@ -71,6 +77,8 @@ impl BatchOptions {
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             shard: None,
             resume: false,
+            sheet: Sheet::one_per_page(),
+            pdfa: false,
         }
     }
 }
@@ -166,6 +174,8 @@ pub enum BatchError {
     Output(PathBuf, std::io::Error),
     /// Occurs when the output folder holds another run's files.
     Occupied(PathBuf, String),
+    /// Occurs when cards do not fit the sheet they are imposed on.
+    Impose(ImposeError),
 }
 
 impl std::fmt::Display for BatchError {
@@ -176,6 +186,7 @@ impl std::fmt::Display for BatchError {
             BatchError::Form(e) => write!(f, "failed to prepare the layout ({e})"),
             BatchError::Output(p, e) => write!(f, "failed to write {} ({e})", p.display()),
             BatchError::Occupied(p, why) => write!(f, "{}: {why}", p.display()),
+            BatchError::Impose(e) => write!(f, "{e}\n  hint: use a sheet whose card size is the layout's page size"),
         }
     }
 }

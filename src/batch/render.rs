@@ -15,9 +15,11 @@ use super::{error_report, write_atomic, BatchError, BatchOptions, FileSummary, P
 use crate::display::{Layer, Raster};
 use crate::eligibility::{self, Document};
 use crate::fill::{fnv1a, Form};
+use crate::impose::{self, Imposer, SheetKind};
 use crate::issuer::Issuer;
 use crate::layout::{bundled_names, Layout};
 use crate::record::{self, ErrorReportEntry, Origin, Record, RecordError};
+use crate::display::Point;
 use crate::render::pdf::{encode_page, EncodedPage, PdfOptions, PdfWriter};
 
 /// What the render phase leaves for assembling.
@@ -68,11 +70,19 @@ impl Forms {
                     .collect::<Result<_, _>>()?,
             };
             for layout in layouts {
+                let carrier = layout.name().ends_with("-daishi");
+                if options.sheet.kind() != SheetKind::Card && layout.document() == Document::Kakuninsho && !carrier {
+                    impose::check_size("card", layout.size(), options.sheet.card()).map_err(BatchError::Impose)?;
+                }
                 let form = Form::new(layout, issuer.clone()).map_err(BatchError::Form)?;
                 forms.layers.extend(form.backgrounds().map(|l| (l.key.clone(), l.clone())));
                 forms.images.extend(form.images().map(|i| (i.key, i.clone())));
                 forms.by_key.insert((form.layout().name().to_string(), issuer.insurer_number.clone()), Arc::new(form));
             }
+        }
+        for back in [false, true] {
+            let marks = impose::marks_layer(&options.sheet, back);
+            forms.layers.insert(marks.key.clone(), marks);
         }
         forms.layouts = forms.by_key.keys().map(|(l, _)| l.clone()).collect::<BTreeSet<_>>().into_iter().collect();
         Ok(forms)
@@ -257,10 +267,29 @@ fn process(options: &BatchOptions, forms: &Forms, index: u64, item: Result<(Orig
     let Some(form) = forms.get(&layout_name, issuer) else {
         return reject(Some("scheme"), format!("the issuer profile cannot print layout {layout_name}"), Some("check the record's scheme and insurer_number".into()));
     };
-    let document = match form.fill(&record, elig) {
+    let mut document = match form.fill(&record, elig) {
         Ok(d) => d,
         Err(e) => return reject(e.field.map(|f| f.name()), e.to_string(), e.hint()),
     };
+    if options.sheet.kind() == SheetKind::Carrier && elig.document == Document::Kakuninsho {
+        // A carrier sheet (台紙) is a layout of its own, filled for the same record
+        // (address, barcode, cover message), with the card at its die-cut slot.
+        let Some(carrier_form) = forms.get(&format!("{}-daishi", elig.scheme.as_str()), issuer) else {
+            return reject(Some("scheme"), "no carrier layout for this scheme".into(), None);
+        };
+        let carrier = match carrier_form.fill(&record, elig) {
+            Ok(c) => c,
+            Err(e) => return reject(e.field.map(|f| f.name()), e.to_string(), e.hint()),
+        };
+        let mut imposer = Imposer::new(&options.sheet);
+        match imposer.push(document, Some(carrier)) {
+            Ok(mut pages) => {
+                pages.extend(imposer.finish());
+                document = crate::display::Document { pages };
+            }
+            Err(e) => return reject(None, e.to_string(), Some("use a carrier sheet whose slot is the card's size".into())),
+        }
+    }
     let mut bytes = Vec::with_capacity(1024);
     put_str(&mut bytes, &household_key);
     put_str(&mut bytes, &record.record_id);
@@ -335,14 +364,14 @@ pub(super) fn assemble(options: &BatchOptions, rendered: Rendered, progress: &dy
     if let Some(e) = failure.into_inner().expect("not poisoned") {
         return Err(e);
     }
-    let rows = manifest_rows(&rendered, &files)?;
+    let rows = manifest_rows(options, &rendered, &files)?;
     let summary = Summary {
         read: rendered.read,
         rendered: rendered.entries.len() as u64,
         rejected: rendered.rejections.len() as u64,
         other_shards: rendered.other_shards,
         warnings: rendered.warnings,
-        pages: rendered.entries.iter().map(|e| u64::from(e.pages)).sum(),
+        pages: files.iter().map(|f| file_pages(options, &rendered, f)).sum(),
         files: files
             .iter()
             .map(|f| FileSummary {
@@ -350,7 +379,7 @@ pub(super) fn assemble(options: &BatchOptions, rendered: Rendered, progress: &dy
                 layout: f.layout.clone(),
                 mail_class: f.class.as_str().into(),
                 documents: f.entries.len() as u64,
-                pages: f.entries.iter().map(|(e, _)| u64::from(e.pages)).sum(),
+                pages: file_pages(options, &rendered, f),
             })
             .collect(),
         resumed_files: done.len(),
@@ -402,26 +431,76 @@ fn corrupt(rendered: &Rendered) -> BatchError {
 fn write_file(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -> Result<(), BatchError> {
     let forms = &rendered.forms;
     let title = forms.by_key.iter().find(|((l, _), _)| *l == file.layout).map(|(_, f)| f.layout().title().to_string());
-    let mut writer = PdfWriter::new(PdfOptions { title });
-    for (entry, _) in &file.entries {
-        let bytes = spilled(rendered, entry)?;
-        let (_, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
-        let (_, mut rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
-        for _ in 0..entry.pages {
-            let page = EncodedPage::from_bytes(&mut rest, |k| forms.layers.get(k).cloned(), |k| forms.images.get(&k).cloned());
-            writer.push(&page.ok_or_else(|| corrupt(rendered))?);
+    let mut writer = PdfWriter::new(PdfOptions { title, pdfa: options.pdfa });
+    if nup(options, rendered, file) {
+        let sheet = &options.sheet;
+        for group in file.entries.chunks(sheet.slots().len()) {
+            let cards = group.iter().map(|(entry, _)| pages(rendered, entry)).collect::<Result<Vec<_>, _>>()?;
+            let sides = cards.iter().map(Vec::len).max().unwrap_or(0);
+            for side in 0..sides {
+                let back = side % 2 == 1;
+                let placed: Vec<(&EncodedPage, Point, bool)> = cards
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(slot, pages)| pages.get(side).map(|page| (page, slot)))
+                    .map(|(page, slot)| {
+                        let (at, turned) = impose::position(sheet, slot, back);
+                        (page, at, turned)
+                    })
+                    .collect();
+                writer.push_sheet(sheet.size(), &impose::marks_layer(sheet, back), &placed);
+            }
+        }
+    } else {
+        for (entry, _) in &file.entries {
+            for page in pages(rendered, entry)? {
+                writer.push(&page);
+            }
         }
     }
     write_atomic(&options.out.join(&file.name), &writer.finish())
 }
 
+/// The pages of a file: one sheet side for each group of cards on an n-up sheet.
+fn file_pages(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -> u64 {
+    if nup(options, rendered, file) {
+        let groups = file.entries.chunks(options.sheet.slots().len());
+        groups.map(|g| g.iter().map(|(e, _)| u64::from(e.pages)).max().unwrap_or(0)).sum()
+    } else {
+        file.entries.iter().map(|(e, _)| u64::from(e.pages)).sum()
+    }
+}
+
+/// Whether a file's cards go several to a sheet.
+fn nup(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -> bool {
+    options.sheet.kind() == SheetKind::NUp
+        && file.entries.first().is_some_and(|(e, _)| e.document == Document::Kakuninsho && rendered.forms.layouts[usize::from(e.layout)] == file.layout)
+}
+
+/// A record's encoded pages, read back from the spill.
+fn pages(rendered: &Rendered, entry: &Entry) -> Result<Vec<EncodedPage>, BatchError> {
+    let forms = &rendered.forms;
+    let bytes = spilled(rendered, entry)?;
+    let (_, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
+    let (_, mut rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
+    (0..entry.pages)
+        .map(|_| {
+            EncodedPage::from_bytes(&mut rest, |k| forms.layers.get(k).cloned(), |k| forms.images.get(&k).cloned())
+                .ok_or_else(|| corrupt(rendered))
+        })
+        .collect()
+}
+
 /// The manifest: rendered records in mailing order, then rejected ones in input order.
-fn manifest_rows(rendered: &Rendered, files: &[PlannedFile]) -> Result<Vec<Row>, BatchError> {
+fn manifest_rows(options: &BatchOptions, rendered: &Rendered, files: &[PlannedFile]) -> Result<Vec<Row>, BatchError> {
     let input_records = rendered.read;
     let mut rows = Vec::with_capacity(rendered.entries.len() + rendered.rejections.len());
     for file in files {
         let mut page = 1;
-        for (entry, envelope) in &file.entries {
+        let per_sheet = if nup(options, rendered, file) { options.sheet.slots().len() } else { 1 };
+        for (i, (entry, envelope)) in file.entries.iter().enumerate() {
+            // On an n-up sheet a card's pages are its sheet's: it starts on the sheet's front.
+            let first_page = if per_sheet > 1 { 1 + (i / per_sheet) as u64 * u64::from(entry.pages) } else { page };
             let bytes = spilled(rendered, entry)?;
             let (household, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
             let (record_id, _) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
@@ -432,7 +511,7 @@ fn manifest_rows(rendered: &Rendered, files: &[PlannedFile]) -> Result<Vec<Row>,
                 document: entry.document.as_str().into(),
                 layout: file.layout.clone(),
                 file: file.name.clone(),
-                first_page: page,
+                first_page,
                 page_count: u64::from(entry.pages),
                 household: household.to_string(),
                 mail_class: file.class.as_str().into(),

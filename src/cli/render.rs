@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use shikaku::batch::{self, BatchOptions, Progress, Shard};
+use shikaku::impose::{Sheet, SheetKind};
 use shikaku::issuer::Issuer;
 use shikaku::layout::Layout;
 
@@ -29,6 +30,17 @@ pub struct RenderArgs {
     /// choosing by scheme and document.
     #[arg(long)]
     layout: Option<String>,
+    /// How cards go onto paper: one card per page, several to a sheet with crop marks, or on a
+    /// carrier sheet (台紙) with the address; お知らせ are never imposed.
+    #[arg(long, value_enum, default_value_t = ImposeArg::Card)]
+    impose: ImposeArg,
+    /// The sheet for --impose nup or carrier: a bundled name (a4-10up, a3-21up, a4-carrier) or a
+    /// TOML file; by default a4-10up for nup and a4-carrier for carrier.
+    #[arg(long)]
+    sheet: Option<String>,
+    /// Write PDF/A-2b files for archiving.
+    #[arg(long)]
+    pdfa: bool,
     #[command(flatten)]
     pub(super) rules: RuleArgs,
     /// Documents per print file.
@@ -46,9 +58,35 @@ pub struct RenderArgs {
     resume: bool,
 }
 
+/// The choices of `--impose`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImposeArg {
+    /// One card per page, at card size.
+    Card,
+    /// Several cards to a sheet, with crop marks and bleed; backs on the following sheet.
+    Nup,
+    /// The card on a carrier sheet with the address block and a cover message.
+    Carrier,
+}
+
+fn sheet(args: &RenderArgs) -> Result<Sheet, String> {
+    let (default, expected, flag) = match args.impose {
+        ImposeArg::Card if args.sheet.is_some() => return Err("--sheet needs --impose nup or --impose carrier".into()),
+        ImposeArg::Card => return Ok(Sheet::one_per_page()),
+        ImposeArg::Nup => ("a4-10up", SheetKind::NUp, "nup"),
+        ImposeArg::Carrier => ("a4-carrier", SheetKind::Carrier, "carrier"),
+    };
+    let sheet = Sheet::load(args.sheet.as_deref().unwrap_or(default)).map_err(|e| e.to_string())?;
+    if sheet.kind() != expected {
+        return Err(format!("sheet {} is not for --impose {flag}\n  hint: pass a sheet of that kind", sheet.name()));
+    }
+    Ok(sheet)
+}
+
 /// Runs the render.
 pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
     let issuers = load_issuers(&args.issuer)?;
+    let sheet = sheet(&args)?;
     let mut options = BatchOptions::new(args.input.input.clone(), args.out.clone(), issuers);
     options.layout = match &args.layout {
         Some(name) => Some(Arc::new(Layout::load(name).map_err(|e| e.to_string())?)),
@@ -60,6 +98,8 @@ pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
     options.jobs = args.jobs.unwrap_or(options.jobs).max(1);
     options.shard = args.shard;
     options.resume = args.resume;
+    options.sheet = sheet;
+    options.pdfa = args.pdfa;
     let progress = Reporter::new();
     let summary = batch::run(&options, &progress).map_err(|e| e.to_string())?;
     progress.clear();

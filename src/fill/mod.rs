@@ -16,6 +16,7 @@ use std::sync::Arc;
 pub use shape::fnv1a;
 pub use text::TextError;
 
+use crate::barcode::{BarcodeError, CustomerBarcode};
 use crate::display::{Document, Item, ItemKind, Layer, Page, Path, PathOp, Point, Raster, Rect};
 use crate::eligibility::Eligibility;
 use crate::font::Fonts;
@@ -60,6 +61,8 @@ pub enum FillErrorKind {
     Qr(String),
     /// The seal or another image could not be decoded.
     Image(String),
+    /// The customer barcode cannot be made from the postal code and address.
+    Barcode(BarcodeError),
 }
 
 impl std::fmt::Display for FillError {
@@ -72,6 +75,7 @@ impl std::fmt::Display for FillError {
             FillErrorKind::Text(e) => e.fmt(f),
             FillErrorKind::Qr(e) => write!(f, "failed to encode the QR code ({e})"),
             FillErrorKind::Image(e) => write!(f, "failed to decode the image ({e})"),
+            FillErrorKind::Barcode(e) => e.fmt(f),
         }
     }
 }
@@ -88,6 +92,7 @@ impl FillError {
             FillErrorKind::Text(TextError::Overflow { .. }) => {
                 Some(format!("shorten the value, or give element `{}` a larger box or a looser fit rule in the layout", self.element))
             }
+            FillErrorKind::Barcode(e) => Some(e.hint().into()),
             _ => None,
         }
     }
@@ -104,7 +109,7 @@ impl Form {
                 let size = layout.size();
                 let rect = Rect { x: 0.0, y: 0.0, width: size.width, height: size.height };
                 items.push(Item {
-                    element: Arc::from("page-background"),
+                    element: Arc::from(crate::display::PAGE_BACKGROUND),
                     kind: ItemKind::Path(Path { ops: vec![PathOp::Rect(rect)], fill: Some(color), stroke: None }),
                 });
             }
@@ -199,6 +204,14 @@ fn draw(layout: &Layout, element: &Element, ctx: &Context, image: Option<&Arc<Ra
             out.extend(items);
         }
         ElementKind::CutLine(def) => cut_line(layout, element, def, ctx, out)?,
+        ElementKind::Barcode(def) => {
+            let (postal, address) = (ctx.render(&def.postal), ctx.render(&def.address));
+            let barcode = CustomerBarcode::encode(&postal, &address).map_err(|e| {
+                let template = if matches!(e, BarcodeError::PostalCode | BarcodeError::Representative) { &def.postal } else { &def.address };
+                error(layout, element, first_field(template), FillErrorKind::Barcode(e))
+            })?;
+            out.push(shape::barcode(def, &barcode, id));
+        }
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ pub fn dump(document: &Document) -> String {
     for (i, page) in document.pages.iter().enumerate() {
         let _ = writeln!(out, "page {} {}x{}mm background {}", i + 1, mm(page.size.width), mm(page.size.height), page.background.key);
         for item in page.background.items.iter().chain(&page.items) {
-            item_line(&mut out, item);
+            item_line(&mut out, item, 1);
         }
     }
     out
@@ -24,11 +24,12 @@ fn mm(pt: f32) -> String {
     if s == "-0.00" { "0.00".into() } else { s }
 }
 
-fn item_line(out: &mut String, item: &Item) {
+fn item_line(out: &mut String, item: &Item, depth: usize) {
+    let indent = "  ".repeat(depth);
     let _ = match &item.kind {
         ItemKind::Text(run) => writeln!(
             out,
-            "  text {} at {},{} size {} scale {:.3} width {} font {} {:?}",
+            "{indent}text {} at {},{} size {} scale {:.3} width {} font {} {:?}",
             item.element,
             mm(run.origin.x),
             mm(run.origin.y),
@@ -42,7 +43,7 @@ fn item_line(out: &mut String, item: &Item) {
             let bounds = bounds(&path.ops);
             writeln!(
                 out,
-                "  path {} bounds {},{} {}x{} ops {}{}{}",
+                "{indent}path {} bounds {},{} {}x{} ops {}{}{}",
                 item.element,
                 mm(bounds.0),
                 mm(bounds.1),
@@ -55,7 +56,7 @@ fn item_line(out: &mut String, item: &Item) {
         }
         ItemKind::Image(image) => writeln!(
             out,
-            "  image {} at {},{} {}x{} pixels {}x{}",
+            "{indent}image {} at {},{} {}x{} pixels {}x{}",
             item.element,
             mm(image.rect.x),
             mm(image.rect.y),
@@ -64,6 +65,20 @@ fn item_line(out: &mut String, item: &Item) {
             image.data.width,
             image.data.height
         ),
+        ItemKind::Placed(placed) => {
+            let _ = writeln!(
+                out,
+                "{indent}place {} at {},{}{}",
+                placed.layer.key,
+                mm(placed.at.x),
+                mm(placed.at.y),
+                if placed.turned { " turned" } else { "" }
+            );
+            for nested in placed.layer.items.iter().chain(&placed.items) {
+                item_line(out, nested, depth + 1);
+            }
+            Ok(())
+        }
     };
 }
 
@@ -87,4 +102,30 @@ fn bounds(ops: &[PathOp]) -> (f32, f32, f32, f32) {
         }
     }
     if b.0 > b.2 { (0.0, 0.0, 0.0, 0.0) } else { b }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::display::{Layer, Page, Path, Placed, Point, Rect, Size};
+    use crate::layout::mm as pt;
+
+    #[test]
+    fn a_placed_page_is_listed_with_its_items_indented() {
+        let rect = |id: &str| Item {
+            element: Arc::from(id),
+            kind: ItemKind::Path(Path { ops: vec![PathOp::Rect(Rect { x: 0.0, y: 0.0, width: pt(1.0), height: pt(1.0) })], fill: None, stroke: None }),
+        };
+        let card = Arc::new(Layer { key: "card#back".into(), size: Size { width: pt(85.6), height: pt(53.98) }, items: vec![rect("frame")] });
+        let sheet = Arc::new(Layer { key: "sheet".into(), size: Size { width: pt(210.0), height: pt(297.0) }, items: Vec::new() });
+        let placed = Placed { layer: card, items: vec![rect("name")], at: Point { x: pt(15.4), y: pt(5.55) }, turned: true };
+        let page = Page { size: sheet.size, background: sheet, items: vec![Item { element: Arc::from("card"), kind: ItemKind::Placed(placed) }] };
+        let text = dump(&Document { pages: vec![page] });
+        assert_eq!(
+            text,
+            "page 1 210.00x297.00mm background sheet\n  place card#back at 15.40,5.55 turned\n    path frame bounds 0.00,0.00 1.00x1.00 ops 1\n    path name bounds 0.00,0.00 1.00x1.00 ops 1\n"
+        );
+    }
 }

@@ -100,7 +100,7 @@ impl Case {
         let title = layout.title().to_string();
         let form = Form::new(Arc::new(layout), Arc::new(issuer)).map_err(|e| e.to_string())?;
         let document = form.fill(&record, &evaluated.eligibility).map_err(|e| format!("{}: {e}", self.name))?;
-        let pdf = pdf(&document, &PdfOptions { title: Some(title) });
+        let pdf = pdf(&document, &PdfOptions { title: Some(title), ..PdfOptions::default() });
         let list = dump(&document);
         Ok(Rendered { document, pdf, list })
     }

@@ -123,6 +123,7 @@ impl Element {
             && match &self.kind {
                 ElementKind::Text(t) => t.template.is_static(),
                 ElementKind::Qr(q) => q.value.is_static(),
+                ElementKind::Barcode(b) => b.postal.is_static() && b.address.is_static(),
                 ElementKind::CutLine(c) => c.caption.as_ref().map_or(true, |t| t.template.is_static()),
                 ElementKind::Line(_) | ElementKind::Rect(_) | ElementKind::Image(_) => true,
             }
@@ -153,6 +154,8 @@ pub enum ElementKind {
     Qr(QrDef),
     /// A dashed cut line with a scissors mark and a caption.
     CutLine(CutLineDef),
+    /// A Japan Post customer barcode (カスタマバーコード) drawn as vector bars.
+    Barcode(BarcodeDef),
 }
 
 /// Horizontal alignment of text in its box.
@@ -262,6 +265,33 @@ pub struct QrDef {
     pub(crate) value: Template,
     pub(crate) ecc: Ecc,
     pub(crate) quiet_zone: u32,
+}
+
+/// A customer barcode element: postal code and address in, 67 bars out (see [`crate::barcode`]).
+#[derive(Debug, Clone)]
+pub struct BarcodeDef {
+    pub(crate) at: Point,
+    pub(crate) postal: Template,
+    pub(crate) address: Template,
+    pub(crate) size: f32,
+}
+
+impl BarcodeDef {
+    /// The barcode's top-left corner in points.
+    pub fn at(&self) -> Point {
+        self.at
+    }
+
+    /// The size in points (8–11.5; 10 is nominal), which scales every bar.
+    pub fn size(&self) -> f32 {
+        self.size
+    }
+
+    /// The box the bars fill, in points.
+    pub fn rect(&self) -> Rect {
+        let d = crate::barcode::Dimensions::at(self.size);
+        Rect { x: self.at.x, y: self.at.y, width: mm(d.total_width()), height: mm(d.long) }
+    }
 }
 
 /// A cut line element.

@@ -9,6 +9,7 @@ use toml::Spanned;
 
 use super::template::{closest, Template, TemplateError};
 use super::*;
+use crate::barcode::Dimensions;
 use crate::diag::toml_position;
 
 /// Occurs when a layout file cannot be used; names the file, line and column.
@@ -108,6 +109,8 @@ struct RawElement {
     quiet_zone: Option<u32>,
     caption: Option<Spanned<String>>,
     scissors: Option<bool>,
+    postal: Option<Spanned<String>>,
+    address: Option<Spanned<String>>,
 }
 
 impl RawElement {
@@ -139,6 +142,8 @@ impl RawElement {
             ("quiet_zone", self.quiet_zone.is_some()),
             ("caption", self.caption.is_some()),
             ("scissors", self.scissors.is_some()),
+            ("postal", self.postal.is_some()),
+            ("address", self.address.is_some()),
         ];
         set.into_iter().filter(|&(_, on)| on).map(|(k, _)| k).collect()
     }
@@ -152,6 +157,7 @@ const KINDS: &[(&str, &[&str], &[&str])] = &[
     ("image", &["x", "y", "w", "h", "source"], &[]),
     ("qr", &["x", "y", "w", "value"], &["ecc", "quiet_zone"]),
     ("cutline", &["from", "to"], &["width", "color", "dash", "caption", "size", "font", "scissors"]),
+    ("barcode", &["x", "y", "postal", "address"], &["size"]),
 ];
 
 /// Document-wide defaults that elements inherit.
@@ -217,6 +223,8 @@ const BUNDLED: &[(&str, &str)] = &[
     ("kokuho-oshirase", include_str!("../../layouts/kokuho-oshirase.toml")),
     ("kouki-kakuninsho", include_str!("../../layouts/kouki-kakuninsho.toml")),
     ("kouki-oshirase", include_str!("../../layouts/kouki-oshirase.toml")),
+    ("kokuho-daishi", include_str!("../../layouts/kokuho-daishi.toml")),
+    ("kouki-daishi", include_str!("../../layouts/kouki-daishi.toml")),
 ];
 
 /// The names of the bundled layouts.
@@ -290,9 +298,10 @@ impl Parser<'_> {
             if !ids.insert(element.id.get_ref().clone()) {
                 return Err(self.error(element.id.span(), format!("duplicate element id `{}`", element.id.get_ref()), None));
             }
-            elements.push(self.element(element, span, defaults)?);
+            elements.push((self.element(element, span.clone(), defaults)?, span));
         }
-        Ok(PageDef { name: raw.name, background, elements })
+        self.check_barcode_clearance(&elements)?;
+        Ok(PageDef { name: raw.name, background, elements: elements.into_iter().map(|(e, _)| e).collect() })
     }
 
     fn element(&self, raw: RawElement, span: std::ops::Range<usize>, defaults: &Defaults) -> Result<Element, LayoutError> {
@@ -322,6 +331,7 @@ impl Parser<'_> {
             "rect" => ElementKind::Rect(self.rect_def(&raw, defaults)?),
             "image" => ElementKind::Image(self.image_def(&raw)?),
             "qr" => ElementKind::Qr(self.qr_def(&raw)?),
+            "barcode" => ElementKind::Barcode(self.barcode_def(&raw, span.clone())?),
             _ => ElementKind::CutLine(self.cutline_def(&raw, defaults)?),
         };
         let element = Element { id: Arc::from(raw.id.get_ref().as_str()), when, kind };
@@ -330,20 +340,8 @@ impl Parser<'_> {
     }
 
     fn check_on_page(&self, element: &Element, span: std::ops::Range<usize>) -> Result<(), LayoutError> {
-        let rects: Vec<Rect> = match &element.kind {
-            ElementKind::Text(t) => vec![t.rect],
-            ElementKind::Rect(r) => vec![r.rect],
-            ElementKind::Image(i) => vec![i.rect],
-            ElementKind::Qr(q) => vec![q.rect],
-            ElementKind::Line(l) => vec![line_bounds(l)],
-            ElementKind::CutLine(c) => {
-                let mut r = vec![line_bounds(&c.line)];
-                r.extend(c.caption.as_ref().map(|t| t.rect));
-                r
-            }
-        };
         let tolerance = 0.01;
-        for r in rects {
+        for r in bounds(element) {
             if r.x < -tolerance || r.y < -tolerance || r.x + r.width > self.page.width + tolerance || r.y + r.height > self.page.height + tolerance {
                 return Err(self.error(span, format!("element `{}` extends past the edge of the page", element.id), None));
             }
@@ -468,6 +466,43 @@ impl Parser<'_> {
         })
     }
 
+    fn barcode_def(&self, raw: &RawElement, span: std::ops::Range<usize>) -> Result<BarcodeDef, LayoutError> {
+        let size = raw.size.unwrap_or(10.0);
+        if !(Dimensions::MIN_SIZE..=Dimensions::MAX_SIZE).contains(&size) {
+            let hint = Some("Japan Post allows 8–11.5 pt; 10 pt is the nominal size".into());
+            return Err(self.error(span, format!("barcode size {size} pt is out of range (id `{}`)", raw.id.get_ref()), hint));
+        }
+        Ok(BarcodeDef {
+            at: Point { x: mm(raw.x.unwrap_or(0.0)), y: mm(raw.y.unwrap_or(0.0)) },
+            postal: self.template(raw.postal.as_ref().expect("required key checked"))?,
+            address: self.template(raw.address.as_ref().expect("required key checked"))?,
+            size,
+        })
+    }
+
+    /// Japan Post asks for 2 mm of clear space around the barcode (manual p13): no other element's
+    /// box may come nearer on the same page.
+    fn check_barcode_clearance(&self, elements: &[(Element, std::ops::Range<usize>)]) -> Result<(), LayoutError> {
+        for (barcode, _) in elements {
+            let ElementKind::Barcode(def) = barcode.kind() else { continue };
+            let r = def.rect();
+            let clear = Rect { x: r.x - mm(2.0), y: r.y - mm(2.0), width: r.width + mm(4.0), height: r.height + mm(4.0) };
+            for (other, span) in elements {
+                if other.id == barcode.id {
+                    continue;
+                }
+                if bounds(other).iter().any(|b| overlaps(b, &clear)) {
+                    return Err(self.error(
+                        span.clone(),
+                        format!("element `{}` is within 2 mm of the customer barcode `{}`", other.id, barcode.id),
+                        Some("Japan Post asks for 2 mm of clear space around the barcode: move one of them".into()),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn cutline_def(&self, raw: &RawElement, defaults: &Defaults) -> Result<CutLineDef, LayoutError> {
         let mut line = self.line_def(raw, defaults)?;
         if line.dash.is_empty() {
@@ -531,6 +566,27 @@ impl Parser<'_> {
     fn color(&self, text: &Spanned<String>) -> Result<Color, LayoutError> {
         parse_color(text.get_ref()).ok_or_else(|| self.error(text.span(), format!("invalid colour `{}`", text.get_ref()), Some("write colours as #rrggbb".into())))
     }
+}
+
+/// The boxes an element draws into.
+fn bounds(element: &Element) -> Vec<Rect> {
+    match &element.kind {
+        ElementKind::Text(t) => vec![t.rect],
+        ElementKind::Rect(r) => vec![r.rect],
+        ElementKind::Image(i) => vec![i.rect],
+        ElementKind::Qr(q) => vec![q.rect],
+        ElementKind::Barcode(b) => vec![b.rect()],
+        ElementKind::Line(l) => vec![line_bounds(l)],
+        ElementKind::CutLine(c) => {
+            let mut r = vec![line_bounds(&c.line)];
+            r.extend(c.caption.as_ref().map(|t| t.rect));
+            r
+        }
+    }
+}
+
+fn overlaps(a: &Rect, b: &Rect) -> bool {
+    a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
 }
 
 fn line_bounds(l: &LineDef) -> Rect {
@@ -611,6 +667,31 @@ h = 5
     fn broken_toml_names_the_line() {
         let err = parse("name = \"t\"\nwidth = = 3\n").unwrap_err();
         assert_eq!(err.line, 2);
+    }
+
+    const BARCODE: &str = "\n[[page.element]]\nkind = \"barcode\"\nid = \"cb\"\npostal = \"{postal_code}\"\naddress = \"{address}\"\nx = 2\ny = 20\n";
+
+    #[test]
+    fn parses_a_barcode_in_points_with_its_size() {
+        let text = MINIMAL.replace("width = 85.6", "width = 210").replace("height = 53.98", "height = 297");
+        let layout = parse(&format!("{text}{BARCODE}size = 8\n")).unwrap();
+        let ElementKind::Barcode(b) = &layout.pages()[0].elements()[1].kind else { panic!() };
+        assert!((b.rect().width - mm(79.8 * 0.8)).abs() < 1e-3);
+        assert!((b.rect().y - mm(20.0)).abs() < 1e-4);
+        let err = parse(&format!("{text}{BARCODE}size = 12\n")).unwrap_err();
+        assert!(err.message.contains("barcode size 12 pt is out of range"), "{}", err.message);
+        let err = parse(&format!("{text}{BARCODE}ecc = \"M\"\n")).unwrap_err();
+        assert!(err.message.contains("`ecc` does not apply to a `barcode` element"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_element_within_2mm_of_a_barcode_is_rejected() {
+        let text = MINIMAL.replace("width = 85.6", "width = 210").replace("height = 53.98", "height = 297");
+        // The name box ends at y = 7 mm: a barcode at 9 mm is exactly 2 mm clear, at 8.9 mm it is not.
+        assert!(parse(&format!("{text}{}", BARCODE.replace("y = 20", "y = 9"))).is_ok());
+        let err = parse(&format!("{text}{}", BARCODE.replace("y = 20", "y = 8.9"))).unwrap_err();
+        assert_eq!(err.message, "element `name` is within 2 mm of the customer barcode `cb`");
+        assert_eq!(err.line, 11);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use pdf_writer::{Content, Name, Str};
 
 use super::UsedGlyph;
-use crate::display::{Color, Item, ItemKind, Path, PathOp, Point, Stroke, TextRun};
+use crate::display::{Color, Item, ItemKind, Path, PathOp, Placed, Point, Stroke, TextRun};
 
 /// Writes operators, skipping state changes that would repeat the current state.
 pub struct Builder {
@@ -47,8 +47,25 @@ impl Builder {
                     self.content.x_object(Name(super::image_name(&image.data).as_bytes()));
                     self.content.restore_state();
                 }
+                ItemKind::Placed(placed) => self.placed(placed),
             }
         }
+    }
+
+    /// `q 1 0 0 1 dx dy cm /Lxxxx Do … Q` (or `-1 0 0 -1` turned): the placed page in its own
+    /// coordinates. `Q` restores colours and text state, so the tracked state is restored with it.
+    fn placed(&mut self, placed: &Placed) {
+        let r = placed.rect();
+        let (x, y) = (r.x, self.height - r.y - r.height);
+        let matrix = if placed.turned { [-1.0, 0.0, 0.0, -1.0, round(x + r.width), round(y + r.height)] } else { [1.0, 0.0, 0.0, 1.0, round(x), round(y)] };
+        self.content.save_state();
+        self.content.transform(matrix);
+        self.x_object(&super::layer_name(&placed.layer.key));
+        let saved = (self.height, self.fill, self.stroke, self.line_width, self.dashed, self.h_scale, self.spacing);
+        self.height = r.height;
+        self.items(&placed.items);
+        (self.height, self.fill, self.stroke, self.line_width, self.dashed, self.h_scale, self.spacing) = saved;
+        self.content.restore_state();
     }
 
     fn set_fill(&mut self, color: Color) {
@@ -158,4 +175,32 @@ impl Builder {
 /// and identical across platforms' float formatting.
 fn round(v: f32) -> f32 {
     (v * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::display::{Layer, Size};
+
+    fn placed(turned: bool) -> String {
+        let layer = Arc::new(Layer { key: "card#front".into(), size: Size { width: 200.0, height: 100.0 }, items: Vec::new() });
+        let item = Item {
+            element: Arc::from("card"),
+            kind: ItemKind::Placed(Placed { layer, items: Vec::new(), at: Point { x: 50.0, y: 20.0 }, turned }),
+        };
+        let mut builder = Builder::new(800.0);
+        builder.items(&[item]);
+        String::from_utf8(builder.finish().0).unwrap()
+    }
+
+    #[test]
+    fn a_placed_page_is_moved_to_its_bottom_left_corner_and_drawn_by_name() {
+        // Top-left (50, 20) of a 100 pt tall page on an 800 pt sheet: bottom-left (50, 680).
+        let name = super::super::layer_name("card#front");
+        assert_eq!(placed(false), format!("q\n1 0 0 1 50 680 cm\n/{name} Do\nQ"));
+        // Turned half round about the same footprint: the origin goes to the top-right corner.
+        assert_eq!(placed(true), format!("q\n-1 0 0 -1 250 780 cm\n/{name} Do\nQ"));
+    }
 }

@@ -24,6 +24,10 @@ impl EncodedPage {
         put_f32(out, self.size.width);
         put_f32(out, self.size.height);
         put_bytes(out, self.background.key.as_bytes());
+        put_u32(out, self.layers.len() as u32);
+        for layer in &self.layers {
+            put_bytes(out, layer.key.as_bytes());
+        }
         put_u32(out, self.images.len() as u32);
         for image in &self.images {
             out.extend_from_slice(&image.key.to_le_bytes());
@@ -49,6 +53,7 @@ impl EncodedPage {
         let mut r = Reader(bytes);
         let size = Size { width: r.f32()?, height: r.f32()? };
         let background = layer(std::str::from_utf8(r.bytes()?).ok()?)?;
+        let layers = (0..r.u32()?).map(|_| layer(std::str::from_utf8(r.bytes()?).ok()?)).collect::<Option<Vec<_>>>()?;
         let images = (0..r.u32()?).map(|_| image(r.u64()?)).collect::<Option<Vec<_>>>()?;
         let content = r.bytes()?.to_vec();
         let glyphs = (0..r.u32()?)
@@ -64,7 +69,7 @@ impl EncodedPage {
             })
             .collect::<Option<Vec<_>>>()?;
         *bytes = r.0;
-        Some(EncodedPage { size, background, content, glyphs, images })
+        Some(EncodedPage { size, background, content, glyphs, images, layers })
     }
 }
 

@@ -19,9 +19,10 @@ mod font;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use pdf_writer::types::OutputIntentSubtype;
 use pdf_writer::{Filter, Finish, Name, Pdf, Rect as PdfRect, Ref, TextStr};
 
-use crate::display::{Document, Item, ItemKind, Layer, Page, Raster, Size};
+use crate::display::{Document, Item, ItemKind, Layer, Page, Point, Raster, Size};
 use crate::font::FontId;
 use font::FontSet;
 
@@ -30,6 +31,38 @@ use font::FontSet;
 pub struct PdfOptions {
     /// The document title written into the metadata (`/Title`); none by default.
     pub title: Option<String>,
+    /// Write PDF/A-2b for archives: an sRGB output intent, XMP metadata and a document id made from
+    /// the content. Off by default, as plain PDFs need none of it. See docs/print.md.
+    pub pdfa: bool,
+}
+
+/// The sRGB IEC61966-2.1 ICC profile (v2) of the PDF/A output intent: Debian's icc-profiles-free
+/// sRGB.icc, zlib licence; origin and licence in assets/icc/README.md.
+const SRGB_ICC: &[u8] = include_bytes!("../../../assets/icc/sRGB.icc");
+
+/// A 128-bit content digest: two FNV-1a hashes with different starting values. The document id
+/// only has to be the same for the same content and differ otherwise; it protects nothing.
+#[derive(Debug, Clone, Copy)]
+struct Digest([u64; 2]);
+
+impl Digest {
+    fn new() -> Digest {
+        Digest([0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142])
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        for h in &mut self.0 {
+            *h = bytes.iter().fold(*h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        }
+        // A length separator, so that ("ab", "c") and ("a", "bc") differ.
+        for h in &mut self.0 {
+            *h = (*h ^ bytes.len() as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|h| h.to_be_bytes()).collect()
+    }
 }
 
 /// A glyph a content stream shows, with the text it stands for.
@@ -61,6 +94,8 @@ pub struct EncodedPage {
     content: Vec<u8>,
     glyphs: Vec<UsedGlyph>,
     images: Vec<Arc<Raster>>,
+    /// Layers of placed pages, drawn by name.
+    layers: Vec<Arc<Layer>>,
 }
 
 impl EncodedPage {
@@ -84,6 +119,7 @@ pub fn encode_page(page: &Page) -> EncodedPage {
         content: encoded.content,
         glyphs: encoded.glyphs,
         images: encoded.images,
+        layers: encoded.layers,
     }
 }
 
@@ -91,6 +127,21 @@ struct Encoded {
     content: Vec<u8>,
     glyphs: Vec<UsedGlyph>,
     images: Vec<Arc<Raster>>,
+    layers: Vec<Arc<Layer>>,
+}
+
+/// The images and placed pages' layers that items draw, placed pages' items included.
+fn resources(items: &[Item], images: &mut Vec<Arc<Raster>>, layers: &mut Vec<Arc<Layer>>) {
+    for item in items {
+        match &item.kind {
+            ItemKind::Image(image) => images.push(image.data.clone()),
+            ItemKind::Placed(placed) => {
+                layers.push(placed.layer.clone());
+                resources(&placed.items, images, layers);
+            }
+            ItemKind::Text(_) | ItemKind::Path(_) => {}
+        }
+    }
 }
 
 fn encode_items(items: &[Item], height: f32, background: Option<&Arc<Layer>>) -> Encoded {
@@ -102,14 +153,9 @@ fn encode_items(items: &[Item], height: f32, background: Option<&Arc<Layer>>) ->
     let (ops, mut glyphs) = builder.finish();
     glyphs.sort();
     glyphs.dedup_by(|a, b| a.font == b.font && a.id == b.id);
-    let images = items
-        .iter()
-        .filter_map(|item| match &item.kind {
-            ItemKind::Image(image) => Some(image.data.clone()),
-            _ => None,
-        })
-        .collect();
-    Encoded { content: compress(&ops), glyphs, images }
+    let (mut images, mut layers) = (Vec::new(), Vec::new());
+    resources(items, &mut images, &mut layers);
+    Encoded { content: compress(&ops), glyphs, images, layers }
 }
 
 /// The resource name of a background layer: derived from its key, so that every
@@ -135,6 +181,10 @@ pub struct PdfWriter {
     x_objects: BTreeMap<String, Ref>,
     pages: Vec<Ref>,
     options: PdfOptions,
+    /// Everything that decides the file's bytes, for the PDF/A document id.
+    digest: Digest,
+    /// Small shared content streams (`q … cm`, `Q`) of imposed sheets, by their text.
+    snippets: BTreeMap<String, Ref>,
 }
 
 impl PdfWriter {
@@ -154,6 +204,8 @@ impl PdfWriter {
             x_objects: BTreeMap::new(),
             pages: Vec::new(),
             options,
+            digest: Digest::new(),
+            snippets: BTreeMap::new(),
         }
     }
 
@@ -172,7 +224,14 @@ impl PdfWriter {
     /// Appends an encoded page.
     pub fn push(&mut self, page: &EncodedPage) {
         self.layer(&page.background);
+        for layer in &page.layers {
+            self.layer(layer);
+        }
         self.use_resources(&page.glyphs, &page.images);
+        if self.options.pdfa {
+            self.digest.update(&page.content);
+            self.digest.update(format!("{} {} {}", page.size.width, page.size.height, page.background.key).as_bytes());
+        }
         let page_ref = self.next.bump();
         let content_ref = self.next.bump();
         self.pdf.stream(content_ref, &page.content).filter(Filter::FlateDecode);
@@ -185,11 +244,73 @@ impl PdfWriter {
         self.pages.push(page_ref);
     }
 
+    /// Appends a sheet with encoded pages (cards) placed on it, each at its slot and
+    /// turned half round when asked. A card's content stream is reused as it is, as
+    /// one part of the sheet's content array between a `q … cm` that moves it and a
+    /// `Q` (PDF 32000 §7.8.2: a page's contents may be an array of streams, read as if
+    /// concatenated — hence the snippets' own line breaks around the cards' tokens), so
+    /// imposing cards in mailing order needs no re-rendering.
+    pub fn push_sheet(&mut self, size: Size, marks: &Arc<Layer>, cards: &[(&EncodedPage, Point, bool)]) {
+        self.layer(marks);
+        let own = encode_items(&[], size.height, Some(marks));
+        let mut contents = vec![self.stream(&own.content, true)];
+        for &(card, at, turned) in cards {
+            self.layer(&card.background);
+            for layer in &card.layers {
+                self.layer(layer);
+            }
+            self.use_resources(&card.glyphs, &card.images);
+            if self.options.pdfa {
+                self.digest.update(&card.content);
+            }
+            let (w, h) = (card.size.width, card.size.height);
+            let matrix = if turned {
+                format!("\nq -1 0 0 -1 {} {} cm\n", at.x + w, size.height - at.y)
+            } else {
+                format!("\nq 1 0 0 1 {} {} cm\n", at.x, size.height - at.y - h)
+            };
+            contents.push(self.snippet(matrix));
+            contents.push(self.stream(&card.content, true));
+            contents.push(self.snippet("\nQ\n".into()));
+        }
+        let page_ref = self.next.bump();
+        let mut p = self.pdf.page(page_ref);
+        p.media_box(PdfRect::new(0.0, 0.0, size.width, size.height));
+        p.parent(self.page_tree);
+        p.insert(Name(b"Contents")).array().items(contents);
+        p.pair(Name(b"Resources"), self.resources);
+        p.finish();
+        self.pages.push(page_ref);
+    }
+
+    fn stream(&mut self, data: &[u8], compressed: bool) -> Ref {
+        let r = self.next.bump();
+        let mut stream = self.pdf.stream(r, data);
+        if compressed {
+            stream.filter(Filter::FlateDecode);
+        }
+        r
+    }
+
+    fn snippet(&mut self, text: String) -> Ref {
+        if let Some(&r) = self.snippets.get(&text) {
+            return r;
+        }
+        let r = self.stream(text.as_bytes(), false);
+        self.snippets.insert(text, r);
+        r
+    }
+
     fn use_resources(&mut self, glyphs: &[UsedGlyph], images: &[Arc<Raster>]) {
         for glyph in glyphs {
+            if self.options.pdfa {
+                self.digest.update(&[glyph.font as u8]);
+                self.digest.update(&glyph.id.to_le_bytes());
+            }
             self.fonts.add(glyph);
         }
         for image in images {
+            self.digest.update(&image.key.to_be_bytes());
             self.image(image);
         }
     }
@@ -201,6 +322,10 @@ impl PdfWriter {
             return;
         }
         let encoded = encode_items(&layer.items, layer.size.height, None);
+        self.digest.update(&encoded.content);
+        for nested in &encoded.layers {
+            self.layer(nested);
+        }
         self.use_resources(&encoded.glyphs, &encoded.images);
         let form_ref = self.next.bump();
         let mut form = self.pdf.form_xobject(form_ref, &encoded.content);
@@ -259,13 +384,56 @@ impl PdfWriter {
         x_objects.finish();
         resources.finish();
         self.pdf.pages(self.page_tree).kids(self.pages.iter().copied()).count(self.pages.len() as i32);
-        self.pdf.catalog(self.catalog).pages(self.page_tree);
+        let pdfa = self.options.pdfa.then(|| self.pdfa());
+        let mut catalog = self.pdf.catalog(self.catalog);
+        catalog.pages(self.page_tree);
+        if let Some((metadata, profile)) = pdfa {
+            catalog.metadata(metadata);
+            catalog
+                .output_intents()
+                .push()
+                .subtype(OutputIntentSubtype::PDFA)
+                .output_condition_identifier(TextStr("sRGB IEC61966-2.1"))
+                .info(TextStr("sRGB IEC61966-2.1"))
+                .dest_output_profile(profile);
+        }
+        catalog.finish();
         if let Some(title) = &self.options.title {
             let info = self.next.bump();
             self.pdf.document_info(info).title(TextStr(title));
         }
         let xref = self.next.bump();
         self.pdf.finish_with_xref_stream(xref)
+    }
+
+    /// PDF/A-2b's additions: the document id (trailer `/ID`), XMP metadata that agrees with the
+    /// info dictionary, and the sRGB profile of the output intent (PDF/A-2 6.2.3: DeviceRGB and
+    /// DeviceGray need an output intent). Returns the metadata and profile refs for the catalog.
+    fn pdfa(&mut self) -> (Ref, Ref) {
+        if let Some(title) = &self.options.title {
+            self.digest.update(title.as_bytes());
+        }
+        let id = self.digest.bytes();
+        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        // Written as a UUID (8-4-4-4-12 hex digits), the form XMP readers expect of xmpMM ids.
+        let uuid = format!("uuid:{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
+        self.pdf.set_file_id((id.clone(), id));
+        let (metadata, profile) = (self.next.bump(), self.next.bump());
+        let mut xmp = xmp_writer::XmpWriter::new();
+        if let Some(title) = &self.options.title {
+            xmp.title([(None, title.as_str())]);
+        }
+        xmp.producer("shikaku");
+        xmp.document_id(&uuid);
+        xmp.instance_id(&uuid);
+        xmp.pdfa_part(2);
+        xmp.pdfa_conformance("B");
+        let xml = xmp.finish(None);
+        // PDF/A-2 6.6.2.1: the metadata stream stays unfiltered, readable by any tool.
+        self.pdf.metadata(metadata, xml.as_bytes());
+        let icc = compress(SRGB_ICC);
+        self.pdf.icc_profile(profile, &icc).n(3).range([0.0, 1.0, 0.0, 1.0, 0.0, 1.0]).filter(Filter::FlateDecode);
+        (metadata, profile)
     }
 }
 

@@ -127,8 +127,24 @@ impl Canvas {
                 ItemKind::Text(run) => text::render_text(self, run),
                 ItemKind::Path(path) => shape::render_path(self, path),
                 ItemKind::Image(image) => image::render_image(self, image),
+                ItemKind::Placed(placed) => self.placed(placed),
             }
         }
+    }
+
+    /// A page placed on another (a card on a sheet): its layer and items in its own
+    /// coordinates, moved to where it lands and, for short-edge backs, turned.
+    fn placed(&mut self, placed: &crate::display::Placed) {
+        let outer = self.transform;
+        let size = placed.layer.size;
+        let mut inner = outer.pre_translate(placed.at.x, placed.at.y);
+        if placed.turned {
+            inner = inner.pre_translate(size.width, size.height).pre_scale(-1.0, -1.0);
+        }
+        self.transform = inner;
+        self.items(&placed.layer.items);
+        self.items(&placed.items);
+        self.transform = outer;
     }
 }
 

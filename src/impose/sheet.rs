@@ -1,0 +1,386 @@
+//! Sheet definitions: TOML → [`Sheet`], in points (format in docs/print.md).
+
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diag::toml_position;
+use crate::display::{Point, Rect, Size};
+use crate::layout::mm;
+
+/// How pages go onto sheets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetKind {
+    /// One card per page, at its own size: no sheet at all.
+    Card,
+    /// Several cards to a sheet in a grid, with crop marks (トンボ) and bleed.
+    NUp,
+    /// The card at the die-cut position of a carrier sheet (台紙), over the carrier layout's page.
+    Carrier,
+}
+
+/// Which way the sheet is turned over between its front and back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duplex {
+    /// Turned over its long edge (the printer's usual "long-edge binding"): backs are mirrored left to right.
+    LongEdge,
+    /// Turned over its short edge: backs are mirrored top to bottom and turned half round.
+    ShortEdge,
+    /// Printed on one side: backs go on their own sheets at the fronts' positions.
+    Simplex,
+}
+
+/// Crop marks drawn in the sheet's margins at every trim line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Marks {
+    /// The gap between the outermost bleed edge and the mark, in points.
+    pub offset: f32,
+    /// The mark's length, in points.
+    pub length: f32,
+    /// The line width, in points.
+    pub width: f32,
+}
+
+/// A validated sheet definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    pub(crate) name: String,
+    pub(crate) kind: SheetKind,
+    pub(crate) size: Size,
+    pub(crate) card: Size,
+    pub(crate) bleed: f32,
+    pub(crate) duplex: Duplex,
+    pub(crate) marks: Option<Marks>,
+    pub(crate) slots: Vec<Point>,
+}
+
+/// Occurs when a sheet definition cannot be used; names the file, line and column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetError {
+    /// The sheet file (or the bundled sheet's name).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it, when known.
+    pub hint: Option<String>,
+}
+
+impl std::fmt::Display for SheetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SheetError {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSheet {
+    name: String,
+    kind: Spanned<String>,
+    width: f32,
+    height: f32,
+    card: RawSize,
+    #[serde(default)]
+    bleed: f32,
+    duplex: Option<Spanned<String>>,
+    marks: Option<RawMarks>,
+    grid: Option<Spanned<RawGrid>>,
+    #[serde(default)]
+    slot: Vec<Spanned<RawSlot>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSize {
+    width: f32,
+    height: f32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMarks {
+    offset: f32,
+    length: f32,
+    #[serde(default = "default_mark_width")]
+    width: f32,
+}
+
+fn default_mark_width() -> f32 {
+    0.25
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGrid {
+    columns: u32,
+    rows: u32,
+    x: f32,
+    y: f32,
+    #[serde(default)]
+    gap_x: f32,
+    #[serde(default)]
+    gap_y: f32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSlot {
+    x: f32,
+    y: f32,
+}
+
+/// The sheets shipped in sheets/, compiled in like the layouts.
+const BUNDLED: &[(&str, &str)] = &[
+    ("a4-10up", include_str!("../../sheets/a4-10up.toml")),
+    ("a3-21up", include_str!("../../sheets/a3-21up.toml")),
+    ("a4-carrier", include_str!("../../sheets/a4-carrier.toml")),
+];
+
+/// The names of the bundled sheets.
+pub fn bundled_names() -> impl Iterator<Item = &'static str> {
+    BUNDLED.iter().map(|(n, _)| *n)
+}
+
+impl Sheet {
+    /// No sheet: every card page printed at its own size (`--impose card`).
+    pub fn one_per_page() -> Sheet {
+        Sheet {
+            name: "card".into(),
+            kind: SheetKind::Card,
+            size: Size { width: 0.0, height: 0.0 },
+            card: Size { width: 0.0, height: 0.0 },
+            bleed: 0.0,
+            duplex: Duplex::Simplex,
+            marks: None,
+            slots: Vec::new(),
+        }
+    }
+
+    /// Parses a sheet definition from TOML text; `file` names it in errors.
+    pub fn from_toml(text: &str, file: &str) -> Result<Sheet, SheetError> {
+        let error = |span: Option<std::ops::Range<usize>>, message: String, hint: Option<String>| {
+            let (line, column) = toml_position(text, span);
+            SheetError { file: file.into(), line, column, message, hint }
+        };
+        let raw: RawSheet = toml::from_str(text).map_err(|e| error(e.span(), e.message().trim().to_string(), None))?;
+        let kind = match raw.kind.get_ref().as_str() {
+            "nup" => SheetKind::NUp,
+            "carrier" => SheetKind::Carrier,
+            other => {
+                return Err(error(
+                    Some(raw.kind.span()),
+                    format!("unknown sheet kind `{other}`"),
+                    Some("use `nup` or `carrier`".into()),
+                ))
+            }
+        };
+        let duplex = match raw.duplex.as_ref().map(|d| (d.get_ref().as_str(), d.span())) {
+            None | Some(("long-edge", _)) => Duplex::LongEdge,
+            Some(("short-edge", _)) => Duplex::ShortEdge,
+            Some(("simplex", _)) => Duplex::Simplex,
+            Some((other, span)) => {
+                return Err(error(
+                    Some(span),
+                    format!("unknown duplex `{other}`"),
+                    Some("use long-edge, short-edge or simplex".into()),
+                ))
+            }
+        };
+        let size = Size { width: mm(raw.width), height: mm(raw.height) };
+        let card = Size { width: mm(raw.card.width), height: mm(raw.card.height) };
+        let mut slots = Vec::new();
+        let mut slot_span = None;
+        if let Some(grid) = &raw.grid {
+            slot_span = Some(grid.span());
+            let g = grid.get_ref();
+            for row in 0..g.rows {
+                for column in 0..g.columns {
+                    slots.push(Point {
+                        x: mm(g.x + column as f32 * (raw.card.width + g.gap_x)),
+                        y: mm(g.y + row as f32 * (raw.card.height + g.gap_y)),
+                    });
+                }
+            }
+        }
+        for slot in &raw.slot {
+            slot_span.get_or_insert(slot.span());
+            slots.push(Point { x: mm(slot.get_ref().x), y: mm(slot.get_ref().y) });
+        }
+        if slots.is_empty() {
+            return Err(error(None, "a sheet needs a [grid] or at least one [[slot]]".into(), None));
+        }
+        if kind == SheetKind::Carrier && slots.len() != 1 {
+            return Err(error(
+                slot_span,
+                "a carrier sheet holds exactly one card".into(),
+                Some("give one [[slot]]: the die-cut position".into()),
+            ));
+        }
+        let sheet = Sheet {
+            name: raw.name,
+            kind,
+            size,
+            card,
+            bleed: mm(raw.bleed),
+            duplex,
+            marks: raw.marks.map(|m| Marks { offset: mm(m.offset), length: mm(m.length), width: m.width }),
+            slots,
+        };
+        // Every card with its bleed, and every mark, must be on the sheet; bleeds must not overlap.
+        let tolerance = 0.01;
+        let on_sheet = |r: Rect| {
+            r.x >= -tolerance
+                && r.y >= -tolerance
+                && r.x + r.width <= size.width + tolerance
+                && r.y + r.height <= size.height + tolerance
+        };
+        let boxes: Vec<Rect> = sheet.slots.iter().map(|&at| sheet.bleed_box(at)).collect();
+        for (i, b) in boxes.iter().enumerate() {
+            if !on_sheet(*b) {
+                return Err(error(
+                    slot_span.clone(),
+                    format!("card {} with its bleed extends past the edge of the sheet", i + 1),
+                    None,
+                ));
+            }
+            if boxes[..i].iter().any(|o| overlaps(o, b)) {
+                return Err(error(
+                    slot_span.clone(),
+                    format!("card {} overlaps another card's bleed", i + 1),
+                    Some("leave a gap of at least twice the bleed between cards".into()),
+                ));
+            }
+        }
+        if sheet.marks.is_some() && !super::crop_marks(&sheet, false).iter().all(|&r| on_sheet(r)) {
+            let hint = Some("widen the sheet's margins, or shorten marks.length / marks.offset".into());
+            return Err(error(None, "crop marks do not fit in the sheet's margins".into(), hint));
+        }
+        Ok(sheet)
+    }
+
+    /// Reads a sheet file.
+    pub fn from_path(path: &Path) -> Result<Sheet, SheetError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| SheetError {
+            file: file.clone(),
+            line: 1,
+            column: 1,
+            message: format!("failed to read sheet ({e})"),
+            hint: None,
+        })?;
+        Sheet::from_toml(&text, &file)
+    }
+
+    /// Finds a sheet by bundled name (`a4-10up`, …) or by path.
+    pub fn load(name_or_path: &str) -> Result<Sheet, SheetError> {
+        match BUNDLED.iter().find(|(n, _)| *n == name_or_path) {
+            Some((name, text)) => Sheet::from_toml(text, &format!("sheets/{name}.toml")),
+            None if Path::new(name_or_path).exists() => Sheet::from_path(Path::new(name_or_path)),
+            None => Err(SheetError {
+                file: name_or_path.into(),
+                line: 1,
+                column: 1,
+                message: "no such sheet file or bundled sheet".into(),
+                hint: Some(format!("bundled sheets are {}", bundled_names().collect::<Vec<_>>().join(", "))),
+            }),
+        }
+    }
+
+    /// The sheet's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How pages go onto it.
+    pub fn kind(&self) -> SheetKind {
+        self.kind
+    }
+
+    /// The sheet size in points.
+    pub fn size(&self) -> Size {
+        self.size
+    }
+
+    /// The trim size of the cards it holds, in points.
+    pub fn card(&self) -> Size {
+        self.card
+    }
+
+    /// How far the card's page colour extends past its trim, in points.
+    pub fn bleed(&self) -> f32 {
+        self.bleed
+    }
+
+    /// How it is turned over for the backs.
+    pub fn duplex(&self) -> Duplex {
+        self.duplex
+    }
+
+    /// Its crop marks, if any.
+    pub fn marks(&self) -> Option<Marks> {
+        self.marks
+    }
+
+    /// The top-left corners of the cards' trim boxes on the front, in points, in filling order.
+    pub fn slots(&self) -> &[Point] {
+        &self.slots
+    }
+
+    fn bleed_box(&self, at: Point) -> Rect {
+        Rect {
+            x: at.x - self.bleed,
+            y: at.y - self.bleed,
+            width: self.card.width + 2.0 * self.bleed,
+            height: self.card.height + 2.0 * self.bleed,
+        }
+    }
+}
+
+fn overlaps(a: &Rect, b: &Rect) -> bool {
+    a.x < b.x + b.width - 0.01
+        && b.x < a.x + a.width - 0.01
+        && a.y < b.y + b.height - 0.01
+        && b.y < a.y + a.height - 0.01
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_sheets_parse() {
+        for name in bundled_names() {
+            Sheet::load(name).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+
+    #[test]
+    fn a_grid_expands_into_slots_row_by_row() {
+        let sheet = Sheet::load("a4-10up").unwrap();
+        assert_eq!(sheet.slots().len(), 10);
+        let second = sheet.slots()[1];
+        assert!((second.x / crate::layout::PT_PER_MM - (15.4 + 85.6 + 8.0)).abs() < 0.01);
+        assert!((sheet.slots()[2].y / crate::layout::PT_PER_MM - (5.55 + 53.98 + 4.0)).abs() < 0.01);
+    }
+
+    #[test]
+    fn overlapping_bleeds_and_marks_off_the_sheet_are_rejected() {
+        let text = Sheet::load("a4-10up").map(|_| include_str!("../../sheets/a4-10up.toml")).unwrap();
+        let err = Sheet::from_toml(&text.replace("gap_y = 4", "gap_y = 3"), "s.toml").unwrap_err();
+        assert!(err.message.contains("overlaps another card's bleed"), "{err}");
+        let err = Sheet::from_toml(&text.replace("length = 2.5", "length = 6"), "s.toml").unwrap_err();
+        assert_eq!(err.message, "crop marks do not fit in the sheet's margins");
+        let err = Sheet::from_toml(&text.replace("kind = \"nup\"", "kind = \"4up\""), "s.toml").unwrap_err();
+        assert_eq!((err.line, err.message.as_str()), (4, "unknown sheet kind `4up`"));
+    }
+}
