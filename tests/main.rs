@@ -3,4 +3,6 @@
 mod batch;
 mod cli;
 mod golden;
+mod golden_cli;
+mod preview;
 mod records;
