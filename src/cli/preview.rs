@@ -130,7 +130,7 @@ fn render(args: &PreviewArgs, kind: Kind) -> Result<String, String> {
     let document = form.fill(&record, &evaluated.eligibility).map_err(|e| with_hint(e.to_string(), e.hint()))?;
     let count = document.pages.len();
     let (bytes, what) = match kind {
-        Kind::Pdf => (pdf(&document, &PdfOptions { title: Some(title) }), format!("{count} pages")),
+        Kind::Pdf => (pdf(&document, &PdfOptions { title: Some(title) }), format!("{count} page{}", if count == 1 { "" } else { "s" })),
         Kind::Png => {
             let page = args.page.unwrap_or(1) as usize;
             let options = PngOptions { dpi: args.dpi.unwrap_or(PngOptions::default().dpi), ..PngOptions::default() };
