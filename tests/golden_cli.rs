@@ -187,3 +187,11 @@ fn a_broken_layout_fails_its_cases_with_file_and_line() {
     assert!(out.contains("error: ") && out.contains("kokuho-kakuninsho.toml:"), "{out}");
     assert!(out.contains("1 case: 0 same, 1 failed"), "{out}");
 }
+
+#[test]
+fn a_misspelt_ignore_entry_is_refused() {
+    let tree = Tree::new("misspelt", &["nmae"]);
+    let (code, out) = tree.run("check", &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("`ignore` names `nmae`, which is no element of layout kokuho-kakuninsho\n  hint: did you mean `name`?"), "{out}");
+}

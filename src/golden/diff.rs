@@ -131,7 +131,7 @@ impl ListDiff {
     /// Marks the changes of these element ids as ignored.
     pub fn ignore(&mut self, ids: &[String]) {
         for change in &mut self.elements {
-            change.ignored = ids.iter().any(|id| *id == change.element);
+            change.ignored = ids.contains(&change.element);
         }
     }
 
@@ -269,7 +269,7 @@ fn union(items: &[&Item]) -> MmRect {
 pub fn boxes(dump: &str, page: usize, ids: &[String]) -> Vec<MmRect> {
     let pages = parse(dump);
     let Some(p) = page.checked_sub(1).and_then(|i| pages.get(i)) else { return Vec::new() };
-    p.items.iter().filter(|i| ids.iter().any(|id| *id == i.element)).map(|i| i.rect).collect()
+    p.items.iter().filter(|i| ids.contains(&i.element)).map(|i| i.rect).collect()
 }
 
 /// A page of a dump read back.

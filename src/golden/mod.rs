@@ -169,12 +169,31 @@ impl Case {
             format!("{}: {}", self.name, list.join("; "))
         })?;
         let layout = Layout::load(&self.layout).map_err(|e| e.to_string())?;
+        self.check_ignored(&layout)?;
         let title = layout.title().to_string();
         let form = Form::new(Arc::new(layout), Arc::new(issuer)).map_err(|e| e.to_string())?;
         let document = form.fill(&record, &evaluated.eligibility).map_err(|e| format!("{}: {e}", self.name))?;
         let pdf = pdf(&document, &PdfOptions { title: Some(title) });
         let list = dump(&document);
         Ok(Rendered { document, pdf, list })
+    }
+}
+
+impl Case {
+    /// Refuses an `ignore` entry that names no element of the layout: a typo there
+    /// would mask nothing, silently.
+    fn check_ignored(&self, layout: &Layout) -> Result<(), String> {
+        let ids: Vec<&str> = layout.pages().iter().flat_map(|p| p.elements()).map(|e| &**e.id()).collect();
+        for id in &self.ignore {
+            if !ids.contains(&id.as_str()) {
+                let hint = match crate::layout::closest(id, ids.iter().copied()) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => "ignore takes the ids of the layout's elements (its `id = \"…\"` keys)".to_string(),
+                };
+                return Err(format!("{}.toml: `ignore` names `{id}`, which is no element of layout {}\n  hint: {hint}", self.name, layout.name()));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -99,7 +99,7 @@ impl Report {
 
     /// Adds a case that could not be loaded or rendered.
     pub fn add_error(&mut self, name: &str, error: &str) {
-        let _ = write!(self.sections, "<section id=\"{0}\"><h2>{0} <span class=\"status failed\">failed</span></h2><pre>{1}</pre></section>\n", escape(name), escape(error));
+        let _ = writeln!(self.sections, "<section id=\"{0}\"><h2>{0} <span class=\"status failed\">failed</span></h2><pre>{1}</pre></section>", escape(name), escape(error));
         self.contents.push((name.to_string(), "failed"));
     }
 
@@ -147,7 +147,7 @@ impl Report {
         let class = status.split_whitespace().next().unwrap_or(status);
         let n = escape(name);
         let s = &mut self.sections;
-        let _ = write!(s, "<section id=\"{n}\"><h2>{n} <span class=\"status {class}\">{}</span></h2>\n", escape(status));
+        let _ = writeln!(s, "<section id=\"{n}\"><h2>{n} <span class=\"status {class}\">{}</span></h2>", escape(status));
         if !note.is_empty() {
             let _ = writeln!(s, "<p>{note}</p>");
         }
