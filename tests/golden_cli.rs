@@ -63,7 +63,7 @@ impl Tree {
     fn bless(&self) {
         let (code, out) = self.run("update", &[]);
         assert_eq!(code, 0, "{out}");
-        assert!(out.contains("updated card/sato"), "{out}");
+        assert!(out.contains("updated card/sato (new)\n1 case: 0 same, 1 updated"), "{out}");
         assert_eq!(self.run("check", &[]).0, 0, "a freshly blessed tree passes");
     }
 }

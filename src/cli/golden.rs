@@ -171,11 +171,11 @@ fn update(args: UpdateArgs) -> Result<ExitCode, String> {
             Outcome::Same => counts.same += 1,
             Outcome::Updated(changes) => {
                 counts.updated += 1;
-                let lines = changes.lines();
-                let what = match () {
-                    _ if !golden::golden_paths(golden, &case).1.exists() => "",
-                    _ if lines.is_empty() => ": the display list is the same (the PDF encoding changed)",
-                    _ => ":",
+                let lines = changes.as_ref().map(|c| c.lines()).unwrap_or_default();
+                let what = match &changes {
+                    None => " (new)",
+                    Some(_) if lines.is_empty() => ": the display list is the same (only the PDF bytes changed)",
+                    Some(_) => ":",
                 };
                 println!("updated {}{what}", case.name);
                 for line in lines {

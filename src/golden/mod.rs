@@ -83,9 +83,9 @@ pub enum Outcome {
     /// The PDF differs, but only in the elements the case ignores: their changes,
     /// each marked ignored.
     Ignored(Vec<ElementChange>),
-    /// The golden files were written (new, or re-blessed): what changed from the
-    /// old display list (empty for a new case, or when only the PDF encoding changed).
-    Updated(ListDiff),
+    /// The golden files were written: what changed from the old display list
+    /// (empty when only the PDF bytes changed), or `None` for a new case.
+    Updated(Option<ListDiff>),
     /// The PDF differs.
     Differs(Box<Difference>),
     /// There are no golden files yet.
@@ -177,9 +177,7 @@ impl Case {
         let list = dump(&document);
         Ok(Rendered { document, pdf, list })
     }
-}
 
-impl Case {
     /// Refuses an `ignore` entry that names no element of the layout: a typo there
     /// would mask nothing, silently.
     fn check_ignored(&self, layout: &Layout) -> Result<(), String> {
@@ -246,8 +244,7 @@ pub fn check(case: &Case, rendered: &Rendered, golden: &Path, update: bool) -> R
         std::fs::write(&pdf_path, &rendered.pdf).map_err(|e| format!("failed to write {} ({e})", pdf_path.display()))?;
         std::fs::write(&list_path, &rendered.list).map_err(|e| format!("failed to write {} ({e})", list_path.display()))?;
         RendererVersion::current().write(golden)?;
-        let changes = old_list.map(|old| diff::diff(&old, &rendered.list)).unwrap_or_default();
-        return Ok(Outcome::Updated(changes));
+        return Ok(Outcome::Updated(old_list.map(|old| diff::diff(&old, &rendered.list))));
     }
     let Some(old_pdf) = old_pdf else { return Ok(Outcome::Missing) };
     let old_list = old_list.unwrap_or_default();
