@@ -7,6 +7,9 @@
 //! 3. [`layout`]: TOML → [`layout::Layout`], validated and normalized to points;
 //! 4. [`fill`]: layout + issuer → [`fill::Template`], then + record + eligibility → [`display::Document`];
 //! 5. [`render::pdf`]: display lists → PDF bytes; [`render::png`]: a page → a PNG preview.
+//!
+//! Beside the pipeline, [`golden`] renders the golden cases and tells what changed from their blessed
+//! PDFs: by layout element, in mm, and by pixel.
 #![warn(missing_docs)]
 
 pub mod barcode;

@@ -15,13 +15,21 @@ fn golden_case(name: &str) {
     let update = std::env::var_os("SHIKAKU_UPDATE").is_some();
     let test = name.replace(['/', '-'], "_");
     match check(&case, &rendered, Path::new("golden"), update).unwrap_or_else(|e| panic!("{e}")) {
-        Outcome::Same => {}
-        Outcome::Updated => panic!("{name}: reference updated; run the tests again without SHIKAKU_UPDATE"),
+        Outcome::Same | Outcome::Ignored(_) => {}
+        Outcome::Updated(_) => panic!("{name}: reference updated; run the tests again without SHIKAKU_UPDATE"),
         Outcome::Missing => panic!("{name}: no golden file yet\n  hint: run SHIKAKU_UPDATE=1 cargo test {test} and check the new PDF"),
-        Outcome::Differs(lines) => panic!(
-            "{name}: the PDF differs from golden/{name}.pdf\n{}\n  hint: if the change is intended, run SHIKAKU_UPDATE=1 cargo test and review golden/",
-            if lines.is_empty() { "  (the display list is the same: the PDF encoding changed)".to_string() } else { lines.join("\n") }
-        ),
+        Outcome::Differs(difference) => {
+            let mut lines = difference.list.lines();
+            if lines.is_empty() {
+                lines = difference.lines.clone();
+            }
+            panic!(
+                "{name}: the PDF differs from golden/{name}.pdf: {} ({} pixels changed)\n{}\n  hint: shikaku golden check shows it side by side; if the change is intended, run SHIKAKU_UPDATE=1 cargo test and review golden/",
+                difference.cause,
+                difference.changed_pixels(),
+                lines.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+            )
+        }
     }
 }
 

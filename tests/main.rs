@@ -3,5 +3,7 @@
 mod batch;
 mod cli;
 mod golden;
+mod golden_cli;
+mod preview;
 mod print;
 mod records;

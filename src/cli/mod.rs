@@ -5,7 +5,9 @@
 //! profile or input).
 
 mod explain;
+mod golden;
 mod merge;
+mod preview;
 mod render;
 
 use std::path::PathBuf;
@@ -31,6 +33,10 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Join the manifests of a sharded run, checking every input record appears once.
     MergeManifests(merge::MergeArgs),
+    /// Render one record through a layout into a PNG or PDF, again on every save with --watch.
+    Preview(preview::PreviewArgs),
+    /// Compare the golden cases with their blessed PDFs (check), or re-bless them (update).
+    Golden(golden::GoldenArgs),
 }
 
 /// How to read the records file.
@@ -132,6 +138,8 @@ pub fn main() -> ExitCode {
         Command::Render(args) => render::run(args),
         Command::Explain(args) => explain::run(args),
         Command::MergeManifests(args) => merge::run(args),
+        Command::Preview(args) => preview::run(args),
+        Command::Golden(args) => golden::run(args),
     };
     match result {
         Ok(code) => code,

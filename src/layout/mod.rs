@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 pub use field::{Field, FieldType, Format};
 pub use parse::{bundled_names, LayoutError};
+pub(crate) use template::closest;
 pub use template::{Piece, Template};
 
 use crate::display::{Color, Point, Rect, Size};
