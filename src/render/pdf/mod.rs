@@ -223,18 +223,12 @@ impl PdfWriter {
 
     /// Appends an encoded page.
     pub fn push(&mut self, page: &EncodedPage) {
-        self.layer(&page.background);
-        for layer in &page.layers {
-            self.layer(layer);
-        }
-        self.use_resources(&page.glyphs, &page.images);
+        self.use_page(page);
         if self.options.pdfa {
-            self.digest.update(&page.content);
             self.digest.update(format!("{} {} {}", page.size.width, page.size.height, page.background.key).as_bytes());
         }
         let page_ref = self.next.bump();
-        let content_ref = self.next.bump();
-        self.pdf.stream(content_ref, &page.content).filter(Filter::FlateDecode);
+        let content_ref = self.stream(&page.content, true);
         let mut p = self.pdf.page(page_ref);
         p.media_box(PdfRect::new(0.0, 0.0, page.size.width, page.size.height));
         p.parent(self.page_tree);
@@ -255,14 +249,7 @@ impl PdfWriter {
         let own = encode_items(&[], size.height, Some(marks));
         let mut contents = vec![self.stream(&own.content, true)];
         for &(card, at, turned) in cards {
-            self.layer(&card.background);
-            for layer in &card.layers {
-                self.layer(layer);
-            }
-            self.use_resources(&card.glyphs, &card.images);
-            if self.options.pdfa {
-                self.digest.update(&card.content);
-            }
+            self.use_page(card);
             let (w, h) = (card.size.width, card.size.height);
             let matrix = if turned {
                 format!("\nq -1 0 0 -1 {} {} cm\n", at.x + w, size.height - at.y)
@@ -281,6 +268,18 @@ impl PdfWriter {
         p.pair(Name(b"Resources"), self.resources);
         p.finish();
         self.pages.push(page_ref);
+    }
+
+    /// Writes what an encoded page draws besides its own content, the first time.
+    fn use_page(&mut self, page: &EncodedPage) {
+        self.layer(&page.background);
+        for layer in &page.layers {
+            self.layer(layer);
+        }
+        self.use_resources(&page.glyphs, &page.images);
+        if self.options.pdfa {
+            self.digest.update(&page.content);
+        }
     }
 
     fn stream(&mut self, data: &[u8], compressed: bool) -> Ref {
