@@ -34,7 +34,11 @@ measure() { # tool n run outdir -- command...
   local tool=$1 n=$2 r=$3 out=$4; shift 5
   local tv="$RES/time_${tool}_${n}_$r.txt"
   local t0 t1; t0=$(date +%s.%N)
-  /usr/bin/time -v -o "$tv" "$@" > "$RES/log_${tool}_${n}_$r.txt" 2>&1 || { echo "FAILED: $tool $n (see $RES/log_${tool}_${n}_$r.txt)" >&2; return 0; }
+  # Exit 1 is shikaku's "some records rejected" (the peers' kit has a few records whose card
+  # would expire before its issue date): the rest rendered, so it is measured.
+  local status=0
+  /usr/bin/time -v -o "$tv" "$@" > "$RES/log_${tool}_${n}_$r.txt" 2>&1 || status=$?
+  if [ "$status" -gt 1 ]; then echo "FAILED: $tool $n (see $RES/log_${tool}_${n}_$r.txt)" >&2; return 0; fi
   t1=$(date +%s.%N)
   local wall cpu rss bytes=0 pages=0 f
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')
@@ -62,7 +66,8 @@ for n in "${NS[@]}"; do
     for jobs in 1 2; do
       out="$WORK/out-shikaku-j$jobs"; rm -rf "$out"
       measure "shikaku-j$jobs" "$n" "$r" "$out" -- "$SHIKAKU" render --input "$DATA/peer_$n.csv" \
-        --issuer "$WORK/peer-card/issuers" --layout "$WORK/peer-card/card.toml" --cycle 2024 --jobs "$jobs" --out "$out"
+        --issuer "$WORK/peer-card/issuers" --layout "$WORK/peer-card/card.toml" --cycle 2024 --jobs "$jobs" \
+        --per-file 1000000 --out "$out"
     done
     # The whole product on a realistic batch: cards front and back, A4 notices, mailing order.
     out="$WORK/out-mixed"; rm -rf "$out"

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::mailing::{self, Letter, MailClass};
-use super::manifest::{self, Row};
+use super::manifest::Row;
 use super::state::{self, DoneLog};
 use super::{error_report, write_atomic, BatchError, BatchOptions, FileSummary, Progress, Summary};
 use crate::display::{Layer, Raster};
@@ -330,12 +330,14 @@ struct PlannedFile {
 
 /// Phase two: orders the rendered records for the post and writes the files.
 pub(super) fn assemble(options: &BatchOptions, rendered: Rendered, progress: &dyn Progress) -> Result<super::Summary, BatchError> {
-    let letters: Vec<Letter> = rendered
-        .entries
-        .iter()
-        .map(|e| Letter { index: e.index, household: e.household, postal: e.postal, document: e.document })
-        .collect();
-    let plan = mailing::plan(&letters);
+    let plan = {
+        let letters: Vec<Letter> = rendered
+            .entries
+            .iter()
+            .map(|e| Letter { index: e.index, household: e.household, postal: e.postal, document: e.document })
+            .collect();
+        mailing::plan(&letters)
+    };
     let files = plan_files(options, &rendered, &plan);
     let done = state::begin(options, rendered.fingerprint)?;
     let log = Mutex::new(DoneLog::open(&options.out)?);
@@ -364,7 +366,6 @@ pub(super) fn assemble(options: &BatchOptions, rendered: Rendered, progress: &dy
     if let Some(e) = failure.into_inner().expect("not poisoned") {
         return Err(e);
     }
-    let rows = manifest_rows(options, &rendered, &files)?;
     let summary = Summary {
         read: rendered.read,
         rendered: rendered.entries.len() as u64,
@@ -385,7 +386,7 @@ pub(super) fn assemble(options: &BatchOptions, rendered: Rendered, progress: &dy
         resumed_files: done.len(),
     };
     let out = &options.out;
-    write_atomic(&out.join("manifest.csv"), &manifest::to_csv(&rows))?;
+    write_manifest(options, &rendered, &plan, &files)?;
     let rejections: Vec<ErrorReportEntry> = rendered.rejections.iter().map(|(_, e)| e.clone()).collect();
     write_atomic(&out.join("errors.jsonl"), &error_report(&rejections))?;
     write_atomic(&out.join("summary.json"), &serde_json::to_vec_pretty(&summary).expect("summary serializes"))?;
@@ -491,39 +492,55 @@ fn pages(rendered: &Rendered, entry: &Entry) -> Result<Vec<EncodedPage>, BatchEr
         .collect()
 }
 
-/// The manifest: rendered records in mailing order, then rejected ones in input order.
-fn manifest_rows(options: &BatchOptions, rendered: &Rendered, files: &[PlannedFile]) -> Result<Vec<Row>, BatchError> {
-    let input_records = rendered.read;
-    let mut rows = Vec::with_capacity(rendered.entries.len() + rendered.rejections.len());
-    for file in files {
+/// Writes the manifest: rendered records in mailing order, then rejected ones in
+/// input order. Rows are streamed to the file as they are made (a million-record
+/// run would otherwise hold hundreds of megabytes of them), under a temporary
+/// name renamed when complete.
+fn write_manifest(options: &BatchOptions, rendered: &Rendered, plan: &mailing::Plan, files: &[PlannedFile]) -> Result<(), BatchError> {
+    // Each rendered record's file and first page, by its position in `rendered.entries`.
+    let mut position = vec![(0u32, 0u64); rendered.entries.len()];
+    for (f, file) in files.iter().enumerate() {
         let mut page = 1;
         let per_sheet = if nup(options, rendered, file) { options.sheet.slots().len() } else { 1 };
-        for (i, (entry, envelope)) in file.entries.iter().enumerate() {
+        for (i, (entry, _)) in file.entries.iter().enumerate() {
             // On an n-up sheet a card's pages are its sheet's: it starts on the sheet's front.
             let first_page = if per_sheet > 1 { 1 + (i / per_sheet) as u64 * u64::from(entry.pages) } else { page };
-            let bytes = spilled(rendered, entry)?;
-            let (household, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
-            let (record_id, _) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
-            rows.push(Row {
-                record_id: record_id.to_string(),
-                input_record: entry.index,
-                status: "rendered".into(),
-                document: entry.document.as_str().into(),
-                layout: file.layout.clone(),
-                file: file.name.clone(),
-                first_page,
-                page_count: u64::from(entry.pages),
-                household: household.to_string(),
-                mail_class: file.class.as_str().into(),
-                mailing_sequence: *envelope,
-                input_records,
-            });
+            let k = rendered.entries.binary_search_by_key(&entry.index, |e| e.index).expect("planned entries are rendered ones");
+            position[k] = (f as u32, first_page);
             page += u64::from(entry.pages);
         }
     }
-    rows.sort_by_key(|r| (r.mailing_sequence, r.input_record));
+    let path = options.out.join("manifest.csv");
+    let tmp = options.out.join(".manifest.csv.tmp");
+    let error = |e: std::io::Error| BatchError::Output(path.clone(), e);
+    let file = File::create(&tmp).map_err(error)?;
+    let mut csv = csv::Writer::from_writer(BufWriter::new(file));
+    let csv_error = |e: csv::Error| BatchError::Output(path.clone(), e.into());
+    for &i in &plan.order {
+        let entry = &rendered.entries[i];
+        let (f, first_page) = position[i];
+        let file = &files[f as usize];
+        let bytes = spilled(rendered, entry)?;
+        let (household, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
+        let (record_id, _) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
+        csv.serialize(Row {
+            record_id: record_id.to_string(),
+            input_record: entry.index,
+            status: "rendered".into(),
+            document: entry.document.as_str().into(),
+            layout: file.layout.clone(),
+            file: file.name.clone(),
+            first_page,
+            page_count: u64::from(entry.pages),
+            household: household.to_string(),
+            mail_class: file.class.as_str().into(),
+            mailing_sequence: plan.envelope[i].1,
+            input_records: rendered.read,
+        })
+        .map_err(csv_error)?;
+    }
     for (index, e) in &rendered.rejections {
-        rows.push(Row {
+        csv.serialize(Row {
             record_id: e.record_id.clone().unwrap_or_default(),
             input_record: *index,
             status: "rejected".into(),
@@ -535,8 +552,11 @@ fn manifest_rows(options: &BatchOptions, rendered: &Rendered, files: &[PlannedFi
             household: String::new(),
             mail_class: String::new(),
             mailing_sequence: 0,
-            input_records,
-        });
+            input_records: rendered.read,
+        })
+        .map_err(csv_error)?;
     }
-    Ok(rows)
+    let file = csv.into_inner().map_err(|e| error(e.into_error()))?.into_inner().map_err(|e| error(e.into_error()))?;
+    file.sync_all().map_err(error)?;
+    std::fs::rename(&tmp, &path).map_err(error)
 }
