@@ -7,6 +7,9 @@
 //! 3. [`layout`]: TOML → [`layout::Layout`], validated and normalized to points;
 //! 4. [`fill`]: layout + issuer → [`fill::Template`], then + record + eligibility → [`display::Document`];
 //! 5. [`render::pdf`]: display lists → PDF bytes.
+//!
+//! Around it: [`batch`] renders a records file into print files, [`golden`] compares cases
+//! with blessed PDFs, and [`serve`] is the preview server for counter staff.
 #![warn(missing_docs)]
 
 pub mod batch;
@@ -21,3 +24,4 @@ pub mod issuer;
 pub mod layout;
 pub mod record;
 pub mod render;
+pub mod serve;

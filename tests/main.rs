@@ -3,3 +3,4 @@
 mod cli;
 mod golden;
 mod records;
+mod serve;

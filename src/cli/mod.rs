@@ -6,6 +6,7 @@
 
 mod explain;
 mod render;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +29,8 @@ enum Command {
     Render(render::RenderArgs),
     /// Explain, as JSON Lines, what the rules decide for each record and why.
     Explain(explain::ExplainArgs),
+    /// Serve the preview page and its JSON API, for staff who issue one document at a time.
+    Serve(serve::ServeArgs),
 }
 
 /// How to read the records file.
@@ -90,10 +93,16 @@ impl InputArgs {
                 FormatArg::Jsonl => shikaku::record::Format::JsonLines,
                 FormatArg::Json => shikaku::record::Format::JsonArray,
             }),
-            encoding: match self.encoding {
-                EncodingArg::Utf8 => shikaku::record::Encoding::Utf8,
-                EncodingArg::Cp932 => shikaku::record::Encoding::Cp932,
-            },
+            encoding: self.encoding.encoding(),
+        }
+    }
+}
+
+impl EncodingArg {
+    fn encoding(&self) -> shikaku::record::Encoding {
+        match self {
+            EncodingArg::Utf8 => shikaku::record::Encoding::Utf8,
+            EncodingArg::Cp932 => shikaku::record::Encoding::Cp932,
         }
     }
 }
@@ -117,6 +126,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Render(args) => render::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,

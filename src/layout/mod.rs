@@ -13,7 +13,7 @@ mod template;
 use std::sync::Arc;
 
 pub use field::{Field, FieldType, Format};
-pub use parse::LayoutError;
+pub use parse::{bundled_names, LayoutError};
 pub use template::{Piece, Template};
 
 use crate::display::{Color, Point, Rect, Size};
