@@ -3,4 +3,6 @@
 mod cli;
 mod golden;
 mod records;
+mod browser;
 mod serve;
+mod webdriver;
