@@ -317,7 +317,7 @@ fn render_blocking(server: &Server, body: &[u8], layout: Option<&str>, output: O
     let pages = document.pages.len();
     let (content_type, bytes) = match output {
         Output::Pdf => {
-            ("application/pdf", pdf(&document, &PdfOptions { title: Some(form.layout().title().to_owned()) }))
+            ("application/pdf", pdf(&document, &PdfOptions { title: Some(form.layout().title().to_owned()), ..PdfOptions::default() }))
         }
         Output::Png(page) if page >= pages => {
             return Err(ApiError::new(

@@ -136,7 +136,10 @@ pub fn fill_error(error: &FillError) -> String {
             format!("{label}に、フォントにない文字（外字）があります。MJ+/UCSの文字で入力してください")
         }
         FillErrorKind::Text(TextError::Overflow { .. }) => format!("{label}が長すぎて枠に収まりません"),
-        FillErrorKind::Qr(_) | FillErrorKind::Image(_) => "書式または発行者の設定に誤りがあります".into(),
+        // The QR code and images come from the layout and the profile; a value that cannot be
+        // encoded otherwise (a customer barcode, say) is the record's.
+        _ if error.field.is_some() => format!("{label}をこの書類に印刷できません"),
+        _ => "書式または発行者の設定に誤りがあります".into(),
     }
 }
 
