@@ -60,11 +60,16 @@ LUA
 } >"$work/bodies.lua"
 
 rss() { awk '/^VmRSS/ { print $2 " " $3 }' "/proc/$server/status"; }
+# CPU seconds the server has used (user + system), from /proc/PID/stat.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$server/stat"; }
 echo "rendering $DOCS: $(echo $IDS | wc -w) members, $(nproc) cores"
 wrk -t2 -c"$CLIENTS" -d5s -s "$work/bodies.lua" "$url/api/render" >/dev/null
 echo "RSS after a 5 s warm-up: $(rss)"
+echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+before=$(cpu)
 wrk -t2 -c"$CLIENTS" -d"${DURATION}s" --latency -s "$work/bodies.lua" "$url/api/render"
 echo "RSS after the run: $(rss)"
+echo "server CPU during the run: $(awk -v a="$before" -v b="$(cpu)" -v d="$DURATION" 'BEGIN { printf "%.1f s, %.2f cores", b - a, (b - a) / d }')"
 renders=$(grep -c '^POST /api/render ' "$work/server.log" || true)
 failed=$(grep '^POST /api/render ' "$work/server.log" | grep -c -v ' 200 ' || true)
 echo "server log: $renders renders, $failed not 200"
