@@ -315,10 +315,11 @@ fn render_blocking(server: &Server, body: &[u8], layout: Option<&str>, output: O
     let form = server.form(&layout, &issuer).map_err(|e| ApiError::fill(&e))?;
     let document = form.fill(&record, &eligibility).map_err(|e| ApiError::fill(&e))?;
     let pages = document.pages.len();
+    // Defaults for whatever else PdfOptions offers (main's has PDF/A): a preview is a plain PDF.
+    #[allow(clippy::needless_update)]
+    let options = PdfOptions { title: Some(form.layout().title().to_owned()), ..PdfOptions::default() };
     let (content_type, bytes) = match output {
-        Output::Pdf => {
-            ("application/pdf", pdf(&document, &PdfOptions { title: Some(form.layout().title().to_owned()), ..PdfOptions::default() }))
-        }
+        Output::Pdf => ("application/pdf", pdf(&document, &options)),
         Output::Png(page) if page >= pages => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
