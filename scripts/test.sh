@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the test suite. The end-to-end tests read our PDFs back with real tools
 # (pdftotext, pdffonts, pdftoppm from poppler-utils; zbarimg from zbar-tools;
-# qpdf), so this installs those Debian packages first when they are missing.
+# qpdf), and drive the preview page in headless Chromium through chromedriver
+# (chromium, chromium-driver), so this installs those Debian packages first
+# when they are missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -9,12 +11,14 @@ need=()
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v zbarimg >/dev/null || need+=(zbar-tools)
 command -v qpdf >/dev/null || need+=(qpdf)
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} (needed by the end-to-end tests)" >&2
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
 cargo test --locked "$@"

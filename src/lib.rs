@@ -8,8 +8,9 @@
 //! 4. [`fill`]: layout + issuer → [`fill::Template`], then + record + eligibility → [`display::Document`];
 //! 5. [`render::pdf`]: display lists → PDF bytes; [`render::png`]: a page → a PNG preview.
 //!
-//! Beside the pipeline, [`golden`] renders the golden cases and tells what changed from their blessed
-//! PDFs: by layout element, in mm, and by pixel.
+//! Around it: [`batch`] renders a records file into print files in mailing order, [`golden`]
+//! compares cases with blessed PDFs (by layout element, in mm, and by pixel), and [`serve`] is the
+//! preview server for counter staff.
 #![warn(missing_docs)]
 
 pub mod barcode;
@@ -26,3 +27,4 @@ pub mod issuer;
 pub mod layout;
 pub mod record;
 pub mod render;
+pub mod serve;

@@ -7,3 +7,6 @@ mod golden_cli;
 mod preview;
 mod print;
 mod records;
+mod browser;
+mod serve;
+mod webdriver;

@@ -9,6 +9,7 @@ mod golden;
 mod merge;
 mod preview;
 mod render;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +38,8 @@ enum Command {
     Preview(preview::PreviewArgs),
     /// Compare the golden cases with their blessed PDFs (check), or re-bless them (update).
     Golden(golden::GoldenArgs),
+    /// Serve the preview page and its JSON API, for staff who issue one document at a time.
+    Serve(serve::ServeArgs),
 }
 
 /// How to read the records file.
@@ -99,10 +102,16 @@ impl InputArgs {
                 FormatArg::Jsonl => shikaku::record::Format::JsonLines,
                 FormatArg::Json => shikaku::record::Format::JsonArray,
             }),
-            encoding: match self.encoding {
-                EncodingArg::Utf8 => shikaku::record::Encoding::Utf8,
-                EncodingArg::Cp932 => shikaku::record::Encoding::Cp932,
-            },
+            encoding: self.encoding.encoding(),
+        }
+    }
+}
+
+impl EncodingArg {
+    fn encoding(&self) -> shikaku::record::Encoding {
+        match self {
+            EncodingArg::Utf8 => shikaku::record::Encoding::Utf8,
+            EncodingArg::Cp932 => shikaku::record::Encoding::Cp932,
         }
     }
 }
@@ -140,6 +149,7 @@ pub fn main() -> ExitCode {
         Command::MergeManifests(args) => merge::run(args),
         Command::Preview(args) => preview::run(args),
         Command::Golden(args) => golden::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,

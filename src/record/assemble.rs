@@ -159,7 +159,7 @@ impl Batch {
 }
 
 /// The record's id, if it is valid: errors about other fields still name the record.
-fn peek_record_id(slots: &Slots) -> Option<String> {
+pub(crate) fn peek_record_id(slots: &Slots) -> Option<String> {
     slot(slots, Field::RecordId).and_then(|raw| value::identifier(raw).ok())
 }
 
@@ -202,39 +202,132 @@ fn kokuho_only<T>(
     }
 }
 
-/// Builds the record, field by field in schema order, stopping at the first problem.
+/// Builds the record, or says what is wrong with it first: its fields are checked in
+/// schema order.
 fn build(slots: &Slots) -> Result<Record, Problem> {
-    use value::*;
-    let record_id = required(slots, Field::RecordId, identifier)?;
-    let scheme = required(slots, Field::Scheme, value::scheme)?;
-    Ok(Record {
-        record_id,
-        scheme,
-        insurer_number: required(slots, Field::InsurerNumber, |r| insurer_number(r, scheme))?,
-        symbol: optional(slots, Field::Symbol, kokuho_only(scheme, identifier))?,
-        number: required(slots, Field::Number, |r| number(r, scheme))?,
-        branch: optional(slots, Field::Branch, kokuho_only(scheme, branch))?,
-        name: required(slots, Field::Name, text)?,
-        name_kana: optional(slots, Field::NameKana, text)?,
-        sex: required(slots, Field::Sex, sex)?,
-        birth_date: required(slots, Field::BirthDate, date)?,
-        postal_code: optional(slots, Field::PostalCode, postal_code)?,
-        address: optional(slots, Field::Address, text)?,
-        householder_name: optional(slots, Field::HouseholderName, text)?,
-        qualified_date: required(slots, Field::QualifiedDate, date)?,
-        issue_date: required(slots, Field::IssueDate, date)?,
-        has_myna_hoken: required(slots, Field::HasMynaHoken, boolean)?,
-        copay_ratio: optional(slots, Field::CopayRatio, copay_ratio)?,
-        effective_date: optional(slots, Field::EffectiveDate, date)?,
-        expiry_date: optional(slots, Field::ExpiryDate, date)?,
-        residence_expiry: optional(slots, Field::ResidenceExpiry, date)?,
-        special_medical: optional(slots, Field::SpecialMedical, boolean)?.unwrap_or(false),
-        certificate_requested: optional(slots, Field::CertificateRequested, boolean)?
-            .unwrap_or(false),
-        application_date: optional(slots, Field::ApplicationDate, date)?,
-        household_id: optional(slots, Field::HouseholdId, identifier)?,
-        remarks: optional(slots, Field::Remarks, text)?,
+    build_all(slots).map_err(|problems| {
+        problems
+            .into_iter()
+            .next()
+            .expect("a failed build has a problem")
     })
+}
+
+/// Every problem with a record's fields, in schema order; empty when the record is valid.
+/// Forms use it to show each field's problem beside the field at once.
+pub(crate) fn field_problems(slots: &Slots) -> Vec<Problem> {
+    build_all(slots).err().unwrap_or_default()
+}
+
+/// Builds the record, checking every field; `Err` holds each field's problem in schema order.
+fn build_all(slots: &Slots) -> Result<Record, Vec<Problem>> {
+    use value::*;
+    let mut check = Checker {
+        slots,
+        problems: Vec::new(),
+    };
+    let record_id = check.required(Field::RecordId, identifier);
+    let scheme = check.required(Field::Scheme, value::scheme);
+    // The rules of these four depend on the scheme: without one, only their presence is checked.
+    let (insurer_number, symbol, number, branch) = match scheme {
+        Some(scheme) => (
+            check.required(Field::InsurerNumber, |r| insurer_number(r, scheme)),
+            check.optional(Field::Symbol, kokuho_only(scheme, identifier)),
+            check.required(Field::Number, |r| number(r, scheme)),
+            check.optional(Field::Branch, kokuho_only(scheme, branch)),
+        ),
+        None => {
+            check.presence(Field::InsurerNumber);
+            check.presence(Field::Number);
+            (None, None, None, None)
+        }
+    };
+    let name = check.required(Field::Name, text);
+    let name_kana = check.optional(Field::NameKana, text);
+    let sex = check.required(Field::Sex, sex);
+    let birth_date = check.required(Field::BirthDate, date);
+    let postal_code = check.optional(Field::PostalCode, postal_code);
+    let address = check.optional(Field::Address, text);
+    let householder_name = check.optional(Field::HouseholderName, text);
+    let qualified_date = check.required(Field::QualifiedDate, date);
+    let issue_date = check.required(Field::IssueDate, date);
+    let has_myna_hoken = check.required(Field::HasMynaHoken, boolean);
+    let copay_ratio = check.optional(Field::CopayRatio, copay_ratio);
+    let effective_date = check.optional(Field::EffectiveDate, date);
+    let expiry_date = check.optional(Field::ExpiryDate, date);
+    let residence_expiry = check.optional(Field::ResidenceExpiry, date);
+    let special_medical = check.optional(Field::SpecialMedical, boolean);
+    let certificate_requested = check.optional(Field::CertificateRequested, boolean);
+    let application_date = check.optional(Field::ApplicationDate, date);
+    let household_id = check.optional(Field::HouseholdId, identifier);
+    let remarks = check.optional(Field::Remarks, text);
+    let record = (|| {
+        Some(Record {
+            record_id: record_id?,
+            scheme: scheme?,
+            insurer_number: insurer_number?,
+            symbol: symbol?,
+            number: number?,
+            branch: branch?,
+            name: name?,
+            name_kana: name_kana?,
+            sex: sex?,
+            birth_date: birth_date?,
+            postal_code: postal_code?,
+            address: address?,
+            householder_name: householder_name?,
+            qualified_date: qualified_date?,
+            issue_date: issue_date?,
+            has_myna_hoken: has_myna_hoken?,
+            copay_ratio: copay_ratio?,
+            effective_date: effective_date?,
+            expiry_date: expiry_date?,
+            residence_expiry: residence_expiry?,
+            special_medical: special_medical?.unwrap_or(false),
+            certificate_requested: certificate_requested?.unwrap_or(false),
+            application_date: application_date?,
+            household_id: household_id?,
+            remarks: remarks?,
+        })
+    })();
+    match record {
+        Some(record) if check.problems.is_empty() => Ok(record),
+        _ => Err(check.problems),
+    }
+}
+
+/// Parses fields one by one, keeping every problem instead of stopping at the first.
+struct Checker<'s, 'a> {
+    slots: &'s Slots<'a>,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_, '_> {
+    /// A required field's value; `None` after recording why there is none.
+    fn required<T>(&mut self, field: Field, parse: impl FnOnce(Raw) -> Parsed<T>) -> Option<T> {
+        required(self.slots, field, parse)
+            .map_err(|p| self.problems.push(p))
+            .ok()
+    }
+
+    /// An optional field's value (`Some(None)` when empty); `None` after recording a problem.
+    fn optional<T>(
+        &mut self,
+        field: Field,
+        parse: impl FnOnce(Raw) -> Parsed<T>,
+    ) -> Option<Option<T>> {
+        optional(self.slots, field, parse)
+            .map_err(|p| self.problems.push(p))
+            .ok()
+    }
+
+    /// Records a required field that is missing, without parsing it.
+    fn presence(&mut self, field: Field) {
+        if slot(self.slots, field).is_none() {
+            self.problems
+                .push(Problem::field(field, RecordErrorKind::Missing));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::io::{self, BufRead};
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::assemble::{empty_slots, Batch, Problem, Slots};
+use super::assemble::{empty_slots, field_problems, peek_record_id, Batch, Problem, Slots};
 use super::value::Raw;
 use super::{Field, Origin, Record, RecordError, RecordErrorKind};
 
@@ -161,6 +161,22 @@ pub(crate) fn record_from_value(value: &Value, origin: Origin) -> Result<Record,
     Batch::new(file)
         .finish(origin, &slots, problem)
         .map(|(_, record)| record)
+}
+
+/// Every problem with an already parsed JSON value as a record: the first structural one
+/// (not an object, an unknown key), then one per invalid field in schema order.
+pub(crate) fn problems_in_value(value: &Value, origin: Origin) -> Vec<RecordError> {
+    let map = match value {
+        Value::Object(map) => map,
+        other => return vec![not_an_object(raw(other).kind(), origin)],
+    };
+    let (slots, problem) = fill_slots(map.iter());
+    let record_id = peek_record_id(&slots);
+    problem
+        .into_iter()
+        .chain(field_problems(&slots))
+        .map(|p| p.at(origin.clone(), record_id.clone(), false))
+        .collect()
 }
 
 /// One record from JSON text, refusing repeated keys (which a `Value` would merge).

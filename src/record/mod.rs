@@ -162,6 +162,15 @@ impl Record {
         json::record_from_value(value, origin)
     }
 
+    /// Every reason a JSON object is not a valid record, not only the first: the first
+    /// structural problem (not an object, an unknown key), then one error per invalid field in
+    /// schema order. Empty when [`Record::from_json_value`] would succeed.
+    ///
+    /// For forms, which show each field's problem beside the field at once.
+    pub fn errors_in_json_value(value: &serde_json::Value, origin: Origin) -> Vec<RecordError> {
+        json::problems_in_value(value, origin)
+    }
+
     /// Reads one record from the text of a JSON object.
     pub fn from_json_slice(bytes: &[u8], origin: Origin) -> Result<Record, RecordError> {
         json::record_from_slice(bytes, origin)
@@ -615,6 +624,36 @@ mod tests {
         assert_eq!(
             Record::from_json_slice(text.as_bytes(), Origin::single("request")),
             Ok(record)
+        );
+    }
+
+    #[test]
+    fn a_form_gets_every_field_error_in_schema_order() {
+        let mut value = object("S1");
+        value["birth_date"] = serde_json::json!("1948-02-30");
+        value["name"] = serde_json::json!("");
+        value["copay_ratio"] = serde_json::json!(4);
+        value["colour"] = serde_json::json!("red");
+        let errors = Record::errors_in_json_value(&value, Origin::single("request"));
+        let fields: Vec<_> = errors.iter().map(|e| e.report_entry().field).collect();
+        assert_eq!(
+            fields,
+            ["colour", "name", "birth_date", "copay_ratio"].map(|f| Some(f.to_owned()))
+        );
+        assert!(errors.iter().all(|e| e.record_id() == Some("S1")));
+        let first = Record::from_json_value(&value, Origin::single("request")).expect_err("bad");
+        assert_eq!(first, errors[0]);
+        assert!(Record::errors_in_json_value(&object("S2"), Origin::single("request")).is_empty());
+    }
+
+    #[test]
+    fn without_a_scheme_the_fields_that_depend_on_it_are_checked_for_presence_only() {
+        let value = serde_json::json!({"scheme": "国保", "insurer_number": "1"});
+        let errors = Record::errors_in_json_value(&value, Origin::single("request"));
+        let fields: Vec<_> = errors.iter().filter_map(|e| e.field()).collect();
+        assert_eq!(
+            &fields[..4],
+            [Field::RecordId, Field::Scheme, Field::Number, Field::Name]
         );
     }
 

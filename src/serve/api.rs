@@ -1,0 +1,534 @@
+//! The routes: the page, its assets and the JSON API.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use super::messages;
+use super::page;
+use super::preview::preview_png;
+use super::records::form_values;
+use super::{Lookup, Server};
+use crate::eligibility::{self, Contradiction, Evaluated};
+use crate::issuer::Issuer;
+use crate::record::{Field, Origin, Record};
+use crate::render::pdf::{pdf, PdfOptions};
+
+pub(super) fn router(server: Arc<Server>, addr: SocketAddr) -> Router {
+    let hosts = Arc::new(allowed_hosts(addr));
+    Router::new()
+        .route("/", get(page::index))
+        .route("/assets/page.css", get(page::css))
+        .route("/assets/page.js", get(page::js))
+        .route("/api/layouts", get(layouts))
+        .route("/api/issuers", get(issuers))
+        .route("/api/schema", get(schema))
+        .route("/api/records/{key}", get(lookup))
+        .route("/api/render", post(render))
+        .route("/api/explain", post(explain))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(hosts, guard))
+        .with_state(server)
+}
+
+/// The `Host` values accepted while listening on a loopback address; `None` (any) otherwise.
+fn allowed_hosts(addr: SocketAddr) -> Option<Vec<String>> {
+    if !addr.ip().is_loopback() {
+        return None;
+    }
+    let port = addr.port();
+    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "[::1]"].iter().map(|h| format!("{h}:{port}")).collect();
+    hosts.push(addr.to_string());
+    if port == 80 {
+        hosts.extend(["localhost", "127.0.0.1", "[::1]"].map(String::from));
+    }
+    Some(hosts)
+}
+
+/// Refuses requests for other hosts (DNS rebinding) and adds headers that keep responses,
+/// which hold personal data, out of caches and other sites' frames.
+async fn guard(State(hosts): State<Arc<Option<Vec<String>>>>, request: Request, next: Next) -> Response {
+    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok());
+    if let (Some(hosts), Some(host)) = (hosts.as_ref(), host) {
+        if !hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "the Host header names another host",
+                Some("Host"),
+                "このアドレスからは利用できません",
+            )
+            .hint("open the page at http://127.0.0.1 with the server's port, or start the server with --addr")
+            .into_response();
+        }
+    }
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "no such page or API route", None, "このページはありません")
+        .hint("the API is /api/render, /api/explain, /api/layouts, /api/issuers, /api/schema and /api/records/{key}")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this route", None, "この操作はできません")
+        .hint("POST a record to /api/render and /api/explain; GET the others")
+}
+
+/// `GET /api/layouts`: the bundled layouts.
+async fn layouts(State(server): State<Arc<Server>>) -> Response {
+    let list: Vec<Value> = server
+        .layouts
+        .values()
+        .map(|l| {
+            json!({
+                "name": l.name(), "title": l.title(), "document": l.document().as_str(),
+                "scheme": l.scheme().as_str(), "pages": l.pages().len(),
+            })
+        })
+        .collect();
+    json_response(StatusCode::OK, &Value::from(list))
+}
+
+/// `GET /api/issuers`: the issuer profiles, by insurer number.
+async fn issuers(State(server): State<Arc<Server>>) -> Response {
+    let list: Vec<Value> = server.issuers.iter().map(|i| issuer_json(i)).collect();
+    json_response(StatusCode::OK, &Value::from(list))
+}
+
+fn issuer_json(issuer: &Issuer) -> Value {
+    let scheme = if issuer.insurer_number.len() == 8 { "kouki" } else { "kokuho" };
+    json!({ "name": issuer.name, "insurer_number": issuer.insurer_number, "prefecture": issuer.prefecture, "scheme": scheme })
+}
+
+/// `GET /api/schema`: the record fields, in schema order, as the page builds its form.
+async fn schema() -> Response {
+    json_response(StatusCode::OK, &schema_json())
+}
+
+/// Each field: `name`, `label` (Japanese), `required`, `input` (`text`, `date`, `select` or
+/// `checkbox`), `options` for selects ([value, label] pairs), `scheme` when only one scheme has it.
+pub(super) fn schema_json() -> Value {
+    let fields: Vec<Value> = Field::ALL
+        .into_iter()
+        .map(|field| {
+            let (input, options): (&str, Value) = match field {
+                Field::Scheme => ("select", json!([["kokuho", "国民健康保険"], ["kouki", "後期高齢者医療"]])),
+                Field::Sex => ("select", json!([["男", "男"], ["女", "女"]])),
+                Field::HasMynaHoken => ("select", json!([["false", "なし"], ["true", "あり"]])),
+                Field::CopayRatio => ("select", json!([["1", "1割"], ["2", "2割"], ["3", "3割"]])),
+                Field::SpecialMedical | Field::CertificateRequested => ("checkbox", Value::Null),
+                Field::BirthDate
+                | Field::QualifiedDate
+                | Field::IssueDate
+                | Field::EffectiveDate
+                | Field::ExpiryDate
+                | Field::ResidenceExpiry
+                | Field::ApplicationDate => ("date", Value::Null),
+                _ => ("text", Value::Null),
+            };
+            let scheme = matches!(field, Field::Symbol | Field::Branch).then_some("kokuho");
+            json!({
+                "name": field.name(), "label": field.label(), "required": field.is_required(),
+                "input": input, "options": options, "scheme": scheme,
+            })
+        })
+        .collect();
+    Value::from(fields)
+}
+
+/// `GET /api/records/{key}`: a record of the loaded file, by `record_id` or `number`, as form values.
+async fn lookup(
+    State(server): State<Arc<Server>>,
+    key: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path(key) = key.map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, e.body_text(), Some("key"), "検索する番号を確かめてください")
+    })?;
+    let records = server.records();
+    if records.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no records file is loaded",
+            Some("key"),
+            "記録ファイルが読み込まれていません",
+        )
+        .hint("start the server with --records FILE"));
+    }
+    match records.lookup(&key) {
+        Lookup::Found(record, by) => {
+            let body = json!({ "matched_by": by.name(), "record": form_values(record) });
+            Ok(json_response(StatusCode::OK, &body))
+        }
+        Lookup::Ambiguous(found) => {
+            let ids: Vec<String> = found
+                .iter()
+                .map(|r| match &r.branch {
+                    Some(branch) => format!("{} 枝番{branch}", r.record_id),
+                    None => r.record_id.clone(),
+                })
+                .collect();
+            let message = format!(
+                "この番号の記録が{}件あります。番号に枝番を付けるか（例: 番号-01）、レコードIDで検索してください（{}）",
+                ids.len(),
+                ids.join("、")
+            );
+            Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!("{} records have this number", ids.len()),
+                Some("key"),
+                message,
+            )
+            .hint("add the branch number (number-01), or look the member up by record_id"))
+        }
+        Lookup::NotFound => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no record has this record_id or number",
+            Some("key"),
+            "該当する記録がありません",
+        )),
+    }
+}
+
+/// The query of `POST /api/render`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RenderQuery {
+    /// A bundled layout, instead of the one the rules choose.
+    layout: Option<String>,
+    /// `pdf` (default) or `png`.
+    format: Option<String>,
+    /// The page of a PNG, from 1 (default 1).
+    page: Option<String>,
+}
+
+/// What `POST /api/render` answers with.
+#[derive(Debug, Clone, Copy)]
+enum Output {
+    Pdf,
+    /// A PNG of one page (0-based).
+    Png(usize),
+}
+
+/// The query of `POST /api/explain`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExplainQuery {
+    /// A bundled layout, reported as the one that would print.
+    layout: Option<String>,
+}
+
+fn bad_query(e: QueryRejection) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, e.body_text(), Some("query"), "リクエストの指定が正しくありません")
+        .hint("the parameters are layout, format (pdf or png) and page")
+}
+
+impl RenderQuery {
+    fn output(&self) -> Result<Output, ApiError> {
+        let page = match self.page.as_deref() {
+            None => 0,
+            Some(text) => match text.parse::<usize>() {
+                Ok(n) if n >= 1 => n - 1,
+                _ => {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid page (expected a number from 1)",
+                        Some("page"),
+                        "ページは1以上の数です",
+                    ))
+                }
+            },
+        };
+        match self.format.as_deref() {
+            None | Some("pdf") if self.page.is_none() => Ok(Output::Pdf),
+            None | Some("pdf") => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "page is only for format=png",
+                Some("page"),
+                "ページ指定はPNGのときだけです",
+            )
+            .hint("a PDF holds every page")),
+            Some("png") => Ok(Output::Png(page)),
+            Some(_) => {
+                Err(ApiError::new(StatusCode::BAD_REQUEST, "unknown format", Some("format"), "形式は pdf か png です")
+                    .hint("use format=pdf or format=png"))
+            }
+        }
+    }
+}
+
+/// Checks a layout name from a query: only bundled layouts, never a path on this machine.
+fn check_layout(server: &Server, layout: Option<&str>) -> Result<(), ApiError> {
+    match layout {
+        Some(name) if !server.layouts.contains_key(name) => {
+            let names: Vec<&str> = server.layouts.keys().copied().collect();
+            Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "no such bundled layout",
+                Some("layout"),
+                "この書式はありません",
+            )
+            .hint(format!("bundled layouts are {}", names.join(", "))))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `POST /api/render`: a record → its document as PDF, or one page as PNG.
+async fn render(
+    State(server): State<Arc<Server>>,
+    query: Result<Query<RenderQuery>, QueryRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(bad_query)?;
+    let output = query.output()?;
+    check_layout(&server, query.layout.as_deref())?;
+    let body = read_body(&server, &headers, body).await?;
+    blocking(&server, move |server| render_blocking(server, &body, query.layout.as_deref(), output)).await
+}
+
+fn render_blocking(server: &Server, body: &[u8], layout: Option<&str>, output: Output) -> Result<Response, ApiError> {
+    let (record, issuer) = prepare(server, body)?;
+    let evaluated =
+        eligibility::evaluate(&record, &issuer.rules, &server.eligibility).map_err(|c| ApiError::contradictions(&c))?;
+    let eligibility = evaluated.eligibility;
+    let layout = layout.map_or_else(|| auto_layout(&eligibility), str::to_owned);
+    let form = server.form(&layout, &issuer).map_err(|e| ApiError::fill(&e))?;
+    let document = form.fill(&record, &eligibility).map_err(|e| ApiError::fill(&e))?;
+    let pages = document.pages.len();
+    // Defaults for whatever else PdfOptions offers (main's has PDF/A): a preview is a plain PDF.
+    #[allow(clippy::needless_update)]
+    let options = PdfOptions { title: Some(form.layout().title().to_owned()), ..PdfOptions::default() };
+    let (content_type, bytes) = match output {
+        Output::Pdf => ("application/pdf", pdf(&document, &options)),
+        Output::Png(page) if page >= pages => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("no such page (the document has {pages})"),
+                Some("page"),
+                format!("この書類は{pages}ページです"),
+            ))
+        }
+        Output::Png(page) => ("image/png", preview_png(&document, page)?),
+    };
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (header::CONTENT_DISPOSITION, header_value(&format!("inline; filename=\"{layout}.pdf\""))),
+        (HeaderName::from_static("x-shikaku-layout"), header_value(&layout)),
+        (HeaderName::from_static("x-shikaku-pages"), header_value(&pages.to_string())),
+    ];
+    Ok((headers, bytes).into_response())
+}
+
+fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).expect("layout names and numbers are ASCII")
+}
+
+/// The layout the rules choose: `{scheme}-{document}`, as a batch run chooses it.
+fn auto_layout(eligibility: &eligibility::Eligibility) -> String {
+    format!("{}-{}", eligibility.scheme.as_str(), eligibility.document.as_str())
+}
+
+/// `POST /api/explain`: what the rules decide for a record and why (the `shikaku explain`
+/// object), with the issuer, the layout that would print, and Japanese labels and messages.
+async fn explain(
+    State(server): State<Arc<Server>>,
+    query: Result<Query<ExplainQuery>, QueryRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(bad_query)?;
+    check_layout(&server, query.layout.as_deref())?;
+    let body = read_body(&server, &headers, body).await?;
+    blocking(&server, move |server| {
+        let (record, issuer) = prepare(server, &body)?;
+        let result = eligibility::evaluate(&record, &issuer.rules, &server.eligibility);
+        let mut value = explain_value(&record, &result);
+        value["issuer"] = issuer_json(&issuer);
+        if let Ok(evaluated) = &result {
+            let name = query.layout.unwrap_or_else(|| auto_layout(&evaluated.eligibility));
+            let layout = &server.layouts[name.as_str()];
+            value["layout"] = json!({ "name": layout.name(), "title": layout.title() });
+        }
+        Ok(json_response(StatusCode::OK, &value))
+    })
+    .await
+}
+
+/// [`eligibility::explain_json`] with a `label` on each reason and a `message_ja` on each
+/// error and warning.
+fn explain_value(record: &Record, result: &Result<Evaluated, Vec<Contradiction>>) -> Value {
+    let mut value = eligibility::explain_json(record, result);
+    if let Some(reasons) = value.get_mut("reasons").and_then(Value::as_array_mut) {
+        for reason in reasons {
+            let label = messages::label(reason["field"].as_str().unwrap_or_default()).to_owned();
+            reason["label"] = Value::from(label);
+        }
+    }
+    let contradictions = match result {
+        Ok(evaluated) => ("warnings", &evaluated.warnings),
+        Err(errors) => ("errors", errors),
+    };
+    if let Some(list) = value.get_mut(contradictions.0).and_then(Value::as_array_mut) {
+        for (entry, c) in list.iter_mut().zip(contradictions.1) {
+            entry["message_ja"] = Value::from(messages::contradiction(c));
+            entry["label"] = Value::from(messages::label(c.field));
+        }
+    }
+    value
+}
+
+/// A record from a request body, and the issuer profile it belongs to.
+fn prepare(server: &Server, body: &[u8]) -> Result<(Record, Arc<Issuer>), ApiError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        let error = format!("failed to parse JSON at line {} column {} ({})", e.line(), e.column(), json_reason(&e));
+        ApiError::new(StatusCode::BAD_REQUEST, error, None, "JSONとして読み取れません")
+            .hint("send one record as a JSON object")
+    })?;
+    let origin = || Origin::single("request");
+    let record = Record::from_json_slice(body, origin()).map_err(|first| {
+        let mut errors = Record::errors_in_json_value(&value, origin());
+        // A key given twice is seen only in the text: the parsed value has merged it.
+        if !errors.contains(&first) {
+            errors.insert(0, first);
+        }
+        ApiError::record(&errors)
+    })?;
+    let issuer = server.issuer(&record.insurer_number).cloned().ok_or_else(|| {
+        let known: Vec<String> = server.issuers.iter().map(|i| format!("{} {}", i.insurer_number, i.name)).collect();
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no issuer profile has this insurer number",
+            Some("insurer_number"),
+            format!("この保険者番号の発行者設定がありません（使える番号: {}）", known.join("、")),
+        )
+        .hint("start the server with --issuer and this insurer's profile")
+    })?;
+    Ok((record, issuer))
+}
+
+/// serde_json's message without its position, which the error gives as line and column.
+fn json_reason(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// The body of a POST: JSON, at most `max_body_bytes`.
+async fn read_body(server: &Server, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let limit = server.max_body_bytes;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body is larger than the limit of {limit} bytes"),
+            None,
+            "送信されたデータが大きすぎます",
+        )
+        .hint("send one record per request; a record is under 2 KiB")
+    };
+    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let essence = media.split(';').next().unwrap_or_default().trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the request body must be JSON",
+            Some("Content-Type"),
+            "JSONで送信してください",
+        )
+        .hint("send the header Content-Type: application/json"));
+    }
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Err(e) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("failed to read the request body ({e})"),
+            None,
+            "データを受け取れませんでした",
+        )),
+    }
+}
+
+/// Runs a render on the blocking pool, once a render slot is free.
+async fn blocking<F>(server: &Arc<Server>, work: F) -> Result<Response, ApiError>
+where
+    F: FnOnce(&Server) -> Result<Response, ApiError> + Send + 'static,
+{
+    let _permit =
+        server.renders.acquire().await.map_err(|e| ApiError::internal(format!("render queue closed ({e})")))?;
+    let server = server.clone();
+    tokio::task::spawn_blocking(move || work(&server))
+        .await
+        .map_err(|e| ApiError::internal(format!("render task failed ({e})")))?
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response {
+    let body = serde_json::to_vec(value).expect("JSON values serialize");
+    (status, [(header::CONTENT_TYPE, "application/json; charset=utf-8")], body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_addresses_accept_only_local_host_names() {
+        let hosts = allowed_hosts("127.0.0.1:8080".parse().unwrap()).unwrap();
+        assert!(hosts.contains(&"localhost:8080".to_owned()));
+        assert!(hosts.contains(&"127.0.0.1:8080".to_owned()));
+        assert!(!hosts.iter().any(|h| h.contains("example")));
+        assert_eq!(allowed_hosts("0.0.0.0:8080".parse().unwrap()), None);
+    }
+
+    #[test]
+    fn the_render_query_says_pdf_or_which_png_page() {
+        let query = |format: Option<&str>, page: Option<&str>| RenderQuery {
+            layout: None,
+            format: format.map(str::to_owned),
+            page: page.map(str::to_owned),
+        };
+        assert!(matches!(query(None, None).output(), Ok(Output::Pdf)));
+        assert!(matches!(query(Some("png"), None).output(), Ok(Output::Png(0))));
+        assert!(matches!(query(Some("png"), Some("2")).output(), Ok(Output::Png(1))));
+        assert_eq!(query(Some("png"), Some("0")).output().unwrap_err().status(), StatusCode::BAD_REQUEST);
+        assert_eq!(query(Some("tiff"), None).output().unwrap_err().status(), StatusCode::BAD_REQUEST);
+        assert_eq!(query(None, Some("1")).output().unwrap_err().status(), StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn the_schema_lists_every_field_with_its_japanese_label() {
+        let schema = schema_json();
+        let fields = schema.as_array().unwrap();
+        assert_eq!(fields.len(), Field::ALL.len());
+        assert_eq!(fields[6]["name"], "name");
+        assert_eq!(fields[6]["label"], "氏名");
+        assert_eq!(fields[9]["input"], "date");
+        assert_eq!(fields[3]["scheme"], "kokuho");
+    }
+}

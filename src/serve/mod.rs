@@ -1,0 +1,188 @@
+//! The preview server behind `shikaku serve`: one web page and a JSON API over the pipeline.
+//!
+//! Counter staff re-issue a lost 資格確認書 or print an お知らせ while the member waits (seed 003
+//! Q16, Q20, Q24): they type or look up the member, see the document as it will print with the
+//! rules' reasons beside it, and print it. The page ([`page`]) is compiled into the binary and
+//! loads nothing from elsewhere, so it works offline.
+//!
+//! Why it is built this way:
+//! - **Renders are CPU-bound** (text fitting, font subsetting, compression). They run on tokio's
+//!   blocking pool, at most [`ServeOptions::max_renders`] at a time behind a first-come,
+//!   first-served semaphore: fifty waiting requests queue instead of fighting over two cores,
+//!   and memory stays flat under load.
+//! - **A [`Form`] draws a layout's static layers once**, so forms are cached per (layout,
+//!   issuer); those a profile will need are made at start-up, so that a layout the profile
+//!   breaks stops the server before the first request, as a bad flag would.
+//! - **Requests carry personal data.** Nothing here logs; the command logs method, route
+//!   template, status and latency only. Responses say `Cache-Control: no-store`.
+//! - **Only this machine, unless told otherwise.** The command binds 127.0.0.1 by default;
+//!   while bound to a loopback address the router refuses requests whose `Host` names another
+//!   host, so that a web page cannot reach the records through DNS rebinding. POSTs must be
+//!   `application/json`, which a cross-site form cannot send.
+//! - **Limits, for security reasons:** request bodies up to [`MAX_BODY_BYTES`] (a record is
+//!   under 2 KiB); a larger one is refused with 413 before it is read whole.
+
+mod api;
+mod error;
+mod messages;
+pub mod page;
+mod preview;
+mod records;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+
+pub use error::ApiError;
+pub use records::{form_values, Lookup, RecordIndex};
+
+use crate::eligibility::{self, Document};
+use crate::fill::{FillError, Form};
+use crate::issuer::Issuer;
+use crate::layout::{self, Layout, LayoutError};
+use crate::record::Scheme;
+
+/// The largest request body accepted, in bytes: 64 KiB. A record is under 2 KiB; the limit
+/// keeps a client from making the server buffer large bodies.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What the server serves.
+pub struct ServeOptions {
+    /// Issuer profiles; a posted record is printed for the one with its `insurer_number`.
+    pub issuers: Vec<Arc<Issuer>>,
+    /// Records staff can look up by `number` or `record_id` (default: none).
+    pub records: RecordIndex,
+    /// The eligibility options (renewal cycle, check mode) for every request.
+    pub eligibility: eligibility::Options,
+    /// The largest request body accepted (default [`MAX_BODY_BYTES`]).
+    pub max_body_bytes: usize,
+    /// Renders running at once (default: the number of cores); more wait their turn.
+    pub max_renders: usize,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            issuers: Vec::new(),
+            records: RecordIndex::default(),
+            eligibility: eligibility::Options::default(),
+            max_body_bytes: MAX_BODY_BYTES,
+            max_renders: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// Occurs when the server cannot start.
+#[derive(Debug)]
+pub enum ServeError {
+    /// Occurs when no issuer profile was given.
+    NoIssuer,
+    /// Occurs when a bundled layout does not load.
+    Layout(LayoutError),
+    /// Occurs when a layout cannot be drawn for an issuer (its static text does not fit, say).
+    Form {
+        /// The issuer's insurer number.
+        insurer_number: String,
+        /// What went wrong.
+        error: FillError,
+    },
+}
+
+impl std::fmt::Display for ServeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            ServeError::NoIssuer => {
+                f.write_str("failed to start the server (no issuer profile)\n  hint: pass --issuer FILE or a folder of *.toml profiles")
+            }
+            ServeError::Layout(e) => e.fmt(f),
+            ServeError::Form { insurer_number, error } => {
+                write!(f, "failed to prepare the layout for issuer {insurer_number} ({error})")?;
+                match error.hint() {
+                    Some(hint) => write!(f, "\n  hint: {hint}"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+impl std::error::Error for ServeError {}
+
+/// The server's state: profiles, records, layouts and the cache of prepared forms.
+pub struct Server {
+    issuers: Vec<Arc<Issuer>>,
+    records: RecordIndex,
+    eligibility: eligibility::Options,
+    max_body_bytes: usize,
+    layouts: BTreeMap<&'static str, Arc<Layout>>,
+    /// Forms by (layout name, insurer number).
+    forms: Mutex<BTreeMap<(String, String), Arc<Form>>>,
+    renders: tokio::sync::Semaphore,
+}
+
+impl Server {
+    /// Loads the bundled layouts and prepares the forms each issuer's scheme uses.
+    pub fn new(options: ServeOptions) -> Result<Server, ServeError> {
+        if options.issuers.is_empty() {
+            return Err(ServeError::NoIssuer);
+        }
+        let mut layouts = BTreeMap::new();
+        for name in layout::bundled_names() {
+            layouts.insert(name, Arc::new(Layout::load(name).map_err(ServeError::Layout)?));
+        }
+        let server = Server {
+            issuers: options.issuers,
+            records: options.records,
+            eligibility: options.eligibility,
+            max_body_bytes: options.max_body_bytes,
+            layouts,
+            forms: Mutex::new(BTreeMap::new()),
+            renders: tokio::sync::Semaphore::new(options.max_renders.max(1)),
+        };
+        for issuer in &server.issuers {
+            let scheme = if issuer.insurer_number.len() == 8 { Scheme::Kouki } else { Scheme::Kokuho };
+            for document in [Document::Kakuninsho, Document::Oshirase] {
+                let name = format!("{}-{}", scheme.as_str(), document.as_str());
+                if server.layouts.contains_key(name.as_str()) {
+                    server
+                        .form(&name, issuer)
+                        .map_err(|error| ServeError::Form { insurer_number: issuer.insurer_number.clone(), error })?;
+                }
+            }
+        }
+        Ok(server)
+    }
+
+    /// The records loaded for look-up.
+    pub fn records(&self) -> &RecordIndex {
+        &self.records
+    }
+
+    /// The router: the page, its assets and the API (see the README's "Preview server").
+    ///
+    /// `addr` is the address the server listens on: while it is a loopback address, requests
+    /// whose `Host` names another host are refused (DNS rebinding).
+    pub fn router(self: Arc<Self>, addr: SocketAddr) -> Router {
+        api::router(self, addr)
+    }
+
+    /// The issuer profile with this insurer number.
+    fn issuer(&self, insurer_number: &str) -> Option<&Arc<Issuer>> {
+        self.issuers.iter().find(|i| i.insurer_number == insurer_number)
+    }
+
+    /// The form of a bundled layout for an issuer, made on first use.
+    fn form(&self, layout: &str, issuer: &Arc<Issuer>) -> Result<Arc<Form>, FillError> {
+        let key = (layout.to_owned(), issuer.insurer_number.clone());
+        if let Some(form) = self.forms.lock().expect("no panic while holding the lock").get(&key) {
+            return Ok(form.clone());
+        }
+        // Drawn outside the lock: two requests may both draw it, and the first one stored wins.
+        let layout = self.layouts.get(layout).expect("callers pass bundled layout names").clone();
+        let form = Arc::new(Form::new(layout, issuer.clone())?);
+        let mut forms = self.forms.lock().expect("no panic while holding the lock");
+        Ok(forms.entry(key).or_insert(form).clone())
+    }
+}
