@@ -425,6 +425,21 @@ fn spilled(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchError> {
     Ok(bytes)
 }
 
+/// The start of a record's spilled bytes: its household key and record id, without
+/// reading its pages back again (the manifest needs only those).
+fn spilled_head(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchError> {
+    const HEAD: u32 = 512;
+    if entry.len <= HEAD {
+        return spilled(rendered, entry);
+    }
+    let mut bytes = vec![0; HEAD as usize];
+    rendered.spill.file.read_exact_at(&mut bytes, entry.offset).map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
+    match take_str(&bytes).and_then(|(_, rest)| take_str(rest)) {
+        Some(_) => Ok(bytes),
+        None => spilled(rendered, entry),
+    }
+}
+
 fn corrupt(rendered: &Rendered) -> BatchError {
     BatchError::Output(rendered.spill.path.clone(), std::io::Error::new(std::io::ErrorKind::InvalidData, "the spill file is corrupt; please report this as a bug"))
 }
@@ -520,7 +535,7 @@ fn write_manifest(options: &BatchOptions, rendered: &Rendered, plan: &mailing::P
         let entry = &rendered.entries[i];
         let (f, first_page) = position[i];
         let file = &files[f as usize];
-        let bytes = spilled(rendered, entry)?;
+        let bytes = spilled_head(rendered, entry)?;
         let (household, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
         let (record_id, _) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
         csv.serialize(Row {

@@ -343,28 +343,30 @@ impl PdfWriter {
         }
         let image_ref = self.next.bump();
         let mask_ref = raster.alpha.as_ref().map(|_| self.next.bump());
-        let data = compress(&raster.rgb);
-        let mut image = self.pdf.image_xobject(image_ref, &data);
+        self.image_stream(image_ref, raster, &raster.rgb, false, mask_ref);
+        if let (Some(mask), Some(alpha)) = (mask_ref, &raster.alpha) {
+            self.image_stream(mask, raster, alpha, true, None);
+        }
+        self.x_objects.insert(name, image_ref);
+    }
+
+    /// One image XObject of the raster's size: RGB pixels with an optional soft mask,
+    /// or the gray alpha mask itself.
+    fn image_stream(&mut self, id: Ref, raster: &Raster, pixels: &[u8], gray: bool, mask: Option<Ref>) {
+        let data = compress(pixels);
+        let mut image = self.pdf.image_xobject(id, &data);
         image.filter(Filter::FlateDecode);
         image.width(raster.width as i32);
         image.height(raster.height as i32);
-        image.color_space().device_rgb();
+        if gray {
+            image.color_space().device_gray();
+        } else {
+            image.color_space().device_rgb();
+        }
         image.bits_per_component(8);
-        if let Some(mask) = mask_ref {
+        if let Some(mask) = mask {
             image.s_mask(mask);
         }
-        image.finish();
-        if let (Some(mask), Some(alpha)) = (mask_ref, &raster.alpha) {
-            let data = compress(alpha);
-            let mut smask = self.pdf.image_xobject(mask, &data);
-            smask.filter(Filter::FlateDecode);
-            smask.width(raster.width as i32);
-            smask.height(raster.height as i32);
-            smask.color_space().device_gray();
-            smask.bits_per_component(8);
-            smask.finish();
-        }
-        self.x_objects.insert(name, image_ref);
     }
 
     /// Writes fonts, resources and the page tree, and returns the file's bytes.
