@@ -14,19 +14,34 @@ fn main() {
     cases.sort();
     let mut out = String::new();
     for case in &cases {
-        let name = case.strip_prefix(root).expect("below root").with_extension("");
+        let name = case
+            .strip_prefix(root)
+            .expect("below root")
+            .with_extension("");
         let name = name.to_string_lossy().replace('\\', "/");
         println!("cargo:rerun-if-changed={}", case.display());
-        let ident: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-        let _ = writeln!(out, "#[test]\nfn {ident}() {{\n    golden_case({name:?});\n}}\n");
+        let ident: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let _ = writeln!(
+            out,
+            "#[test]\nfn {ident}() {{\n    golden_case({name:?});\n}}\n"
+        );
     }
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("golden_cases.rs");
+    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("golden_cases.rs");
     std::fs::write(dest, out).expect("OUT_DIR is writable");
-    println!("cargo:rustc-env=SHIKAKU_RENDERER_HASH={:016x}", renderer_hash());
+    println!(
+        "cargo:rustc-env=SHIKAKU_RENDERER_HASH={:016x}",
+        renderer_hash()
+    );
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -40,7 +55,13 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// What makes PDF bytes from a display list (the list of files is in
 /// src/golden/version.rs's doc; keep the two alike).
-const RENDERER_FILES: &[&str] = &["src/display.rs", "src/font.rs", "src/render/mod.rs", "src/render/pdf", "fonts"];
+const RENDERER_FILES: &[&str] = &[
+    "src/display.rs",
+    "src/font.rs",
+    "src/render/mod.rs",
+    "src/render/pdf",
+    "fonts",
+];
 
 /// The crates the PDF backend writes with, by their Cargo.lock entries.
 const RENDERER_CRATES: &[&str] = &["pdf-writer", "subsetter", "miniz_oxide", "ttf-parser"];
@@ -62,9 +83,14 @@ fn renderer_hash() -> u64 {
     println!("cargo:rerun-if-changed=Cargo.lock");
     let lock = std::fs::read_to_string("Cargo.lock").unwrap_or_default();
     for package in lock.split("[[package]]") {
-        let mut lines = package.lines().filter(|l| l.starts_with("name = ") || l.starts_with("version = "));
+        let mut lines = package
+            .lines()
+            .filter(|l| l.starts_with("name = ") || l.starts_with("version = "));
         if let (Some(name), Some(version)) = (lines.next(), lines.next()) {
-            if RENDERER_CRATES.iter().any(|c| name == format!("name = \"{c}\"")) {
+            if RENDERER_CRATES
+                .iter()
+                .any(|c| name == format!("name = \"{c}\""))
+            {
                 hash.write(name.as_bytes());
                 hash.write(version.as_bytes());
             }
@@ -75,7 +101,10 @@ fn renderer_hash() -> u64 {
 
 fn files_below(path: &Path, out: &mut Vec<PathBuf>) {
     if path.is_dir() {
-        for entry in std::fs::read_dir(path).expect("the renderer's folders are readable").flatten() {
+        for entry in std::fs::read_dir(path)
+            .expect("the renderer's folders are readable")
+            .flatten()
+        {
             files_below(&entry.path(), out);
         }
     } else if path.extension().is_some_and(|e| e == "rs" || e == "ttf") {

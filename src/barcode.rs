@@ -115,10 +115,16 @@ impl fmt::Display for BarcodeError {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         let cause = match self {
             BarcodeError::PostalCode => "the postal code is not 7 digits".to_string(),
-            BarcodeError::Representative => "the postal code is a 代表番号 ending in 00".to_string(),
+            BarcodeError::Representative => {
+                "the postal code is a 代表番号 ending in 00".to_string()
+            }
             BarcodeError::NoAddress => "the address is empty".to_string(),
-            BarcodeError::PostOfficeBox => "私書箱 addresses follow rules this tool does not implement".to_string(),
-            BarcodeError::Character(c) => format!("U+{:04X} has no barcode character", u32::from(*c)),
+            BarcodeError::PostOfficeBox => {
+                "私書箱 addresses follow rules this tool does not implement".to_string()
+            }
+            BarcodeError::Character(c) => {
+                format!("U+{:04X} has no barcode character", u32::from(*c))
+            }
         };
         write!(f, "failed to encode the customer barcode ({cause})")
     }
@@ -173,7 +179,9 @@ impl CustomerBarcode {
         codes.resize(20, Code::FILL);
         let sum: u32 = codes.iter().map(|c| u32::from(c.0)).sum();
         codes.push(Code(((19 - sum % 19) % 19) as u8));
-        Ok(CustomerBarcode { codes: codes.try_into().expect("20 codes and the check code") })
+        Ok(CustomerBarcode {
+            codes: codes.try_into().expect("20 codes and the check code"),
+        })
     }
 
     /// The 20 data characters and the check character, in order.
@@ -220,7 +228,12 @@ impl Dimensions {
     /// The dimensions at `size` points: every length scales by size / 10.
     pub fn at(size: f32) -> Dimensions {
         let a = size / 10.0;
-        Dimensions { long: 3.6 * a, timing: 1.2 * a, pitch: 1.2 * a, width: 0.6 * a }
+        Dimensions {
+            long: 3.6 * a,
+            timing: 1.2 * a,
+            pitch: 1.2 * a,
+            width: 0.6 * a,
+        }
     }
 
     /// The width of the whole barcode in mm: 66 pitches and one bar.
@@ -241,7 +254,11 @@ impl Dimensions {
 }
 
 fn postal_digits(postal_code: &str) -> Result<String, BarcodeError> {
-    let digits: String = postal_code.chars().filter_map(normalize_char).filter(|c| *c != '-').collect();
+    let digits: String = postal_code
+        .chars()
+        .filter_map(normalize_char)
+        .filter(|c| *c != '-')
+        .collect();
     if digits.len() == 7 && digits.bytes().all(|b| b.is_ascii_digit()) {
         Ok(digits)
     } else {
@@ -279,7 +296,10 @@ fn rank(unit: &str) -> Option<u8> {
 }
 
 fn kanji_digit(c: char) -> Option<u32> {
-    "〇一二三四五六七八九".chars().position(|k| k == c).map(|d| d as u32)
+    "〇一二三四五六七八九"
+        .chars()
+        .position(|k| k == c)
+        .map(|d| d as u32)
 }
 
 fn is_kanji_numeral(c: char) -> bool {
@@ -289,7 +309,9 @@ fn is_kanji_numeral(c: char) -> bool {
 /// `二十三` → 23, `一〇五` → 105, `百五` → 105.
 fn kanji_value(run: &[char]) -> u32 {
     if !run.iter().any(|c| matches!(c, '十' | '百' | '千')) {
-        return run.iter().fold(0, |n, &c| n * 10 + kanji_digit(c).unwrap_or(0));
+        return run
+            .iter()
+            .fold(0, |n, &c| n * 10 + kanji_digit(c).unwrap_or(0));
     }
     let (mut total, mut digit) = (0, None);
     for &c in run {
@@ -333,10 +355,16 @@ fn number_at(chars: &[char], at: usize) -> Option<Number> {
     let unit = unit_at(chars, end);
     // 漢数字 with no unit count only as the last part after a unit (十二番地の三, 三丁目五番八): the manual's
     // examples convert 漢数字 before a unit; we read the number a unit introduces the same way.
-    if kanji && unit.is_none() && !(after_unit(chars, at) && matches!(chars.get(end), None | Some(' ' | '-'))) {
+    if kanji
+        && unit.is_none()
+        && !(after_unit(chars, at) && matches!(chars.get(end), None | Some(' ' | '-')))
+    {
         return None;
     }
-    Some(Number { end: end + unit.map_or(0, |u| u.chars().count()), unit })
+    Some(Number {
+        end: end + unit.map_or(0, |u| u.chars().count()),
+        unit,
+    })
 }
 
 fn after_unit(chars: &[char], at: usize) -> bool {
@@ -381,7 +409,9 @@ fn number_part_start(chars: &[char]) -> usize {
 
 /// Whether a unit larger than `number`'s comes later (一番二丁目: the 一番 is a name).
 fn larger_unit_later(chars: &[char], number: &Number) -> bool {
-    let Some(own) = number.unit.and_then(rank) else { return false };
+    let Some(own) = number.unit.and_then(rank) else {
+        return false;
+    };
     let mut at = number.end;
     while at < chars.len() {
         match number_at(chars, at) {
@@ -426,12 +456,23 @@ pub fn address_number(address: &str) -> Result<String, BarcodeError> {
             tokens.push(Token::Digits(b[at..end].iter().collect()));
             at = end;
         } else if let Some(number) = number_at(b, at).filter(|_| is_kanji_numeral(c)) {
-            let run = b[at..number.end].iter().take_while(|c| is_kanji_numeral(**c)).count();
+            let run = b[at..number.end]
+                .iter()
+                .take_while(|c| is_kanji_numeral(**c))
+                .count();
             tokens.push(Token::Digits(kanji_value(&b[at..at + run]).to_string()));
             at += run;
         } else if c.is_ascii_uppercase() {
-            let end = at + b[at..].iter().take_while(|c| c.is_ascii_uppercase()).count();
-            tokens.push(if end - at == 1 { Token::Letter(c) } else { Token::Separator });
+            let end = at
+                + b[at..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_uppercase())
+                    .count();
+            tokens.push(if end - at == 1 {
+                Token::Letter(c)
+            } else {
+                Token::Separator
+            });
             at = end;
         } else {
             tokens.push(Token::Separator);
@@ -477,11 +518,20 @@ mod tests {
     use super::*;
 
     fn data(postal: &str, address: &str) -> String {
-        format!("{}{}", postal.replace('-', ""), address_number(address).unwrap())
+        format!(
+            "{}{}",
+            postal.replace('-', ""),
+            address_number(address).unwrap()
+        )
     }
 
     fn codes(barcode: &CustomerBarcode) -> String {
-        barcode.codes().iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" ")
+        barcode
+            .codes()
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// 日本郵便 郵便番号・バーコードマニュアル p17 and p21: the worked example and its check digit 9.
@@ -490,30 +540,53 @@ mod tests {
         let address = "東京都千代田区霞が関1丁目3番2号 郵便プラザ503室";
         assert_eq!(address_number(address).unwrap(), "1-3-2-503");
         let barcode = CustomerBarcode::encode("100-0013", address).unwrap();
-        assert_eq!(codes(&barcode), "1 0 0 0 0 1 3 1 - 3 - 2 - 5 0 3 CC4 CC4 CC4 CC4 9");
+        assert_eq!(
+            codes(&barcode),
+            "1 0 0 0 0 1 3 1 - 3 - 2 - 5 0 3 CC4 CC4 CC4 CC4 9"
+        );
     }
 
     /// Manual p19: the extraction rules' worked example, after the supplementary rules.
     #[test]
     fn japan_post_p19_letters_and_removed_characters() {
-        assert_eq!(address_number("千葉県鎌ヶ谷市右京塚東3丁目-20-5 郵便・A&bコーポB604号").unwrap(), "3-20-5B604");
+        assert_eq!(
+            address_number("千葉県鎌ヶ谷市右京塚東3丁目-20-5 郵便・A&bコーポB604号").unwrap(),
+            "3-20-5B604"
+        );
     }
 
     /// Manual p20: joining, the floor letter, and the cut at 20 characters (also inside a letter).
     #[test]
     fn japan_post_p20_join_and_truncate() {
-        assert_eq!(data("317-0055", "茨城県日立市宮田町6丁目7-14 ABCビル2F"), "31700556-7-14-2");
-        let long =
-            CustomerBarcode::encode("064-0804", "北海道札幌市中央区南四条西29丁目1524-23 第2郵便ハウス501").unwrap();
-        assert_eq!(codes(&long)[..codes(&long).len() - 2], *"0 6 4 0 8 0 4 2 9 - 1 5 2 4 - 2 3 - 2 -");
-        let letter = CustomerBarcode::encode("910-0067", "福井県福井市新田塚3丁目80-25 J1ビル2-B").unwrap();
-        assert!(codes(&letter).starts_with("9 1 0 0 0 6 7 3 - 8 0 - 2 5 CC1 9 1 - 2 CC1 "), "{}", codes(&letter));
+        assert_eq!(
+            data("317-0055", "茨城県日立市宮田町6丁目7-14 ABCビル2F"),
+            "31700556-7-14-2"
+        );
+        let long = CustomerBarcode::encode(
+            "064-0804",
+            "北海道札幌市中央区南四条西29丁目1524-23 第2郵便ハウス501",
+        )
+        .unwrap();
+        assert_eq!(
+            codes(&long)[..codes(&long).len() - 2],
+            *"0 6 4 0 8 0 4 2 9 - 1 5 2 4 - 2 3 - 2 -"
+        );
+        let letter =
+            CustomerBarcode::encode("910-0067", "福井県福井市新田塚3丁目80-25 J1ビル2-B").unwrap();
+        assert!(
+            codes(&letter).starts_with("9 1 0 0 0 6 7 3 - 8 0 - 2 5 CC1 9 1 - 2 CC1 "),
+            "{}",
+            codes(&letter)
+        );
     }
 
     /// Hitachi uCosminexus EUR 帳票設計ガイド 4.4.9 (itpfdoc.hitachi.co.jp): 6-7 LプラザB 106 → 6-7LB106.
     #[test]
     fn hitachi_eur_example() {
-        assert_eq!(data("623-0011", "京都府綾部市青野町出口 6-7 LプラザB 106"), "62300116-7LB106");
+        assert_eq!(
+            data("623-0011", "京都府綾部市青野町出口 6-7 LプラザB 106"),
+            "62300116-7LB106"
+        );
     }
 
     /// Bars against zint's backend/tests/test_postal.c (its source: the Zip/Barcode Manual's examples,
@@ -550,13 +623,22 @@ mod tests {
                     _ => Bar::Timing,
                 })
                 .collect();
-            assert_eq!(CustomerBarcode::from_data(data).unwrap().bars(), expected, "{data}");
+            assert_eq!(
+                CustomerBarcode::from_data(data).unwrap().bars(),
+                expected,
+                "{data}"
+            );
         }
     }
 
     #[test]
     fn check_digit_makes_a_multiple_of_19() {
-        for data in ["1000013", "9999999-9-9-9-9-9-9", "1234567ABCDEFG", "0000001"] {
+        for data in [
+            "1000013",
+            "9999999-9-9-9-9-9-9",
+            "1234567ABCDEFG",
+            "0000001",
+        ] {
             let barcode = CustomerBarcode::from_data(data).unwrap();
             let sum: u32 = barcode.codes().iter().map(|c| u32::from(c.value())).sum();
             assert_eq!(sum % 19, 0, "{data}");
@@ -565,34 +647,81 @@ mod tests {
 
     #[test]
     fn kanji_numerals_before_units_become_digits() {
-        assert_eq!(address_number("群馬県高崎市片岡町三丁目5番8号").unwrap(), "3-5-8");
-        assert_eq!(address_number("愛知県名古屋市中区大須一丁目二十五番二十八号").unwrap(), "1-25-28");
-        assert_eq!(address_number("群馬県高崎市中尾町十二番地の三").unwrap(), "12-3");
+        assert_eq!(
+            address_number("群馬県高崎市片岡町三丁目5番8号").unwrap(),
+            "3-5-8"
+        );
+        assert_eq!(
+            address_number("愛知県名古屋市中区大須一丁目二十五番二十八号").unwrap(),
+            "1-25-28"
+        );
+        assert_eq!(
+            address_number("群馬県高崎市中尾町十二番地の三").unwrap(),
+            "12-3"
+        );
         assert_eq!(address_number("群馬県高崎市中尾町12番地3").unwrap(), "12-3");
-        assert_eq!(address_number("群馬県高崎市あら町三丁目五番八").unwrap(), "3-5-8");
+        assert_eq!(
+            address_number("群馬県高崎市あら町三丁目五番八").unwrap(),
+            "3-5-8"
+        );
         assert_eq!(address_number("ＡＢＣ町１２３－４５").unwrap(), "123-45");
     }
 
     #[test]
     fn numbers_in_names_stay_in_the_town_name() {
-        assert_eq!(address_number("北海道札幌市中央区北1条西3丁目2").unwrap(), "3-2");
-        assert_eq!(address_number("東京都中央区八丁堀三丁目4番5号").unwrap(), "3-4-5");
+        assert_eq!(
+            address_number("北海道札幌市中央区北1条西3丁目2").unwrap(),
+            "3-2"
+        );
+        assert_eq!(
+            address_number("東京都中央区八丁堀三丁目4番5号").unwrap(),
+            "3-4-5"
+        );
         assert_eq!(address_number("東京都千代田区三番町6番地").unwrap(), "6");
-        assert_eq!(address_number("千葉県長生郡一宮町一宮1234").unwrap(), "1234");
-        assert_eq!(address_number("愛知県名古屋市熱田区一番二丁目3番4号").unwrap(), "2-3-4");
+        assert_eq!(
+            address_number("千葉県長生郡一宮町一宮1234").unwrap(),
+            "1234"
+        );
+        assert_eq!(
+            address_number("愛知県名古屋市熱田区一番二丁目3番4号").unwrap(),
+            "2-3-4"
+        );
         assert_eq!(address_number("三重県四日市市諏訪町1-5").unwrap(), "1-5");
-        assert_eq!(address_number("山形県最上郡大蔵村大字清水字八丁1234").unwrap(), "1234");
-        assert_eq!(address_number("岩手県八幡平市大更第35地割62").unwrap(), "35-62");
+        assert_eq!(
+            address_number("山形県最上郡大蔵村大字清水字八丁1234").unwrap(),
+            "1234"
+        );
+        assert_eq!(
+            address_number("岩手県八幡平市大更第35地割62").unwrap(),
+            "35-62"
+        );
     }
 
     #[test]
     fn what_cannot_be_encoded_is_refused() {
-        assert_eq!(CustomerBarcode::encode("370-000", "高崎市1"), Err(BarcodeError::PostalCode));
-        assert_eq!(CustomerBarcode::encode("370-0000", "群馬県高崎市1"), Err(BarcodeError::Representative));
-        assert_eq!(CustomerBarcode::encode("370-0001", " "), Err(BarcodeError::NoAddress));
-        assert_eq!(CustomerBarcode::encode("980-8691", "仙台市青葉区 私書箱215号"), Err(BarcodeError::PostOfficeBox));
-        let message = CustomerBarcode::encode("370-0000", "x").unwrap_err().to_string();
-        assert_eq!(message, "failed to encode the customer barcode (the postal code is a 代表番号 ending in 00)");
+        assert_eq!(
+            CustomerBarcode::encode("370-000", "高崎市1"),
+            Err(BarcodeError::PostalCode)
+        );
+        assert_eq!(
+            CustomerBarcode::encode("370-0000", "群馬県高崎市1"),
+            Err(BarcodeError::Representative)
+        );
+        assert_eq!(
+            CustomerBarcode::encode("370-0001", " "),
+            Err(BarcodeError::NoAddress)
+        );
+        assert_eq!(
+            CustomerBarcode::encode("980-8691", "仙台市青葉区 私書箱215号"),
+            Err(BarcodeError::PostOfficeBox)
+        );
+        let message = CustomerBarcode::encode("370-0000", "x")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "failed to encode the customer barcode (the postal code is a 代表番号 ending in 00)"
+        );
     }
 
     #[test]

@@ -78,7 +78,12 @@ pub struct Placed {
 impl Placed {
     /// The rectangle the placed page covers.
     pub fn rect(&self) -> Rect {
-        Rect { x: self.at.x, y: self.at.y, width: self.layer.size.width, height: self.layer.size.height }
+        Rect {
+            x: self.at.x,
+            y: self.at.y,
+            width: self.layer.size.width,
+            height: self.layer.size.height,
+        }
     }
 }
 

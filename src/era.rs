@@ -72,7 +72,12 @@ pub struct Wareki {
 impl Wareki {
     /// Formats as `令和7年8月1日`; year 1 is `元年` when `gannen`, else `1年`.
     pub fn format(&self, gannen: bool) -> String {
-        let Wareki { era, year, month, day } = *self;
+        let Wareki {
+            era,
+            year,
+            month,
+            day,
+        } = *self;
         if year == 1 && gannen {
             format!("{}元年{month}月{day}日", era.name)
         } else {
@@ -93,7 +98,12 @@ pub fn to_wareki(date: NaiveDate) -> Option<Wareki> {
     let era = Era::of(date)?;
     // `date >= era.first_day`, so the difference is never negative.
     let year = u32::try_from(date.year() - era.first_day.year() + 1).ok()?;
-    Some(Wareki { era, year, month: date.month(), day: date.day() })
+    Some(Wareki {
+        era,
+        year,
+        month: date.month(),
+        day: date.day(),
+    })
 }
 
 /// Formats a date for printing: `令和7年8月1日`, or `令和1年…` when `gannen` is false (some forms

@@ -71,7 +71,9 @@ impl Font {
     fn parse(data: &'static [u8]) -> Font {
         let face = Face::parse(data, 0).expect("bundled fonts are valid TrueType");
         let units_per_em = f32::from(face.units_per_em());
-        let bmp = std::iter::repeat_with(|| AtomicU32::new(0)).take(0x10000).collect();
+        let bmp = std::iter::repeat_with(|| AtomicU32::new(0))
+            .take(0x10000)
+            .collect();
         let advances = (0..face.number_of_glyphs())
             .map(|g| f32::from(face.glyph_hor_advance(GlyphId(g)).unwrap_or(0)) / units_per_em)
             .collect();
@@ -87,11 +89,16 @@ impl Font {
     }
 
     fn glyph_index(&self, c: char) -> Option<GlyphId> {
-        let Some(slot) = self.bmp.get(c as usize) else { return self.face.glyph_index(c) };
+        let Some(slot) = self.bmp.get(c as usize) else {
+            return self.face.glyph_index(c);
+        };
         let cached = slot.load(Ordering::Relaxed);
         if cached == 0 {
             let found = self.face.glyph_index(c);
-            slot.store(found.map_or(NO_GLYPH, |g| u32::from(g.0) + 1), Ordering::Relaxed);
+            slot.store(
+                found.map_or(NO_GLYPH, |g| u32::from(g.0) + 1),
+                Ordering::Relaxed,
+            );
             return found;
         }
         (cached != NO_GLYPH).then(|| GlyphId((cached - 1) as u16))
@@ -124,7 +131,10 @@ impl Font {
 
     /// The advance of a glyph as a fraction of the em.
     pub fn advance(&self, glyph: u16) -> f32 {
-        self.advances.get(usize::from(glyph)).copied().unwrap_or(0.0)
+        self.advances
+            .get(usize::from(glyph))
+            .copied()
+            .unwrap_or(0.0)
     }
 
     /// Maps text to glyphs, keeping each Ideographic Variation Sequence together.
@@ -134,14 +144,22 @@ impl Font {
         let mut glyphs = Vec::with_capacity(text.len() / 3 + 1);
         let mut chars = text.char_indices().peekable();
         while let Some((start, c)) = chars.next() {
-            let selector = chars.peek().map(|&(_, s)| s).filter(|&s| is_variation_selector(s));
+            let selector = chars
+                .peek()
+                .map(|&(_, s)| s)
+                .filter(|&s| is_variation_selector(s));
             let id = match selector {
                 Some(vs) => {
                     chars.next();
-                    self.face.glyph_variation_index(c, vs)
-                        .ok_or(MissingGlyph { character: c, selector: Some(vs) })?
+                    self.face.glyph_variation_index(c, vs).ok_or(MissingGlyph {
+                        character: c,
+                        selector: Some(vs),
+                    })?
                 }
-                None => self.glyph_index(c).ok_or(MissingGlyph { character: c, selector: None })?,
+                None => self.glyph_index(c).ok_or(MissingGlyph {
+                    character: c,
+                    selector: None,
+                })?,
             };
             let end = chars.peek().map_or(text.len(), |&(i, _)| i);
             glyphs.push(Glyph {
@@ -187,7 +205,11 @@ impl std::fmt::Display for MissingGlyph {
                 "the font has no glyph for the variation sequence U+{:04X} U+{:04X}",
                 self.character as u32, vs as u32
             ),
-            None => write!(f, "the font has no glyph for U+{:04X}", self.character as u32),
+            None => write!(
+                f,
+                "the font has no glyph for U+{:04X}",
+                self.character as u32
+            ),
         }
     }
 }

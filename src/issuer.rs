@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::eligibility::Rules;
 use crate::diag::toml_position;
+use crate::eligibility::Rules;
 
 /// One insurer's profile, read from TOML.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -76,11 +76,22 @@ pub enum IssuerError {
 impl std::fmt::Display for IssuerError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
-            IssuerError::Io(p, e) => write!(f, "failed to read issuer profile {} ({e})", p.display()),
-            IssuerError::Toml { path, line, column, message } => {
+            IssuerError::Io(p, e) => {
+                write!(f, "failed to read issuer profile {} ({e})", p.display())
+            }
+            IssuerError::Toml {
+                path,
+                line,
+                column,
+                message,
+            } => {
                 write!(f, "{}:{line}:{column}: {message}", path.display())
             }
-            IssuerError::Invalid { path, field, message } => {
+            IssuerError::Invalid {
+                path,
+                field,
+                message,
+            } => {
                 write!(f, "{}: field `{field}`: {message}", path.display())
             }
         }
@@ -94,17 +105,28 @@ impl Issuer {
     pub fn from_path(path: &Path) -> Result<Issuer, IssuerError> {
         let text = std::fs::read_to_string(path).map_err(|e| IssuerError::Io(path.into(), e))?;
         let mut issuer = Issuer::from_toml(&text).map_err(|e| match e {
-            IssuerError::Toml { line, column, message, .. } => {
-                IssuerError::Toml { path: path.into(), line, column, message }
-            }
-            IssuerError::Invalid { field, message, .. } => {
-                IssuerError::Invalid { path: path.into(), field, message }
-            }
+            IssuerError::Toml {
+                line,
+                column,
+                message,
+                ..
+            } => IssuerError::Toml {
+                path: path.into(),
+                line,
+                column,
+                message,
+            },
+            IssuerError::Invalid { field, message, .. } => IssuerError::Invalid {
+                path: path.into(),
+                field,
+                message,
+            },
             other => other,
         })?;
         if let Some(seal) = &issuer.seal {
             let seal_path = path.parent().unwrap_or(Path::new(".")).join(seal);
-            let bytes = std::fs::read(&seal_path).map_err(|e| IssuerError::Io(seal_path.clone(), e))?;
+            let bytes =
+                std::fs::read(&seal_path).map_err(|e| IssuerError::Io(seal_path.clone(), e))?;
             issuer.seal_png = Some(bytes);
         }
         Ok(issuer)
@@ -114,7 +136,12 @@ impl Issuer {
     pub fn from_toml(text: &str) -> Result<Issuer, IssuerError> {
         let issuer: Issuer = toml::from_str(text).map_err(|e| {
             let (line, column) = toml_position(text, e.span());
-            IssuerError::Toml { path: PathBuf::new(), line, column, message: e.message().to_string() }
+            IssuerError::Toml {
+                path: PathBuf::new(),
+                line,
+                column,
+                message: e.message().to_string(),
+            }
         })?;
         issuer.validate()?;
         Ok(issuer)

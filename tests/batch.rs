@@ -14,7 +14,14 @@ fn tmp(name: &str) -> PathBuf {
 fn records(n: usize) -> PathBuf {
     let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("records-{n}.csv"));
     if !path.exists() {
-        let status = Command::new("python3").args(["bench/gen_records.py", &n.to_string(), path.to_str().unwrap()]).status().expect("python3 runs");
+        let status = Command::new("python3")
+            .args([
+                "bench/gen_records.py",
+                &n.to_string(),
+                path.to_str().unwrap(),
+            ])
+            .status()
+            .expect("python3 runs");
         assert!(status.success());
     }
     path
@@ -22,7 +29,15 @@ fn records(n: usize) -> PathBuf {
 
 fn render(input: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_shikaku"))
-        .args(["render", "--input", input.to_str().unwrap(), "--issuer", "samples/issuers", "--out", out.to_str().unwrap()])
+        .args([
+            "render",
+            "--input",
+            input.to_str().unwrap(),
+            "--issuer",
+            "samples/issuers",
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .args(extra)
         .output()
         .expect("the binary runs")
@@ -34,8 +49,16 @@ fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "pdf" || x == "csv" || x == "jsonl"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x == "pdf" || x == "csv" || x == "jsonl")
+        })
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect();
     files.sort();
     files
@@ -43,7 +66,10 @@ fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 fn manifest_ids(dir: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(dir.join("manifest.csv")).unwrap();
-    text.lines().skip(1).map(|l| l.split(',').next().unwrap().to_string()).collect()
+    text.lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -51,10 +77,18 @@ fn the_manifest_lists_every_record_once_and_bytes_do_not_depend_on_threads() {
     let input = records(3000);
     let (one, two) = (tmp("threads-1"), tmp("threads-2"));
     let a = render(&input, &one, &["--jobs", "1", "--per-file", "400"]);
-    assert_eq!(a.status.code(), Some(0), "{}", String::from_utf8_lossy(&a.stderr));
+    assert_eq!(
+        a.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&a.stderr)
+    );
     let b = render(&input, &two, &["--jobs", "3", "--per-file", "400"]);
     assert_eq!(b.status.code(), Some(0));
-    assert!(outputs(&one) == outputs(&two), "output differs between 1 and 3 threads");
+    assert!(
+        outputs(&one) == outputs(&two),
+        "output differs between 1 and 3 threads"
+    );
     let mut ids = manifest_ids(&one);
     assert_eq!(ids.len(), 3000);
     ids.sort();
@@ -66,13 +100,26 @@ fn the_manifest_lists_every_record_once_and_bytes_do_not_depend_on_threads() {
 fn a_run_killed_midway_resumes_to_the_same_output() {
     let input = records(6000);
     let whole = tmp("resume-whole");
-    assert_eq!(render(&input, &whole, &["--per-file", "25"]).status.code(), Some(0));
+    assert_eq!(
+        render(&input, &whole, &["--per-file", "25"]).status.code(),
+        Some(0)
+    );
     let expected = outputs(&whole);
     let pdfs = expected.iter().filter(|(n, _)| n.ends_with(".pdf")).count();
 
     let out = tmp("resume-killed");
     let mut child = Command::new(env!("CARGO_BIN_EXE_shikaku"))
-        .args(["render", "--input", input.to_str().unwrap(), "--issuer", "samples/issuers", "--out", out.to_str().unwrap(), "--per-file", "25"])
+        .args([
+            "render",
+            "--input",
+            input.to_str().unwrap(),
+            "--issuer",
+            "samples/issuers",
+            "--out",
+            out.to_str().unwrap(),
+            "--per-file",
+            "25",
+        ])
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -80,27 +127,56 @@ fn a_run_killed_midway_resumes_to_the_same_output() {
     // in the middle of writing its files.
     let start = Instant::now();
     let finished_at_kill = loop {
-        let done = std::fs::read_dir(&out).map(|d| d.filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".pdf") && !e.file_name().to_string_lossy().starts_with('.')).count()).unwrap_or(0);
-        if done > 0 || child.try_wait().unwrap().is_some() || start.elapsed() > Duration::from_secs(120) {
+        let done = std::fs::read_dir(&out)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| {
+                        e.file_name().to_string_lossy().ends_with(".pdf")
+                            && !e.file_name().to_string_lossy().starts_with('.')
+                    })
+                    .count()
+            })
+            .unwrap_or(0);
+        if done > 0
+            || child.try_wait().unwrap().is_some()
+            || start.elapsed() > Duration::from_secs(120)
+        {
             child.kill().ok();
             child.wait().unwrap();
             break done;
         }
         std::thread::sleep(Duration::from_millis(1));
     };
-    assert!(finished_at_kill < pdfs, "the run finished before it could be killed ({finished_at_kill} of {pdfs} files)");
+    assert!(
+        finished_at_kill < pdfs,
+        "the run finished before it could be killed ({finished_at_kill} of {pdfs} files)"
+    );
     let again = render(&input, &out, &["--per-file", "25"]);
-    assert_eq!(again.status.code(), Some(2), "a folder with an interrupted run must not be overwritten without --resume");
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "a folder with an interrupted run must not be overwritten without --resume"
+    );
     assert!(String::from_utf8_lossy(&again.stderr).contains("--resume"));
     let resumed = render(&input, &out, &["--per-file", "25", "--resume"]);
-    assert_eq!(resumed.status.code(), Some(0), "{}", String::from_utf8_lossy(&resumed.stderr));
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
     let got = outputs(&out);
     assert_eq!(got.len(), expected.len());
     for ((name, bytes), (want_name, want)) in got.iter().zip(&expected) {
         assert_eq!(name, want_name);
         assert!(bytes == want, "{name} differs from an uninterrupted run's");
     }
-    let leftovers: Vec<_> = std::fs::read_dir(&out).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".tmp") || n.contains("spill")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp") || n.contains("spill"))
+        .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
 
@@ -112,7 +188,12 @@ fn shards_cover_every_record_exactly_once_and_merge() {
     for k in 1..=3 {
         let out = tmp(&format!("shard-{k}"));
         let output = render(&input, &out, &["--shard", &format!("{k}/3")]);
-        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         rendered += manifest_ids(&out).len();
         manifests.push(out.join("manifest.csv"));
     }
@@ -127,8 +208,16 @@ fn shards_cover_every_record_exactly_once_and_merge() {
             .unwrap()
     };
     let ok = run(&manifests.iter().collect::<Vec<_>>());
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
-    assert_eq!(std::fs::read_to_string(&merged).unwrap().lines().count(), 2001);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&merged).unwrap().lines().count(),
+        2001
+    );
     let missing = run(&[&manifests[0], &manifests[1]]);
     assert_ne!(missing.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("missing from every manifest"));

@@ -24,7 +24,15 @@ struct ServerProcess {
 impl ServerProcess {
     fn start() -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_shikaku"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--issuer", "samples/issuers", "--records", "samples/records.csv"])
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--issuer",
+                "samples/issuers",
+                "--records",
+                "samples/records.csv",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -40,7 +48,8 @@ impl ServerProcess {
                 break;
             }
         }
-        let url = url.unwrap_or_else(|| panic!("the server did not start: {}", log.lock().unwrap()));
+        let url =
+            url.unwrap_or_else(|| panic!("the server did not start: {}", log.lock().unwrap()));
         let keep = log.clone();
         std::thread::spawn(move || {
             for line in lines.map_while(Result::ok) {
@@ -87,7 +96,9 @@ fn wait_for_download(dir: &Path) -> PathBuf {
 
 /// Chooses an option of a select by its value.
 fn choose(browser: &Browser, field: &str, value: &str) {
-    browser.find(&format!("#f-{field} option[value=\"{value}\"]")).click();
+    browser
+        .find(&format!("#f-{field} option[value=\"{value}\"]"))
+        .click();
 }
 
 fn fill(browser: &Browser, field: &str, text: &str) {
@@ -102,7 +113,11 @@ fn staff_type_a_member_see_the_preview_and_download_the_pdf() {
     let downloads = fresh_dir("browser-downloads");
     let browser = Browser::start(&fresh_dir("browser-profile"), &downloads);
     browser.goto(&server.url);
-    browser.wait_for("the form", "document.getElementById('f-birth_date')", TIMEOUT);
+    browser.wait_for(
+        "the form",
+        "document.getElementById('f-birth_date')",
+        TIMEOUT,
+    );
 
     choose(&browser, "scheme", "kokuho");
     fill(&browser, "record_id", "W0001");
@@ -123,40 +138,77 @@ fn staff_type_a_member_see_the_preview_and_download_the_pdf() {
         "document.getElementById('m-birth_date').textContent === 'その月にない日付です'",
         TIMEOUT,
     );
-    assert_eq!(browser.script("return document.getElementById('preview').dataset.state"), "error");
+    assert_eq!(
+        browser.script("return document.getElementById('preview').dataset.state"),
+        "error"
+    );
 
     fill(&browser, "birth_date", "1961-02-28");
-    browser.wait_for("the preview", "document.getElementById('preview').dataset.state === 'ready'", TIMEOUT);
-    assert_eq!(browser.script("return document.getElementById('m-birth_date').textContent"), "");
-    assert_eq!(browser.script("return document.getElementById('preview').dataset.layout"), "kokuho-kakuninsho");
+    browser.wait_for(
+        "the preview",
+        "document.getElementById('preview').dataset.state === 'ready'",
+        TIMEOUT,
+    );
+    assert_eq!(
+        browser.script("return document.getElementById('m-birth_date').textContent"),
+        ""
+    );
+    assert_eq!(
+        browser.script("return document.getElementById('preview').dataset.layout"),
+        "kokuho-kakuninsho"
+    );
     let kind = browser.script("return document.getElementById('preview').dataset.kind");
     assert!(kind == "png" || kind == "pdf", "preview kind {kind}");
     if kind == "png" {
-        let drawn =
-            browser.script("return [...document.querySelectorAll('#preview img')].every(i => i.naturalWidth > 0)");
+        let drawn = browser.script(
+            "return [...document.querySelectorAll('#preview img')].every(i => i.naturalWidth > 0)",
+        );
         assert_eq!(drawn, true, "a preview image did not load");
     }
     let decision = browser.script("return document.getElementById('decision-values').textContent");
     let decision = decision.as_str().unwrap();
-    for expected in ["資格確認書", "2026-07-31", "マイナ保険証をお持ちでない方には資格確認書"]
-    {
-        assert!(decision.contains(expected), "the decision lacks {expected}: {decision}");
+    for expected in [
+        "資格確認書",
+        "2026-07-31",
+        "マイナ保険証をお持ちでない方には資格確認書",
+    ] {
+        assert!(
+            decision.contains(expected),
+            "the decision lacks {expected}: {decision}"
+        );
     }
 
     browser.find("#download").click();
     let pdf = wait_for_download(&downloads);
     assert_eq!(pdf.file_name().unwrap(), "kokuho-kakuninsho-W0001.pdf");
-    let text = Command::new("pdftotext").arg(&pdf).arg("-").output().expect("pdftotext is installed");
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext is installed");
     let text = String::from_utf8_lossy(&text.stdout);
-    for expected in ["資格確認書", "山田 花子", "令和8年7月31日", "昭和36年2月28日", "高崎市"] {
-        assert!(text.contains(expected), "the downloaded PDF lacks {expected}: {text}");
+    for expected in [
+        "資格確認書",
+        "山田 花子",
+        "令和8年7月31日",
+        "昭和36年2月28日",
+        "高崎市",
+    ] {
+        assert!(
+            text.contains(expected),
+            "the downloaded PDF lacks {expected}: {text}"
+        );
     }
 
     // Looking a member up fills the form and shows their document.
     let key = browser.find("#lookup-key");
     key.type_text("T0002");
     browser.find("#lookup button").click();
-    browser.wait_for("the looked-up member", "document.getElementById('f-name').value === '佐藤 花子'", TIMEOUT);
+    browser.wait_for(
+        "the looked-up member",
+        "document.getElementById('f-name').value === '佐藤 花子'",
+        TIMEOUT,
+    );
     browser.wait_for(
         "the notice's preview",
         "document.getElementById('preview').dataset.state === 'ready' && document.getElementById('preview').dataset.layout === 'kokuho-oshirase'",

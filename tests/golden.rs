@@ -8,10 +8,14 @@ use shikaku::golden::{check, Case, Outcome};
 
 fn golden_case(name: &str) {
     let root = Path::new("tests/cases");
-    let case = Case::load(&root.join(format!("{name}.toml")), root).unwrap_or_else(|e| panic!("{e}"));
+    let case =
+        Case::load(&root.join(format!("{name}.toml")), root).unwrap_or_else(|e| panic!("{e}"));
     let rendered = case.render().unwrap_or_else(|e| panic!("{e}"));
     let again = case.render().unwrap_or_else(|e| panic!("{e}"));
-    assert!(rendered.pdf == again.pdf, "{name}: two renders of the same case differ (output must be deterministic)");
+    assert!(
+        rendered.pdf == again.pdf,
+        "{name}: two renders of the same case differ (output must be deterministic)"
+    );
     let update = std::env::var_os("SHIKAKU_UPDATE").is_some();
     let test = name.replace(['/', '-'], "_");
     match check(&case, &rendered, Path::new("golden"), update).unwrap_or_else(|e| panic!("{e}")) {

@@ -8,7 +8,10 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 fn shikaku(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shikaku")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_shikaku"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn temp(name: &str) -> PathBuf {
@@ -29,12 +32,26 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
 fn writes_the_first_record_of_a_records_file_as_png() {
     let out = temp("png").join("card.png");
     let output = shikaku(&[
-        "preview", "--layout", "kokuho-kakuninsho", "--record", "samples/records.csv", "--issuer", "samples/issuers/takasaki.toml", "-o",
-        out.to_str().unwrap(), "--page", "2", "--dpi", "300",
+        "preview",
+        "--layout",
+        "kokuho-kakuninsho",
+        "--record",
+        "samples/records.csv",
+        "--issuer",
+        "samples/issuers/takasaki.toml",
+        "-o",
+        out.to_str().unwrap(),
+        "--page",
+        "2",
+        "--dpi",
+        "300",
     ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert_eq!(stderr.trim(), format!("wrote {} (page 2 of 2)", out.display()));
+    assert_eq!(
+        stderr.trim(),
+        format!("wrote {} (page 2 of 2)", out.display())
+    );
     // 85.60 × 53.98 mm (242.65 × 153.01 pt) at 300 dpi, rounded up as pdftoppm does.
     assert_eq!(png_size(&std::fs::read(&out).unwrap()), (1012, 638));
 }
@@ -45,17 +62,35 @@ fn writes_a_json_object_record_as_pdf_with_a_placeholder_issuer() {
     let case = std::fs::read_to_string("tests/cases/notice/seed-sato-taro.toml").unwrap();
     let table: toml::Table = toml::from_str(&case).unwrap();
     let record = dir.join("record.json");
-    std::fs::write(&record, serde_json::to_string_pretty(&table["record"]).unwrap()).unwrap();
+    std::fs::write(
+        &record,
+        serde_json::to_string_pretty(&table["record"]).unwrap(),
+    )
+    .unwrap();
     let out = dir.join("notice.pdf");
-    let output = shikaku(&["preview", "--layout", "kokuho-oshirase", "--record", record.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let output = shikaku(&[
+        "preview",
+        "--layout",
+        "kokuho-oshirase",
+        "--record",
+        record.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert_eq!(stderr.trim(), format!("wrote {} (1 page)", out.display()));
     let pdf = std::fs::read(&out).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
-    let text = Command::new("pdftotext").args([out.to_str().unwrap(), "-"]).output().expect("pdftotext (scripts/test.sh installs it)");
+    let text = Command::new("pdftotext")
+        .args([out.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (scripts/test.sh installs it)");
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("（交付者名）") && text.contains("佐藤 太郎"), "{text}");
+    assert!(
+        text.contains("（交付者名）") && text.contains("佐藤 太郎"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -63,16 +98,36 @@ fn refuses_png_flags_for_a_pdf_and_unknown_outputs() {
     let dir = temp("flags");
     let run = |out: &str, extra: &[&str]| {
         let out = dir.join(out);
-        let mut args = vec!["preview", "--layout", "kokuho-kakuninsho", "--record", "samples/records.csv", "-o", out.to_str().unwrap()];
+        let mut args = vec![
+            "preview",
+            "--layout",
+            "kokuho-kakuninsho",
+            "--record",
+            "samples/records.csv",
+            "-o",
+            out.to_str().unwrap(),
+        ];
         args.extend(extra);
         let output = shikaku(&args);
-        (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
     };
     let (code, stderr) = run("card.pdf", &["--dpi", "300"]);
-    assert_eq!((code, stderr.trim()), (Some(2), "error: --dpi and --page apply to PNG output; a PDF holds every page"));
+    assert_eq!(
+        (code, stderr.trim()),
+        (
+            Some(2),
+            "error: --dpi and --page apply to PNG output; a PDF holds every page"
+        )
+    );
     let (code, stderr) = run("card.jpg", &[]);
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("unknown output type\n  hint: name the output .png or .pdf"), "{stderr}");
+    assert!(
+        stderr.contains("unknown output type\n  hint: name the output .png or .pdf"),
+        "{stderr}"
+    );
 }
 
 /// Reads the watcher's stderr line by line until one contains `want`.
@@ -94,7 +149,16 @@ fn watch_renders_again_on_every_save_and_survives_errors() {
     std::fs::write(&layout, &original).unwrap();
     let out = dir.join("card.png");
     let mut child = Command::new(env!("CARGO_BIN_EXE_shikaku"))
-        .args(["preview", "--layout", layout.to_str().unwrap(), "--record", "samples/records.csv", "-o", out.to_str().unwrap(), "--watch"])
+        .args([
+            "preview",
+            "--layout",
+            layout.to_str().unwrap(),
+            "--record",
+            "samples/records.csv",
+            "-o",
+            out.to_str().unwrap(),
+            "--watch",
+        ])
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary runs");
@@ -115,15 +179,32 @@ fn watch_renders_again_on_every_save_and_survives_errors() {
         std::thread::sleep(Duration::from_millis(50));
         std::fs::write(&layout, original.replacen("x = 18.2\n", "x = 20\n", 1)).unwrap();
         wait_for(&lines, "[2] wrote", &mut seen);
-        assert_ne!(std::fs::read(&out).unwrap(), first, "the new render is written");
+        assert_ne!(
+            std::fs::read(&out).unwrap(),
+            first,
+            "the new render is written"
+        );
         std::thread::sleep(Duration::from_millis(50));
-        std::fs::write(&layout, original.replacen("size = 5.5\n", "sise = 5.5\n", 1)).unwrap();
+        std::fs::write(
+            &layout,
+            original.replacen("size = 5.5\n", "sise = 5.5\n", 1),
+        )
+        .unwrap();
         let error = wait_for(&lines, "[3]", &mut seen);
-        assert!(error.contains("error: ") && error.contains("card.toml:") && error.contains("unknown field `sise`"), "{error}");
+        assert!(
+            error.contains("error: ")
+                && error.contains("card.toml:")
+                && error.contains("unknown field `sise`"),
+            "{error}"
+        );
         std::thread::sleep(Duration::from_millis(50));
         std::fs::write(&layout, &original).unwrap();
         wait_for(&lines, "[4] wrote", &mut seen);
-        assert_eq!(std::fs::read(&out).unwrap(), first, "the same layout renders the same PNG");
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            first,
+            "the same layout renders the same PNG"
+        );
     }));
     let _ = child.kill();
     let _ = child.wait();

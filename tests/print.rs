@@ -12,17 +12,32 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn shikaku(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shikaku")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_shikaku"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn render(name: &str, extra: &[&str]) -> PathBuf {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&out);
-    let mut args =
-        vec!["render", "--input", "samples/records.csv", "--issuer", "samples/issuers", "--out", out.to_str().unwrap()];
+    let mut args = vec![
+        "render",
+        "--input",
+        "samples/records.csv",
+        "--issuer",
+        "samples/issuers",
+        "--out",
+        out.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra);
     let output = shikaku(&args);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     out
 }
 
@@ -30,7 +45,9 @@ fn qpdf(args: &[&str]) -> String {
     let output = Command::new("qpdf")
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("qpdf is needed by this test ({e}); scripts/test.sh installs it"));
+        .unwrap_or_else(|e| {
+            panic!("qpdf is needed by this test ({e}); scripts/test.sh installs it")
+        });
     // qpdf exits 3 for warnings, which a conforming file must not have either.
     assert!(
         output.status.success(),
@@ -54,13 +71,22 @@ impl Objects {
             pdf.to_str().unwrap(),
         ]);
         let value: Value = serde_json::from_str(&json).unwrap();
-        Objects(value["qpdf"][1].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        Objects(
+            value["qpdf"][1]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
     }
 
     /// An object's dictionary (a stream's dictionary for a stream).
     fn dict(&self, reference: &Value) -> &Value {
         let object = &self.0[&format!("obj:{}", reference.as_str().unwrap())];
-        object.get("stream").map_or(&object["value"], |s| &s["dict"])
+        object
+            .get("stream")
+            .map_or(&object["value"], |s| &s["dict"])
     }
 
     /// A stream's decoded bytes.
@@ -70,7 +96,9 @@ impl Objects {
     }
 
     fn all(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.0.iter().map(|(k, v)| (k, v.get("stream").map_or(&v["value"], |s| &s["dict"])))
+        self.0
+            .iter()
+            .map(|(k, v)| (k, v.get("stream").map_or(&v["value"], |s| &s["dict"])))
     }
 
     fn catalog(&self) -> &Value {
@@ -78,7 +106,12 @@ impl Objects {
     }
 
     fn pages(&self) -> Vec<&Value> {
-        self.dict(&self.catalog()["/Pages"])["/Kids"].as_array().unwrap().iter().map(|k| self.dict(k)).collect()
+        self.dict(&self.catalog()["/Pages"])["/Kids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| self.dict(k))
+            .collect()
     }
 }
 
@@ -90,10 +123,16 @@ fn base64_decode(text: &str) -> Vec<u8> {
         b'+' => 62,
         _ => 63,
     };
-    let clean: Vec<u8> = text.bytes().filter(|&c| c != b'=' && !c.is_ascii_whitespace()).collect();
+    let clean: Vec<u8> = text
+        .bytes()
+        .filter(|&c| c != b'=' && !c.is_ascii_whitespace())
+        .collect();
     let mut out = Vec::with_capacity(clean.len() * 3 / 4);
     for chunk in clean.chunks(4) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &c)| n | u32::from(value(c)) << (18 - 6 * i));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &c)| n | u32::from(value(c)) << (18 - 6 * i));
         out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
     }
     out
@@ -103,29 +142,51 @@ fn base64_decode(text: &str) -> Vec<u8> {
 fn pdfa_structure(pdf: &Path) {
     let bytes = std::fs::read(pdf).unwrap();
     // 6.1.2: the header, then a comment of at least four bytes above 127.
-    assert!(bytes.starts_with(b"%PDF-1.7\n%") && bytes[10..14].iter().all(|&b| b > 127), "file header");
+    assert!(
+        bytes.starts_with(b"%PDF-1.7\n%") && bytes[10..14].iter().all(|&b| b > 127),
+        "file header"
+    );
     let objects = Objects::read(pdf);
     let trailer = &objects.0["trailer"]["value"];
     // 6.1.3: a file identifier, and no encryption.
     let id = trailer["/ID"].as_array().expect("trailer /ID");
-    assert!(id.len() == 2 && id[0].as_str().unwrap().len() > 10, "{id:?}");
+    assert!(
+        id.len() == 2 && id[0].as_str().unwrap().len() > 10,
+        "{id:?}"
+    );
     assert!(trailer.get("/Encrypt").is_none());
     let catalog = objects.catalog();
     // 6.6.2: XMP metadata, unfiltered, with the PDF/A identification; its title is the info title.
     let metadata = objects.dict(&catalog["/Metadata"]);
-    assert_eq!((metadata["/Type"].as_str(), metadata["/Subtype"].as_str()), (Some("/Metadata"), Some("/XML")));
-    assert!(metadata.get("/Filter").is_none(), "6.6.2.1: the metadata stream is not filtered");
+    assert_eq!(
+        (metadata["/Type"].as_str(), metadata["/Subtype"].as_str()),
+        (Some("/Metadata"), Some("/XML"))
+    );
+    assert!(
+        metadata.get("/Filter").is_none(),
+        "6.6.2.1: the metadata stream is not filtered"
+    );
     let xmp = String::from_utf8(objects.data(&catalog["/Metadata"])).unwrap();
     assert!(
-        xmp.contains("<pdfaid:part>2</pdfaid:part>") && xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+        xmp.contains("<pdfaid:part>2</pdfaid:part>")
+            && xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
         "{xmp}"
     );
     if let Some(info) = trailer.get("/Info") {
-        let title = objects.dict(info)["/Title"].as_str().unwrap().trim_start_matches("u:").to_string();
-        assert!(xmp.contains(&format!(">{title}</rdf:li>")), "6.6.3: XMP dc:title must match /Title {title}: {xmp}");
+        let title = objects.dict(info)["/Title"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("u:")
+            .to_string();
+        assert!(
+            xmp.contains(&format!(">{title}</rdf:li>")),
+            "6.6.3: XMP dc:title must match /Title {title}: {xmp}"
+        );
     }
     // 6.2.3: a PDF/A output intent with an RGB ICC profile, since pages paint in DeviceRGB and DeviceGray.
-    let intents = catalog["/OutputIntents"].as_array().expect("/OutputIntents");
+    let intents = catalog["/OutputIntents"]
+        .as_array()
+        .expect("/OutputIntents");
     assert_eq!(intents.len(), 1);
     assert_eq!(intents[0]["/S"], "/GTS_PDFA1");
     let profile = objects.dict(&intents[0]["/DestOutputProfile"]);
@@ -136,7 +197,11 @@ fn pdfa_structure(pdf: &Path) {
         (&b"mntr"[..], &b"RGB "[..], &b"acsp"[..]),
         "an RGB display profile"
     );
-    assert_eq!(u32::from_be_bytes(icc[..4].try_into().unwrap()) as usize, icc.len(), "the ICC header's size");
+    assert_eq!(
+        u32::from_be_bytes(icc[..4].try_into().unwrap()) as usize,
+        icc.len(),
+        "the ICC header's size"
+    );
     // 6.2.11.4: every font embedded; 6.2.11.3.2: CIDFontType2 with a CIDToGIDMap.
     let mut fonts = 0;
     for (key, dict) in objects.all() {
@@ -144,21 +209,38 @@ fn pdfa_structure(pdf: &Path) {
             fonts += 1;
             assert!(dict.get("/CIDToGIDMap").is_some(), "{key}: no CIDToGIDMap");
             let descriptor = objects.dict(&dict["/FontDescriptor"]);
-            assert!(descriptor.get("/FontFile2").is_some(), "{key}: font not embedded");
+            assert!(
+                descriptor.get("/FontFile2").is_some(),
+                "{key}: font not embedded"
+            );
         }
         if dict["/Type"] == "/Font" {
-            assert!(matches!(dict["/Subtype"].as_str(), Some("/Type0" | "/CIDFontType2")), "{key}: {dict}");
+            assert!(
+                matches!(dict["/Subtype"].as_str(), Some("/Type0" | "/CIDFontType2")),
+                "{key}: {dict}"
+            );
         }
         // 6.1.7 (no LZW), 6.2.8 (no interpolation, no alternates, no OPI), 6.6.1 (no JavaScript),
         // 6.8 (no embedded files in 2b… beyond PDF/A ones, which we never write).
-        for forbidden in ["/JS", "/JavaScript", "/Alternates", "/OPI", "/EmbeddedFiles", "/AA", "/TR"] {
+        for forbidden in [
+            "/JS",
+            "/JavaScript",
+            "/Alternates",
+            "/OPI",
+            "/EmbeddedFiles",
+            "/AA",
+            "/TR",
+        ] {
             assert!(dict.get(forbidden).is_none(), "{key} has {forbidden}");
         }
         assert_ne!(dict["/Filter"], "/LZWDecode", "{key}");
         assert_ne!(dict["/Interpolate"], true, "{key}");
         // 6.2.10: a soft mask is the only transparency we write, and PDF/A-2 allows it (an image's
         // /SMask); blend modes and ExtGState soft masks would need checking, and we write none.
-        assert!(dict.get("/BM").is_none() && !(dict["/Type"] == "/ExtGState"), "{key}: {dict}");
+        assert!(
+            dict.get("/BM").is_none() && !(dict["/Type"] == "/ExtGState"),
+            "{key}: {dict}"
+        );
     }
     assert!(fonts > 0, "the file shows text");
     qpdf(&["--check", pdf.to_str().unwrap()]);
@@ -167,7 +249,11 @@ fn pdfa_structure(pdf: &Path) {
 #[test]
 fn pdfa_files_pass_the_structural_check_and_qpdf() {
     let out = render("pdfa", &["--pdfa"]);
-    for name in ["registered-kokuho-kakuninsho-0001", "ordinary-kokuho-oshirase-0001", "registered-kouki-kakuninsho-0001"] {
+    for name in [
+        "registered-kokuho-kakuninsho-0001",
+        "ordinary-kokuho-oshirase-0001",
+        "registered-kouki-kakuninsho-0001",
+    ] {
         pdfa_structure(&out.join(format!("{name}.pdf")));
     }
     let carrier = render("pdfa-carrier", &["--pdfa", "--impose", "carrier"]);
@@ -179,20 +265,33 @@ fn the_pdfa_document_id_is_a_content_hash() {
     let id = |dir: &Path, name: &str| {
         Objects::read(&dir.join(format!("{name}.pdf"))).0["trailer"]["value"]["/ID"][0].clone()
     };
-    let (a, b) = (render("pdfa-id-a", &["--pdfa"]), render("pdfa-id-b", &["--pdfa"]));
-    let (card, kouki) = ("registered-kokuho-kakuninsho-0001", "registered-kouki-kakuninsho-0001");
+    let (a, b) = (
+        render("pdfa-id-a", &["--pdfa"]),
+        render("pdfa-id-b", &["--pdfa"]),
+    );
+    let (card, kouki) = (
+        "registered-kokuho-kakuninsho-0001",
+        "registered-kouki-kakuninsho-0001",
+    );
     assert_eq!(id(&a, card), id(&b, card), "same input, same id");
     assert_ne!(id(&a, card), id(&a, kouki), "other content, other id");
     // Plain output is unchanged by the option's existence: no id, no metadata.
     let plain = render("pdfa-off", &[]);
-    assert!(Objects::read(&plain.join(format!("{card}.pdf"))).catalog().get("/Metadata").is_none());
+    assert!(Objects::read(&plain.join(format!("{card}.pdf")))
+        .catalog()
+        .get("/Metadata")
+        .is_none());
 }
 
 /// The `cm` translations of a page's content (one stream, or an array of them), in points,
 /// in drawing order.
 fn placements(objects: &Objects, page: &Value) -> Vec<(f32, f32, bool)> {
     let parts = match page["/Contents"].as_array() {
-        Some(parts) => parts.iter().map(|p| objects.data(p)).collect::<Vec<_>>().concat(),
+        Some(parts) => parts
+            .iter()
+            .map(|p| objects.data(p))
+            .collect::<Vec<_>>()
+            .concat(),
         None => objects.data(&page["/Contents"]),
     };
     let content = String::from_utf8(parts).unwrap();
@@ -201,7 +300,11 @@ fn placements(objects: &Objects, page: &Value) -> Vec<(f32, f32, bool)> {
         .map(|l| l.trim_start_matches("q ").trim())
         .filter(|l| l.ends_with(" cm"))
         .map(|l| {
-            let n: Vec<f32> = l.split_whitespace().take(6).map(|v| v.parse().unwrap()).collect();
+            let n: Vec<f32> = l
+                .split_whitespace()
+                .take(6)
+                .map(|v| v.parse().unwrap())
+                .collect();
             (n[4], n[5], n[0] < 0.0)
         })
         .collect()
@@ -215,9 +318,16 @@ fn ten_up_sheets_place_cards_and_backs_where_the_sheet_says() {
     // 9 kokuho cards: one front sheet, one back sheet, A4.
     assert_eq!(pages.len(), 2);
     let pt = |mm: f32| mm * 72.0 / 25.4;
-    let media: Vec<f32> =
-        pages[0]["/MediaBox"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
-    assert!((media[2] - pt(210.0)).abs() < 0.01 && (media[3] - pt(297.0)).abs() < 0.01, "{media:?}");
+    let media: Vec<f32> = pages[0]["/MediaBox"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    assert!(
+        (media[2] - pt(210.0)).abs() < 0.01 && (media[3] - pt(297.0)).abs() < 0.01,
+        "{media:?}"
+    );
     let (w, h) = (85.6, 53.98);
     let front = placements(&objects, pages[0]);
     let back = placements(&objects, pages[1]);
@@ -241,7 +351,12 @@ fn ten_up_sheets_place_cards_and_backs_where_the_sheet_says() {
         );
         assert!(!front[i].2 && !back[i].2);
     }
-    qpdf(&["--check", out.join("registered-kokuho-kakuninsho-0001.pdf").to_str().unwrap()]);
+    qpdf(&[
+        "--check",
+        out.join("registered-kokuho-kakuninsho-0001.pdf")
+            .to_str()
+            .unwrap(),
+    ]);
 }
 
 #[test]
@@ -249,7 +364,11 @@ fn a_record_whose_address_cannot_be_barcoded_is_reported_not_printed() {
     let samples = std::fs::read_to_string("samples/records.csv").unwrap();
     let header = samples.lines().next().unwrap();
     // T0002 gets an お知らせ (マイナ保険証); 370-0000 is 高崎市's 代表番号, which takes no barcode.
-    let row = samples.lines().find(|l| l.starts_with("T0002")).unwrap().replace("370-0001", "370-0000");
+    let row = samples
+        .lines()
+        .find(|l| l.starts_with("T0002"))
+        .unwrap()
+        .replace("370-0001", "370-0000");
     let input = Path::new(env!("CARGO_TARGET_TMPDIR")).join("barcode-rejected.csv");
     std::fs::write(&input, format!("{header}\n{row}\n")).unwrap();
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("barcode-rejected");
@@ -265,17 +384,32 @@ fn a_record_whose_address_cannot_be_barcoded_is_reported_not_printed() {
     ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("1 read = 0 rendered + 1 rejected"), "{stderr}");
-    let report: Value =
-        serde_json::from_str(std::fs::read_to_string(out.join("errors.jsonl")).unwrap().trim()).unwrap();
+    assert!(
+        stderr.contains("1 read = 0 rendered + 1 rejected"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_str(
+        std::fs::read_to_string(out.join("errors.jsonl"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
     assert_eq!(report["field"], "postal_code");
     assert!(
-        report["reason"]
-            .as_str()
-            .unwrap()
-            .contains("failed to encode the customer barcode (the postal code is a 代表番号 ending in 00)"),
+        report["reason"].as_str().unwrap().contains(
+            "failed to encode the customer barcode (the postal code is a 代表番号 ending in 00)"
+        ),
         "{report}"
     );
-    let pdfs = std::fs::read_dir(&out).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "pdf")).count();
+    let pdfs = std::fs::read_dir(&out)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "pdf")
+        })
+        .count();
     assert_eq!(pdfs, 0, "no お知らせ without its barcode");
 }

@@ -15,14 +15,20 @@ fn path(name: &str) -> PathBuf {
 }
 
 fn cp932() -> ReadOptions {
-    ReadOptions { encoding: Encoding::Cp932, ..ReadOptions::default() }
+    ReadOptions {
+        encoding: Encoding::Cp932,
+        ..ReadOptions::default()
+    }
 }
 
 /// What a run over the file prints: one `error:` block per error.
 fn diagnostics(path: &Path, options: &ReadOptions) -> String {
     match read(path, options) {
         Err(e) => format!("error: {e}\n"),
-        Ok(records) => records.filter_map(Result::err).map(|e| format!("error: {e}\n")).collect(),
+        Ok(records) => records
+            .filter_map(Result::err)
+            .map(|e| format!("error: {e}\n"))
+            .collect(),
     }
 }
 
@@ -34,9 +40,18 @@ fn check(name: &str, options: &ReadOptions) {
         std::fs::write(&reference, &actual).expect("reference is writable");
         panic!("reference updated: {}", reference.display());
     }
-    let expected = std::fs::read_to_string(&reference)
-        .unwrap_or_else(|e| panic!("{} ({e}); run with SHIKAKU_UPDATE=1 to create it", reference.display()));
-    assert_eq!(actual, expected, "messages for {name} differ from {}", reference.display());
+    let expected = std::fs::read_to_string(&reference).unwrap_or_else(|e| {
+        panic!(
+            "{} ({e}); run with SHIKAKU_UPDATE=1 to create it",
+            reference.display()
+        )
+    });
+    assert_eq!(
+        actual,
+        expected,
+        "messages for {name} differ from {}",
+        reference.display()
+    );
 }
 
 #[test]

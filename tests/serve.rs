@@ -25,13 +25,23 @@ fn samples() -> Vec<Record> {
 
 fn issuers() -> Vec<Arc<Issuer>> {
     ["takasaki", "mogami", "gunma-kouki"]
-        .map(|name| Arc::new(Issuer::from_path(&Path::new("samples/issuers").join(format!("{name}.toml"))).unwrap()))
+        .map(|name| {
+            Arc::new(
+                Issuer::from_path(&Path::new("samples/issuers").join(format!("{name}.toml")))
+                    .unwrap(),
+            )
+        })
         .into()
 }
 
 fn router_with(records: RecordIndex) -> Router {
-    let options = ServeOptions { issuers: issuers(), records, ..ServeOptions::default() };
-    Arc::new(Server::new(options).expect("the server starts")).router(ADDR.parse::<SocketAddr>().unwrap())
+    let options = ServeOptions {
+        issuers: issuers(),
+        records,
+        ..ServeOptions::default()
+    };
+    Arc::new(Server::new(options).expect("the server starts"))
+        .router(ADDR.parse::<SocketAddr>().unwrap())
 }
 
 fn router() -> Router {
@@ -40,7 +50,10 @@ fn router() -> Router {
 
 /// A sample record as the page would post it.
 fn sample(id: &str) -> Value {
-    let record = samples().into_iter().find(|r| r.record_id == id).expect("sample exists");
+    let record = samples()
+        .into_iter()
+        .find(|r| r.record_id == id)
+        .expect("sample exists");
     Value::Object(form_values(&record))
 }
 
@@ -57,20 +70,41 @@ impl Reply {
     }
 
     fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
     }
 }
 
 async fn send(router: &Router, request: Request<Body>) -> Reply {
-    let response = router.clone().oneshot(request).await.expect("the router answers");
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router answers");
     let status = response.status();
     let headers = response.headers().clone();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body reads").to_vec();
-    Reply { status, headers, body }
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body reads")
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 async fn get(router: &Router, uri: &str) -> Reply {
-    send(router, Request::get(uri).header(header::HOST, ADDR).body(Body::empty()).unwrap()).await
+    send(
+        router,
+        Request::get(uri)
+            .header(header::HOST, ADDR)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
 }
 
 async fn post(router: &Router, uri: &str, record: &Value) -> Reply {
@@ -95,20 +129,39 @@ fn pdftotext(pdf: &[u8], name: &str) -> String {
 
 /// Asserts the error shape: status, the field at fault, a Japanese message, and `errors`.
 fn assert_error(reply: &Reply, status: StatusCode, field: Option<&str>) -> Value {
-    assert_eq!(reply.status, status, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        status,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     assert!(reply.header("content-type").starts_with("application/json"));
     let body = reply.json();
     assert_eq!(body["field"].as_str(), field, "{body}");
-    assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
-    assert!(body["message_ja"].as_str().is_some_and(|m| !m.is_ascii()), "{body}");
-    assert!(body["errors"].as_array().is_some_and(|e| !e.is_empty()), "{body}");
+    assert!(
+        body["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
+    assert!(
+        body["message_ja"].as_str().is_some_and(|m| !m.is_ascii()),
+        "{body}"
+    );
+    assert!(
+        body["errors"].as_array().is_some_and(|e| !e.is_empty()),
+        "{body}"
+    );
     body
 }
 
 #[tokio::test]
 async fn renders_a_card_for_a_member_without_a_myna_card() {
     let reply = post(&router(), "/api/render", &sample("T0001")).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     assert_eq!(reply.header("content-type"), "application/pdf");
     assert_eq!(reply.header("x-shikaku-layout"), "kokuho-kakuninsho");
     assert_eq!(reply.header("x-shikaku-pages"), "2");
@@ -125,7 +178,12 @@ async fn the_rules_choose_the_notice_and_a_query_can_force_the_card() {
     let reply = post(&router, "/api/render", &sample("T0002")).await;
     assert_eq!(reply.header("x-shikaku-layout"), "kokuho-oshirase");
     assert!(pdftotext(&reply.body, "notice").contains("受診の際にはマイナ保険証が必須です"));
-    let forced = post(&router, "/api/render?layout=kokuho-kakuninsho", &sample("T0002")).await;
+    let forced = post(
+        &router,
+        "/api/render?layout=kokuho-kakuninsho",
+        &sample("T0002"),
+    )
+    .await;
     assert_eq!(forced.status, StatusCode::OK);
     assert_eq!(forced.header("x-shikaku-layout"), "kokuho-kakuninsho");
 }
@@ -149,7 +207,10 @@ async fn explains_the_decision_with_labels_and_the_layout() {
     assert_eq!(body["issuer"]["name"], "高崎市");
     assert_eq!(body["copay_ratio"], 2);
     let reasons = body["reasons"].as_array().unwrap();
-    let expiry = reasons.iter().find(|r| r["field"] == "expiry_date").expect("an expiry reason");
+    let expiry = reasons
+        .iter()
+        .find(|r| r["field"] == "expiry_date")
+        .expect("an expiry reason");
     assert_eq!(expiry["label"], "有効期限");
     assert!(expiry["detail"].as_str().unwrap().contains("seed"));
 }
@@ -163,10 +224,20 @@ async fn a_contradiction_is_explained_and_refused_by_render() {
     assert_eq!(explained.status, StatusCode::OK);
     let errors = &explained.json()["errors"];
     assert_eq!(errors[0]["field"], "expiry_date");
-    assert!(errors[0]["message_ja"].as_str().unwrap().contains("2026-07-31"));
+    assert!(errors[0]["message_ja"]
+        .as_str()
+        .unwrap()
+        .contains("2026-07-31"));
     let rendered = post(&router, "/api/render", &record).await;
-    let body = assert_error(&rendered, StatusCode::UNPROCESSABLE_ENTITY, Some("expiry_date"));
-    assert!(body["hint"].as_str().unwrap().contains("leave the derived value empty"));
+    let body = assert_error(
+        &rendered,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("expiry_date"),
+    );
+    assert!(body["hint"]
+        .as_str()
+        .unwrap()
+        .contains("leave the derived value empty"));
 }
 
 #[tokio::test]
@@ -181,7 +252,12 @@ async fn an_invalid_record_names_every_bad_field_in_japanese() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["field"].as_str().unwrap(), e["message_ja"].as_str().unwrap()))
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap(),
+                e["message_ja"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         messages,
@@ -213,7 +289,10 @@ async fn a_record_of_another_insurer_is_refused_naming_the_insurer_number() {
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("insurer_number"),
     );
-    assert!(body["message_ja"].as_str().unwrap().contains("100016"), "{body}");
+    assert!(
+        body["message_ja"].as_str().unwrap().contains("100016"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -223,8 +302,15 @@ async fn malformed_json_is_a_bad_request() {
         .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
         .body(Body::from("{\"record_id\": "))
         .unwrap();
-    let body = assert_error(&send(&router(), request).await, StatusCode::BAD_REQUEST, None);
-    assert!(body["error"].as_str().unwrap().contains("line 1 column"), "{body}");
+    let body = assert_error(
+        &send(&router(), request).await,
+        StatusCode::BAD_REQUEST,
+        None,
+    );
+    assert!(
+        body["error"].as_str().unwrap().contains("line 1 column"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -234,7 +320,11 @@ async fn only_json_is_accepted() {
         .header(header::CONTENT_TYPE, "text/plain")
         .body(Body::from("{}"))
         .unwrap();
-    assert_error(&send(&router(), request).await, StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("Content-Type"));
+    assert_error(
+        &send(&router(), request).await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Some("Content-Type"),
+    );
 }
 
 #[tokio::test]
@@ -246,16 +336,28 @@ async fn bodies_over_the_limit_are_refused_with_413_with_or_without_a_length() {
         .header(header::CONTENT_LENGTH, big.len())
         .body(Body::from(big.clone()))
         .unwrap();
-    let body = assert_error(&send(&router(), declared).await, StatusCode::PAYLOAD_TOO_LARGE, None);
+    let body = assert_error(
+        &send(&router(), declared).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        None,
+    );
     assert!(body["error"].as_str().unwrap().contains("65536 bytes"));
     // A streamed body has no length to check first: it is cut off at the limit.
-    let chunks = big.into_bytes().chunks(4096).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>();
+    let chunks = big
+        .into_bytes()
+        .chunks(4096)
+        .map(|c| Ok::<_, std::io::Error>(c.to_vec()))
+        .collect::<Vec<_>>();
     let streamed = Request::post("/api/render")
         .header(header::HOST, ADDR)
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from_stream(futures_util::stream::iter(chunks)))
         .unwrap();
-    assert_error(&send(&router(), streamed).await, StatusCode::PAYLOAD_TOO_LARGE, None);
+    assert_error(
+        &send(&router(), streamed).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        None,
+    );
 }
 
 #[tokio::test]
@@ -305,11 +407,25 @@ async fn looks_up_members_by_record_id_or_number() {
     assert_eq!(by_number["matched_by"], "number");
     let household = get(&router, "/api/records/1234567").await;
     let body = assert_error(&household, StatusCode::CONFLICT, Some("key"));
-    assert!(body["message_ja"].as_str().unwrap().contains("T0001 枝番01"));
-    assert_eq!(get(&router, "/api/records/1234567-02").await.json()["record"]["record_id"], "T0002");
-    assert_error(&get(&router, "/api/records/nobody").await, StatusCode::NOT_FOUND, Some("key"));
+    assert!(body["message_ja"]
+        .as_str()
+        .unwrap()
+        .contains("T0001 枝番01"));
+    assert_eq!(
+        get(&router, "/api/records/1234567-02").await.json()["record"]["record_id"],
+        "T0002"
+    );
+    assert_error(
+        &get(&router, "/api/records/nobody").await,
+        StatusCode::NOT_FOUND,
+        Some("key"),
+    );
     let empty = router_with(RecordIndex::default());
-    let body = assert_error(&get(&empty, "/api/records/T0003").await, StatusCode::NOT_FOUND, Some("key"));
+    let body = assert_error(
+        &get(&empty, "/api/records/T0003").await,
+        StatusCode::NOT_FOUND,
+        Some("key"),
+    );
     assert!(body["hint"].as_str().unwrap().contains("--records"));
 }
 
@@ -317,14 +433,33 @@ async fn looks_up_members_by_record_id_or_number() {
 async fn lists_layouts_issuers_and_the_schema() {
     let router = router();
     let layouts = get(&router, "/api/layouts").await.json();
-    let names: Vec<&str> = layouts.as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
-    for name in ["kokuho-kakuninsho", "kokuho-oshirase", "kouki-kakuninsho", "kouki-oshirase"] {
+    let names: Vec<&str> = layouts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "kokuho-kakuninsho",
+        "kokuho-oshirase",
+        "kouki-kakuninsho",
+        "kouki-oshirase",
+    ] {
         assert!(names.contains(&name), "{name} is not listed: {names:?}");
     }
     let issuers = get(&router, "/api/issuers").await.json();
-    assert!(issuers.as_array().unwrap().iter().any(|i| i["insurer_number"] == "39100015" && i["scheme"] == "kouki"));
+    assert!(issuers
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["insurer_number"] == "39100015" && i["scheme"] == "kouki"));
     let schema = get(&router, "/api/schema").await.json();
-    let birth = schema.as_array().unwrap().iter().find(|f| f["name"] == "birth_date").unwrap();
+    let birth = schema
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "birth_date")
+        .unwrap();
     assert_eq!(birth["label"], "生年月日");
     assert_eq!(birth["required"], true);
 }
@@ -335,20 +470,42 @@ async fn serves_the_page_and_its_assets_from_the_binary() {
     let page = get(&router, "/").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.header("content-type").starts_with("text/html"));
-    assert!(page.header("content-security-policy").contains("default-src 'self'"));
+    assert!(page
+        .header("content-security-policy")
+        .contains("default-src 'self'"));
     assert!(String::from_utf8_lossy(&page.body).contains("/assets/page.js"));
     assert_eq!(get(&router, "/assets/page.js").await.status, StatusCode::OK);
-    assert_eq!(get(&router, "/assets/page.css").await.status, StatusCode::OK);
-    assert_error(&get(&router, "/nothing-here").await, StatusCode::NOT_FOUND, None);
-    assert_error(&get(&router, "/api/render").await, StatusCode::METHOD_NOT_ALLOWED, None);
+    assert_eq!(
+        get(&router, "/assets/page.css").await.status,
+        StatusCode::OK
+    );
+    assert_error(
+        &get(&router, "/nothing-here").await,
+        StatusCode::NOT_FOUND,
+        None,
+    );
+    assert_error(
+        &get(&router, "/api/render").await,
+        StatusCode::METHOD_NOT_ALLOWED,
+        None,
+    );
 }
 
 #[tokio::test]
 async fn requests_for_another_host_are_refused_on_loopback() {
-    let request =
-        Request::get("/api/records/T0003").header(header::HOST, "attacker.example:8080").body(Body::empty()).unwrap();
-    assert_error(&send(&router(), request).await, StatusCode::FORBIDDEN, Some("Host"));
-    let local = Request::get("/api/layouts").header(header::HOST, "localhost:8080").body(Body::empty()).unwrap();
+    let request = Request::get("/api/records/T0003")
+        .header(header::HOST, "attacker.example:8080")
+        .body(Body::empty())
+        .unwrap();
+    assert_error(
+        &send(&router(), request).await,
+        StatusCode::FORBIDDEN,
+        Some("Host"),
+    );
+    let local = Request::get("/api/layouts")
+        .header(header::HOST, "localhost:8080")
+        .body(Body::empty())
+        .unwrap();
     assert_eq!(send(&router(), local).await.status, StatusCode::OK);
 }
 
@@ -370,6 +527,8 @@ async fn concurrent_renders_all_succeed() {
 
 #[test]
 fn the_server_refuses_to_start_without_an_issuer() {
-    let error = Server::new(ServeOptions::default()).err().expect("no issuer");
+    let error = Server::new(ServeOptions::default())
+        .err()
+        .expect("no issuer");
     assert!(error.to_string().contains("hint: pass --issuer"), "{error}");
 }

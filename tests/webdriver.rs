@@ -37,8 +37,14 @@ impl Browser {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("chromedriver is needed by this test ({e}); scripts/test.sh installs it"));
-        let mut browser = Browser { driver, port, session: String::new() };
+            .unwrap_or_else(|e| {
+                panic!("chromedriver is needed by this test ({e}); scripts/test.sh installs it")
+            });
+        let mut browser = Browser {
+            driver,
+            port,
+            session: String::new(),
+        };
         browser.wait_until_ready();
         let args = [
             "--headless",
@@ -68,7 +74,10 @@ impl Browser {
             },
         }}});
         let session = browser.call("POST", "/session", Some(capabilities));
-        browser.session = session["sessionId"].as_str().expect("a session id").to_owned();
+        browser.session = session["sessionId"]
+            .as_str()
+            .expect("a session id")
+            .to_owned();
         // Headless Chromium may refuse downloads unless told where they go.
         browser.command(
             "POST",
@@ -98,14 +107,25 @@ impl Browser {
 
     /// The element matching a CSS selector.
     pub fn find(&self, selector: &str) -> Element<'_> {
-        let found = self.command("POST", "element", json!({"using": "css selector", "value": selector}));
-        let id = found[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {selector}: {found}")).to_owned();
+        let found = self.command(
+            "POST",
+            "element",
+            json!({"using": "css selector", "value": selector}),
+        );
+        let id = found[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {selector}: {found}"))
+            .to_owned();
         Element { browser: self, id }
     }
 
     /// Runs a script in the page and returns its result.
     pub fn script(&self, script: &str) -> Value {
-        self.command("POST", "execute/sync", json!({"script": script, "args": []}))
+        self.command(
+            "POST",
+            "execute/sync",
+            json!({"script": script, "args": []}),
+        )
     }
 
     /// Waits until `condition` (a JavaScript expression) is true, or fails saying what it waited for.
@@ -123,11 +143,16 @@ impl Browser {
     }
 
     fn command(&self, method: &str, path: &str, body: Value) -> Value {
-        self.call(method, &format!("/session/{}/{path}", self.session), Some(body))
+        self.call(
+            method,
+            &format!("/session/{}/{path}", self.session),
+            Some(body),
+        )
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        self.try_call(method, path, body).unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"))
+        self.try_call(method, path, body)
+            .unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"))
     }
 
     /// One request; `Ok` holds the response's `value`, `Err` the WebDriver error.
@@ -139,7 +164,9 @@ impl Browser {
             self.port,
             body.len()
         );
-        stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+        stream
+            .write_all(request.as_bytes())
+            .map_err(|e| e.to_string())?;
         let mut reader = BufReader::new(stream);
         let (mut chunked, mut length) = (false, None);
         let mut line = String::new();
@@ -169,8 +196,8 @@ impl Browser {
             }
         }
         let raw = if chunked { dechunk(&raw) } else { raw };
-        let response: Value =
-            serde_json::from_slice(&raw).map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&raw)))?;
+        let response: Value = serde_json::from_slice(&raw)
+            .map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&raw)))?;
         let value = response["value"].clone();
         match value.get("error") {
             Some(error) => Err(format!("{error}: {}", value["message"])),
@@ -192,17 +219,23 @@ impl Drop for Browser {
 impl Element<'_> {
     /// Types text into the element.
     pub fn type_text(&self, text: &str) {
-        self.browser.command("POST", &format!("element/{}/value", self.id), json!({ "text": text }));
+        self.browser.command(
+            "POST",
+            &format!("element/{}/value", self.id),
+            json!({ "text": text }),
+        );
     }
 
     /// Empties an input.
     pub fn clear(&self) {
-        self.browser.command("POST", &format!("element/{}/clear", self.id), json!({}));
+        self.browser
+            .command("POST", &format!("element/{}/clear", self.id), json!({}));
     }
 
     /// Clicks the element.
     pub fn click(&self) {
-        self.browser.command("POST", &format!("element/{}/click", self.id), json!({}));
+        self.browser
+            .command("POST", &format!("element/{}/click", self.id), json!({}));
     }
 }
 
@@ -217,14 +250,18 @@ fn chromium() -> String {
 
 /// A port nobody listens on right now.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 /// The body of a chunked HTTP/1.1 response.
 fn dechunk(mut raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(end) = raw.windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(String::from_utf8_lossy(&raw[..end]).trim(), 16).unwrap_or(0);
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&raw[..end]).trim(), 16).unwrap_or(0);
         if size == 0 {
             break;
         }

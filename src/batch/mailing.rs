@@ -43,7 +43,10 @@ pub fn household_key(record: &Record) -> String {
             "addr:{}|{}|{}",
             record.postal_code.as_deref().unwrap_or(""),
             record.address.as_deref().unwrap_or(""),
-            record.householder_name.as_deref().unwrap_or(&record.record_id)
+            record
+                .householder_name
+                .as_deref()
+                .unwrap_or(&record.record_id)
         ),
     }
 }
@@ -69,7 +72,11 @@ pub struct Letter {
 
 /// The postal code as a sortable number; a missing or malformed one sorts first.
 pub fn postal_number(record: &Record) -> u32 {
-    record.postal_code.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0)
+    record
+        .postal_code
+        .as_deref()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The mailing order: for each letter (by position in `letters`), its envelope's
@@ -87,8 +94,14 @@ pub fn plan(letters: &[Letter]) -> Plan {
     // One pass to find each household's class and its first member.
     let mut households: HashMap<u64, (MailClass, u32, u64)> = HashMap::new();
     for l in letters {
-        let class = if l.document == Document::Kakuninsho { MailClass::Registered } else { MailClass::Ordinary };
-        let entry = households.entry(l.household).or_insert((class, l.postal, l.index));
+        let class = if l.document == Document::Kakuninsho {
+            MailClass::Registered
+        } else {
+            MailClass::Ordinary
+        };
+        let entry = households
+            .entry(l.household)
+            .or_insert((class, l.postal, l.index));
         entry.0 = entry.0.min(class);
         entry.2 = entry.2.min(l.index);
     }
@@ -118,7 +131,12 @@ mod tests {
     use super::*;
 
     fn letter(index: u64, household: u64, postal: u32, document: Document) -> Letter {
-        Letter { index, household, postal, document }
+        Letter {
+            index,
+            household,
+            postal,
+            document,
+        }
     }
 
     #[test]

@@ -62,9 +62,15 @@ pub fn merge(paths: &[&Path]) -> Result<Vec<Row>, MergeError> {
     let mut total = None;
     for path in paths {
         let name = path.display().to_string();
-        let mut reader = csv::Reader::from_path(path).map_err(|e| MergeError(format!("failed to read {name} ({e})")))?;
+        let mut reader = csv::Reader::from_path(path)
+            .map_err(|e| MergeError(format!("failed to read {name} ({e})")))?;
         for (i, row) in reader.deserialize::<Row>().enumerate() {
-            let row = row.map_err(|e| MergeError(format!("{name}:{}: failed to read a manifest row ({e})", i + 2)))?;
+            let row = row.map_err(|e| {
+                MergeError(format!(
+                    "{name}:{}: failed to read a manifest row ({e})",
+                    i + 2
+                ))
+            })?;
             match total {
                 None => total = Some(row.input_records),
                 Some(t) if t != row.input_records => {
@@ -76,13 +82,19 @@ pub fn merge(paths: &[&Path]) -> Result<Vec<Row>, MergeError> {
                 Some(_) => {}
             }
             if let Some((_, first)) = rows.get(&row.input_record) {
-                return Err(MergeError(format!("input record {} appears in {first} and again in {name}", row.input_record)));
+                return Err(MergeError(format!(
+                    "input record {} appears in {first} and again in {name}",
+                    row.input_record
+                )));
             }
             rows.insert(row.input_record, (row, name.clone()));
         }
     }
     let total = total.unwrap_or(0);
-    let missing: Vec<u64> = (1..=total).filter(|i| !rows.contains_key(i)).take(10).collect();
+    let missing: Vec<u64> = (1..=total)
+        .filter(|i| !rows.contains_key(i))
+        .take(10)
+        .collect();
     if !missing.is_empty() {
         return Err(MergeError(format!(
             "input records missing from every manifest: {}{}\n  hint: a shard did not finish; run it again (with --resume)",
@@ -91,7 +103,13 @@ pub fn merge(paths: &[&Path]) -> Result<Vec<Row>, MergeError> {
         )));
     }
     let mut merged: Vec<Row> = rows.into_values().map(|(row, _)| row).collect();
-    merged.sort_by(|a, b| (a.mail_class.as_str(), a.mailing_sequence, a.input_record).cmp(&(b.mail_class.as_str(), b.mailing_sequence, b.input_record)));
+    merged.sort_by(|a, b| {
+        (a.mail_class.as_str(), a.mailing_sequence, a.input_record).cmp(&(
+            b.mail_class.as_str(),
+            b.mailing_sequence,
+            b.input_record,
+        ))
+    });
     Ok(merged)
 }
 

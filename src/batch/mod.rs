@@ -95,10 +95,14 @@ pub struct Shard {
 impl Shard {
     /// Parses `K/N`.
     pub fn parse(text: &str) -> Result<Shard, String> {
-        let (k, n) = text.split_once('/').ok_or_else(|| format!("invalid shard `{text}` (write K/N, e.g. 2/8)"))?;
+        let (k, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("invalid shard `{text}` (write K/N, e.g. 2/8)"))?;
         let (index, count) = (k.trim().parse::<u32>(), n.trim().parse::<u32>());
         match (index, count) {
-            (Ok(index), Ok(count)) if count >= 1 && (1..=count).contains(&index) => Ok(Shard { index, count }),
+            (Ok(index), Ok(count)) if count >= 1 && (1..=count).contains(&index) => {
+                Ok(Shard { index, count })
+            }
             _ => Err(format!("invalid shard `{text}` (K must be 1…N)")),
         }
     }
@@ -186,7 +190,10 @@ impl std::fmt::Display for BatchError {
             BatchError::Form(e) => write!(f, "failed to prepare the layout ({e})"),
             BatchError::Output(p, e) => write!(f, "failed to write {} ({e})", p.display()),
             BatchError::Occupied(p, why) => write!(f, "{}: {why}", p.display()),
-            BatchError::Impose(e) => write!(f, "{e}\n  hint: use a sheet whose card size is the layout's page size"),
+            BatchError::Impose(e) => write!(
+                f,
+                "{e}\n  hint: use a sheet whose card size is the layout's page size"
+            ),
         }
     }
 }
@@ -195,7 +202,8 @@ impl std::error::Error for BatchError {}
 
 /// Renders every record of the input (or of this shard's share).
 pub fn run(options: &BatchOptions, progress: &dyn Progress) -> Result<Summary, BatchError> {
-    std::fs::create_dir_all(&options.out).map_err(|e| BatchError::Output(options.out.clone(), e))?;
+    std::fs::create_dir_all(&options.out)
+        .map_err(|e| BatchError::Output(options.out.clone(), e))?;
     state::check_folder(options)?;
     let rendered = render::render(options, progress)?;
     let summary = render::assemble(options, rendered, progress)?;
@@ -205,7 +213,10 @@ pub fn run(options: &BatchOptions, progress: &dyn Progress) -> Result<Summary, B
 /// Writes a file under a temporary name in the same folder, syncs it, then renames
 /// it, so readers see either no file or the complete one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BatchError> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.tmp"));
     let error = |e| BatchError::Output(path.to_path_buf(), e);
     let mut file = std::fs::File::create(&tmp).map_err(error)?;

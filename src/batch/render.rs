@@ -12,6 +12,7 @@ use super::mailing::{self, Letter, MailClass};
 use super::manifest::Row;
 use super::state::{self, DoneLog};
 use super::{error_report, write_atomic, BatchError, BatchOptions, FileSummary, Progress, Summary};
+use crate::display::Point;
 use crate::display::{Layer, Raster};
 use crate::eligibility::{self, Document};
 use crate::fill::{fnv1a, Form};
@@ -19,7 +20,6 @@ use crate::impose::{self, Imposer, SheetKind};
 use crate::issuer::Issuer;
 use crate::layout::{bundled_names, Layout};
 use crate::record::{self, ErrorReportEntry, Origin, Record, RecordError};
-use crate::display::Point;
 use crate::render::pdf::{encode_page, EncodedPage, PdfOptions, PdfWriter};
 
 /// What the render phase leaves for assembling.
@@ -59,7 +59,12 @@ struct Forms {
 
 impl Forms {
     fn new(options: &BatchOptions) -> Result<Forms, BatchError> {
-        let mut forms = Forms { by_key: BTreeMap::new(), layouts: Vec::new(), layers: BTreeMap::new(), images: BTreeMap::new() };
+        let mut forms = Forms {
+            by_key: BTreeMap::new(),
+            layouts: Vec::new(),
+            layers: BTreeMap::new(),
+            images: BTreeMap::new(),
+        };
         for issuer in &options.issuers {
             let kouki = issuer.insurer_number.len() == 8;
             let layouts: Vec<Arc<Layout>> = match &options.layout {
@@ -71,29 +76,53 @@ impl Forms {
             };
             for layout in layouts {
                 let carrier = layout.name().ends_with("-daishi");
-                if options.sheet.kind() != SheetKind::Card && layout.document() == Document::Kakuninsho && !carrier {
-                    impose::check_size("card", layout.size(), options.sheet.card()).map_err(BatchError::Impose)?;
+                if options.sheet.kind() != SheetKind::Card
+                    && layout.document() == Document::Kakuninsho
+                    && !carrier
+                {
+                    impose::check_size("card", layout.size(), options.sheet.card())
+                        .map_err(BatchError::Impose)?;
                 }
                 let form = Form::new(layout, issuer.clone()).map_err(BatchError::Form)?;
-                forms.layers.extend(form.backgrounds().map(|l| (l.key.clone(), l.clone())));
-                forms.images.extend(form.images().map(|i| (i.key, i.clone())));
-                forms.by_key.insert((form.layout().name().to_string(), issuer.insurer_number.clone()), Arc::new(form));
+                forms
+                    .layers
+                    .extend(form.backgrounds().map(|l| (l.key.clone(), l.clone())));
+                forms
+                    .images
+                    .extend(form.images().map(|i| (i.key, i.clone())));
+                forms.by_key.insert(
+                    (
+                        form.layout().name().to_string(),
+                        issuer.insurer_number.clone(),
+                    ),
+                    Arc::new(form),
+                );
             }
         }
         for back in [false, true] {
             let marks = impose::marks_layer(&options.sheet, back);
             forms.layers.insert(marks.key.clone(), marks);
         }
-        forms.layouts = forms.by_key.keys().map(|(l, _)| l.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        forms.layouts = forms
+            .by_key
+            .keys()
+            .map(|(l, _)| l.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
         Ok(forms)
     }
 
     fn get(&self, layout: &str, issuer: &Issuer) -> Option<&Arc<Form>> {
-        self.by_key.get(&(layout.to_string(), issuer.insurer_number.clone()))
+        self.by_key
+            .get(&(layout.to_string(), issuer.insurer_number.clone()))
     }
 
     fn layout_index(&self, name: &str) -> u16 {
-        self.layouts.iter().position(|l| l == name).expect("every form's layout is listed") as u16
+        self.layouts
+            .iter()
+            .position(|l| l == name)
+            .expect("every form's layout is listed") as u16
     }
 }
 
@@ -123,7 +152,11 @@ impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.bytes.fetch_add(n as u64, Ordering::Relaxed);
-        let hash = buf[..n].iter().fold(self.hash.load(Ordering::Relaxed), |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        let hash = buf[..n]
+            .iter()
+            .fold(self.hash.load(Ordering::Relaxed), |h, &b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
         self.hash.store(hash, Ordering::Relaxed);
         Ok(n)
     }
@@ -131,28 +164,69 @@ impl<R: Read> Read for Counting<R> {
 
 /// What a worker made of one record.
 enum Outcome {
-    Rendered { entry: Entry, bytes: Vec<u8>, warnings: u64 },
+    Rendered {
+        entry: Entry,
+        bytes: Vec<u8>,
+        warnings: u64,
+    },
     Rejected(u64, Box<ErrorReportEntry>),
     OtherShard,
 }
 
 /// Phase one: reads, evaluates, fills and encodes every record.
-pub(super) fn render(options: &BatchOptions, progress: &dyn Progress) -> Result<Rendered, BatchError> {
+pub(super) fn render(
+    options: &BatchOptions,
+    progress: &dyn Progress,
+) -> Result<Rendered, BatchError> {
     let forms = Forms::new(options)?;
-    let file = File::open(&options.input).map_err(|e| BatchError::Output(options.input.clone(), e))?;
+    let file =
+        File::open(&options.input).map_err(|e| BatchError::Output(options.input.clone(), e))?;
     let total_bytes = file.metadata().map_or(0, |m| m.len());
     let bytes_read = Arc::new(AtomicU64::new(0));
     let input_hash = Arc::new(AtomicU64::new(0xcbf2_9ce4_8422_2325));
-    let counting = Counting { inner: file, bytes: bytes_read.clone(), hash: input_hash.clone() };
-    let mut records = record::read_from(counting, &options.input, &options.read).map_err(BatchError::Input)?;
-    let spill_path = options.out.join(format!(".shikaku-spill-{}", std::process::id()));
-    let spill_file = File::options().create(true).truncate(true).read(true).write(true).open(&spill_path).map_err(|e| BatchError::Output(spill_path.clone(), e))?;
-    let spill = Spill { file: spill_file, path: spill_path };
-    let mut rendered = Rendered { spill, entries: Vec::new(), forms, rejections: Vec::new(), read: 0, other_shards: 0, warnings: 0, fingerprint: 0 };
+    let counting = Counting {
+        inner: file,
+        bytes: bytes_read.clone(),
+        hash: input_hash.clone(),
+    };
+    let mut records =
+        record::read_from(counting, &options.input, &options.read).map_err(BatchError::Input)?;
+    let spill_path = options
+        .out
+        .join(format!(".shikaku-spill-{}", std::process::id()));
+    let spill_file = File::options()
+        .create(true)
+        .truncate(true)
+        .read(true)
+        .write(true)
+        .open(&spill_path)
+        .map_err(|e| BatchError::Output(spill_path.clone(), e))?;
+    let spill = Spill {
+        file: spill_file,
+        path: spill_path,
+    };
+    let mut rendered = Rendered {
+        spill,
+        entries: Vec::new(),
+        forms,
+        rejections: Vec::new(),
+        read: 0,
+        other_shards: 0,
+        warnings: 0,
+        fingerprint: 0,
+    };
     let jobs = options.jobs.max(1);
-    let (record_tx, record_rx) = crossbeam_channel::bounded::<(u64, Result<(Origin, Record), RecordError>)>(jobs * 8);
+    let (record_tx, record_rx) =
+        crossbeam_channel::bounded::<(u64, Result<(Origin, Record), RecordError>)>(jobs * 8);
     let (outcome_tx, outcome_rx) = crossbeam_channel::bounded::<Outcome>(jobs * 8);
-    let mut writer = BufWriter::with_capacity(1 << 20, rendered.spill.file.try_clone().map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?);
+    let mut writer = BufWriter::with_capacity(
+        1 << 20,
+        rendered
+            .spill
+            .file
+            .try_clone()
+            .map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?,
+    );
     let forms = &rendered.forms;
     let result: Result<(), BatchError> = std::thread::scope(|scope| {
         scope.spawn(|| {
@@ -178,8 +252,14 @@ pub(super) fn render(options: &BatchOptions, progress: &dyn Progress) -> Result<
         for outcome in outcome_rx {
             rendered.read += 1;
             match outcome {
-                Outcome::Rendered { mut entry, bytes, warnings } => {
-                    writer.write_all(&bytes).map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
+                Outcome::Rendered {
+                    mut entry,
+                    bytes,
+                    warnings,
+                } => {
+                    writer
+                        .write_all(&bytes)
+                        .map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
                     entry.offset = offset;
                     entry.len = bytes.len() as u32;
                     offset += bytes.len() as u64;
@@ -190,13 +270,19 @@ pub(super) fn render(options: &BatchOptions, progress: &dyn Progress) -> Result<
                 Outcome::OtherShard => rendered.other_shards += 1,
             }
             if rendered.read % 512 == 0 {
-                progress.rendering(rendered.read, bytes_read.load(Ordering::Relaxed), total_bytes);
+                progress.rendering(
+                    rendered.read,
+                    bytes_read.load(Ordering::Relaxed),
+                    total_bytes,
+                );
             }
         }
         Ok(())
     });
     result?;
-    writer.flush().map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
+    writer
+        .flush()
+        .map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
     drop(writer);
     progress.rendering(rendered.read, total_bytes, total_bytes);
     rendered.entries.sort_unstable_by_key(|e| e.index);
@@ -210,13 +296,23 @@ pub(super) fn render(options: &BatchOptions, progress: &dyn Progress) -> Result<
 fn fingerprint(options: &BatchOptions, input_hash: u64) -> u64 {
     let text = format!(
         "{input_hash:x}|{:?}|{:?}|{:?}|{}|{:?}|{:?}",
-        options.issuers, options.layout, options.eligibility, options.per_file, options.shard, options.read
+        options.issuers,
+        options.layout,
+        options.eligibility,
+        options.per_file,
+        options.shard,
+        options.read
     );
     fnv1a(text.as_bytes())
 }
 
 /// Evaluates, fills and encodes one record (on a worker thread).
-fn process(options: &BatchOptions, forms: &Forms, index: u64, item: Result<(Origin, Record), RecordError>) -> Outcome {
+fn process(
+    options: &BatchOptions,
+    forms: &Forms,
+    index: u64,
+    item: Result<(Origin, Record), RecordError>,
+) -> Outcome {
     let (origin, record) = match item {
         Ok(ok) => ok,
         Err(e) => {
@@ -248,13 +344,25 @@ fn process(options: &BatchOptions, forms: &Forms, index: u64, item: Result<(Orig
             }),
         )
     };
-    let Some(issuer) = options.issuers.iter().find(|i| i.insurer_number == record.insurer_number) else {
-        return reject(Some("insurer_number"), "no issuer profile has this insurer number".into(), Some("pass the insurer's profile with --issuer".into()));
+    let Some(issuer) = options
+        .issuers
+        .iter()
+        .find(|i| i.insurer_number == record.insurer_number)
+    else {
+        return reject(
+            Some("insurer_number"),
+            "no issuer profile has this insurer number".into(),
+            Some("pass the insurer's profile with --issuer".into()),
+        );
     };
     let evaluated = match eligibility::evaluate(&record, &issuer.rules, &options.eligibility) {
         Ok(e) => e,
         Err(contradictions) => {
-            let reason = contradictions.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("; ");
+            let reason = contradictions
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
             let hint = "correct the record, or run with --check warn to print the rules' values";
             return reject(Some(contradictions[0].field), reason, Some(hint.into()));
         }
@@ -265,7 +373,11 @@ fn process(options: &BatchOptions, forms: &Forms, index: u64, item: Result<(Orig
         None => format!("{}-{}", elig.scheme.as_str(), elig.document.as_str()),
     };
     let Some(form) = forms.get(&layout_name, issuer) else {
-        return reject(Some("scheme"), format!("the issuer profile cannot print layout {layout_name}"), Some("check the record's scheme and insurer_number".into()));
+        return reject(
+            Some("scheme"),
+            format!("the issuer profile cannot print layout {layout_name}"),
+            Some("check the record's scheme and insurer_number".into()),
+        );
     };
     let mut document = match form.fill(&record, elig) {
         Ok(d) => d,
@@ -274,8 +386,13 @@ fn process(options: &BatchOptions, forms: &Forms, index: u64, item: Result<(Orig
     if options.sheet.kind() == SheetKind::Carrier && elig.document == Document::Kakuninsho {
         // A carrier sheet (台紙) is a layout of its own, filled for the same record
         // (address, barcode, cover message), with the card at its die-cut slot.
-        let Some(carrier_form) = forms.get(&format!("{}-daishi", elig.scheme.as_str()), issuer) else {
-            return reject(Some("scheme"), "no carrier layout for this scheme".into(), None);
+        let Some(carrier_form) = forms.get(&format!("{}-daishi", elig.scheme.as_str()), issuer)
+        else {
+            return reject(
+                Some("scheme"),
+                "no carrier layout for this scheme".into(),
+                None,
+            );
         };
         let carrier = match carrier_form.fill(&record, elig) {
             Ok(c) => c,
@@ -287,7 +404,13 @@ fn process(options: &BatchOptions, forms: &Forms, index: u64, item: Result<(Orig
                 pages.extend(imposer.finish());
                 document = crate::display::Document { pages };
             }
-            Err(e) => return reject(None, e.to_string(), Some("use a carrier sheet whose slot is the card's size".into())),
+            Err(e) => {
+                return reject(
+                    None,
+                    e.to_string(),
+                    Some("use a carrier sheet whose slot is the card's size".into()),
+                )
+            }
         }
     }
     let mut bytes = Vec::with_capacity(1024);
@@ -306,7 +429,11 @@ fn process(options: &BatchOptions, forms: &Forms, index: u64, item: Result<(Orig
         offset: 0,
         len: 0,
     };
-    Outcome::Rendered { entry, bytes, warnings: evaluated.warnings.len() as u64 }
+    Outcome::Rendered {
+        entry,
+        bytes,
+        warnings: evaluated.warnings.len() as u64,
+    }
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {
@@ -329,12 +456,21 @@ struct PlannedFile {
 }
 
 /// Phase two: orders the rendered records for the post and writes the files.
-pub(super) fn assemble(options: &BatchOptions, rendered: Rendered, progress: &dyn Progress) -> Result<super::Summary, BatchError> {
+pub(super) fn assemble(
+    options: &BatchOptions,
+    rendered: Rendered,
+    progress: &dyn Progress,
+) -> Result<super::Summary, BatchError> {
     let plan = {
         let letters: Vec<Letter> = rendered
             .entries
             .iter()
-            .map(|e| Letter { index: e.index, household: e.household, postal: e.postal, document: e.document })
+            .map(|e| Letter {
+                index: e.index,
+                household: e.household,
+                postal: e.postal,
+                document: e.document,
+            })
             .collect();
         mailing::plan(&letters)
     };
@@ -353,7 +489,8 @@ pub(super) fn assemble(options: &BatchOptions, rendered: Rendered, progress: &dy
                     break;
                 }
                 if !done.contains(&file.name) {
-                    let result = write_file(options, &rendered, file).and_then(|()| log.lock().expect("not poisoned").add(&file.name));
+                    let result = write_file(options, &rendered, file)
+                        .and_then(|()| log.lock().expect("not poisoned").add(&file.name));
                     if let Err(e) = result {
                         *failure.lock().expect("not poisoned") = Some(e);
                         break;
@@ -372,7 +509,10 @@ pub(super) fn assemble(options: &BatchOptions, rendered: Rendered, progress: &dy
         rejected: rendered.rejections.len() as u64,
         other_shards: rendered.other_shards,
         warnings: rendered.warnings,
-        pages: files.iter().map(|f| file_pages(options, &rendered, f)).sum(),
+        pages: files
+            .iter()
+            .map(|f| file_pages(options, &rendered, f))
+            .sum(),
         files: files
             .iter()
             .map(|f| FileSummary {
@@ -387,22 +527,35 @@ pub(super) fn assemble(options: &BatchOptions, rendered: Rendered, progress: &dy
     };
     let out = &options.out;
     write_manifest(options, &rendered, &plan, &files)?;
-    let rejections: Vec<ErrorReportEntry> = rendered.rejections.iter().map(|(_, e)| e.clone()).collect();
+    let rejections: Vec<ErrorReportEntry> =
+        rendered.rejections.iter().map(|(_, e)| e.clone()).collect();
     write_atomic(&out.join("errors.jsonl"), &error_report(&rejections))?;
-    write_atomic(&out.join("summary.json"), &serde_json::to_vec_pretty(&summary).expect("summary serializes"))?;
+    write_atomic(
+        &out.join("summary.json"),
+        &serde_json::to_vec_pretty(&summary).expect("summary serializes"),
+    )?;
     state::finish(out, rendered.fingerprint)?;
     Ok(summary)
 }
 
 /// Cuts the mailing order into files: per mail class and layout, `per_file` documents each.
-fn plan_files(options: &BatchOptions, rendered: &Rendered, plan: &mailing::Plan) -> Vec<PlannedFile> {
+fn plan_files(
+    options: &BatchOptions,
+    rendered: &Rendered,
+    plan: &mailing::Plan,
+) -> Vec<PlannedFile> {
     let mut groups: BTreeMap<(MailClass, u16), Vec<(Entry, u64)>> = BTreeMap::new();
     for &i in &plan.order {
         let entry = rendered.entries[i];
         let (class, envelope) = plan.envelope[i];
-        groups.entry((class, entry.layout)).or_default().push((entry, envelope));
+        groups
+            .entry((class, entry.layout))
+            .or_default()
+            .push((entry, envelope));
     }
-    let shard = options.shard.map_or(String::new(), |s| format!("-s{}of{}", s.index, s.count));
+    let shard = options
+        .shard
+        .map_or(String::new(), |s| format!("-s{}of{}", s.index, s.count));
     let mut files = Vec::new();
     for ((class, layout), entries) in groups {
         let layout = rendered.forms.layouts[usize::from(layout)].clone();
@@ -421,7 +574,11 @@ fn plan_files(options: &BatchOptions, rendered: &Rendered, plan: &mailing::Plan)
 /// Reads one record's spilled bytes back.
 fn spilled(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchError> {
     let mut bytes = vec![0; entry.len as usize];
-    rendered.spill.file.read_exact_at(&mut bytes, entry.offset).map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
+    rendered
+        .spill
+        .file
+        .read_exact_at(&mut bytes, entry.offset)
+        .map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
     Ok(bytes)
 }
 
@@ -433,7 +590,11 @@ fn spilled_head(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchErro
         return spilled(rendered, entry);
     }
     let mut bytes = vec![0; HEAD as usize];
-    rendered.spill.file.read_exact_at(&mut bytes, entry.offset).map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
+    rendered
+        .spill
+        .file
+        .read_exact_at(&mut bytes, entry.offset)
+        .map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
     match take_str(&bytes).and_then(|(_, rest)| take_str(rest)) {
         Some(_) => Ok(bytes),
         None => spilled(rendered, entry),
@@ -441,17 +602,37 @@ fn spilled_head(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchErro
 }
 
 fn corrupt(rendered: &Rendered) -> BatchError {
-    BatchError::Output(rendered.spill.path.clone(), std::io::Error::new(std::io::ErrorKind::InvalidData, "the spill file is corrupt; please report this as a bug"))
+    BatchError::Output(
+        rendered.spill.path.clone(),
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the spill file is corrupt; please report this as a bug",
+        ),
+    )
 }
 
-fn write_file(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -> Result<(), BatchError> {
+fn write_file(
+    options: &BatchOptions,
+    rendered: &Rendered,
+    file: &PlannedFile,
+) -> Result<(), BatchError> {
     let forms = &rendered.forms;
-    let title = forms.by_key.iter().find(|((l, _), _)| *l == file.layout).map(|(_, f)| f.layout().title().to_string());
-    let mut writer = PdfWriter::new(PdfOptions { title, pdfa: options.pdfa });
+    let title = forms
+        .by_key
+        .iter()
+        .find(|((l, _), _)| *l == file.layout)
+        .map(|(_, f)| f.layout().title().to_string());
+    let mut writer = PdfWriter::new(PdfOptions {
+        title,
+        pdfa: options.pdfa,
+    });
     if nup(options, rendered, file) {
         let sheet = &options.sheet;
         for group in file.entries.chunks(sheet.slots().len()) {
-            let cards = group.iter().map(|(entry, _)| pages(rendered, entry)).collect::<Result<Vec<_>, _>>()?;
+            let cards = group
+                .iter()
+                .map(|(entry, _)| pages(rendered, entry))
+                .collect::<Result<Vec<_>, _>>()?;
             let sides = cards.iter().map(Vec::len).max().unwrap_or(0);
             for side in 0..sides {
                 let back = side % 2 == 1;
@@ -481,7 +662,9 @@ fn write_file(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -
 fn file_pages(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -> u64 {
     if nup(options, rendered, file) {
         let groups = file.entries.chunks(options.sheet.slots().len());
-        groups.map(|g| g.iter().map(|(e, _)| u64::from(e.pages)).max().unwrap_or(0)).sum()
+        groups
+            .map(|g| g.iter().map(|(e, _)| u64::from(e.pages)).max().unwrap_or(0))
+            .sum()
     } else {
         file.entries.iter().map(|(e, _)| u64::from(e.pages)).sum()
     }
@@ -490,7 +673,10 @@ fn file_pages(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -
 /// Whether a file's cards go several to a sheet.
 fn nup(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -> bool {
     options.sheet.kind() == SheetKind::NUp
-        && file.entries.first().is_some_and(|(e, _)| e.document == Document::Kakuninsho && rendered.forms.layouts[usize::from(e.layout)] == file.layout)
+        && file.entries.first().is_some_and(|(e, _)| {
+            e.document == Document::Kakuninsho
+                && rendered.forms.layouts[usize::from(e.layout)] == file.layout
+        })
 }
 
 /// A record's encoded pages, read back from the spill.
@@ -501,8 +687,12 @@ fn pages(rendered: &Rendered, entry: &Entry) -> Result<Vec<EncodedPage>, BatchEr
     let (_, mut rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
     (0..entry.pages)
         .map(|_| {
-            EncodedPage::from_bytes(&mut rest, |k| forms.layers.get(k).cloned(), |k| forms.images.get(&k).cloned())
-                .ok_or_else(|| corrupt(rendered))
+            EncodedPage::from_bytes(
+                &mut rest,
+                |k| forms.layers.get(k).cloned(),
+                |k| forms.images.get(&k).cloned(),
+            )
+            .ok_or_else(|| corrupt(rendered))
         })
         .collect()
 }
@@ -511,16 +701,32 @@ fn pages(rendered: &Rendered, entry: &Entry) -> Result<Vec<EncodedPage>, BatchEr
 /// input order. Rows are streamed to the file as they are made (a million-record
 /// run would otherwise hold hundreds of megabytes of them), under a temporary
 /// name renamed when complete.
-fn write_manifest(options: &BatchOptions, rendered: &Rendered, plan: &mailing::Plan, files: &[PlannedFile]) -> Result<(), BatchError> {
+fn write_manifest(
+    options: &BatchOptions,
+    rendered: &Rendered,
+    plan: &mailing::Plan,
+    files: &[PlannedFile],
+) -> Result<(), BatchError> {
     // Each rendered record's file and first page, by its position in `rendered.entries`.
     let mut position = vec![(0u32, 0u64); rendered.entries.len()];
     for (f, file) in files.iter().enumerate() {
         let mut page = 1;
-        let per_sheet = if nup(options, rendered, file) { options.sheet.slots().len() } else { 1 };
+        let per_sheet = if nup(options, rendered, file) {
+            options.sheet.slots().len()
+        } else {
+            1
+        };
         for (i, (entry, _)) in file.entries.iter().enumerate() {
             // On an n-up sheet a card's pages are its sheet's: it starts on the sheet's front.
-            let first_page = if per_sheet > 1 { 1 + (i / per_sheet) as u64 * u64::from(entry.pages) } else { page };
-            let k = rendered.entries.binary_search_by_key(&entry.index, |e| e.index).expect("planned entries are rendered ones");
+            let first_page = if per_sheet > 1 {
+                1 + (i / per_sheet) as u64 * u64::from(entry.pages)
+            } else {
+                page
+            };
+            let k = rendered
+                .entries
+                .binary_search_by_key(&entry.index, |e| e.index)
+                .expect("planned entries are rendered ones");
             position[k] = (f as u32, first_page);
             page += u64::from(entry.pages);
         }
@@ -571,7 +777,11 @@ fn write_manifest(options: &BatchOptions, rendered: &Rendered, plan: &mailing::P
         })
         .map_err(csv_error)?;
     }
-    let file = csv.into_inner().map_err(|e| error(e.into_error()))?.into_inner().map_err(|e| error(e.into_error()))?;
+    let file = csv
+        .into_inner()
+        .map_err(|e| error(e.into_error()))?
+        .into_inner()
+        .map_err(|e| error(e.into_error()))?;
     file.sync_all().map_err(error)?;
     std::fs::rename(&tmp, &path).map_err(error)
 }

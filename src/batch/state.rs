@@ -34,10 +34,12 @@ pub fn check_folder(options: &BatchOptions) -> Result<(), BatchError> {
             ));
         }
     }
-    let entries = std::fs::read_dir(&options.out).map_err(|e| BatchError::Output(options.out.clone(), e))?;
+    let entries =
+        std::fs::read_dir(&options.out).map_err(|e| BatchError::Output(options.out.clone(), e))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(".shikaku-spill-") || (name.starts_with('.') && name.ends_with(".tmp")) {
+        if name.starts_with(".shikaku-spill-") || (name.starts_with('.') && name.ends_with(".tmp"))
+        {
             std::fs::remove_file(entry.path()).map_err(|e| BatchError::Output(entry.path(), e))?;
         }
     }
@@ -59,14 +61,25 @@ pub fn begin(options: &BatchOptions, fingerprint: u64) -> Result<BTreeSet<String
                 ));
             }
             let log = std::fs::read_to_string(out.join(DONE)).unwrap_or_default();
-            done = log.lines().filter(|f| out.join(f).is_file()).map(str::to_string).collect();
+            done = log
+                .lines()
+                .filter(|f| out.join(f).is_file())
+                .map(str::to_string)
+                .collect();
         }
     }
     if done.is_empty() {
         let _ = std::fs::remove_file(out.join(DONE));
     }
-    let state = State { version: env!("CARGO_PKG_VERSION").into(), fingerprint, complete: false };
-    super::write_atomic(&out.join(STATE), &serde_json::to_vec(&state).expect("state serializes"))?;
+    let state = State {
+        version: env!("CARGO_PKG_VERSION").into(),
+        fingerprint,
+        complete: false,
+    };
+    super::write_atomic(
+        &out.join(STATE),
+        &serde_json::to_vec(&state).expect("state serializes"),
+    )?;
     Ok(done)
 }
 
@@ -80,22 +93,37 @@ impl DoneLog {
     /// Opens the log for appending.
     pub fn open(out: &Path) -> Result<DoneLog, BatchError> {
         let path = out.join(DONE);
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(&path).map_err(|e| BatchError::Output(path.clone(), e))?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| BatchError::Output(path.clone(), e))?;
         Ok(DoneLog { file, path })
     }
 
     /// Records a file as complete.
     pub fn add(&mut self, name: &str) -> Result<(), BatchError> {
         let error = |e| BatchError::Output(self.path.clone(), e);
-        self.file.write_all(format!("{name}\n").as_bytes()).map_err(error)?;
-        self.file.sync_data().map_err(|e| BatchError::Output(self.path.clone(), e))
+        self.file
+            .write_all(format!("{name}\n").as_bytes())
+            .map_err(error)?;
+        self.file
+            .sync_data()
+            .map_err(|e| BatchError::Output(self.path.clone(), e))
     }
 }
 
 /// Marks the run complete: the folder may be overwritten by a new run.
 pub fn finish(out: &Path, fingerprint: u64) -> Result<(), BatchError> {
-    let state = State { version: env!("CARGO_PKG_VERSION").into(), fingerprint: format!("{fingerprint:016x}"), complete: true };
-    super::write_atomic(&out.join(STATE), &serde_json::to_vec(&state).expect("state serializes"))?;
+    let state = State {
+        version: env!("CARGO_PKG_VERSION").into(),
+        fingerprint: format!("{fingerprint:016x}"),
+        complete: true,
+    };
+    super::write_atomic(
+        &out.join(STATE),
+        &serde_json::to_vec(&state).expect("state serializes"),
+    )?;
     let _ = std::fs::remove_file(out.join(DONE));
     Ok(())
 }

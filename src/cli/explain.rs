@@ -24,9 +24,14 @@ pub struct ExplainArgs {
 
 /// Writes one JSON object per record to standard output.
 pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
-    let issuers = if args.issuer.is_empty() { Vec::new() } else { super::render::load_issuers(&args.issuer)? };
+    let issuers = if args.issuer.is_empty() {
+        Vec::new()
+    } else {
+        super::render::load_issuers(&args.issuer)?
+    };
     let options = args.rules.options();
-    let records = record::read(&args.input.input, &args.input.read_options()).map_err(|e| e.to_string())?;
+    let records =
+        record::read(&args.input.input, &args.input.read_options()).map_err(|e| e.to_string())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = false;
@@ -47,9 +52,16 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
                 continue;
             }
         };
-        serde_json::to_writer(&mut out, &line).map_err(|e| format!("failed to write output ({e})"))?;
-        out.write_all(b"\n").map_err(|e| format!("failed to write output ({e})"))?;
+        serde_json::to_writer(&mut out, &line)
+            .map_err(|e| format!("failed to write output ({e})"))?;
+        out.write_all(b"\n")
+            .map_err(|e| format!("failed to write output ({e})"))?;
     }
-    out.flush().map_err(|e| format!("failed to write output ({e})"))?;
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    out.flush()
+        .map_err(|e| format!("failed to write output ({e})"))?;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -76,14 +76,27 @@ impl Counts {
     fn summary(&self) -> String {
         let mut parts = vec![format!("{} same", self.same)];
         if self.ignored > 0 {
-            parts[0] = format!("{} same ({} apart from ignored elements)", self.same, self.ignored);
+            parts[0] = format!(
+                "{} same ({} apart from ignored elements)",
+                self.same, self.ignored
+            );
         }
-        for (n, what) in [(self.changed, "changed"), (self.updated, "updated"), (self.missing, "without golden files"), (self.failed, "failed")] {
+        for (n, what) in [
+            (self.changed, "changed"),
+            (self.updated, "updated"),
+            (self.missing, "without golden files"),
+            (self.failed, "failed"),
+        ] {
             if n > 0 {
                 parts.push(format!("{n} {what}"));
             }
         }
-        format!("{} case{}: {}", self.cases, if self.cases == 1 { "" } else { "s" }, parts.join(", "))
+        format!(
+            "{} case{}: {}",
+            self.cases,
+            if self.cases == 1 { "" } else { "s" },
+            parts.join(", ")
+        )
     }
 }
 
@@ -94,7 +107,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         return Err(format!("no case files (*.toml) in {}", cases.display()));
     }
     let mut report = Report::create(&args.report, golden)?;
-    let mut counts = Counts { cases: files.len(), ..Counts::default() };
+    let mut counts = Counts {
+        cases: files.len(),
+        ..Counts::default()
+    };
     let mut renderer_only = true;
     for file in &files {
         let (case, rendered) = match load_and_render(file, cases) {
@@ -121,7 +137,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             Outcome::Differs(difference) => {
                 counts.changed += 1;
                 renderer_only &= matches!(difference.cause, Cause::Renderer { .. });
-                println!("changed {}: {}; {} pixels changed", case.name, difference.cause, difference.changed_pixels());
+                println!(
+                    "changed {}: {}; {} pixels changed",
+                    case.name,
+                    difference.cause,
+                    difference.changed_pixels()
+                );
                 for line in difference.list.lines() {
                     println!("  {line}");
                 }
@@ -141,23 +162,35 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     if counts.changed > 0 && renderer_only {
         let current = RendererVersion::current();
         let why = match RendererVersion::read(golden) {
-            Some(recorded) if recorded == current => "golden/VERSION matches this build, so a dependency or the build changed".to_string(),
+            Some(recorded) if recorded == current => {
+                "golden/VERSION matches this build, so a dependency or the build changed"
+                    .to_string()
+            }
             Some(recorded) => format!("golden/VERSION: {recorded}; this build: {current}"),
             None => format!("golden/VERSION is missing; this build: {current}"),
         };
         println!("the renderer changed, not the layouts: every changed case has the same display list as its golden file ({why})");
     }
     if failing {
-        println!("  hint: if the changes are intended, run `shikaku golden update` (or name the cases)");
+        println!(
+            "  hint: if the changes are intended, run `shikaku golden update` (or name the cases)"
+        );
     }
-    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn update(args: UpdateArgs) -> Result<ExitCode, String> {
     let Folders { cases, golden } = &args.folders;
     let all = golden::cases(cases)?;
     let files = select(&all, cases, &args.names)?;
-    let mut counts = Counts { cases: files.len(), ..Counts::default() };
+    let mut counts = Counts {
+        cases: files.len(),
+        ..Counts::default()
+    };
     for file in &files {
         let (case, rendered) = match load_and_render(file, cases) {
             Ok(pair) => pair,
@@ -174,7 +207,9 @@ fn update(args: UpdateArgs) -> Result<ExitCode, String> {
                 let lines = changes.as_ref().map(|c| c.lines()).unwrap_or_default();
                 let what = match &changes {
                     None => " (new)",
-                    Some(_) if lines.is_empty() => ": the display list is the same (only the PDF bytes changed)",
+                    Some(_) if lines.is_empty() => {
+                        ": the display list is the same (only the PDF bytes changed)"
+                    }
                     Some(_) => ":",
                 };
                 println!("updated {}{what}", case.name);
@@ -190,7 +225,11 @@ fn update(args: UpdateArgs) -> Result<ExitCode, String> {
         RendererVersion::current().write(golden)?;
     }
     println!("{}", counts.summary());
-    Ok(if counts.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if counts.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Loads and renders a case; on failure, its name (or path) and the message.
@@ -205,22 +244,42 @@ fn select(all: &[PathBuf], root: &Path, names: &[String]) -> Result<Vec<PathBuf>
     if names.is_empty() {
         return Ok(all.to_vec());
     }
-    let name_of = |file: &Path| file.strip_prefix(root).unwrap_or(file).with_extension("").to_string_lossy().replace('\\', "/");
+    let name_of = |file: &Path| {
+        file.strip_prefix(root)
+            .unwrap_or(file)
+            .with_extension("")
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
     let mut chosen: Vec<PathBuf> = Vec::new();
     for wanted in names {
         let wanted_path = Path::new(wanted);
-        let wanted = name_of(wanted_path.strip_prefix(root).unwrap_or(wanted_path)).trim_end_matches('/').to_string();
-        let found: Vec<&PathBuf> =
-            all.iter().filter(|f| name_of(f) == wanted || name_of(f).starts_with(&format!("{wanted}/"))).collect();
+        let wanted = name_of(wanted_path.strip_prefix(root).unwrap_or(wanted_path))
+            .trim_end_matches('/')
+            .to_string();
+        let found: Vec<&PathBuf> = all
+            .iter()
+            .filter(|f| name_of(f) == wanted || name_of(f).starts_with(&format!("{wanted}/")))
+            .collect();
         if found.is_empty() {
             let last = |name: &str| name.rsplit('/').next().unwrap_or("").to_string();
-            let near: Vec<String> = all.iter().map(|f| name_of(f)).filter(|n| last(n).contains(&last(&wanted))).collect();
+            let near: Vec<String> = all
+                .iter()
+                .map(|f| name_of(f))
+                .filter(|n| last(n).contains(&last(&wanted)))
+                .collect();
             let hint = if near.is_empty() {
-                format!("cases are named by their path below {}, without .toml", root.display())
+                format!(
+                    "cases are named by their path below {}, without .toml",
+                    root.display()
+                )
             } else {
                 format!("did you mean {}?", near.join(", "))
             };
-            return Err(format!("no case named `{wanted}` in {}\n  hint: {hint}", root.display()));
+            return Err(format!(
+                "no case named `{wanted}` in {}\n  hint: {hint}",
+                root.display()
+            ));
         }
         for file in found {
             if !chosen.contains(file) {
@@ -239,13 +298,17 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> GoldenCommand {
-        let Command::Golden(golden) = Cli::try_parse_from(args).unwrap().command else { panic!("not golden") };
+        let Command::Golden(golden) = Cli::try_parse_from(args).unwrap().command else {
+            panic!("not golden")
+        };
         golden.command
     }
 
     #[test]
     fn check_has_defaults_for_every_folder() {
-        let GoldenCommand::Check(args) = parse(&["shikaku", "golden", "check"]) else { panic!() };
+        let GoldenCommand::Check(args) = parse(&["shikaku", "golden", "check"]) else {
+            panic!()
+        };
         assert_eq!(args.folders.cases, Path::new("tests/cases"));
         assert_eq!(args.folders.golden, Path::new("golden"));
         assert_eq!(args.report, Path::new("target/golden-report"));
@@ -253,35 +316,77 @@ mod tests {
 
     #[test]
     fn check_takes_cases_golden_and_report() {
-        let GoldenCommand::Check(args) = parse(&["shikaku", "golden", "check", "--cases", "c", "--golden", "g", "--report", "r"]) else { panic!() };
-        assert_eq!((args.folders.cases, args.folders.golden, args.report), ("c".into(), "g".into(), "r".into()));
+        let GoldenCommand::Check(args) = parse(&[
+            "shikaku", "golden", "check", "--cases", "c", "--golden", "g", "--report", "r",
+        ]) else {
+            panic!()
+        };
+        assert_eq!(
+            (args.folders.cases, args.folders.golden, args.report),
+            ("c".into(), "g".into(), "r".into())
+        );
     }
 
     #[test]
     fn update_takes_case_names() {
-        let GoldenCommand::Update(args) = parse(&["shikaku", "golden", "update", "card/turns-75", "notice"]) else { panic!() };
+        let GoldenCommand::Update(args) =
+            parse(&["shikaku", "golden", "update", "card/turns-75", "notice"])
+        else {
+            panic!()
+        };
         assert_eq!(args.names, ["card/turns-75", "notice"]);
     }
 
     #[test]
     fn selects_by_name_file_or_folder() {
         let root = Path::new("tests/cases");
-        let all: Vec<PathBuf> = ["card/a.toml", "card/b.toml", "notice/a.toml"].iter().map(|f| root.join(f)).collect();
-        let pick = |names: &[&str]| select(&all, root, &names.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let all: Vec<PathBuf> = ["card/a.toml", "card/b.toml", "notice/a.toml"]
+            .iter()
+            .map(|f| root.join(f))
+            .collect();
+        let pick = |names: &[&str]| {
+            select(
+                &all,
+                root,
+                &names.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
+        };
         assert_eq!(pick(&["card/b"]).unwrap(), [root.join("card/b.toml")]);
-        assert_eq!(pick(&["tests/cases/notice/a.toml"]).unwrap(), [root.join("notice/a.toml")]);
+        assert_eq!(
+            pick(&["tests/cases/notice/a.toml"]).unwrap(),
+            [root.join("notice/a.toml")]
+        );
         assert_eq!(pick(&["card", "card/a"]).unwrap().len(), 2);
         assert_eq!(pick(&[]).unwrap().len(), 3);
         let err = pick(&["card/c"]).unwrap_err();
-        assert!(err.starts_with("no case named `card/c`") && err.contains("hint:"), "{err}");
-        assert!(pick(&["a"]).unwrap_err().contains("did you mean card/a, notice/a?"));
+        assert!(
+            err.starts_with("no case named `card/c`") && err.contains("hint:"),
+            "{err}"
+        );
+        assert!(pick(&["a"])
+            .unwrap_err()
+            .contains("did you mean card/a, notice/a?"));
     }
 
     #[test]
     fn the_summary_names_only_what_happened() {
-        let counts = Counts { cases: 17, same: 16, changed: 1, ..Counts::default() };
+        let counts = Counts {
+            cases: 17,
+            same: 16,
+            changed: 1,
+            ..Counts::default()
+        };
         assert_eq!(counts.summary(), "17 cases: 16 same, 1 changed");
-        let counts = Counts { cases: 3, same: 2, ignored: 1, missing: 1, ..Counts::default() };
-        assert_eq!(counts.summary(), "3 cases: 2 same (1 apart from ignored elements), 1 without golden files");
+        let counts = Counts {
+            cases: 3,
+            same: 2,
+            ignored: 1,
+            missing: 1,
+            ..Counts::default()
+        };
+        assert_eq!(
+            counts.summary(),
+            "3 cases: 2 same (1 apart from ignored elements), 1 without golden files"
+        );
     }
 }

@@ -22,6 +22,11 @@ pub fn run(args: MergeArgs) -> Result<ExitCode, String> {
     let rows = manifest::merge(&paths).map_err(|e| e.to_string())?;
     write_atomic(&args.out, &manifest::to_csv(&rows)).map_err(|e| e.to_string())?;
     let rejected = rows.iter().filter(|r| r.status == "rejected").count();
-    eprintln!("merged {} manifests: {} records ({} rendered, {rejected} rejected), each exactly once", paths.len(), rows.len(), rows.len() - rejected);
+    eprintln!(
+        "merged {} manifests: {} records ({} rendered, {rejected} rejected), each exactly once",
+        paths.len(),
+        rows.len(),
+        rows.len() - rejected
+    );
     Ok(ExitCode::SUCCESS)
 }

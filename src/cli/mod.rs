@@ -167,10 +167,25 @@ mod tests {
     #[test]
     fn parses_render_flags() {
         let cli = Cli::try_parse_from([
-            "shikaku", "render", "--input", "a.csv", "--out", "out", "--issuer", "i.toml", "--encoding", "cp932", "--cycle", "2025", "--check", "warn",
+            "shikaku",
+            "render",
+            "--input",
+            "a.csv",
+            "--out",
+            "out",
+            "--issuer",
+            "i.toml",
+            "--encoding",
+            "cp932",
+            "--cycle",
+            "2025",
+            "--check",
+            "warn",
         ])
         .unwrap();
-        let Command::Render(args) = cli.command else { panic!() };
+        let Command::Render(args) = cli.command else {
+            panic!()
+        };
         assert!(matches!(args.input.encoding, EncodingArg::Cp932));
         assert_eq!(args.rules.cycle, Some(2025));
         assert!(matches!(args.rules.check, CheckArg::Warn));
@@ -178,6 +193,9 @@ mod tests {
 
     #[test]
     fn rejects_an_unknown_check_mode() {
-        assert!(Cli::try_parse_from(["shikaku", "explain", "--input", "a.csv", "--check", "lax"]).is_err());
+        assert!(
+            Cli::try_parse_from(["shikaku", "explain", "--input", "a.csv", "--check", "lax"])
+                .is_err()
+        );
     }
 }

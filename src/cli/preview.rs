@@ -66,10 +66,21 @@ enum Kind {
 
 /// Runs the preview: once, or until interrupted with `--watch`.
 pub fn run(args: PreviewArgs) -> Result<ExitCode, String> {
-    let kind = match args.out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    let kind = match args
+        .out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("png") => Kind::Png,
         Some("pdf") => Kind::Pdf,
-        _ => return Err(format!("{}: unknown output type\n  hint: name the output .png or .pdf", args.out.display())),
+        _ => {
+            return Err(format!(
+                "{}: unknown output type\n  hint: name the output .png or .pdf",
+                args.out.display()
+            ))
+        }
     };
     if kind == Kind::Pdf && (args.dpi.is_some() || args.page.is_some()) {
         return Err("--dpi and --page apply to PNG output; a PDF holds every page".into());
@@ -80,7 +91,14 @@ pub fn run(args: PreviewArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     let watched = watched_files(&args);
-    eprintln!("watching {} (Ctrl-C to stop)", watched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    eprintln!(
+        "watching {} (Ctrl-C to stop)",
+        watched
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     for round in 1.. {
         let before = stamps(&watched);
         let start = Instant::now();
@@ -99,7 +117,11 @@ pub fn run(args: PreviewArgs) -> Result<ExitCode, String> {
 /// record and the issuer profile.
 fn watched_files(args: &PreviewArgs) -> Vec<PathBuf> {
     let layout = Path::new(&args.layout);
-    let mut files: Vec<PathBuf> = layout.is_file().then(|| layout.to_path_buf()).into_iter().collect();
+    let mut files: Vec<PathBuf> = layout
+        .is_file()
+        .then(|| layout.to_path_buf())
+        .into_iter()
+        .collect();
     files.push(args.record.clone());
     files.extend(args.issuer.clone());
     files
@@ -108,7 +130,14 @@ fn watched_files(args: &PreviewArgs) -> Vec<PathBuf> {
 /// Each file's modification time and length (`None` while it is missing, as it may
 /// be for a moment while an editor saves).
 fn stamps(files: &[PathBuf]) -> Vec<Option<(SystemTime, u64)>> {
-    files.iter().map(|f| std::fs::metadata(f).ok().and_then(|m| Some((m.modified().ok()?, m.len())))).collect()
+    files
+        .iter()
+        .map(|f| {
+            std::fs::metadata(f)
+                .ok()
+                .and_then(|m| Some((m.modified().ok()?, m.len())))
+        })
+        .collect()
 }
 
 /// Renders once and writes the output; returns the line to print.
@@ -119,21 +148,43 @@ fn render(args: &PreviewArgs, kind: Kind) -> Result<String, String> {
         Some(path) => Issuer::from_path(path).map_err(|e| e.to_string())?,
         None => placeholder_issuer(&record)?,
     };
-    let options = eligibility::Options { cycle: args.cycle, check: Check::Warn };
+    let options = eligibility::Options {
+        cycle: args.cycle,
+        check: Check::Warn,
+    };
     let evaluated = eligibility::evaluate(&record, &issuer.rules, &options).map_err(|errors| {
         let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         format!("{}: {}", args.record.display(), list.join("; "))
     })?;
-    let mut notes: Vec<String> = evaluated.warnings.iter().map(|w| format!("warning: {w}")).collect();
+    let mut notes: Vec<String> = evaluated
+        .warnings
+        .iter()
+        .map(|w| format!("warning: {w}"))
+        .collect();
     let title = layout.title().to_string();
-    let form = Form::new(Arc::new(layout), Arc::new(issuer)).map_err(|e| with_hint(e.to_string(), e.hint()))?;
-    let document = form.fill(&record, &evaluated.eligibility).map_err(|e| with_hint(e.to_string(), e.hint()))?;
+    let form = Form::new(Arc::new(layout), Arc::new(issuer))
+        .map_err(|e| with_hint(e.to_string(), e.hint()))?;
+    let document = form
+        .fill(&record, &evaluated.eligibility)
+        .map_err(|e| with_hint(e.to_string(), e.hint()))?;
     let count = document.pages.len();
     let (bytes, what) = match kind {
-        Kind::Pdf => (pdf(&document, &PdfOptions { title: Some(title), ..PdfOptions::default() }), format!("{count} page{}", if count == 1 { "" } else { "s" })),
+        Kind::Pdf => (
+            pdf(
+                &document,
+                &PdfOptions {
+                    title: Some(title),
+                    ..PdfOptions::default()
+                },
+            ),
+            format!("{count} page{}", if count == 1 { "" } else { "s" }),
+        ),
         Kind::Png => {
             let page = args.page.unwrap_or(1) as usize;
-            let options = PngOptions { dpi: args.dpi.unwrap_or(PngOptions::default().dpi), ..PngOptions::default() };
+            let options = PngOptions {
+                dpi: args.dpi.unwrap_or(PngOptions::default().dpi),
+                ..PngOptions::default()
+            };
             let bytes = png(&document, page - 1, &options).map_err(|e| e.to_string())?;
             (bytes, format!("page {page} of {count}"))
         }
@@ -154,13 +205,18 @@ fn with_hint(message: String, hint: Option<String>) -> String {
 fn read_record(path: &Path) -> Result<Record, String> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| format!("failed to read {file} ({e})"))?;
-    if let Ok(value @ serde_json::Value::Object(_)) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+    if let Ok(value @ serde_json::Value::Object(_)) =
+        serde_json::from_slice::<serde_json::Value>(&bytes)
+    {
         return Record::from_json_value(&value, Origin::single(&file)).map_err(|e| e.to_string());
     }
-    let mut records = record::read(path, &record::ReadOptions::default()).map_err(|e| e.to_string())?;
+    let mut records =
+        record::read(path, &record::ReadOptions::default()).map_err(|e| e.to_string())?;
     match records.next() {
         Some(record) => record.map(|(_, record)| record).map_err(|e| e.to_string()),
-        None => Err(format!("{file}: failed to read a record (the file has none)")),
+        None => Err(format!(
+            "{file}: failed to read a record (the file has none)"
+        )),
     }
 }
 
@@ -170,15 +226,21 @@ fn placeholder_issuer(record: &Record) -> Result<Issuer, String> {
         "name = \"（交付者名）\"\ninsurer_number = \"{}\"\nprefecture = \"（都道府県）\"\ncontact = [\"（お問い合わせ先）\"]\n",
         record.insurer_number
     );
-    Issuer::from_toml(&toml).map_err(|e| format!("failed to make a placeholder issuer ({e})\n  hint: pass --issuer FILE"))
+    Issuer::from_toml(&toml).map_err(|e| {
+        format!("failed to make a placeholder issuer ({e})\n  hint: pass --issuer FILE")
+    })
 }
 
 /// Writes through a temporary file and a rename, so that an image viewer watching
 /// the output never reads half a file.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let temp = path.with_file_name(format!(".{name}.tmp"));
-    std::fs::write(&temp, bytes).map_err(|e| format!("failed to write {} ({e})", temp.display()))?;
+    std::fs::write(&temp, bytes)
+        .map_err(|e| format!("failed to write {} ({e})", temp.display()))?;
     std::fs::rename(&temp, path).map_err(|e| format!("failed to write {} ({e})", path.display()))
 }
 
@@ -190,7 +252,16 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<PreviewArgs, clap::Error> {
-        let mut all = vec!["shikaku", "preview", "--layout", "kokuho-kakuninsho", "--record", "r.json", "-o", "out.png"];
+        let mut all = vec![
+            "shikaku",
+            "preview",
+            "--layout",
+            "kokuho-kakuninsho",
+            "--record",
+            "r.json",
+            "-o",
+            "out.png",
+        ];
         all.extend(args);
         match Cli::try_parse_from(all)?.command {
             Command::Preview(args) => Ok(args),
@@ -209,9 +280,15 @@ mod tests {
 
     #[test]
     fn parses_issuer_dpi_page_cycle_and_watch() {
-        let args = parse(&["--issuer", "i.toml", "--dpi", "300", "--page", "2", "--cycle", "2025", "--watch"]).unwrap();
+        let args = parse(&[
+            "--issuer", "i.toml", "--dpi", "300", "--page", "2", "--cycle", "2025", "--watch",
+        ])
+        .unwrap();
         assert_eq!(args.issuer.as_deref(), Some(Path::new("i.toml")));
-        assert_eq!((args.dpi, args.page, args.cycle, args.watch), (Some(300.0), Some(2), Some(2025), true));
+        assert_eq!(
+            (args.dpi, args.page, args.cycle, args.watch),
+            (Some(300.0), Some(2), Some(2025), true)
+        );
     }
 
     #[test]
@@ -224,9 +301,15 @@ mod tests {
     #[test]
     fn watches_a_layout_file_but_not_a_bundled_name() {
         let args = parse(&["--issuer", "i.toml"]).unwrap();
-        assert_eq!(watched_files(&args), [PathBuf::from("r.json"), PathBuf::from("i.toml")]);
+        assert_eq!(
+            watched_files(&args),
+            [PathBuf::from("r.json"), PathBuf::from("i.toml")]
+        );
         let mut args = args;
         args.layout = "layouts/kokuho-kakuninsho.toml".into();
-        assert_eq!(watched_files(&args)[0], PathBuf::from("layouts/kokuho-kakuninsho.toml"));
+        assert_eq!(
+            watched_files(&args)[0],
+            PathBuf::from("layouts/kokuho-kakuninsho.toml")
+        );
     }
 }

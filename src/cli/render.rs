@@ -71,14 +71,19 @@ pub enum ImposeArg {
 
 fn sheet(args: &RenderArgs) -> Result<Sheet, String> {
     let (default, expected, flag) = match args.impose {
-        ImposeArg::Card if args.sheet.is_some() => return Err("--sheet needs --impose nup or --impose carrier".into()),
+        ImposeArg::Card if args.sheet.is_some() => {
+            return Err("--sheet needs --impose nup or --impose carrier".into())
+        }
         ImposeArg::Card => return Ok(Sheet::one_per_page()),
         ImposeArg::Nup => ("a4-10up", SheetKind::NUp, "nup"),
         ImposeArg::Carrier => ("a4-carrier", SheetKind::Carrier, "carrier"),
     };
     let sheet = Sheet::load(args.sheet.as_deref().unwrap_or(default)).map_err(|e| e.to_string())?;
     if sheet.kind() != expected {
-        return Err(format!("sheet {} is not for --impose {flag}\n  hint: pass a sheet of that kind", sheet.name()));
+        return Err(format!(
+            "sheet {} is not for --impose {flag}\n  hint: pass a sheet of that kind",
+            sheet.name()
+        ));
     }
     Ok(sheet)
 }
@@ -104,25 +109,56 @@ pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
     let summary = batch::run(&options, &progress).map_err(|e| e.to_string())?;
     progress.clear();
     report(&args, &summary);
-    Ok(if summary.rejected > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if summary.rejected > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn report(args: &RenderArgs, summary: &batch::Summary) {
     if summary.files.len() <= 20 {
         for file in &summary.files {
-            eprintln!("wrote {} ({} documents, {} pages)", args.out.join(&file.file).display(), file.documents, file.pages);
+            eprintln!(
+                "wrote {} ({} documents, {} pages)",
+                args.out.join(&file.file).display(),
+                file.documents,
+                file.pages
+            );
         }
     } else {
-        eprintln!("wrote {} files ({} pages) to {}", summary.files.len(), summary.pages, args.out.display());
+        eprintln!(
+            "wrote {} files ({} pages) to {}",
+            summary.files.len(),
+            summary.pages,
+            args.out.display()
+        );
     }
     if summary.resumed_files > 0 {
-        eprintln!("kept {} files an interrupted run had finished", summary.resumed_files);
+        eprintln!(
+            "kept {} files an interrupted run had finished",
+            summary.resumed_files
+        );
     }
-    let shards = if summary.other_shards > 0 { format!(" + {} for other shards", summary.other_shards) } else { String::new() };
-    let warnings = if summary.warnings > 0 { format!(" ({} warnings)", summary.warnings) } else { String::new() };
-    eprintln!("{} read = {} rendered + {} rejected{shards}{warnings}", summary.read, summary.rendered, summary.rejected);
+    let shards = if summary.other_shards > 0 {
+        format!(" + {} for other shards", summary.other_shards)
+    } else {
+        String::new()
+    };
+    let warnings = if summary.warnings > 0 {
+        format!(" ({} warnings)", summary.warnings)
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "{} read = {} rendered + {} rejected{shards}{warnings}",
+        summary.read, summary.rendered, summary.rejected
+    );
     if summary.rejected > 0 {
-        eprintln!("rejected records are listed in {}", args.out.join("errors.jsonl").display());
+        eprintln!(
+            "rejected records are listed in {}",
+            args.out.join("errors.jsonl").display()
+        );
     }
 }
 
@@ -139,13 +175,19 @@ impl Reporter {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(0);
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{msg:>10} [{bar:30}] {percent:>3}% {per_sec} eta {eta}")
-                    .expect("the template is valid")
-                    .progress_chars("=> "),
+                indicatif::ProgressStyle::with_template(
+                    "{msg:>10} [{bar:30}] {percent:>3}% {per_sec} eta {eta}",
+                )
+                .expect("the template is valid")
+                .progress_chars("=> "),
             );
             bar
         });
-        Reporter { bar, start: Instant::now(), last_line: Mutex::new(Instant::now()) }
+        Reporter {
+            bar,
+            start: Instant::now(),
+            last_line: Mutex::new(Instant::now()),
+        }
     }
 
     fn line_due(&self) -> bool {
@@ -175,8 +217,16 @@ impl Progress for Reporter {
             }
             None if self.line_due() => {
                 let secs = self.start.elapsed().as_secs_f64().max(0.001);
-                let share = if total > 0 { bytes as f64 / total as f64 } else { 0.0 };
-                let eta = if share > 0.0 { secs / share - secs } else { 0.0 };
+                let share = if total > 0 {
+                    bytes as f64 / total as f64
+                } else {
+                    0.0
+                };
+                let eta = if share > 0.0 {
+                    secs / share - secs
+                } else {
+                    0.0
+                };
                 eprintln!("rendering: {records} records, {:.0}% of the input, {:.0} records/s, eta {:.0}s", share * 100.0, records as f64 / secs, eta);
             }
             None => {}
@@ -201,7 +251,8 @@ pub(super) fn load_issuers(paths: &[PathBuf]) -> Result<Vec<Arc<Issuer>>, String
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|e| format!("failed to read {} ({e})", path.display()))?;
+            let entries = std::fs::read_dir(path)
+                .map_err(|e| format!("failed to read {} ({e})", path.display()))?;
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "toml"))
@@ -213,13 +264,23 @@ pub(super) fn load_issuers(paths: &[PathBuf]) -> Result<Vec<Arc<Issuer>>, String
         }
     }
     if files.is_empty() {
-        return Err("no issuer profile found\n  hint: pass --issuer FILE or a folder of *.toml profiles".into());
+        return Err(
+            "no issuer profile found\n  hint: pass --issuer FILE or a folder of *.toml profiles"
+                .into(),
+        );
     }
     let mut issuers: Vec<Arc<Issuer>> = Vec::new();
     for file in files {
         let issuer = Issuer::from_path(&file).map_err(|e| e.to_string())?;
-        if issuers.iter().any(|i| i.insurer_number == issuer.insurer_number) {
-            return Err(format!("{}: another profile already has insurer number {}", file.display(), issuer.insurer_number));
+        if issuers
+            .iter()
+            .any(|i| i.insurer_number == issuer.insurer_number)
+        {
+            return Err(format!(
+                "{}: another profile already has insurer number {}",
+                file.display(),
+                issuer.insurer_number
+            ));
         }
         issuers.push(Arc::new(issuer));
     }

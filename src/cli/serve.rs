@@ -43,7 +43,12 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         Some(path) => load_records(path, &args.encoding)?,
         None => RecordIndex::default(),
     };
-    let options = ServeOptions { issuers, records, eligibility: args.rules.options(), ..ServeOptions::default() };
+    let options = ServeOptions {
+        issuers,
+        records,
+        eligibility: args.rules.options(),
+        ..ServeOptions::default()
+    };
     let server = Arc::new(Server::new(options).map_err(|e| e.to_string())?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -58,9 +63,13 @@ async fn serve(server: Arc<Server>, addr: SocketAddr) -> Result<ExitCode, String
             "failed to listen on {addr} ({e})\n  hint: is another server using the port? choose another with --addr"
         )
     })?;
-    let addr = listener.local_addr().map_err(|e| format!("failed to read the listening address ({e})"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("failed to read the listening address ({e})"))?;
     if !addr.ip().is_loopback() {
-        eprintln!("warning: listening on {addr}, reachable from other machines; the server has no login");
+        eprintln!(
+            "warning: listening on {addr}, reachable from other machines; the server has no login"
+        );
         eprintln!("  hint: leave out --addr to listen on 127.0.0.1 only");
     }
     eprintln!("listening on http://{addr}/ (Ctrl-C to stop)");
@@ -74,7 +83,10 @@ async fn serve(server: Arc<Server>, addr: SocketAddr) -> Result<ExitCode, String
 
 /// Reads every record of the file; bad records are reported (without their values) and left out.
 fn load_records(path: &Path, encoding: &EncodingArg) -> Result<RecordIndex, String> {
-    let options = ReadOptions { encoding: encoding.encoding(), ..ReadOptions::default() };
+    let options = ReadOptions {
+        encoding: encoding.encoding(),
+        ..ReadOptions::default()
+    };
     let records = record::read(path, &options).map_err(|e| e.to_string())?;
     let (mut good, mut rejected) = (Vec::new(), 0usize);
     for item in records {
@@ -93,7 +105,11 @@ fn load_records(path: &Path, encoding: &EncodingArg) -> Result<RecordIndex, Stri
         "{}: {} records loaded for look-up{}",
         path.display(),
         index.len(),
-        if rejected > 0 { format!(", {rejected} rejected (not available on the page)") } else { String::new() }
+        if rejected > 0 {
+            format!(", {rejected} rejected (not available on the page)")
+        } else {
+            String::new()
+        }
     );
     Ok(index)
 }
@@ -102,7 +118,11 @@ fn load_records(path: &Path, encoding: &EncodingArg) -> Result<RecordIndex, Stri
 /// a member's number), the query or a body.
 async fn log(request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let route = request.extensions().get::<MatchedPath>().map_or("(no route)", |p| p.as_str()).to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(no route)", |p| p.as_str())
+        .to_owned();
     let start = Instant::now();
     let response = next.run(request).await;
     let ms = start.elapsed().as_secs_f64() * 1000.0;
@@ -139,7 +159,9 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<super::ServeArgs, clap::Error> {
         let cli = Cli::try_parse_from([&["shikaku", "serve"], args].concat())?;
-        let Command::Serve(args) = cli.command else { panic!("not serve") };
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
         Ok(args)
     }
 
@@ -148,7 +170,15 @@ mod tests {
         let args = parse(&["--issuer", "samples/issuers"]).unwrap();
         assert_eq!(args.addr.to_string(), "127.0.0.1:8080");
         assert!(args.records.is_none());
-        let args = parse(&["--issuer", "a.toml", "--issuer", "b", "--addr", "0.0.0.0:9000"]).unwrap();
+        let args = parse(&[
+            "--issuer",
+            "a.toml",
+            "--issuer",
+            "b",
+            "--addr",
+            "0.0.0.0:9000",
+        ])
+        .unwrap();
         assert_eq!(args.addr.to_string(), "0.0.0.0:9000");
         assert_eq!(args.issuer.len(), 2);
     }

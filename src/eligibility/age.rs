@@ -17,7 +17,10 @@ use chrono::{Datelike, Months, NaiveDate};
 /// last year has no corresponding day (no 2月29日) on the last day of that month, 2月28日; since
 /// the age is reached at the end of that day, the member is N from 3月1日.
 pub fn birthday(birth: NaiveDate, years: u32) -> NaiveDate {
-    let Some(year) = i32::try_from(years).ok().and_then(|n| birth.year().checked_add(n)) else {
+    let Some(year) = i32::try_from(years)
+        .ok()
+        .and_then(|n| birth.year().checked_add(n))
+    else {
         return NaiveDate::MAX;
     };
     NaiveDate::from_ymd_opt(year, birth.month(), birth.day())
@@ -51,7 +54,9 @@ pub fn end_of_month(date: NaiveDate) -> NaiveDate {
         NaiveDate::from_ymd_opt(date.year(), date.month() + 1, 1)
     };
     // Only December of chrono's last year has no next month, and its last day is MAX itself.
-    next_month.and_then(|d| d.pred_opt()).unwrap_or(NaiveDate::MAX)
+    next_month
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// The first day of the month `date` is in.
@@ -68,7 +73,9 @@ pub fn first_of_next_month(date: NaiveDate) -> NaiveDate {
 /// The last day of the month `months` months after the month `date` is in
 /// (`end_of_month_after(2025-10-15, 4)` is 2026-02-28).
 pub fn end_of_month_after(date: NaiveDate, months: u32) -> NaiveDate {
-    first_of_month(date).checked_add_months(Months::new(months)).map_or(NaiveDate::MAX, end_of_month)
+    first_of_month(date)
+        .checked_add_months(Months::new(months))
+        .map_or(NaiveDate::MAX, end_of_month)
 }
 
 #[cfg(test)]
@@ -134,6 +141,9 @@ mod tests {
             age_on(NaiveDate::MIN, NaiveDate::MAX),
             u32::try_from(NaiveDate::MAX.year() - NaiveDate::MIN.year()).unwrap()
         );
-        assert_eq!(end_of_month(NaiveDate::MIN), d(NaiveDate::MIN.year(), 1, 31));
+        assert_eq!(
+            end_of_month(NaiveDate::MIN),
+            d(NaiveDate::MIN.year(), 1, 31)
+        );
     }
 }

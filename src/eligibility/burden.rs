@@ -38,12 +38,23 @@ pub(super) fn shows_elderly(record: &Record, start: NaiveDate, next_start: Naive
 ///   §5) and the 適用開始年月日 of a member who joined within the cycle.
 /// - kouki: the later of the cycle's first day and the 適用開始年月日 (the 75th birthday, the
 ///   障害認定日 or the day of moving in; domain-research §3.1 大津市).
-pub(super) fn effective_date(record: &Record, cycle: &Cycle, elderly: bool) -> Derived<Option<NaiveDate>> {
-    let start = Derived::new(cycle.start, "effective.cycle-start", "周期の初日 (seed 003 【参考】 発効期日)");
+pub(super) fn effective_date(
+    record: &Record,
+    cycle: &Cycle,
+    elderly: bool,
+) -> Derived<Option<NaiveDate>> {
+    let start = Derived::new(
+        cycle.start,
+        "effective.cycle-start",
+        "周期の初日 (seed 003 【参考】 発効期日)",
+    );
     let qualified = Derived::new(
         record.qualified_date,
         "effective.qualified-date",
-        format!("周期の途中の適用開始年月日 {} (domain-research §3.1)", record.qualified_date),
+        format!(
+            "周期の途中の適用開始年月日 {} (domain-research §3.1)",
+            record.qualified_date
+        ),
     );
     let others = match (record.scheme, elderly) {
         (Scheme::Kokuho, false) => {
@@ -56,13 +67,21 @@ pub(super) fn effective_date(record: &Record, cycle: &Cycle, elderly: bool) -> D
         (Scheme::Kokuho, true) => {
             let reached = reaching_day(record.birth_date, 70);
             let detail = format!("70歳到達日 {reached} の翌月1日、1日生まれは誕生日 (seed 002 ②、domain-research §5)");
-            vec![Derived::new(first_of_next_month(reached), "effective.turns-70", detail), qualified]
+            vec![
+                Derived::new(first_of_next_month(reached), "effective.turns-70", detail),
+                qualified,
+            ]
         }
         (Scheme::Kouki, _) => vec![qualified],
     };
     // Ties keep the earlier offer: a member 70 before the cycle starts counts from the cycle.
-    let latest =
-        others.into_iter().fold(start, |latest, other| if other.value > latest.value { other } else { latest });
+    let latest = others.into_iter().fold(start, |latest, other| {
+        if other.value > latest.value {
+            other
+        } else {
+            latest
+        }
+    });
     Derived::new(Some(latest.value), latest.rule, latest.detail)
 }
 
@@ -70,11 +89,19 @@ pub(super) fn effective_date(record: &Record, cycle: &Cycle, elderly: bool) -> D
 /// Q23), required and 1, 2 or 3 for kouki (domain-research §7), not printed under 70 (seed 003
 /// 【参考】: 70歳以上のみ). Under 70 a given ratio is accepted and left off: 3割 and, for children
 /// before school age, 2割 are both legal, and upstream keeps it for claims.
-pub(super) fn copay_ratio(record: &Record, elderly: bool) -> Result<Derived<Option<u8>>, Contradiction> {
+pub(super) fn copay_ratio(
+    record: &Record,
+    elderly: bool,
+) -> Result<Derived<Option<u8>>, Contradiction> {
     const ANY: (&[u8], &str) = (&[1, 2, 3], "1, 2 or 3");
     let given = record.copay_ratio;
     match (record.scheme, elderly) {
-        (Scheme::Kouki, _) => required(given, ANY, "burden.kouki", "後期高齢者医療の負担割合 (domain-research §7)"),
+        (Scheme::Kouki, _) => required(
+            given,
+            ANY,
+            "burden.kouki",
+            "後期高齢者医療の負担割合 (domain-research §7)",
+        ),
         (Scheme::Kokuho, true) => required(
             given,
             (&[2, 3], "2 or 3"),
@@ -100,7 +127,11 @@ fn required(
     basis: &str,
 ) -> Result<Derived<Option<u8>>, Contradiction> {
     match given {
-        Some(n) if allowed.contains(&n) => Ok(Derived::new(Some(n), rule, format!("{basis}: 交付元の判定による{n}割"))),
+        Some(n) if allowed.contains(&n) => Ok(Derived::new(
+            Some(n),
+            rule,
+            format!("{basis}: 交付元の判定による{n}割"),
+        )),
         _ => Err(contradiction(given, named, rule)),
     }
 }

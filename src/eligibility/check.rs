@@ -70,7 +70,12 @@ pub(super) fn kouki_symbol(record: &Record) -> Vec<Contradiction> {
         .into_iter()
         .filter_map(|(field, value)| {
             let value = value.as_deref().filter(|v| !v.trim().is_empty())?;
-            Some(Contradiction { field, given: value.into(), derived: "(none)".into(), rule: "record.kouki-no-symbol" })
+            Some(Contradiction {
+                field,
+                given: value.into(),
+                derived: "(none)".into(),
+                rule: "record.kouki-no-symbol",
+            })
         })
         .collect()
 }
@@ -88,7 +93,11 @@ pub(super) fn resolve(
         return derived;
     };
     if check == Check::Off {
-        let detail = format!("記録の値を採用 (--check off; 規則 `{}` では {})", derived.rule, show_date(derived.value));
+        let detail = format!(
+            "記録の値を採用 (--check off; 規則 `{}` では {})",
+            derived.rule,
+            show_date(derived.value)
+        );
         return Derived::new(Some(given), "record.given", detail);
     }
     disagreements.push(Contradiction {
@@ -101,7 +110,10 @@ pub(super) fn resolve(
 }
 
 /// `expiry.before-issue`: a document must not expire before its 交付年月日.
-pub(super) fn issued_after_expiry(record: &Record, expiry: Option<NaiveDate>) -> Option<Contradiction> {
+pub(super) fn issued_after_expiry(
+    record: &Record,
+    expiry: Option<NaiveDate>,
+) -> Option<Contradiction> {
     let expiry = expiry.filter(|&e| e < record.issue_date)?;
     Some(Contradiction {
         field: "issue_date",

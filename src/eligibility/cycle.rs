@@ -21,13 +21,29 @@ pub(super) fn start(
         Some(year) => (year, "cycle.option", format!("--cycle {year}")),
         None => {
             let started_this_year = (issue_date.month(), issue_date.day()) >= (month, day);
-            let year = if started_this_year { issue_date.year() } else { issue_date.year() - 1 };
-            (year, "cycle.issue-date", format!("交付年月日 {issue_date} を含む周期"))
+            let year = if started_this_year {
+                issue_date.year()
+            } else {
+                issue_date.year() - 1
+            };
+            (
+                year,
+                "cycle.issue-date",
+                format!("交付年月日 {issue_date} を含む周期"),
+            )
         }
     };
     let start = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| Contradiction {
-        field: if chosen.is_some() { "cycle" } else { "issue_date" },
-        given: if chosen.is_some() { year.to_string() } else { issue_date.to_string() },
+        field: if chosen.is_some() {
+            "cycle"
+        } else {
+            "issue_date"
+        },
+        given: if chosen.is_some() {
+            year.to_string()
+        } else {
+            issue_date.to_string()
+        },
         derived: "a year within the calendar's range".into(),
         rule: "option.cycle",
     })?;
@@ -60,7 +76,10 @@ pub(super) fn years(rules: &Rules, scheme: Scheme, elderly: bool) -> u32 {
 }
 
 /// The cycle from `start` for `years` years: it ends the day before the same date `years` later.
-pub(super) fn cycle(start: &Derived<NaiveDate>, years: u32) -> Result<Derived<Cycle>, Contradiction> {
+pub(super) fn cycle(
+    start: &Derived<NaiveDate>,
+    years: u32,
+) -> Result<Derived<Cycle>, Contradiction> {
     let next = anniversary(start.value, years)?;
     // `next` is at least a year after `start`, so it has a day before it.
     let end = next.pred_opt().unwrap_or(next);
@@ -68,7 +87,14 @@ pub(super) fn cycle(start: &Derived<NaiveDate>, years: u32) -> Result<Derived<Cy
         "{}: {}〜{end}、{years}年 (周期は [rules] の cycle_start と年数; 既定は seed 000/002 の8月1日〜翌年7月31日)",
         start.detail, start.value
     );
-    Ok(Derived::new(Cycle { start: start.value, end }, start.rule, detail))
+    Ok(Derived::new(
+        Cycle {
+            start: start.value,
+            end,
+        },
+        start.rule,
+        detail,
+    ))
 }
 
 #[cfg(test)]
@@ -81,10 +107,22 @@ mod tests {
 
     #[test]
     fn default_cycle_contains_the_issue_date() {
-        assert_eq!(start(8, 1, None, d(2025, 8, 1)).unwrap().value, d(2025, 8, 1));
-        assert_eq!(start(8, 1, None, d(2025, 7, 31)).unwrap().value, d(2024, 8, 1));
-        assert_eq!(start(8, 1, None, d(2026, 1, 10)).unwrap().value, d(2025, 8, 1));
-        assert_eq!(start(12, 2, None, d(2025, 12, 1)).unwrap().value, d(2024, 12, 2));
+        assert_eq!(
+            start(8, 1, None, d(2025, 8, 1)).unwrap().value,
+            d(2025, 8, 1)
+        );
+        assert_eq!(
+            start(8, 1, None, d(2025, 7, 31)).unwrap().value,
+            d(2024, 8, 1)
+        );
+        assert_eq!(
+            start(8, 1, None, d(2026, 1, 10)).unwrap().value,
+            d(2025, 8, 1)
+        );
+        assert_eq!(
+            start(12, 2, None, d(2025, 12, 1)).unwrap().value,
+            d(2024, 12, 2)
+        );
     }
 
     #[test]
@@ -96,16 +134,34 @@ mod tests {
     #[test]
     fn cycle_ends_the_day_before_the_anniversary() {
         let s = start(8, 1, Some(2025), d(2025, 7, 15)).unwrap();
-        assert_eq!(cycle(&s, 1).unwrap().value, Cycle { start: d(2025, 8, 1), end: d(2026, 7, 31) });
+        assert_eq!(
+            cycle(&s, 1).unwrap().value,
+            Cycle {
+                start: d(2025, 8, 1),
+                end: d(2026, 7, 31)
+            }
+        );
         assert_eq!(cycle(&s, 2).unwrap().value.end, d(2027, 7, 31));
         let s = start(3, 1, Some(2027), d(2027, 1, 1)).unwrap();
-        assert_eq!(cycle(&s, 1).unwrap().value.end, d(2028, 2, 29), "leap year end");
+        assert_eq!(
+            cycle(&s, 1).unwrap().value.end,
+            d(2028, 2, 29),
+            "leap year end"
+        );
     }
 
     #[test]
     fn out_of_range_years_are_errors() {
-        assert_eq!(start(8, 1, Some(i32::MAX), d(2025, 1, 1)).unwrap_err().field, "cycle");
-        assert_eq!(start(8, 1, None, NaiveDate::MIN).unwrap_err().field, "issue_date");
+        assert_eq!(
+            start(8, 1, Some(i32::MAX), d(2025, 1, 1))
+                .unwrap_err()
+                .field,
+            "cycle"
+        );
+        assert_eq!(
+            start(8, 1, None, NaiveDate::MIN).unwrap_err().field,
+            "issue_date"
+        );
         let s = start(8, 1, None, NaiveDate::MAX).unwrap();
         assert!(cycle(&s, 1).is_err());
         assert!(anniversary(d(2025, 8, 1), u32::MAX).is_err());

@@ -43,13 +43,16 @@ pub(super) fn expiry(
         offers.push(requested(record, rules)?);
     }
     // Ties keep the first offer, in the tables' order.
-    let earliest = offers.into_iter().filter(|offer| offer.value < cycle.end).reduce(|first, other| {
-        if other.value < first.value {
-            other
-        } else {
-            first
-        }
-    });
+    let earliest = offers
+        .into_iter()
+        .filter(|offer| offer.value < cycle.end)
+        .reduce(|first, other| {
+            if other.value < first.value {
+                other
+            } else {
+                first
+            }
+        });
     let chosen = earliest.unwrap_or_else(|| cycle_end(cycle, ground));
     Ok(Derived::new(Some(chosen.value), chosen.rule, chosen.detail))
 }
@@ -71,7 +74,9 @@ fn none_under_70() -> Derived<Option<NaiveDate>> {
 fn turns_75(birth: NaiveDate, cycle: &Cycle) -> Option<Derived<NaiveDate>> {
     let day = birthday(birth, 75);
     (cycle.start < day && day <= cycle.end).then(|| {
-        let detail = format!("75歳の誕生日 {day} の前日、誕生日から後期高齢者医療 (seed 000/002 有効期限表 ①)");
+        let detail = format!(
+            "75歳の誕生日 {day} の前日、誕生日から後期高齢者医療 (seed 000/002 有効期限表 ①)"
+        );
         Derived::new(reaching_day(birth, 75), "expiry.turns-75", detail)
     })
 }
@@ -122,7 +127,9 @@ fn requested(record: &Record, rules: &Rules) -> Result<Derived<NaiveDate>, Contr
 /// one, since its 負担割合 is judged again every 8月1日 too (domain-research §7).
 fn cycle_end(cycle: &Cycle, ground: Ground) -> Derived<NaiveDate> {
     let detail = match ground {
-        Ground::MynaHolder => "周期の末日: 負担割合が記載されるお知らせは毎年更新 (seed 000 <<70歳から74歳の方>>)",
+        Ground::MynaHolder => {
+            "周期の末日: 負担割合が記載されるお知らせは毎年更新 (seed 000 <<70歳から74歳の方>>)"
+        }
         _ => "周期の末日 (seed 000/002 有効期限表 「上記以外の方」)",
     };
     Derived::new(cycle.end, "expiry.cycle-end", detail)

@@ -12,7 +12,10 @@ use crate::record::Record;
 /// `errors`. Warnings and errors are [{`field`, `given`, `derived`, `rule`, `message`}].
 pub fn explain_json(record: &Record, result: &Result<Evaluated, Vec<Contradiction>>) -> Value {
     match result {
-        Ok(Evaluated { eligibility: e, warnings }) => json!({
+        Ok(Evaluated {
+            eligibility: e,
+            warnings,
+        }) => json!({
             "record_id": record.record_id,
             "document": e.document.as_str(),
             "scheme": e.scheme.as_str(),

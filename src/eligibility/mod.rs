@@ -155,8 +155,16 @@ impl fmt::Display for Contradiction {
         } else {
             "record"
         };
-        let Contradiction { field, given, derived, rule } = self;
-        write!(f, "field `{field}`: {source} says {given}, rule `{rule}` gives {derived}")
+        let Contradiction {
+            field,
+            given,
+            derived,
+            rule,
+        } = self;
+        write!(
+            f,
+            "field `{field}`: {source} says {given}, rule `{rule}` gives {derived}"
+        )
     }
 }
 
@@ -170,11 +178,19 @@ struct Derived<T> {
 
 impl<T> Derived<T> {
     fn new(value: T, rule: &'static str, detail: impl Into<String>) -> Derived<T> {
-        Derived { value, rule, detail: detail.into() }
+        Derived {
+            value,
+            rule,
+            detail: detail.into(),
+        }
     }
 
     fn reason(&self, field: &'static str) -> Reason {
-        Reason { field, rule: self.rule, detail: self.detail.clone() }
+        Reason {
+            field,
+            rule: self.rule,
+            detail: self.detail.clone(),
+        }
     }
 }
 
@@ -182,13 +198,20 @@ impl<T> Derived<T> {
 ///
 /// `Err` holds every reason the record cannot be printed as given (never empty): record errors
 /// in every mode, and disagreements with the record's own values under [`Check::Strict`].
-pub fn evaluate(record: &Record, rules: &Rules, options: &Options) -> Result<Evaluated, Vec<Contradiction>> {
+pub fn evaluate(
+    record: &Record,
+    rules: &Rules,
+    options: &Options,
+) -> Result<Evaluated, Vec<Contradiction>> {
     rules.check().map_err(|e| vec![rules_error(e)])?;
-    let (month, day) = rules.cycle_start_month_day().map_err(|e| vec![rules_error(e)])?;
+    let (month, day) = rules
+        .cycle_start_month_day()
+        .map_err(|e| vec![rules_error(e)])?;
     let start = cycle::start(month, day, options.cycle, record.issue_date).map_err(|e| vec![e])?;
     let next_start = cycle::anniversary(start.value, 1).map_err(|e| vec![e])?;
     let elderly = burden::shows_elderly(record, start.value, next_start);
-    let cycle = cycle::cycle(&start, cycle::years(rules, record.scheme, elderly)).map_err(|e| vec![e])?;
+    let cycle =
+        cycle::cycle(&start, cycle::years(rules, record.scheme, elderly)).map_err(|e| vec![e])?;
 
     let mut errors = check::record_errors(record, &cycle.value);
     let mut disagreements = check::kouki_symbol(record);
@@ -204,15 +227,30 @@ pub fn evaluate(record: &Record, rules: &Rules, options: &Options) -> Result<Eva
             return Err(errors);
         }
     };
-    let expiry = check::resolve("expiry_date", record.expiry_date, expiry, options.check, &mut disagreements);
-    let effective =
-        check::resolve("effective_date", record.effective_date, effective, options.check, &mut disagreements);
+    let expiry = check::resolve(
+        "expiry_date",
+        record.expiry_date,
+        expiry,
+        options.check,
+        &mut disagreements,
+    );
+    let effective = check::resolve(
+        "effective_date",
+        record.effective_date,
+        effective,
+        options.check,
+        &mut disagreements,
+    );
     errors.extend(check::issued_after_expiry(record, expiry.value));
     if !errors.is_empty() || (options.check == Check::Strict && !disagreements.is_empty()) {
         errors.extend(disagreements);
         return Err(errors);
     }
-    let warnings = if options.check == Check::Warn { disagreements } else { Vec::new() };
+    let warnings = if options.check == Check::Warn {
+        disagreements
+    } else {
+        Vec::new()
+    };
     let reasons = vec![
         cycle.reason("cycle"),
         document.reason("document"),
@@ -233,11 +271,19 @@ pub fn evaluate(record: &Record, rules: &Rules, options: &Options) -> Result<Eva
         elderly,
         reasons,
     };
-    Ok(Evaluated { eligibility, warnings })
+    Ok(Evaluated {
+        eligibility,
+        warnings,
+    })
 }
 
 fn rules_error(e: RulesError) -> Contradiction {
-    Contradiction { field: e.field, given: e.given, derived: e.expected.into(), rule: "rules.valid" }
+    Contradiction {
+        field: e.field,
+        given: e.given,
+        derived: e.expected.into(),
+        rule: "rules.valid",
+    }
 }
 
 /// `YYYY-MM-DD`, or `(none)`: how dates appear in contradictions.

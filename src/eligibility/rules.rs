@@ -68,7 +68,11 @@ pub struct RulesError {
 
 impl fmt::Display for RulesError {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "invalid `{}` in [rules] ({} given, expected {})", self.field, self.given, self.expected)
+        write!(
+            f,
+            "invalid `{}` in [rules] ({} given, expected {})",
+            self.field, self.given, self.expected
+        )
     }
 }
 
@@ -91,16 +95,25 @@ impl Rules {
     /// Checks every value, as reading a profile does.
     pub fn check(&self) -> Result<(), RulesError> {
         self.cycle_start_month_day()?;
-        for (field, years) in
-            [("cycle_years_under_70", self.cycle_years_under_70), ("cycle_years_70_plus", self.cycle_years_70_plus)]
-        {
+        for (field, years) in [
+            ("cycle_years_under_70", self.cycle_years_under_70),
+            ("cycle_years_70_plus", self.cycle_years_70_plus),
+        ] {
             if !cycle_years_ok(years) {
-                return Err(RulesError { field, given: years.to_string(), expected: YEARS });
+                return Err(RulesError {
+                    field,
+                    given: years.to_string(),
+                    expected: YEARS,
+                });
             }
         }
         if !emergency_months_ok(self.emergency_months) {
             let given = self.emergency_months.to_string();
-            return Err(RulesError { field: "emergency_months", given, expected: MONTHS });
+            return Err(RulesError {
+                field: "emergency_months",
+                given,
+                expected: MONTHS,
+            });
         }
         Ok(())
     }
@@ -129,7 +142,9 @@ fn de_month_day<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D:
     let text = String::deserialize(deserializer)?;
     match parse_month_day(&text) {
         Some(_) => Ok(text),
-        None => Err(de::Error::custom(format!("invalid cycle start `{text}` (expected {MONTH_DAY})"))),
+        None => Err(de::Error::custom(format!(
+            "invalid cycle start `{text}` (expected {MONTH_DAY})"
+        ))),
     }
 }
 
@@ -138,7 +153,9 @@ fn de_cycle_years<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::
     if cycle_years_ok(years) {
         Ok(years)
     } else {
-        Err(de::Error::custom(format!("invalid validity of {years} years (expected {YEARS})")))
+        Err(de::Error::custom(format!(
+            "invalid validity of {years} years (expected {YEARS})"
+        )))
     }
 }
 
@@ -147,7 +164,9 @@ fn de_emergency_months<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32
     if emergency_months_ok(months) {
         Ok(months)
     } else {
-        Err(de::Error::custom(format!("invalid number of months {months} (expected {MONTHS})")))
+        Err(de::Error::custom(format!(
+            "invalid number of months {months} (expected {MONTHS})"
+        )))
     }
 }
 
@@ -169,15 +188,22 @@ impl<'de> Visitor<'de> for DateVisitor {
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<NaiveDate, E> {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|e| E::custom(format!("invalid date `{text}` ({e}; expected a date such as 2026-07-31)")))
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| {
+            E::custom(format!(
+                "invalid date `{text}` ({e}; expected a date such as 2026-07-31)"
+            ))
+        })
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<NaiveDate, A::Error> {
         let datetime = toml::value::Datetime::deserialize(MapAccessDeserializer::new(map))?;
         let date = match (datetime.date, datetime.time, datetime.offset) {
             (Some(date), None, None) => date,
-            _ => return Err(de::Error::custom(format!("invalid date `{datetime}` (expected a date without a time)"))),
+            _ => {
+                return Err(de::Error::custom(format!(
+                    "invalid date `{datetime}` (expected a date without a time)"
+                )))
+            }
         };
         NaiveDate::from_ymd_opt(date.year.into(), date.month.into(), date.day.into())
             .ok_or_else(|| de::Error::custom(format!("invalid date `{datetime}`")))
@@ -203,58 +229,113 @@ mod tests {
     #[test]
     fn interim_end_accepts_a_toml_date_or_a_string() {
         let want = NaiveDate::from_ymd_opt(2027, 7, 31).unwrap();
-        assert_eq!(parse("kouki_interim_end = 2027-07-31").unwrap().kouki_interim_end, want);
-        assert_eq!(parse("kouki_interim_end = \"2027-07-31\"").unwrap().kouki_interim_end, want);
+        assert_eq!(
+            parse("kouki_interim_end = 2027-07-31")
+                .unwrap()
+                .kouki_interim_end,
+            want
+        );
+        assert_eq!(
+            parse("kouki_interim_end = \"2027-07-31\"")
+                .unwrap()
+                .kouki_interim_end,
+            want
+        );
     }
 
     #[test]
     fn interim_end_refuses_times_and_bad_dates() {
-        assert!(parse("kouki_interim_end = 2027-07-31T00:00:00").unwrap_err().contains("without a time"));
+        assert!(parse("kouki_interim_end = 2027-07-31T00:00:00")
+            .unwrap_err()
+            .contains("without a time"));
         assert!(parse("kouki_interim_end = 2027-07-31T00:00:00Z").is_err());
-        assert!(parse("kouki_interim_end = \"2027-02-30\"").unwrap_err().contains("invalid date"));
+        assert!(parse("kouki_interim_end = \"2027-02-30\"")
+            .unwrap_err()
+            .contains("invalid date"));
         assert!(parse("kouki_interim_end = 20270731").is_err());
     }
 
     #[test]
     fn in_an_issuer_profile() {
-        let profile = "name = \"高崎市\"\ninsurer_number = \"102012\"\nprefecture = \"群馬県\"\n[rules]\n";
-        let issuer = crate::issuer::Issuer::from_toml(&format!("{profile}kouki_interim_end = 2027-07-31\n")).unwrap();
-        assert_eq!(issuer.rules.kouki_interim_end, NaiveDate::from_ymd_opt(2027, 7, 31).unwrap());
+        let profile =
+            "name = \"高崎市\"\ninsurer_number = \"102012\"\nprefecture = \"群馬県\"\n[rules]\n";
+        let issuer =
+            crate::issuer::Issuer::from_toml(&format!("{profile}kouki_interim_end = 2027-07-31\n"))
+                .unwrap();
+        assert_eq!(
+            issuer.rules.kouki_interim_end,
+            NaiveDate::from_ymd_opt(2027, 7, 31).unwrap()
+        );
         // A bad value stops the run with its position in the profile.
-        let error = crate::issuer::Issuer::from_toml(&format!("{profile}cycle_start = \"8/1\"\n")).unwrap_err();
-        assert!(error.to_string().starts_with(":5:15: invalid cycle start `8/1`"), "{error}");
+        let error = crate::issuer::Issuer::from_toml(&format!("{profile}cycle_start = \"8/1\"\n"))
+            .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with(":5:15: invalid cycle start `8/1`"),
+            "{error}"
+        );
     }
 
     #[test]
     fn other_keys() {
-        let rules = parse("cycle_start = \"12-02\"\ncycle_years_under_70 = 2\nemergency_months = 2").unwrap();
+        let rules =
+            parse("cycle_start = \"12-02\"\ncycle_years_under_70 = 2\nemergency_months = 2")
+                .unwrap();
         assert_eq!(rules.cycle_start_month_day(), Ok((12, 2)));
-        assert_eq!((rules.cycle_years_under_70, rules.cycle_years_70_plus, rules.emergency_months), (2, 1, 2));
+        assert_eq!(
+            (
+                rules.cycle_years_under_70,
+                rules.cycle_years_70_plus,
+                rules.emergency_months
+            ),
+            (2, 1, 2)
+        );
     }
 
     #[test]
     fn bad_values_fail_while_reading() {
-        for text in
-            ["cycle_start = \"8-1\"", "cycle_start = \"02-29\"", "cycle_start = \"13-01\"", "cycle_start = \"08-01x\""]
-        {
+        for text in [
+            "cycle_start = \"8-1\"",
+            "cycle_start = \"02-29\"",
+            "cycle_start = \"13-01\"",
+            "cycle_start = \"08-01x\"",
+        ] {
             assert!(parse(text).unwrap_err().contains("cycle start"), "{text}");
         }
-        assert!(parse("cycle_years_under_70 = 0").unwrap_err().contains("1 to 5"));
-        assert!(parse("cycle_years_70_plus = 6").unwrap_err().contains("1 to 5"));
-        assert!(parse("emergency_months = 0").unwrap_err().contains("1 to 12"));
-        assert!(parse("emergency_month = 3").unwrap_err().contains("unknown field"));
+        assert!(parse("cycle_years_under_70 = 0")
+            .unwrap_err()
+            .contains("1 to 5"));
+        assert!(parse("cycle_years_70_plus = 6")
+            .unwrap_err()
+            .contains("1 to 5"));
+        assert!(parse("emergency_months = 0")
+            .unwrap_err()
+            .contains("1 to 12"));
+        assert!(parse("emergency_month = 3")
+            .unwrap_err()
+            .contains("unknown field"));
     }
 
     #[test]
     fn rules_built_in_code_are_checked_too() {
-        let rules = Rules { cycle_start: "0801".into(), ..Rules::default() };
+        let rules = Rules {
+            cycle_start: "0801".into(),
+            ..Rules::default()
+        };
         assert_eq!(rules.check().unwrap_err().field, "cycle_start");
-        let rules = Rules { cycle_years_under_70: 9, ..Rules::default() };
+        let rules = Rules {
+            cycle_years_under_70: 9,
+            ..Rules::default()
+        };
         assert_eq!(
             rules.check().unwrap_err().to_string(),
             "invalid `cycle_years_under_70` in [rules] (9 given, expected a number of years from 1 to 5)"
         );
-        let rules = Rules { emergency_months: 0, ..Rules::default() };
+        let rules = Rules {
+            emergency_months: 0,
+            ..Rules::default()
+        };
         assert_eq!(rules.check().unwrap_err().field, "emergency_months");
     }
 }

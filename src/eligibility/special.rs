@@ -21,7 +21,11 @@ pub(super) fn special_medical(record: &Record, cycle: &Cycle) -> Derived<bool> {
         return Derived::new(false, "special.not-flagged", "特別療養費の対象ではない");
     }
     if record.scheme == Scheme::Kouki {
-        return Derived::new(true, "special.kouki", "後期高齢者医療の特別療養費の対象 (交付元の判定)");
+        return Derived::new(
+            true,
+            "special.kouki",
+            "後期高齢者医療の特別療養費の対象 (交付元の判定)",
+        );
     }
     let judged_on = cycle.start.max(record.issue_date);
     let youth_ends = youth_end(record.birth_date);
@@ -30,13 +34,21 @@ pub(super) fn special_medical(record: &Record, cycle: &Cycle) -> Derived<bool> {
             format!("高校生世代以下 ({youth_ends} まで) は通常の書類 (seed 000 特別療養費、domain-research §6)");
         return Derived::new(false, "special.youth-exempt", detail);
     }
-    Derived::new(true, "special.flagged", "滞納1年以上で特別療養費の対象 (seed 000、domain-research §6)")
+    Derived::new(
+        true,
+        "special.flagged",
+        "滞納1年以上で特別療養費の対象 (seed 000、domain-research §6)",
+    )
 }
 
 /// The last day of 高校生世代: the first 3月31日 on or after the 18th 到達日.
 fn youth_end(birth: NaiveDate) -> NaiveDate {
     let reached = reaching_day(birth, 18);
-    let year = if (reached.month(), reached.day()) <= (3, 31) { reached.year() } else { reached.year() + 1 };
+    let year = if (reached.month(), reached.day()) <= (3, 31) {
+        reached.year()
+    } else {
+        reached.year() + 1
+    };
     NaiveDate::from_ymd_opt(year, 3, 31).unwrap_or(NaiveDate::MAX)
 }
 

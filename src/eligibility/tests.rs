@@ -62,7 +62,12 @@ fn with(mut record: Record, change: impl FnOnce(&mut Record)) -> Record {
     record
 }
 
-fn run(record: &Record, rules: &Rules, cycle: Option<i32>, check: Check) -> Result<Evaluated, Vec<Contradiction>> {
+fn run(
+    record: &Record,
+    rules: &Rules,
+    cycle: Option<i32>,
+    check: Check,
+) -> Result<Evaluated, Vec<Contradiction>> {
     evaluate(record, rules, &Options { cycle, check })
 }
 
@@ -70,17 +75,32 @@ fn run(record: &Record, rules: &Rules, cycle: Option<i32>, check: Check) -> Resu
 fn eligibility(record: &Record, cycle: Option<i32>, case: &str) -> Eligibility {
     match run(record, &Rules::default(), cycle, Check::Strict) {
         Ok(e) => e.eligibility,
-        Err(errors) => panic!("{case}: {}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")),
+        Err(errors) => panic!(
+            "{case}: {}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
     }
 }
 
 fn rule(e: &Eligibility, field: &str) -> &'static str {
-    e.reasons.iter().find(|r| r.field == field).map_or("(no reason)", |r| r.rule)
+    e.reasons
+        .iter()
+        .find(|r| r.field == field)
+        .map_or("(no reason)", |r| r.rule)
 }
 
 /// The rules of the errors a record gives (strict, default rules).
 fn error_rules(record: &Record, cycle: Option<i32>) -> Vec<&'static str> {
-    run(record, &Rules::default(), cycle, Check::Strict).err().unwrap_or_default().iter().map(|c| c.rule).collect()
+    run(record, &Rules::default(), cycle, Check::Strict)
+        .err()
+        .unwrap_or_default()
+        .iter()
+        .map(|c| c.rule)
+        .collect()
 }
 
 /// One row edge of an 有効期限 table: who, and the 有効期限 and rule expected.
@@ -92,16 +112,31 @@ struct Row {
 }
 
 fn row(seed: &'static str, birth: NaiveDate, expiry: Option<NaiveDate>, rule: &'static str) -> Row {
-    Row { seed, birth, expiry, rule }
+    Row {
+        seed,
+        birth,
+        expiry,
+        rule,
+    }
 }
 
 fn check_rows(rows: &[Row], cycle: i32, myna: bool) {
     for r in rows {
         let record = with(kokuho(r.birth, cycle), |m| m.has_myna_hoken = myna);
         let e = eligibility(&record, Some(cycle), r.seed);
-        let want_document = if myna { Document::Oshirase } else { Document::Kakuninsho };
+        let want_document = if myna {
+            Document::Oshirase
+        } else {
+            Document::Kakuninsho
+        };
         assert_eq!(e.document, want_document, "{}", r.seed);
-        assert_eq!((e.expiry_date, rule(&e, "expiry_date")), (r.expiry, r.rule), "{} (born {})", r.seed, r.birth);
+        assert_eq!(
+            (e.expiry_date, rule(&e, "expiry_date")),
+            (r.expiry, r.rule),
+            "{} (born {})",
+            r.seed,
+            r.birth
+        );
     }
 }
 
@@ -110,22 +145,42 @@ fn seed_000_kakuninsho_table() {
     let end = Some(d(2026, 7, 31));
     check_rows(
         &[
-            row("000 75歳になる方, first birthday in the cycle", d(1950, 8, 2), Some(d(2025, 8, 1)), "expiry.turns-75"),
-            row("000 75歳になる方, 75th birthday mid-cycle", d(1951, 3, 15), Some(d(2026, 3, 14)), "expiry.turns-75"),
+            row(
+                "000 75歳になる方, first birthday in the cycle",
+                d(1950, 8, 2),
+                Some(d(2025, 8, 1)),
+                "expiry.turns-75",
+            ),
+            row(
+                "000 75歳になる方, 75th birthday mid-cycle",
+                d(1951, 3, 15),
+                Some(d(2026, 3, 14)),
+                "expiry.turns-75",
+            ),
             row(
                 "000 75歳になる方, 75th birthday on 令和8年7月31日",
                 d(1951, 7, 31),
                 Some(d(2026, 7, 30)),
                 "expiry.turns-75",
             ),
-            row("000 上記以外, 75th birthday the day after the cycle", d(1951, 8, 1), end, "expiry.cycle-end"),
+            row(
+                "000 上記以外, 75th birthday the day after the cycle",
+                d(1951, 8, 1),
+                end,
+                "expiry.cycle-end",
+            ),
             row(
                 "000 70歳になる方, 到達日 on the cycle's first day",
                 d(1955, 8, 2),
                 Some(d(2025, 8, 31)),
                 "expiry.turns-70",
             ),
-            row("000 70歳になる方, 1日生まれ は前月末", d(1955, 10, 1), Some(d(2025, 9, 30)), "expiry.turns-70"),
+            row(
+                "000 70歳になる方, 1日生まれ は前月末",
+                d(1955, 10, 1),
+                Some(d(2025, 9, 30)),
+                "expiry.turns-70",
+            ),
             row(
                 "000 70歳になる方, born on a month's last day",
                 d(1955, 10, 31),
@@ -150,10 +205,30 @@ fn seed_000_kakuninsho_table() {
                 Some(d(2026, 6, 30)),
                 "expiry.turns-70",
             ),
-            row("000 上記以外, 70th birthday on 令和8年7月2日", d(1956, 7, 2), end, "expiry.cycle-end"),
-            row("000 上記以外, 70th birthday on the cycle's last day", d(1956, 7, 31), end, "expiry.cycle-end"),
-            row("000 上記以外, 70 on the cycle's first day (高齢受給者)", d(1955, 8, 1), end, "expiry.cycle-end"),
-            row("000 上記以外, under 70", d(1980, 5, 5), end, "expiry.cycle-end"),
+            row(
+                "000 上記以外, 70th birthday on 令和8年7月2日",
+                d(1956, 7, 2),
+                end,
+                "expiry.cycle-end",
+            ),
+            row(
+                "000 上記以外, 70th birthday on the cycle's last day",
+                d(1956, 7, 31),
+                end,
+                "expiry.cycle-end",
+            ),
+            row(
+                "000 上記以外, 70 on the cycle's first day (高齢受給者)",
+                d(1955, 8, 1),
+                end,
+                "expiry.cycle-end",
+            ),
+            row(
+                "000 上記以外, under 70",
+                d(1980, 5, 5),
+                end,
+                "expiry.cycle-end",
+            ),
         ],
         2025,
         false,
@@ -165,7 +240,12 @@ fn seed_000_oshirase_table() {
     let end = Some(d(2026, 7, 31));
     check_rows(
         &[
-            row("000 <<70歳未満>> 有効期限なし", d(1980, 5, 5), None, "expiry.none-under-70"),
+            row(
+                "000 <<70歳未満>> 有効期限なし",
+                d(1980, 5, 5),
+                None,
+                "expiry.none-under-70",
+            ),
             row(
                 "000 <<70〜74>> 75歳になる方, first birthday in the cycle",
                 d(1950, 8, 2),
@@ -178,10 +258,30 @@ fn seed_000_oshirase_table() {
                 Some(d(2026, 7, 30)),
                 "expiry.turns-75",
             ),
-            row("000 <<70〜74>> 8月1日時点で70歳以上, exactly 70", d(1955, 8, 1), end, "expiry.cycle-end"),
-            row("000 <<70〜74>> 8月1日時点で70歳以上, 74", d(1951, 8, 1), end, "expiry.cycle-end"),
-            row("000 <<70〜74>> 上記以外: 到達日 on 8月1日", d(1955, 8, 2), None, "expiry.none-under-70"),
-            row("000 <<70〜74>> 上記以外: 70 within the cycle", d(1956, 1, 15), None, "expiry.none-under-70"),
+            row(
+                "000 <<70〜74>> 8月1日時点で70歳以上, exactly 70",
+                d(1955, 8, 1),
+                end,
+                "expiry.cycle-end",
+            ),
+            row(
+                "000 <<70〜74>> 8月1日時点で70歳以上, 74",
+                d(1951, 8, 1),
+                end,
+                "expiry.cycle-end",
+            ),
+            row(
+                "000 <<70〜74>> 上記以外: 到達日 on 8月1日",
+                d(1955, 8, 2),
+                None,
+                "expiry.none-under-70",
+            ),
+            row(
+                "000 <<70〜74>> 上記以外: 70 within the cycle",
+                d(1956, 1, 15),
+                None,
+                "expiry.none-under-70",
+            ),
         ],
         2025,
         true,
@@ -193,13 +293,48 @@ fn seed_002_table() {
     let end = Some(d(2024, 7, 31));
     check_rows(
         &[
-            row("002 ① 昭和23年8月2日 (first)", d(1948, 8, 2), Some(d(2023, 8, 1)), "expiry.turns-75"),
-            row("002 ① 昭和24年7月31日 (last)", d(1949, 7, 31), Some(d(2024, 7, 30)), "expiry.turns-75"),
-            row("002 ③ 昭和24年8月1日 (after ①)", d(1949, 8, 1), end, "expiry.cycle-end"),
-            row("002 ② 昭和28年8月2日 (first)", d(1953, 8, 2), Some(d(2023, 8, 31)), "expiry.turns-70"),
-            row("002 ② 昭和29年7月1日 (last, 1日生まれ)", d(1954, 7, 1), Some(d(2024, 6, 30)), "expiry.turns-70"),
-            row("002 ③ 昭和28年8月1日 (before ②: already 70)", d(1953, 8, 1), end, "expiry.cycle-end"),
-            row("002 ③ 昭和29年7月2日 (after ②)", d(1954, 7, 2), end, "expiry.cycle-end"),
+            row(
+                "002 ① 昭和23年8月2日 (first)",
+                d(1948, 8, 2),
+                Some(d(2023, 8, 1)),
+                "expiry.turns-75",
+            ),
+            row(
+                "002 ① 昭和24年7月31日 (last)",
+                d(1949, 7, 31),
+                Some(d(2024, 7, 30)),
+                "expiry.turns-75",
+            ),
+            row(
+                "002 ③ 昭和24年8月1日 (after ①)",
+                d(1949, 8, 1),
+                end,
+                "expiry.cycle-end",
+            ),
+            row(
+                "002 ② 昭和28年8月2日 (first)",
+                d(1953, 8, 2),
+                Some(d(2023, 8, 31)),
+                "expiry.turns-70",
+            ),
+            row(
+                "002 ② 昭和29年7月1日 (last, 1日生まれ)",
+                d(1954, 7, 1),
+                Some(d(2024, 6, 30)),
+                "expiry.turns-70",
+            ),
+            row(
+                "002 ③ 昭和28年8月1日 (before ②: already 70)",
+                d(1953, 8, 1),
+                end,
+                "expiry.cycle-end",
+            ),
+            row(
+                "002 ③ 昭和29年7月2日 (after ②)",
+                d(1954, 7, 2),
+                end,
+                "expiry.cycle-end",
+            ),
             row("002 ③ 上記①、②以外", d(1970, 1, 1), end, "expiry.cycle-end"),
         ],
         2023,
@@ -210,15 +345,34 @@ fn seed_002_table() {
 #[test]
 fn seed_002_row_1_starts_after_kokuho_ends() {
     // 昭和23年8月1日 (before ①): 75 on 令和5年8月1日, already kouki for the whole cycle.
-    assert_eq!(error_rules(&kokuho(d(1948, 8, 1), 2023), Some(2023)), ["record.kokuho-over-75"]);
-    assert_eq!(error_rules(&kokuho(d(1950, 8, 1), 2025), Some(2025)), ["record.kokuho-over-75"], "seed 000 likewise");
+    assert_eq!(
+        error_rules(&kokuho(d(1948, 8, 1), 2023), Some(2023)),
+        ["record.kokuho-over-75"]
+    );
+    assert_eq!(
+        error_rules(&kokuho(d(1950, 8, 1), 2025), Some(2025)),
+        ["record.kokuho-over-75"],
+        "seed 000 likewise"
+    );
 }
 
 #[test]
 fn residence_rows() {
     let cases = [
-        ("002 外国人 令和6年7月29日以前", 2023, d(2024, 7, 29), d(2024, 7, 30), "expiry.residence"),
-        ("002 外国人 令和6年7月30日以降", 2023, d(2024, 7, 30), d(2024, 7, 31), "expiry.cycle-end"),
+        (
+            "002 外国人 令和6年7月29日以前",
+            2023,
+            d(2024, 7, 29),
+            d(2024, 7, 30),
+            "expiry.residence",
+        ),
+        (
+            "002 外国人 令和6年7月30日以降",
+            2023,
+            d(2024, 7, 30),
+            d(2024, 7, 31),
+            "expiry.cycle-end",
+        ),
         (
             "000 外国籍 7月29日以前 (the leaflet's 令和7年 read as 令和8年)",
             2025,
@@ -226,8 +380,20 @@ fn residence_rows() {
             d(2026, 7, 30),
             "expiry.residence",
         ),
-        ("000 外国籍, 7月30日", 2025, d(2026, 7, 30), d(2026, 7, 31), "expiry.cycle-end"),
-        ("000 外国籍, mid-cycle", 2025, d(2025, 10, 15), d(2025, 10, 16), "expiry.residence"),
+        (
+            "000 外国籍, 7月30日",
+            2025,
+            d(2026, 7, 30),
+            d(2026, 7, 31),
+            "expiry.cycle-end",
+        ),
+        (
+            "000 外国籍, mid-cycle",
+            2025,
+            d(2025, 10, 15),
+            d(2025, 10, 16),
+            "expiry.residence",
+        ),
         (
             "000 外国籍, ends the day before the cycle: valid its first day",
             2025,
@@ -235,25 +401,53 @@ fn residence_rows() {
             d(2025, 8, 1),
             "expiry.residence",
         ),
-        ("000 外国籍, after the cycle", 2025, d(2027, 1, 1), d(2026, 7, 31), "expiry.cycle-end"),
+        (
+            "000 外国籍, after the cycle",
+            2025,
+            d(2027, 1, 1),
+            d(2026, 7, 31),
+            "expiry.cycle-end",
+        ),
     ];
     for (seed, year, residence, want, want_rule) in cases {
-        let e =
-            eligibility(&with(kokuho(d(1990, 6, 6), year), |m| m.residence_expiry = Some(residence)), Some(year), seed);
-        assert_eq!((e.expiry_date, rule(&e, "expiry_date")), (Some(want), want_rule), "{seed}");
+        let e = eligibility(
+            &with(kokuho(d(1990, 6, 6), year), |m| {
+                m.residence_expiry = Some(residence)
+            }),
+            Some(year),
+            seed,
+        );
+        assert_eq!(
+            (e.expiry_date, rule(&e, "expiry_date")),
+            (Some(want), want_rule),
+            "{seed}"
+        );
     }
-    let gone = with(kokuho(d(1990, 6, 6), 2025), |m| m.residence_expiry = Some(d(2025, 7, 30)));
-    assert_eq!(error_rules(&gone, Some(2025)), ["record.residence-before-cycle"]);
+    let gone = with(kokuho(d(1990, 6, 6), 2025), |m| {
+        m.residence_expiry = Some(d(2025, 7, 30))
+    });
+    assert_eq!(
+        error_rules(&gone, Some(2025)),
+        ["record.residence-before-cycle"]
+    );
 }
 
 #[test]
 fn residence_meets_turning_75_earliest_wins() {
-    let r = with(kokuho(d(1951, 3, 15), 2025), |m| m.residence_expiry = Some(d(2025, 12, 1)));
+    let r = with(kokuho(d(1951, 3, 15), 2025), |m| {
+        m.residence_expiry = Some(d(2025, 12, 1))
+    });
     let e = eligibility(&r, Some(2025), "000 several rows: the earliest");
-    assert_eq!((e.expiry_date, rule(&e, "expiry_date")), (Some(d(2025, 12, 2)), "expiry.residence"));
+    assert_eq!(
+        (e.expiry_date, rule(&e, "expiry_date")),
+        (Some(d(2025, 12, 2)), "expiry.residence")
+    );
     let r = with(r, |m| m.residence_expiry = Some(d(2026, 5, 1)));
     let e = eligibility(&r, Some(2025), "000 several rows: the earliest");
-    assert_eq!((e.expiry_date, rule(&e, "expiry_date")), (Some(d(2026, 3, 14)), "expiry.turns-75"));
+    assert_eq!(
+        (e.expiry_date, rule(&e, "expiry_date")),
+        (Some(d(2026, 3, 14)), "expiry.turns-75")
+    );
 }
 
 #[test]
@@ -262,7 +456,10 @@ fn oshirase_ignores_residence() {
         m.has_myna_hoken = true;
         m.residence_expiry = Some(d(2025, 10, 15));
     });
-    assert_eq!(eligibility(&r, Some(2025), "000 お知らせ table has no 外国籍 row").expiry_date, None);
+    assert_eq!(
+        eligibility(&r, Some(2025), "000 お知らせ table has no 外国籍 row").expiry_date,
+        None
+    );
 }
 
 fn requested(birth: NaiveDate, applied: NaiveDate) -> Record {
@@ -284,42 +481,113 @@ fn seed_003_q11_requested_certificate() {
             d(2026, 2, 28),
             "expiry.requested",
         ),
-        ("003 Q11 applied on a month's last day", d(1980, 5, 5), d(2025, 12, 31), d(2026, 4, 30), "expiry.requested"),
-        ("003 Q11 applied on the cycle's first day", d(1980, 5, 5), d(2025, 8, 1), d(2025, 12, 31), "expiry.requested"),
-        ("003 Q11 capped at the cycle end", d(1980, 5, 5), d(2026, 4, 10), d(2026, 7, 31), "expiry.cycle-end"),
-        ("003 Q11 capped by 000 75歳になる方", d(1951, 1, 10), d(2025, 10, 15), d(2026, 1, 9), "expiry.turns-75"),
-        ("003 Q11 capped by 000 70歳になる方", d(1955, 12, 20), d(2025, 10, 15), d(2025, 12, 31), "expiry.turns-70"),
+        (
+            "003 Q11 applied on a month's last day",
+            d(1980, 5, 5),
+            d(2025, 12, 31),
+            d(2026, 4, 30),
+            "expiry.requested",
+        ),
+        (
+            "003 Q11 applied on the cycle's first day",
+            d(1980, 5, 5),
+            d(2025, 8, 1),
+            d(2025, 12, 31),
+            "expiry.requested",
+        ),
+        (
+            "003 Q11 capped at the cycle end",
+            d(1980, 5, 5),
+            d(2026, 4, 10),
+            d(2026, 7, 31),
+            "expiry.cycle-end",
+        ),
+        (
+            "003 Q11 capped by 000 75歳になる方",
+            d(1951, 1, 10),
+            d(2025, 10, 15),
+            d(2026, 1, 9),
+            "expiry.turns-75",
+        ),
+        (
+            "003 Q11 capped by 000 70歳になる方",
+            d(1955, 12, 20),
+            d(2025, 10, 15),
+            d(2025, 12, 31),
+            "expiry.turns-70",
+        ),
     ];
     for (seed, birth, applied, want, want_rule) in cases {
         let e = eligibility(&requested(birth, applied), None, seed);
         assert_eq!(e.document, Document::Kakuninsho, "{seed}");
         assert_eq!(rule(&e, "document"), "document.requested", "{seed}");
-        assert_eq!((e.expiry_date, rule(&e, "expiry_date")), (Some(want), want_rule), "{seed}");
+        assert_eq!(
+            (e.expiry_date, rule(&e, "expiry_date")),
+            (Some(want), want_rule),
+            "{seed}"
+        );
     }
 }
 
 #[test]
 fn seed_003_q11_months_are_configurable_and_the_date_required() {
-    let rules = Rules { emergency_months: 2, ..Rules::default() };
-    let e = run(&requested(d(1980, 5, 5), d(2025, 10, 15)), &rules, None, Check::Strict).unwrap().eligibility;
+    let rules = Rules {
+        emergency_months: 2,
+        ..Rules::default()
+    };
+    let e = run(
+        &requested(d(1980, 5, 5), d(2025, 10, 15)),
+        &rules,
+        None,
+        Check::Strict,
+    )
+    .unwrap()
+    .eligibility;
     assert_eq!(e.expiry_date, Some(d(2026, 1, 31)));
-    let missing = with(requested(d(1980, 5, 5), d(2025, 10, 15)), |m| m.application_date = None);
+    let missing = with(requested(d(1980, 5, 5), d(2025, 10, 15)), |m| {
+        m.application_date = None
+    });
     assert_eq!(error_rules(&missing, None), ["expiry.requested"]);
     // Without a マイナ保険証 the application changes nothing: the regular 確認書.
     let plain = with(missing, |m| m.has_myna_hoken = false);
-    assert_eq!(eligibility(&plain, None, "003 【参考】").expiry_date, Some(d(2026, 7, 31)));
+    assert_eq!(
+        eligibility(&plain, None, "003 【参考】").expiry_date,
+        Some(d(2026, 7, 31))
+    );
 }
 
 /// Seed 003 Q23 ②: 70th birthday from 令和6年12月2日; cycle 令和6年8月1日〜令和7年7月31日.
 #[test]
 fn seed_003_q23_document_on_reaching_70() {
     // 70th birthday 2024-12-02: 到達日 12月1日, 高齢受給者 from 2025-01-01; issued in December.
-    let base = with(kokuho(d(1954, 12, 2), 2024), |m| m.issue_date = d(2024, 12, 10));
+    let base = with(kokuho(d(1954, 12, 2), 2024), |m| {
+        m.issue_date = d(2024, 12, 10)
+    });
     for (seed, myna, ratio, document) in [
-        ("003 Q23 ② マイナ保険証あり: お知らせ 2割", true, 2, Document::Oshirase),
-        ("003 Q23 ② マイナ保険証あり: お知らせ 3割", true, 3, Document::Oshirase),
-        ("003 Q23 ② マイナ保険証なし: 資格確認書 2割", false, 2, Document::Kakuninsho),
-        ("003 Q23 ② マイナ保険証なし: 資格確認書 3割", false, 3, Document::Kakuninsho),
+        (
+            "003 Q23 ② マイナ保険証あり: お知らせ 2割",
+            true,
+            2,
+            Document::Oshirase,
+        ),
+        (
+            "003 Q23 ② マイナ保険証あり: お知らせ 3割",
+            true,
+            3,
+            Document::Oshirase,
+        ),
+        (
+            "003 Q23 ② マイナ保険証なし: 資格確認書 2割",
+            false,
+            2,
+            Document::Kakuninsho,
+        ),
+        (
+            "003 Q23 ② マイナ保険証なし: 資格確認書 3割",
+            false,
+            3,
+            Document::Kakuninsho,
+        ),
     ] {
         let r = with(base.clone(), |m| {
             m.has_myna_hoken = myna;
@@ -338,73 +606,155 @@ fn seed_003_q23_document_on_reaching_70() {
         assert_eq!(e.age_at_cycle_start, 69, "{seed}");
     }
     let missing = with(base, |m| m.copay_ratio = None);
-    assert_eq!(error_rules(&missing, None), ["burden.elderly"], "003 【参考】 負担割合 is required from 70");
+    assert_eq!(
+        error_rules(&missing, None),
+        ["burden.elderly"],
+        "003 【参考】 負担割合 is required from 70"
+    );
 }
 
 #[test]
 fn seed_003_q23_the_renewal_before_it() {
     // The July renewal for the same member: under 70, to the end of the 到達日's month.
     let renewal = kokuho(d(1954, 12, 2), 2024);
-    let e = eligibility(&renewal, Some(2024), "002 ② / 003 Q23: renewal before reaching 70");
-    assert_eq!((e.expiry_date, e.copay_ratio, e.effective_date, e.elderly), (Some(d(2024, 12, 31)), None, None, false));
-    let e = eligibility(&with(renewal, |m| m.has_myna_hoken = true), Some(2024), "000 <<70歳未満>>");
+    let e = eligibility(
+        &renewal,
+        Some(2024),
+        "002 ② / 003 Q23: renewal before reaching 70",
+    );
+    assert_eq!(
+        (e.expiry_date, e.copay_ratio, e.effective_date, e.elderly),
+        (Some(d(2024, 12, 31)), None, None, false)
+    );
+    let e = eligibility(
+        &with(renewal, |m| m.has_myna_hoken = true),
+        Some(2024),
+        "000 <<70歳未満>>",
+    );
     assert_eq!((e.expiry_date, e.copay_ratio), (None, None));
     // Issued the month before the 到達日's month: still the under-70 document.
-    let early = with(kokuho(d(1954, 12, 10), 2024), |m| m.issue_date = d(2024, 11, 20));
-    let e = eligibility(&early, None, "002 ②: issued before the month of reaching 70");
+    let early = with(kokuho(d(1954, 12, 10), 2024), |m| {
+        m.issue_date = d(2024, 11, 20)
+    });
+    let e = eligibility(
+        &early,
+        None,
+        "002 ②: issued before the month of reaching 70",
+    );
     assert_eq!((e.expiry_date, e.elderly), (Some(d(2024, 12, 31)), false));
 }
 
 #[test]
 fn seed_003_q23_born_on_the_1st() {
     // Born 1955-01-01: 到達日 2024-12-31, so 高齢受給者 from 2025-01-01, the birthday itself.
-    let r = with(kokuho(d(1955, 1, 1), 2024), |m| m.issue_date = d(2024, 12, 5));
+    let r = with(kokuho(d(1955, 1, 1), 2024), |m| {
+        m.issue_date = d(2024, 12, 5)
+    });
     let e = eligibility(&r, None, "003 Q23 ② / domain-research §5: 1日生まれ");
-    assert_eq!((e.effective_date, e.expiry_date), (Some(d(2025, 1, 1)), Some(d(2025, 7, 31))));
-    let e = eligibility(&kokuho(d(1955, 1, 1), 2024), Some(2024), "000 1日生まれは前月末");
+    assert_eq!(
+        (e.effective_date, e.expiry_date),
+        (Some(d(2025, 1, 1)), Some(d(2025, 7, 31)))
+    );
+    let e = eligibility(
+        &kokuho(d(1955, 1, 1), 2024),
+        Some(2024),
+        "000 1日生まれは前月末",
+    );
     assert_eq!(e.expiry_date, Some(d(2024, 12, 31)));
 }
 
 #[test]
 fn effective_date_of_70_to_74() {
-    let e = eligibility(&kokuho(d(1953, 5, 5), 2025), Some(2025), "003 【参考】 70歳以上: 発効期日");
-    assert_eq!((e.effective_date, rule(&e, "effective_date")), (Some(d(2025, 8, 1)), "effective.cycle-start"));
+    let e = eligibility(
+        &kokuho(d(1953, 5, 5), 2025),
+        Some(2025),
+        "003 【参考】 70歳以上: 発効期日",
+    );
+    assert_eq!(
+        (e.effective_date, rule(&e, "effective_date")),
+        (Some(d(2025, 8, 1)), "effective.cycle-start")
+    );
     // 70 exactly on the first day: the 1st of the month after the 到達日 is the cycle start too.
     let e = eligibility(&kokuho(d(1955, 8, 1), 2025), Some(2025), "002 ② boundary");
-    assert_eq!((e.effective_date, rule(&e, "effective_date")), (Some(d(2025, 8, 1)), "effective.cycle-start"));
+    assert_eq!(
+        (e.effective_date, rule(&e, "effective_date")),
+        (Some(d(2025, 8, 1)), "effective.cycle-start")
+    );
     // Joined the cycle late (moved in): from the 適用開始年月日.
     let moved = with(kokuho(d(1953, 5, 5), 2025), |m| {
         m.qualified_date = d(2025, 10, 20);
         m.issue_date = d(2025, 10, 20);
     });
-    let e = eligibility(&moved, None, "domain-research §3.1: joined within the cycle");
-    assert_eq!((e.effective_date, rule(&e, "effective_date")), (Some(d(2025, 10, 20)), "effective.qualified-date"));
+    let e = eligibility(
+        &moved,
+        None,
+        "domain-research §3.1: joined within the cycle",
+    );
+    assert_eq!(
+        (e.effective_date, rule(&e, "effective_date")),
+        (Some(d(2025, 10, 20)), "effective.qualified-date")
+    );
 }
 
 #[test]
 fn copay_under_70_is_not_printed() {
     for ratio in [None, Some(2), Some(3)] {
-        let e = eligibility(&with(kokuho(d(1980, 5, 5), 2025), |m| m.copay_ratio = ratio), Some(2025), "003 【参考】");
-        assert_eq!((e.copay_ratio, rule(&e, "copay_ratio")), (None, "burden.under-70"));
+        let e = eligibility(
+            &with(kokuho(d(1980, 5, 5), 2025), |m| m.copay_ratio = ratio),
+            Some(2025),
+            "003 【参考】",
+        );
+        assert_eq!(
+            (e.copay_ratio, rule(&e, "copay_ratio")),
+            (None, "burden.under-70")
+        );
     }
     let bad = with(kokuho(d(1980, 5, 5), 2025), |m| m.copay_ratio = Some(5));
     assert_eq!(error_rules(&bad, Some(2025)), ["burden.range"]);
     let one = with(kokuho(d(1953, 5, 5), 2025), |m| m.copay_ratio = Some(1));
-    assert_eq!(error_rules(&one, Some(2025)), ["burden.elderly"], "70〜74 is 2割 or 3割");
+    assert_eq!(
+        error_rules(&one, Some(2025)),
+        ["burden.elderly"],
+        "70〜74 is 2割 or 3割"
+    );
 }
 
 #[test]
 fn special_medical_and_high_school_generation() {
     let flagged = |birth| with(kokuho(birth, 2025), |m| m.special_medical = true);
     let cases = [
-        ("000 特別療養費: adult", d(1980, 5, 5), true, "special.flagged"),
-        ("000 高校生世代: born 4/1 left it on 2025-03-31", d(2007, 4, 1), true, "special.flagged"),
-        ("000 高校生世代以下: born 4/2 stays until 2026-03-31", d(2007, 4, 2), false, "special.youth-exempt"),
-        ("000 高校生世代以下: a child", d(2015, 1, 1), false, "special.youth-exempt"),
+        (
+            "000 特別療養費: adult",
+            d(1980, 5, 5),
+            true,
+            "special.flagged",
+        ),
+        (
+            "000 高校生世代: born 4/1 left it on 2025-03-31",
+            d(2007, 4, 1),
+            true,
+            "special.flagged",
+        ),
+        (
+            "000 高校生世代以下: born 4/2 stays until 2026-03-31",
+            d(2007, 4, 2),
+            false,
+            "special.youth-exempt",
+        ),
+        (
+            "000 高校生世代以下: a child",
+            d(2015, 1, 1),
+            false,
+            "special.youth-exempt",
+        ),
     ];
     for (seed, birth, want, want_rule) in cases {
         let e = eligibility(&flagged(birth), Some(2025), seed);
-        assert_eq!((e.special_medical, rule(&e, "special_medical")), (want, want_rule), "{seed}");
+        assert_eq!(
+            (e.special_medical, rule(&e, "special_medical")),
+            (want, want_rule),
+            "{seed}"
+        );
     }
     // Issued after the exemption ended: judged on the 交付年月日.
     let late = with(flagged(d(2007, 4, 2)), |m| m.issue_date = d(2026, 4, 1));
@@ -412,24 +762,62 @@ fn special_medical_and_high_school_generation() {
     let e = eligibility(&kokuho(d(1980, 5, 5), 2025), Some(2025), "not flagged");
     assert!(!e.special_medical);
     let k = with(kouki(d(1930, 5, 5), 2025), |m| m.special_medical = true);
-    assert_eq!(rule(&eligibility(&k, Some(2025), "kouki honours the flag"), "special_medical"), "special.kouki");
+    assert_eq!(
+        rule(
+            &eligibility(&k, Some(2025), "kouki honours the flag"),
+            "special_medical"
+        ),
+        "special.kouki"
+    );
 }
 
 #[test]
 fn kouki_interim_rule() {
     let holder = |year| with(kouki(d(1930, 5, 5), year), |m| m.has_myna_hoken = true);
-    let e = eligibility(&holder(2025), Some(2025), "research §5 暫定運用: cycle from 2025-08-01");
-    assert_eq!((e.document, rule(&e, "document")), (Document::Kakuninsho, "document.kouki-interim"));
-    assert_eq!((e.expiry_date, e.effective_date, e.copay_ratio), (Some(d(2026, 7, 31)), Some(d(2025, 8, 1)), Some(1)));
+    let e = eligibility(
+        &holder(2025),
+        Some(2025),
+        "research §5 暫定運用: cycle from 2025-08-01",
+    );
+    assert_eq!(
+        (e.document, rule(&e, "document")),
+        (Document::Kakuninsho, "document.kouki-interim")
+    );
+    assert_eq!(
+        (e.expiry_date, e.effective_date, e.copay_ratio),
+        (Some(d(2026, 7, 31)), Some(d(2025, 8, 1)), Some(1))
+    );
     // Renewal printed 2026-07-15 for the cycle from 2026-08-01: after the interim end.
-    let e = eligibility(&holder(2026), Some(2026), "research §5 暫定運用 ends 2026-07-31");
-    assert_eq!((e.document, rule(&e, "document")), (Document::Oshirase, "document.myna-holder"));
-    assert_eq!((e.expiry_date, e.copay_ratio), (Some(d(2027, 7, 31)), Some(1)));
-    let extended = Rules { kouki_interim_end: d(2027, 7, 31), ..Rules::default() };
-    let e = run(&holder(2026), &extended, Some(2026), Check::Strict).unwrap().eligibility;
-    assert_eq!(e.document, Document::Kakuninsho, "an extended interim end is configuration");
+    let e = eligibility(
+        &holder(2026),
+        Some(2026),
+        "research §5 暫定運用 ends 2026-07-31",
+    );
+    assert_eq!(
+        (e.document, rule(&e, "document")),
+        (Document::Oshirase, "document.myna-holder")
+    );
+    assert_eq!(
+        (e.expiry_date, e.copay_ratio),
+        (Some(d(2027, 7, 31)), Some(1))
+    );
+    let extended = Rules {
+        kouki_interim_end: d(2027, 7, 31),
+        ..Rules::default()
+    };
+    let e = run(&holder(2026), &extended, Some(2026), Check::Strict)
+        .unwrap()
+        .eligibility;
+    assert_eq!(
+        e.document,
+        Document::Kakuninsho,
+        "an extended interim end is configuration"
+    );
     let without = with(holder(2026), |m| m.has_myna_hoken = false);
-    assert_eq!(eligibility(&without, Some(2026), "no card").document, Document::Kakuninsho);
+    assert_eq!(
+        eligibility(&without, Some(2026), "no card").document,
+        Document::Kakuninsho
+    );
 }
 
 #[test]
@@ -439,12 +827,27 @@ fn kouki_members() {
         m.qualified_date = d(2025, 9, 10);
         m.issue_date = d(2025, 8, 20);
     });
-    let e = eligibility(&joining, None, "domain-research §5: kouki from the 75th birthday");
-    assert_eq!((e.effective_date, rule(&e, "effective_date")), (Some(d(2025, 9, 10)), "effective.qualified-date"));
-    assert_eq!((e.expiry_date, e.scheme, e.elderly), (Some(d(2026, 7, 31)), Scheme::Kouki, false));
+    let e = eligibility(
+        &joining,
+        None,
+        "domain-research §5: kouki from the 75th birthday",
+    );
+    assert_eq!(
+        (e.effective_date, rule(&e, "effective_date")),
+        (Some(d(2025, 9, 10)), "effective.qualified-date")
+    );
+    assert_eq!(
+        (e.expiry_date, e.scheme, e.elderly),
+        (Some(d(2026, 7, 31)), Scheme::Kouki, false)
+    );
     // 障害認定 from 65: a kouki member under 75 is allowed, one under 65 is not.
-    let disabled = with(kouki(d(1958, 5, 5), 2025), |m| m.qualified_date = d(2023, 5, 4));
-    assert_eq!(eligibility(&disabled, Some(2025), "高確法50条 障害認定").age_at_cycle_start, 67);
+    let disabled = with(kouki(d(1958, 5, 5), 2025), |m| {
+        m.qualified_date = d(2023, 5, 4)
+    });
+    assert_eq!(
+        eligibility(&disabled, Some(2025), "高確法50条 障害認定").age_at_cycle_start,
+        67
+    );
     let young = with(disabled, |m| m.qualified_date = d(2023, 5, 3));
     assert_eq!(error_rules(&young, Some(2025)), ["record.kouki-under-65"]);
     let no_ratio = with(kouki(d(1930, 5, 5), 2025), |m| m.copay_ratio = None);
@@ -457,17 +860,30 @@ fn kouki_members() {
 fn kouki_has_no_symbol() {
     let r = with(kouki(d(1930, 5, 5), 2025), |m| m.symbol = Some("高".into()));
     let strict = run(&r, &Rules::default(), Some(2025), Check::Strict).unwrap_err();
-    assert_eq!((strict[0].field, strict[0].rule), ("symbol", "record.kouki-no-symbol"));
+    assert_eq!(
+        (strict[0].field, strict[0].rule),
+        ("symbol", "record.kouki-no-symbol")
+    );
     let warned = run(&r, &Rules::default(), Some(2025), Check::Warn).unwrap();
     assert_eq!(warned.warnings.len(), 1);
     let r = with(r, |m| m.symbol = Some(String::new()));
-    assert!(run(&r, &Rules::default(), Some(2025), Check::Strict).is_ok(), "an empty 記号 is no 記号");
+    assert!(
+        run(&r, &Rules::default(), Some(2025), Check::Strict).is_ok(),
+        "an empty 記号 is no 記号"
+    );
 }
 
 #[test]
 fn nakano_two_year_profile() {
-    let nakano = Rules { cycle_years_under_70: 2, ..Rules::default() };
-    let eval = |birth| run(&kokuho(birth, 2025), &nakano, Some(2025), Check::Strict).unwrap().eligibility;
+    let nakano = Rules {
+        cycle_years_under_70: 2,
+        ..Rules::default()
+    };
+    let eval = |birth| {
+        run(&kokuho(birth, 2025), &nakano, Some(2025), Check::Strict)
+            .unwrap()
+            .eligibility
+    };
     let e = eval(d(1980, 5, 5));
     assert_eq!(
         (e.cycle.end, e.expiry_date),
@@ -475,54 +891,104 @@ fn nakano_two_year_profile() {
         "research §5 中野区: under 70, 2 years"
     );
     let e = eval(d(1953, 5, 5));
-    assert_eq!((e.cycle.end, e.expiry_date), (d(2026, 7, 31), Some(d(2026, 7, 31))), "research §5 中野区: 70+, 1 year");
+    assert_eq!(
+        (e.cycle.end, e.expiry_date),
+        (d(2026, 7, 31), Some(d(2026, 7, 31))),
+        "research §5 中野区: 70+, 1 year"
+    );
     let e = eval(d(1956, 9, 10));
-    assert_eq!(e.expiry_date, Some(d(2026, 9, 30)), "reaching 70 in the second year: 000 ② still applies");
+    assert_eq!(
+        e.expiry_date,
+        Some(d(2026, 9, 30)),
+        "reaching 70 in the second year: 000 ② still applies"
+    );
 }
 
 #[test]
 fn other_cycle_starts() {
-    let toyohashi = Rules { cycle_start: "12-02".into(), ..Rules::default() };
-    let r = with(kokuho(d(1980, 5, 5), 2025), |m| m.issue_date = d(2025, 11, 20));
-    let e = run(&r, &toyohashi, Some(2025), Check::Strict).unwrap().eligibility;
-    assert_eq!(e.cycle, Cycle { start: d(2025, 12, 2), end: d(2026, 12, 1) }, "research §5 豊橋市");
+    let toyohashi = Rules {
+        cycle_start: "12-02".into(),
+        ..Rules::default()
+    };
+    let r = with(kokuho(d(1980, 5, 5), 2025), |m| {
+        m.issue_date = d(2025, 11, 20)
+    });
+    let e = run(&r, &toyohashi, Some(2025), Check::Strict)
+        .unwrap()
+        .eligibility;
+    assert_eq!(
+        e.cycle,
+        Cycle {
+            start: d(2025, 12, 2),
+            end: d(2026, 12, 1)
+        },
+        "research §5 豊橋市"
+    );
     // 70 on 12/1, the day before the cycle: 高齢受給者 from 1/1, within the cycle.
-    let e = run(&kokuho(d(1955, 12, 2), 2025), &toyohashi, Some(2025), Check::Strict).unwrap().eligibility;
+    let e = run(
+        &kokuho(d(1955, 12, 2), 2025),
+        &toyohashi,
+        Some(2025),
+        Check::Strict,
+    )
+    .unwrap()
+    .eligibility;
     assert_eq!((e.elderly, e.effective_date), (true, Some(d(2026, 1, 1))));
 }
 
 #[test]
 fn default_cycle_contains_the_issue_date() {
-    let e = eligibility(&with(kokuho(d(1980, 5, 5), 2025), |m| m.issue_date = d(2026, 2, 3)), None, "003 Q11 cycle");
-    assert_eq!((e.cycle.start, rule(&e, "cycle")), (d(2025, 8, 1), "cycle.issue-date"));
+    let e = eligibility(
+        &with(kokuho(d(1980, 5, 5), 2025), |m| {
+            m.issue_date = d(2026, 2, 3)
+        }),
+        None,
+        "003 Q11 cycle",
+    );
+    assert_eq!(
+        (e.cycle.start, rule(&e, "cycle")),
+        (d(2025, 8, 1), "cycle.issue-date")
+    );
 }
 
 #[test]
 fn a_document_never_expires_before_it_is_issued() {
     // Turned 75 on 2025-09-10; a kokuho document issued in October has nothing left to cover.
-    let late = with(kokuho(d(1950, 9, 10), 2025), |m| m.issue_date = d(2025, 10, 1));
+    let late = with(kokuho(d(1950, 9, 10), 2025), |m| {
+        m.issue_date = d(2025, 10, 1)
+    });
     assert_eq!(error_rules(&late, None), ["expiry.before-issue"]);
 }
 
 #[test]
 fn check_modes() {
     // The brief's example: turning 75 on 2026-03-15, the record says the cycle end.
-    let r = with(kokuho(d(1951, 3, 15), 2025), |m| m.expiry_date = Some(d(2026, 7, 31)));
+    let r = with(kokuho(d(1951, 3, 15), 2025), |m| {
+        m.expiry_date = Some(d(2026, 7, 31))
+    });
     let strict = run(&r, &Rules::default(), Some(2025), Check::Strict).unwrap_err();
     assert_eq!(
         strict[0].to_string(),
         "field `expiry_date`: record says 2026-07-31, rule `expiry.turns-75` gives 2026-03-14"
     );
     let warn = run(&r, &Rules::default(), Some(2025), Check::Warn).unwrap();
-    assert_eq!((warn.eligibility.expiry_date, warn.warnings.len()), (Some(d(2026, 3, 14)), 1));
+    assert_eq!(
+        (warn.eligibility.expiry_date, warn.warnings.len()),
+        (Some(d(2026, 3, 14)), 1)
+    );
     let off = run(&r, &Rules::default(), Some(2025), Check::Off).unwrap();
-    assert_eq!((off.eligibility.expiry_date, off.warnings.len()), (Some(d(2026, 7, 31)), 0));
+    assert_eq!(
+        (off.eligibility.expiry_date, off.warnings.len()),
+        (Some(d(2026, 7, 31)), 0)
+    );
     assert_eq!(rule(&off.eligibility, "expiry_date"), "record.given");
     // A value that agrees is no contradiction.
     let agrees = with(r, |m| m.expiry_date = Some(d(2026, 3, 14)));
     assert!(run(&agrees, &Rules::default(), Some(2025), Check::Strict).is_ok());
     // An 発効期日 for an under-70 member: the rules print none.
-    let r = with(kokuho(d(1980, 5, 5), 2025), |m| m.effective_date = Some(d(2025, 8, 1)));
+    let r = with(kokuho(d(1980, 5, 5), 2025), |m| {
+        m.effective_date = Some(d(2025, 8, 1))
+    });
     let strict = run(&r, &Rules::default(), Some(2025), Check::Strict).unwrap_err();
     assert_eq!(
         strict[0].to_string(),
@@ -531,15 +997,27 @@ fn check_modes() {
     // Record errors stay errors in every mode.
     let r = with(kokuho(d(1953, 5, 5), 2025), |m| m.copay_ratio = None);
     let off = run(&r, &Rules::default(), Some(2025), Check::Off).unwrap_err();
-    assert_eq!(off[0].to_string(), "field `copay_ratio`: record says (empty), rule `burden.elderly` gives 2 or 3");
+    assert_eq!(
+        off[0].to_string(),
+        "field `copay_ratio`: record says (empty), rule `burden.elderly` gives 2 or 3"
+    );
 }
 
 #[test]
 fn bad_rules_and_options_are_errors_not_panics() {
-    let rules = Rules { cycle_start: "8/1".into(), ..Rules::default() };
+    let rules = Rules {
+        cycle_start: "8/1".into(),
+        ..Rules::default()
+    };
     let errors = run(&kokuho(d(1980, 5, 5), 2025), &rules, None, Check::Strict).unwrap_err();
     assert_eq!(errors[0].to_string(), "field `cycle_start`: profile says 8/1, rule `rules.valid` gives a month and day as MM-DD, such as 08-01 (not 02-29)");
-    let errors = run(&kokuho(d(1980, 5, 5), 2025), &Rules::default(), Some(i32::MAX), Check::Strict).unwrap_err();
+    let errors = run(
+        &kokuho(d(1980, 5, 5), 2025),
+        &Rules::default(),
+        Some(i32::MAX),
+        Check::Strict,
+    )
+    .unwrap_err();
     assert_eq!(errors[0].field, "cycle");
 }
 
@@ -556,7 +1034,14 @@ fn no_panics_at_the_ends_of_the_calendar() {
         d(2025, 8, 1),
         d(2025, 12, 31),
     ];
-    let rules = [Rules::default(), Rules { cycle_years_under_70: 5, emergency_months: 12, ..Rules::default() }];
+    let rules = [
+        Rules::default(),
+        Rules {
+            cycle_years_under_70: 5,
+            emergency_months: 12,
+            ..Rules::default()
+        },
+    ];
     for &birth in &dates {
         for &issue in &dates {
             for &other in &dates {
@@ -586,7 +1071,17 @@ fn no_panics_at_the_ends_of_the_calendar() {
 fn every_value_has_a_reason() {
     let e = eligibility(&kokuho(d(1953, 5, 5), 2025), Some(2025), "reasons");
     let fields: Vec<_> = e.reasons.iter().map(|r| r.field).collect();
-    assert_eq!(fields, ["cycle", "document", "expiry_date", "effective_date", "copay_ratio", "special_medical"]);
+    assert_eq!(
+        fields,
+        [
+            "cycle",
+            "document",
+            "expiry_date",
+            "effective_date",
+            "copay_ratio",
+            "special_medical"
+        ]
+    );
     assert!(e.reasons.iter().all(|r| !r.detail.is_empty()));
 }
 
@@ -608,11 +1103,20 @@ fn explain_json_object() {
     assert_eq!(json["warnings"].as_array().map(Vec::len), Some(0));
 
     let under_70 = with(kokuho(d(1980, 5, 5), 2025), |m| m.has_myna_hoken = true);
-    let json = explain_json(&under_70, &run(&under_70, &Rules::default(), Some(2025), Check::Strict));
-    assert_eq!((json["expiry_date"].is_null(), json["copay_ratio"].is_null()), (true, true));
+    let json = explain_json(
+        &under_70,
+        &run(&under_70, &Rules::default(), Some(2025), Check::Strict),
+    );
+    assert_eq!(
+        (json["expiry_date"].is_null(), json["copay_ratio"].is_null()),
+        (true, true)
+    );
 
     let bad = with(r, |m| m.expiry_date = Some(d(2026, 7, 31)));
-    let json = explain_json(&bad, &run(&bad, &Rules::default(), Some(2025), Check::Strict));
+    let json = explain_json(
+        &bad,
+        &run(&bad, &Rules::default(), Some(2025), Check::Strict),
+    );
     assert_eq!(json["errors"][0]["rule"], "expiry.turns-75");
     assert_eq!(json["errors"][0]["given"], "2026-07-31");
     assert!(json.get("document").is_none());

@@ -68,7 +68,11 @@ pub enum FillErrorKind {
 impl std::fmt::Display for FillError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match &self.field {
-            Some(field) => write!(f, "field `{field}` (element `{}` of layout {}): ", self.element, self.layout)?,
+            Some(field) => write!(
+                f,
+                "field `{field}` (element `{}` of layout {}): ",
+                self.element, self.layout
+            )?,
             None => write!(f, "element `{}` of layout {}: ", self.element, self.layout)?,
         }
         match &self.kind {
@@ -101,16 +105,28 @@ impl FillError {
 impl Form {
     /// Draws the backgrounds of `layout` for `issuer`.
     pub fn new(layout: Arc<Layout>, issuer: Arc<Issuer>) -> Result<Form, FillError> {
-        let ctx = Context { record: None, issuer: &issuer };
+        let ctx = Context {
+            record: None,
+            issuer: &issuer,
+        };
         let mut pages = Vec::with_capacity(layout.pages().len());
         for page in layout.pages() {
             let mut items = Vec::new();
             if let Some(color) = page.background {
                 let size = layout.size();
-                let rect = Rect { x: 0.0, y: 0.0, width: size.width, height: size.height };
+                let rect = Rect {
+                    x: 0.0,
+                    y: 0.0,
+                    width: size.width,
+                    height: size.height,
+                };
                 items.push(Item {
                     element: Arc::from(crate::display::PAGE_BACKGROUND),
-                    kind: ItemKind::Path(Path { ops: vec![PathOp::Rect(rect)], fill: Some(color), stroke: None }),
+                    kind: ItemKind::Path(Path {
+                        ops: vec![PathOp::Rect(rect)],
+                        fill: Some(color),
+                        stroke: None,
+                    }),
                 });
             }
             let mut dynamic = Vec::new();
@@ -124,11 +140,26 @@ impl Form {
                     dynamic.push(element.clone());
                 }
             }
-            let images = dynamic.iter().map(|e| load_image(&layout, e, &issuer)).collect::<Result<_, _>>()?;
+            let images = dynamic
+                .iter()
+                .map(|e| load_image(&layout, e, &issuer))
+                .collect::<Result<_, _>>()?;
             let key = format!("{}#{}", layout.name(), page.name());
-            pages.push(FormPage { background: Arc::new(Layer { key, size: layout.size(), items }), dynamic, images });
+            pages.push(FormPage {
+                background: Arc::new(Layer {
+                    key,
+                    size: layout.size(),
+                    items,
+                }),
+                dynamic,
+                images,
+            });
         }
-        Ok(Form { layout, issuer, pages })
+        Ok(Form {
+            layout,
+            issuer,
+            pages,
+        })
     }
 
     /// The layout this form fills.
@@ -153,7 +184,10 @@ impl Form {
 
     /// Draws one record's document.
     pub fn fill(&self, record: &Record, eligibility: &Eligibility) -> Result<Document, FillError> {
-        let ctx = Context { record: Some((record, eligibility)), issuer: &self.issuer };
+        let ctx = Context {
+            record: Some((record, eligibility)),
+            issuer: &self.issuer,
+        };
         let mut pages = Vec::with_capacity(self.pages.len());
         for page in &self.pages {
             let mut items = Vec::new();
@@ -162,14 +196,24 @@ impl Form {
                     draw(&self.layout, element, &ctx, image.as_ref(), &mut items)?;
                 }
             }
-            pages.push(Page { size: self.layout.size(), background: page.background.clone(), items });
+            pages.push(Page {
+                size: self.layout.size(),
+                background: page.background.clone(),
+                items,
+            });
         }
         Ok(Document { pages })
     }
 }
 
-fn load_image(layout: &Layout, element: &Element, issuer: &Issuer) -> Result<Option<Arc<Raster>>, FillError> {
-    let ElementKind::Image(def) = element.kind() else { return Ok(None) };
+fn load_image(
+    layout: &Layout,
+    element: &Element,
+    issuer: &Issuer,
+) -> Result<Option<Arc<Raster>>, FillError> {
+    let ElementKind::Image(def) = element.kind() else {
+        return Ok(None);
+    };
     let bytes = match &def.source {
         ImageSource::Seal => match &issuer.seal_png {
             Some(b) => b.as_slice(),
@@ -177,11 +221,23 @@ fn load_image(layout: &Layout, element: &Element, issuer: &Issuer) -> Result<Opt
         },
         ImageSource::File(b) => b.as_slice(),
     };
-    shape::decode(bytes).map(Some).map_err(|e| error(layout, element, None, FillErrorKind::Image(e.0)))
+    shape::decode(bytes)
+        .map(Some)
+        .map_err(|e| error(layout, element, None, FillErrorKind::Image(e.0)))
 }
 
-fn error(layout: &Layout, element: &Element, field: Option<Field>, kind: FillErrorKind) -> FillError {
-    FillError { layout: layout.name().to_string(), element: element.id().clone(), field, kind }
+fn error(
+    layout: &Layout,
+    element: &Element,
+    field: Option<Field>,
+    kind: FillErrorKind,
+) -> FillError {
+    FillError {
+        layout: layout.name().to_string(),
+        element: element.id().clone(),
+        field,
+        kind,
+    }
 }
 
 fn first_field(template: &crate::layout::Template) -> Option<Field> {
@@ -191,24 +247,49 @@ fn first_field(template: &crate::layout::Template) -> Option<Field> {
     })
 }
 
-fn draw(layout: &Layout, element: &Element, ctx: &Context, image: Option<&Arc<Raster>>, out: &mut Vec<Item>) -> Result<(), FillError> {
+fn draw(
+    layout: &Layout,
+    element: &Element,
+    ctx: &Context,
+    image: Option<&Arc<Raster>>,
+    out: &mut Vec<Item>,
+) -> Result<(), FillError> {
     let id = element.id();
     match element.kind() {
         ElementKind::Text(def) => out.extend(set_text(layout, element, def, ctx)?),
         ElementKind::Line(def) => out.push(shape::line(def, id)),
         ElementKind::Rect(def) => out.push(shape::rect(def, id)),
-        ElementKind::Image(def) => out.extend(image.map(|raster| shape::image(raster, def.rect, id))),
+        ElementKind::Image(def) => {
+            out.extend(image.map(|raster| shape::image(raster, def.rect, id)))
+        }
         ElementKind::Qr(def) => {
             let value = ctx.render(&def.value);
-            let items = shape::qr(def, &value, id).map_err(|e| error(layout, element, first_field(&def.value), FillErrorKind::Qr(e.0)))?;
+            let items = shape::qr(def, &value, id).map_err(|e| {
+                error(
+                    layout,
+                    element,
+                    first_field(&def.value),
+                    FillErrorKind::Qr(e.0),
+                )
+            })?;
             out.extend(items);
         }
         ElementKind::CutLine(def) => cut_line(layout, element, def, ctx, out)?,
         ElementKind::Barcode(def) => {
             let (postal, address) = (ctx.render(&def.postal), ctx.render(&def.address));
             let barcode = CustomerBarcode::encode(&postal, &address).map_err(|e| {
-                let template = if matches!(e, BarcodeError::PostalCode | BarcodeError::Representative) { &def.postal } else { &def.address };
-                error(layout, element, first_field(template), FillErrorKind::Barcode(e))
+                let template =
+                    if matches!(e, BarcodeError::PostalCode | BarcodeError::Representative) {
+                        &def.postal
+                    } else {
+                        &def.address
+                    };
+                error(
+                    layout,
+                    element,
+                    first_field(template),
+                    FillErrorKind::Barcode(e),
+                )
             })?;
             out.push(shape::barcode(def, &barcode, id));
         }
@@ -216,23 +297,49 @@ fn draw(layout: &Layout, element: &Element, ctx: &Context, image: Option<&Arc<Ra
     Ok(())
 }
 
-fn set_text(layout: &Layout, element: &Element, def: &TextDef, ctx: &Context) -> Result<Vec<Item>, FillError> {
+fn set_text(
+    layout: &Layout,
+    element: &Element,
+    def: &TextDef,
+    ctx: &Context,
+) -> Result<Vec<Item>, FillError> {
     let value = ctx.render(&def.template);
     let font = Fonts::bundled().get(def.font);
-    text::set(&value, def, font, element.id())
-        .map_err(|e| error(layout, element, first_field(&def.template), FillErrorKind::Text(e)))
+    text::set(&value, def, font, element.id()).map_err(|e| {
+        error(
+            layout,
+            element,
+            first_field(&def.template),
+            FillErrorKind::Text(e),
+        )
+    })
 }
 
-fn cut_line(layout: &Layout, element: &Element, def: &CutLineDef, ctx: &Context, out: &mut Vec<Item>) -> Result<(), FillError> {
+fn cut_line(
+    layout: &Layout,
+    element: &Element,
+    def: &CutLineDef,
+    ctx: &Context,
+    out: &mut Vec<Item>,
+) -> Result<(), FillError> {
     let id = element.id();
     let mut line = def.line.clone();
     if def.scissors {
         // Leave a gap in the dashes for the scissors mark at the start of the line.
         let height = 3.0 * crate::layout::PT_PER_MM;
-        let at = Point { x: line.from.x.min(line.to.x), y: line.from.y };
+        let at = Point {
+            x: line.from.x.min(line.to.x),
+            y: line.from.y,
+        };
         out.push(shape::scissors(at, height, line.color, id));
-        line.from = Point { x: at.x + height * 1.9, y: line.from.y };
-        line.to = Point { x: line.from.x.max(line.to.x), y: line.to.y };
+        line.from = Point {
+            x: at.x + height * 1.9,
+            y: line.from.y,
+        };
+        line.to = Point {
+            x: line.from.x.max(line.to.x),
+            y: line.to.y,
+        };
     }
     out.push(shape::line(&line, id));
     if let Some(caption) = &def.caption {

@@ -48,7 +48,12 @@ fn in_set(set: &str, c: char) -> bool {
 }
 
 /// Sets `text` in the box of `def`, returning one run per line.
-pub fn set(text: &str, def: &TextDef, font: &Font, element: &Arc<str>) -> Result<Vec<Item>, TextError> {
+pub fn set(
+    text: &str,
+    def: &TextDef,
+    font: &Font,
+    element: &Arc<str>,
+) -> Result<Vec<Item>, TextError> {
     if text.is_empty() {
         return Ok(Vec::new());
     }
@@ -57,7 +62,8 @@ pub fn set(text: &str, def: &TextDef, font: &Font, element: &Arc<str>) -> Result
         .map(|p| Ok((p, font.shape(p)?)))
         .collect::<Result<Vec<_>, MissingGlyph>>()
         .map_err(TextError::Missing)?;
-    let (lines, size, h_scale) = fit(&paragraphs, def).ok_or(TextError::Overflow { fit: def.fit })?;
+    let (lines, size, h_scale) =
+        fit(&paragraphs, def).ok_or(TextError::Overflow { fit: def.fit })?;
     Ok(place(lines, size, h_scale, def, font, element))
 }
 
@@ -75,7 +81,12 @@ fn fit<'a>(paragraphs: &'a [(&'a str, Vec<Glyph>)], def: &TextDef) -> Option<Fit
     if let Some(fitted) = fit_one_line(paragraphs, def) {
         return Some(fitted);
     }
-    let Fit { min_h_scale, min_size, max_lines, leading } = def.fit;
+    let Fit {
+        min_h_scale,
+        min_size,
+        max_lines,
+        leading,
+    } = def.fit;
     let (w, h) = (def.rect.width, def.rect.height);
     let first = paragraphs.len() as u32;
     for n in first..=max_lines.max(first) {
@@ -107,20 +118,29 @@ fn fit<'a>(paragraphs: &'a [(&'a str, Vec<Glyph>)], def: &TextDef) -> Option<Fit
 /// The common case, without line breaking: one paragraph that fits on one line
 /// at the designed size, squeezed no more than allowed.
 fn fit_one_line<'a>(paragraphs: &'a [(&'a str, Vec<Glyph>)], def: &TextDef) -> Option<Fitted<'a>> {
-    let [(text, glyphs)] = paragraphs else { return None };
+    let [(text, glyphs)] = paragraphs else {
+        return None;
+    };
     if def.size > def.rect.height + 0.01 {
         return None;
     }
     let line = make_line(text, glyphs);
     let width = line.width * def.size;
-    let h_scale = if width > def.rect.width { def.rect.width / width } else { 1.0 };
-    (h_scale + 1e-4 >= def.fit.min_h_scale && line.glyphs.len() == glyphs.len()).then(|| (vec![line], def.size, h_scale.min(1.0)))
+    let h_scale = if width > def.rect.width {
+        def.rect.width / width
+    } else {
+        1.0
+    };
+    (h_scale + 1e-4 >= def.fit.min_h_scale && line.glyphs.len() == glyphs.len())
+        .then(|| (vec![line], def.size, h_scale.min(1.0)))
 }
 
 /// Candidate sizes from `max` down to `min` in quarter points.
 fn sizes(max: f32, min: f32) -> impl Iterator<Item = f32> {
     let steps = ((max - min) / 0.25).floor() as u32;
-    (0..=steps).map(move |i| max - i as f32 * 0.25).chain((max - steps as f32 * 0.25 > min + 1e-4).then_some(min))
+    (0..=steps)
+        .map(move |i| max - i as f32 * 0.25)
+        .chain((max - steps as f32 * 0.25 > min + 1e-4).then_some(min))
 }
 
 fn block_height(lines: u32, size: f32, leading: f32) -> f32 {
@@ -138,7 +158,11 @@ fn break_all<'a>(paragraphs: &'a [(&'a str, Vec<Glyph>)], max_em: f32) -> Vec<Li
 /// Greedy line breaking at the last allowed break before the width runs out.
 fn break_paragraph<'a>(text: &'a str, glyphs: &'a [Glyph], max_em: f32, out: &mut Vec<Line<'a>>) {
     if glyphs.is_empty() {
-        out.push(Line { text: "", glyphs, width: 0.0 });
+        out.push(Line {
+            text: "",
+            glyphs,
+            width: 0.0,
+        });
         return;
     }
     let mut start = 0;
@@ -169,18 +193,28 @@ fn break_paragraph<'a>(text: &'a str, glyphs: &'a [Glyph], max_em: f32, out: &mu
 }
 
 fn make_line<'a>(text: &'a str, glyphs: &'a [Glyph]) -> Line<'a> {
-    let trimmed = glyphs.iter().rposition(|g| char_at(text, g) != ' ').map_or(0, |i| i + 1);
+    let trimmed = glyphs
+        .iter()
+        .rposition(|g| char_at(text, g) != ' ')
+        .map_or(0, |i| i + 1);
     let glyphs = &glyphs[..trimmed];
     let width = glyphs.iter().map(|g| g.advance).sum();
     let range = match (glyphs.first(), glyphs.last()) {
         (Some(a), Some(b)) => a.cluster.start as usize..b.cluster.end as usize,
         _ => 0..0,
     };
-    Line { text: &text[range], glyphs, width }
+    Line {
+        text: &text[range],
+        glyphs,
+        width,
+    }
 }
 
 fn char_at(text: &str, glyph: &Glyph) -> char {
-    text[glyph.cluster.start as usize..].chars().next().unwrap_or(' ')
+    text[glyph.cluster.start as usize..]
+        .chars()
+        .next()
+        .unwrap_or(' ')
 }
 
 fn can_break_before(text: &str, glyphs: &[Glyph], i: usize) -> bool {
@@ -196,10 +230,19 @@ fn can_break_before(text: &str, glyphs: &[Glyph], i: usize) -> bool {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '@' | '\'' | '&' | '#') || ('\u{FF10}'..='\u{FF5A}').contains(&c)
+    c.is_ascii_alphanumeric()
+        || matches!(c, '-' | '_' | '/' | '@' | '\'' | '&' | '#')
+        || ('\u{FF10}'..='\u{FF5A}').contains(&c)
 }
 
-fn place(lines: Vec<Line>, size: f32, h_scale: f32, def: &TextDef, font: &Font, element: &Arc<str>) -> Vec<Item> {
+fn place(
+    lines: Vec<Line>,
+    size: f32,
+    h_scale: f32,
+    def: &TextDef,
+    font: &Font,
+    element: &Arc<str>,
+) -> Vec<Item> {
     let rect = def.rect;
     let block = block_height(lines.len() as u32, size, def.fit.leading);
     // Centre the em box (ascender to descender) on the line, as CJK typesetting does.
@@ -221,7 +264,9 @@ fn place(lines: Vec<Line>, size: f32, h_scale: f32, def: &TextDef, font: &Font, 
                 Align::Left => (rect.x, 0.0),
                 Align::Center => (rect.x + (rect.width - width) / 2.0, 0.0),
                 Align::Right => (rect.x + rect.width - width, 0.0),
-                Align::Distribute if count > 1 => (rect.x, (rect.width - width) / h_scale / (count - 1) as f32),
+                Align::Distribute if count > 1 => {
+                    (rect.x, (rect.width - width) / h_scale / (count - 1) as f32)
+                }
                 Align::Distribute => (rect.x + (rect.width - width) / 2.0, 0.0),
             };
             let base = line.glyphs[0].cluster.start;
@@ -230,16 +275,26 @@ fn place(lines: Vec<Line>, size: f32, h_scale: f32, def: &TextDef, font: &Font, 
                 size,
                 h_scale,
                 spacing,
-                origin: Point { x, y: top + ascent + i as f32 * size * def.fit.leading },
+                origin: Point {
+                    x,
+                    y: top + ascent + i as f32 * size * def.fit.leading,
+                },
                 glyphs: line
                     .glyphs
                     .iter()
-                    .map(|g| Glyph { id: g.id, advance: g.advance, cluster: g.cluster.start - base..g.cluster.end - base })
+                    .map(|g| Glyph {
+                        id: g.id,
+                        advance: g.advance,
+                        cluster: g.cluster.start - base..g.cluster.end - base,
+                    })
                     .collect(),
                 text: line.text.to_string(),
                 color: def.color,
             };
-            Item { element: element.clone(), kind: ItemKind::Text(run) }
+            Item {
+                element: element.clone(),
+                kind: ItemKind::Text(run),
+            }
         })
         .collect()
 }
@@ -253,7 +308,12 @@ mod tests {
 
     fn def(w_mm: f32, h_mm: f32, size: f32, fit: Fit) -> TextDef {
         TextDef {
-            rect: Rect { x: 0.0, y: 0.0, width: mm(w_mm), height: mm(h_mm) },
+            rect: Rect {
+                x: 0.0,
+                y: 0.0,
+                width: mm(w_mm),
+                height: mm(h_mm),
+            },
             template: Template::parse("").unwrap(),
             font: FontId::Gothic,
             size,
@@ -267,10 +327,21 @@ mod tests {
     fn runs(text: &str, def: &TextDef) -> Result<Vec<TextRun>, TextError> {
         let font = Fonts::bundled().get(FontId::Gothic);
         let items = set(text, def, font, &Arc::from("t"))?;
-        Ok(items.into_iter().map(|i| match i.kind { ItemKind::Text(t) => t, _ => unreachable!() }).collect())
+        Ok(items
+            .into_iter()
+            .map(|i| match i.kind {
+                ItemKind::Text(t) => t,
+                _ => unreachable!(),
+            })
+            .collect())
     }
 
-    const FIT: Fit = Fit { min_h_scale: 0.6, min_size: 6.0, max_lines: 2, leading: 1.2 };
+    const FIT: Fit = Fit {
+        min_h_scale: 0.6,
+        min_size: 6.0,
+        max_lines: 2,
+        leading: 1.2,
+    };
 
     #[test]
     fn short_text_is_set_as_designed() {
@@ -301,27 +372,50 @@ mod tests {
     fn overflow_is_an_error_not_a_clipped_line() {
         let err = runs(&"あ".repeat(80), &def(20.0, 5.0, 9.0, FIT)).unwrap_err();
         assert!(matches!(err, TextError::Overflow { .. }));
-        assert_eq!(err.to_string(), "text does not fit its box (even at 6 pt, squeezed to 60%, on 2 lines)");
+        assert_eq!(
+            err.to_string(),
+            "text does not fit its box (even at 6 pt, squeezed to 60%, on 2 lines)"
+        );
     }
 
     #[test]
     fn kinsoku_keeps_closing_marks_off_the_line_start() {
         // Six characters per line: a plain break would start line 2 with 。
-        let fit = Fit { min_h_scale: 1.0, min_size: 10.0, max_lines: 3, leading: 1.2 };
+        let fit = Fit {
+            min_h_scale: 1.0,
+            min_size: 10.0,
+            max_lines: 3,
+            leading: 1.2,
+        };
         let d = def(60.0 / mm(1.0), 20.0, 10.0, fit);
         let r = runs("あいうえおか。きくけこ", &d).unwrap();
-        assert!(!r[1].text.starts_with('。'), "{:?}", r.iter().map(|x| &x.text).collect::<Vec<_>>());
+        assert!(
+            !r[1].text.starts_with('。'),
+            "{:?}",
+            r.iter().map(|x| &x.text).collect::<Vec<_>>()
+        );
         assert_eq!(r[0].text, "あいうえお");
         assert_eq!(r[1].text, "か。きくけこ");
     }
 
     #[test]
     fn latin_words_break_at_spaces() {
-        let fit = Fit { min_h_scale: 1.0, min_size: 10.0, max_lines: 3, leading: 1.2 };
+        let fit = Fit {
+            min_h_scale: 1.0,
+            min_size: 10.0,
+            max_lines: 3,
+            leading: 1.2,
+        };
         let d = def(30.0, 20.0, 10.0, fit);
         let r = runs("JOHN SMITH WILLIAMSON", &d).unwrap();
-        assert!(r.iter().all(|l| !l.text.starts_with(' ') && !l.text.ends_with(' ')));
-        assert!(r.iter().any(|l| l.text == "WILLIAMSON"), "{:?}", r.iter().map(|x| &x.text).collect::<Vec<_>>());
+        assert!(r
+            .iter()
+            .all(|l| !l.text.starts_with(' ') && !l.text.ends_with(' ')));
+        assert!(
+            r.iter().any(|l| l.text == "WILLIAMSON"),
+            "{:?}",
+            r.iter().map(|x| &x.text).collect::<Vec<_>>()
+        );
     }
 
     #[test]
@@ -335,8 +429,16 @@ mod tests {
 
     #[test]
     fn hard_line_breaks_are_kept() {
-        let fit = Fit { min_h_scale: 1.0, min_size: 8.0, max_lines: 3, leading: 1.2 };
+        let fit = Fit {
+            min_h_scale: 1.0,
+            min_size: 8.0,
+            max_lines: 3,
+            leading: 1.2,
+        };
         let r = runs("一行目\n二行目", &def(40.0, 10.0, 8.0, fit)).unwrap();
-        assert_eq!(r.iter().map(|x| x.text.as_str()).collect::<Vec<_>>(), ["一行目", "二行目"]);
+        assert_eq!(
+            r.iter().map(|x| x.text.as_str()).collect::<Vec<_>>(),
+            ["一行目", "二行目"]
+        );
     }
 }

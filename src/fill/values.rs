@@ -56,7 +56,9 @@ impl<'a> Context<'a> {
             Field::IssuerHasSeal => return Value::Bool(issuer.seal_png.is_some()),
             _ => {}
         }
-        let Some((r, e)) = self.record else { return Value::Empty };
+        let Some((r, e)) = self.record else {
+            return Value::Empty;
+        };
         match field {
             Field::RecordId => text(&r.record_id),
             Field::InsurerNumber => text(&r.insurer_number),
@@ -75,12 +77,22 @@ impl<'a> Context<'a> {
             Field::Remarks => opt_text(&r.remarks),
             Field::ExpiryDate => opt_date(e.expiry_date),
             Field::EffectiveDate => opt_date(e.effective_date),
-            Field::CopayRatio => e.copay_ratio.map_or(Value::Empty, |n| Value::Number(n.into())),
+            Field::CopayRatio => e
+                .copay_ratio
+                .map_or(Value::Empty, |n| Value::Number(n.into())),
             Field::SpecialMedical => Value::Bool(e.special_medical),
             Field::Elderly => Value::Bool(e.elderly),
             Field::Kouki => Value::Bool(e.scheme == Scheme::Kouki),
-            Field::TitleSuffix => text(if e.special_medical { "(特別療養)" } else { "" }),
-            Field::SpecialMedicalNote => text(if e.special_medical { &issuer.special_medical_note } else { "" }),
+            Field::TitleSuffix => text(if e.special_medical {
+                "(特別療養)"
+            } else {
+                ""
+            }),
+            Field::SpecialMedicalNote => text(if e.special_medical {
+                &issuer.special_medical_note
+            } else {
+                ""
+            }),
             _ => Value::Empty,
         }
     }
@@ -141,8 +153,16 @@ mod tests {
     #[test]
     fn formats_values() {
         let cases = [
-            (Value::Date(NaiveDate::from_ymd_opt(2019, 5, 1).unwrap()), Format::Plain, "令和元年5月1日"),
-            (Value::Date(NaiveDate::from_ymd_opt(2025, 8, 1).unwrap()), Format::Iso, "2025-08-01"),
+            (
+                Value::Date(NaiveDate::from_ymd_opt(2019, 5, 1).unwrap()),
+                Format::Plain,
+                "令和元年5月1日",
+            ),
+            (
+                Value::Date(NaiveDate::from_ymd_opt(2025, 8, 1).unwrap()),
+                Format::Iso,
+                "2025-08-01",
+            ),
             (Value::Number(3), Format::Wari, "3割"),
             (Value::Text("7".into()), Format::Pad(2), "07"),
             (Value::Text("3708501".into()), Format::Postal, "370-8501"),

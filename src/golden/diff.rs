@@ -90,7 +90,11 @@ impl fmt::Display for Edit {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         let mut parts = Vec::new();
         if let Some((dx, dy)) = self.moved {
-            parts.push(format!("moved {} mm right, {} mm down", signed(dx), signed(dy)));
+            parts.push(format!(
+                "moved {} mm right, {} mm down",
+                signed(dx),
+                signed(dy)
+            ));
         }
         if let Some(((w0, h0), (w1, h1))) = self.resized {
             parts.push(format!("size {w0:.2}×{h0:.2} → {w1:.2}×{h1:.2} mm"));
@@ -109,7 +113,11 @@ impl fmt::Display for Edit {
 /// `+1.20`, `-0.35`, `+0.00` (never `-0.00`).
 fn signed(v: f32) -> String {
     let s = format!("{v:+.2}");
-    if s == "-0.00" { "+0.00".into() } else { s }
+    if s == "-0.00" {
+        "+0.00".into()
+    } else {
+        s
+    }
 }
 
 /// The differences between two dumps.
@@ -142,7 +150,11 @@ impl ListDiff {
 
     /// One line per change: pages first, then elements.
     pub fn lines(&self) -> Vec<String> {
-        self.pages.iter().map(|p| p.to_string()).chain(self.elements.iter().map(|e| e.to_string())).collect()
+        self.pages
+            .iter()
+            .map(|p| p.to_string())
+            .chain(self.elements.iter().map(|e| e.to_string()))
+            .collect()
     }
 }
 
@@ -155,20 +167,32 @@ pub fn diff(golden: &str, new: &str) -> ListDiff {
         let (old, new) = match (old_pages.get(index), new_pages.get(index)) {
             (Some(old), Some(new)) => (old, new),
             (None, Some(_)) => {
-                out.pages.push(PageChange { page, what: "added".into() });
+                out.pages.push(PageChange {
+                    page,
+                    what: "added".into(),
+                });
                 continue;
             }
             (Some(_), None) => {
-                out.pages.push(PageChange { page, what: "removed".into() });
+                out.pages.push(PageChange {
+                    page,
+                    what: "removed".into(),
+                });
                 continue;
             }
             (None, None) => unreachable!("index below the longer length"),
         };
         if old.size != new.size {
-            out.pages.push(PageChange { page, what: format!("size {} → {}", old.size, new.size) });
+            out.pages.push(PageChange {
+                page,
+                what: format!("size {} → {}", old.size, new.size),
+            });
         }
         if old.background != new.background {
-            out.pages.push(PageChange { page, what: format!("background {} → {}", old.background, new.background) });
+            out.pages.push(PageChange {
+                page,
+                what: format!("background {} → {}", old.background, new.background),
+            });
         }
         let mut ids: Vec<&str> = Vec::new();
         for item in new.items.iter().chain(&old.items) {
@@ -179,7 +203,8 @@ pub fn diff(golden: &str, new: &str) -> ListDiff {
         for id in ids {
             let before: Vec<&Item> = old.items.iter().filter(|i| i.element == id).collect();
             let after: Vec<&Item> = new.items.iter().filter(|i| i.element == id).collect();
-            let same = before.len() == after.len() && before.iter().zip(&after).all(|(a, b)| a.line == b.line);
+            let same = before.len() == after.len()
+                && before.iter().zip(&after).all(|(a, b)| a.line == b.line);
             if same {
                 continue;
             }
@@ -188,7 +213,12 @@ pub fn diff(golden: &str, new: &str) -> ListDiff {
                 (_, true) => Change::Removed,
                 _ => Change::Changed(edit(&before, &after)),
             };
-            out.elements.push(ElementChange { page, element: id.to_string(), change, ignored: false });
+            out.elements.push(ElementChange {
+                page,
+                element: id.to_string(),
+                change,
+                ignored: false,
+            });
         }
     }
     out
@@ -204,12 +234,22 @@ fn edit(before: &[&Item], after: &[&Item]) -> Edit {
     if (b.width - a.width).abs() >= EPSILON_MM || (b.height - a.height).abs() >= EPSILON_MM {
         edit.resized = Some(((a.width, a.height), (b.width, b.height)));
     }
-    let text = |items: &[&Item]| items.iter().filter_map(|i| i.text.clone()).collect::<Vec<_>>().join("⏎");
+    let text = |items: &[&Item]| {
+        items
+            .iter()
+            .filter_map(|i| i.text.clone())
+            .collect::<Vec<_>>()
+            .join("⏎")
+    };
     let (old_text, new_text) = (text(before), text(after));
     if old_text != new_text {
         edit.text = Some((old_text, new_text));
     }
-    for (key, label, unit) in [("font", "font", ""), ("size", "font size", " pt"), ("scale", "scale", "")] {
+    for (key, label, unit) in [
+        ("font", "font", ""),
+        ("size", "font size", " pt"),
+        ("scale", "scale", ""),
+    ] {
         let values = |items: &[&Item]| {
             let mut v: Vec<&str> = Vec::new();
             for value in items.iter().filter_map(|i| i.style(key)) {
@@ -221,7 +261,11 @@ fn edit(before: &[&Item], after: &[&Item]) -> Edit {
         };
         let (old, new) = (values(before), values(after));
         if old != new {
-            edit.style.push(format!("{label} {} → {}{unit}", or_none(&old), or_none(&new)));
+            edit.style.push(format!(
+                "{label} {} → {}{unit}",
+                or_none(&old),
+                or_none(&new)
+            ));
         }
     }
     // Anything the summary does not explain (path segments, image pixels, how the
@@ -234,7 +278,11 @@ fn edit(before: &[&Item], after: &[&Item]) -> Edit {
 }
 
 fn or_none(s: &str) -> &str {
-    if s.is_empty() { "none" } else { s }
+    if s.is_empty() {
+        "none"
+    } else {
+        s
+    }
 }
 
 /// A rectangle in mm from the page's top-left corner.
@@ -260,16 +308,32 @@ fn union(items: &[&Item]) -> MmRect {
         y1 = y1.max(r.y + r.height);
     }
     if x0 > x1 {
-        return MmRect { x: 0.0, y: 0.0, width: 0.0, height: 0.0 };
+        return MmRect {
+            x: 0.0,
+            y: 0.0,
+            width: 0.0,
+            height: 0.0,
+        };
     }
-    MmRect { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }
+    MmRect {
+        x: x0,
+        y: y0,
+        width: x1 - x0,
+        height: y1 - y0,
+    }
 }
 
 /// The boxes of the named elements' items on one page (1-based) of a dump, for masks.
 pub fn boxes(dump: &str, page: usize, ids: &[String]) -> Vec<MmRect> {
     let pages = parse(dump);
-    let Some(p) = page.checked_sub(1).and_then(|i| pages.get(i)) else { return Vec::new() };
-    p.items.iter().filter(|i| ids.contains(&i.element)).map(|i| i.rect).collect()
+    let Some(p) = page.checked_sub(1).and_then(|i| pages.get(i)) else {
+        return Vec::new();
+    };
+    p.items
+        .iter()
+        .filter(|i| ids.contains(&i.element))
+        .map(|i| i.rect)
+        .collect()
 }
 
 /// A page of a dump read back.
@@ -293,13 +357,20 @@ struct Item {
 
 impl Item {
     fn style(&self, key: &str) -> Option<&str> {
-        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The line without position, text, font or size: what [`edit`] does not
     /// describe on its own.
     fn shape(&self) -> Vec<(String, String)> {
-        self.fields.iter().filter(|(k, _)| !["font", "size", "scale", "width"].contains(&k.as_str())).cloned().collect()
+        self.fields
+            .iter()
+            .filter(|(k, _)| !["font", "size", "scale", "width"].contains(&k.as_str()))
+            .cloned()
+            .collect()
     }
 }
 
@@ -351,25 +422,64 @@ fn parse_item(line: &str) -> Option<Item> {
     let parsed = match words.as_slice() {
         ["text", _, "at", at, ..] => pair(at, ',').and_then(|(x, baseline)| {
             let fields = keyed(4);
-            let get = |k: &str| fields.iter().find(|(key, _)| key == k).and_then(|(_, v)| v.parse::<f32>().ok());
+            let get = |k: &str| {
+                fields
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .and_then(|(_, v)| v.parse::<f32>().ok())
+            };
             let em = get("size")? / PT_PER_MM;
             // Glyphs of BIZ UD fonts rise about 0.88 em above the baseline.
-            let rect = MmRect { x, y: baseline - 0.88 * em, width: get("width")?, height: em };
+            let rect = MmRect {
+                x,
+                y: baseline - 0.88 * em,
+                width: get("width")?,
+                height: em,
+            };
             Some((rect, fields))
         }),
-        ["path" | "image", _, "at" | "bounds", at, size, ..] => pair(at, ',').zip(pair(size, 'x')).map(|((x, y), (width, height))| {
-            (MmRect { x, y, width, height }, keyed(5))
-        }),
+        ["path" | "image", _, "at" | "bounds", at, size, ..] => pair(at, ',')
+            .zip(pair(size, 'x'))
+            .map(|((x, y), (width, height))| {
+                (
+                    MmRect {
+                        x,
+                        y,
+                        width,
+                        height,
+                    },
+                    keyed(5),
+                )
+            }),
         _ => None,
     };
-    let (rect, mut fields) = parsed.unwrap_or_else(|| (MmRect { x: 0.0, y: 0.0, width: 0.0, height: 0.0 }, vec![("line".into(), line.into())]));
+    let (rect, mut fields) = parsed.unwrap_or_else(|| {
+        (
+            MmRect {
+                x: 0.0,
+                y: 0.0,
+                width: 0.0,
+                height: 0.0,
+            },
+            vec![("line".into(), line.into())],
+        )
+    });
     fields.insert(0, ("kind".into(), words[0].into()));
-    Some(Item { element, rect, text, fields, line: line.to_string() })
+    Some(Item {
+        element,
+        rect,
+        text,
+        fields,
+        line: line.to_string(),
+    })
 }
 
 /// Reads back a string written with `{:?}`.
 fn unescape(quoted: &str) -> String {
-    let inner = quoted.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(quoted);
+    let inner = quoted
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(quoted);
     let mut out = String::new();
     let mut chars = inner.chars();
     while let Some(c) = chars.next() {
@@ -418,20 +528,31 @@ mod tests {
         let new = GOLDEN.replace("name at 18.20,21.28", "name at 19.40,21.28");
         let d = diff(GOLDEN, &new);
         assert_eq!(d.lines(), ["name: moved +1.20 mm right, +0.00 mm down"]);
-        let Change::Changed(edit) = &d.elements[0].change else { panic!("{d:?}") };
+        let Change::Changed(edit) = &d.elements[0].change else {
+            panic!("{d:?}")
+        };
         let (dx, dy) = edit.moved.unwrap();
         assert!((dx - 1.2).abs() < 1e-4 && dy == 0.0, "{dx} {dy}");
     }
 
     #[test]
     fn a_text_change_gives_both_texts_and_widths() {
-        let new = GOLDEN.replace("width 14.29 font gothic-bold \"佐藤 太郎\"", "width 20.64 font gothic-bold \"佐藤 花子\\u{3000}様\"");
-        assert_eq!(changed(GOLDEN, &new), ["name: size 14.29×3.17 → 20.64×3.17 mm; text 佐藤 太郎 → 佐藤 花子\u{3000}様"]);
+        let new = GOLDEN.replace(
+            "width 14.29 font gothic-bold \"佐藤 太郎\"",
+            "width 20.64 font gothic-bold \"佐藤 花子\\u{3000}様\"",
+        );
+        assert_eq!(
+            changed(GOLDEN, &new),
+            ["name: size 14.29×3.17 → 20.64×3.17 mm; text 佐藤 太郎 → 佐藤 花子\u{3000}様"]
+        );
     }
 
     #[test]
     fn style_changes_are_named() {
-        let new = GOLDEN.replace("size 7 scale 1.000 width 17.64 font gothic ", "size 7 scale 0.870 width 15.35 font gothic-bold ");
+        let new = GOLDEN.replace(
+            "size 7 scale 1.000 width 17.64 font gothic ",
+            "size 7 scale 0.870 width 15.35 font gothic-bold ",
+        );
         assert_eq!(changed(GOLDEN, &new), ["issue-date: size 17.64×2.47 → 15.35×2.47 mm; font gothic → gothic-bold; scale 1.000 → 0.870"]);
     }
 
@@ -441,16 +562,28 @@ mod tests {
             .replace("  image seal at 74.00,43.58 8.80x8.80 pixels 240x240\n", "")
             .replace("ops 10 stroke", "ops 12 stroke")
             + "  path portal-qr bounds 91.00,184.10 28.00x28.00 ops 1 fill\n";
-        assert_eq!(changed(GOLDEN, &new), ["frame: drawn differently", "portal-qr: added", "seal: removed"]);
+        assert_eq!(
+            changed(GOLDEN, &new),
+            [
+                "frame: drawn differently",
+                "portal-qr: added",
+                "seal: removed"
+            ]
+        );
     }
 
     #[test]
     fn page_changes_come_first_and_later_pages_are_named() {
         let two = format!("{GOLDEN}page 2 85.60x53.98mm background kokuho-kakuninsho#back\n  text notes at 3.00,5.00 size 6 scale 1.000 width 10.00 font gothic \"注意\"\n");
-        let moved = two.replace("notes at 3.00,5.00", "notes at 3.00,4.50").replace("page 1 85.60x53.98mm", "page 1 86.00x53.98mm");
+        let moved = two
+            .replace("notes at 3.00,5.00", "notes at 3.00,4.50")
+            .replace("page 1 85.60x53.98mm", "page 1 86.00x53.98mm");
         assert_eq!(
             changed(&two, &moved),
-            ["page 1: size 85.60x53.98mm → 86.00x53.98mm", "notes (page 2): moved +0.00 mm right, -0.50 mm down"]
+            [
+                "page 1: size 85.60x53.98mm → 86.00x53.98mm",
+                "notes (page 2): moved +0.00 mm right, -0.50 mm down"
+            ]
         );
         assert_eq!(changed(GOLDEN, &two), ["page 2: added"]);
     }
@@ -462,7 +595,10 @@ mod tests {
         assert!(!d.only_ignored());
         d.ignore(&["issue-date".to_string()]);
         assert!(d.only_ignored());
-        assert_eq!(d.lines(), ["issue-date: text 令和7年8月1日 → 令和8年8月1日 (ignored)"]);
+        assert_eq!(
+            d.lines(),
+            ["issue-date: text 令和7年8月1日 → 令和8年8月1日 (ignored)"]
+        );
     }
 
     #[test]
@@ -470,7 +606,15 @@ mod tests {
         let b = boxes(GOLDEN, 1, &["name".to_string(), "seal".to_string()]);
         assert_eq!(b.len(), 2);
         assert!((b[0].y + b[0].height * 0.88 - 21.28).abs() < 1e-3, "{b:?}");
-        assert_eq!(b[1], MmRect { x: 74.0, y: 43.58, width: 8.8, height: 8.8 });
+        assert_eq!(
+            b[1],
+            MmRect {
+                x: 74.0,
+                y: 43.58,
+                width: 8.8,
+                height: 8.8
+            }
+        );
         assert!(boxes(GOLDEN, 2, &["name".to_string()]).is_empty());
     }
 

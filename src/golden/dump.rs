@@ -10,7 +10,14 @@ use crate::layout::PT_PER_MM;
 pub fn dump(document: &Document) -> String {
     let mut out = String::new();
     for (i, page) in document.pages.iter().enumerate() {
-        let _ = writeln!(out, "page {} {}x{}mm background {}", i + 1, mm(page.size.width), mm(page.size.height), page.background.key);
+        let _ = writeln!(
+            out,
+            "page {} {}x{}mm background {}",
+            i + 1,
+            mm(page.size.width),
+            mm(page.size.height),
+            page.background.key
+        );
         for item in page.background.items.iter().chain(&page.items) {
             item_line(&mut out, item, 1);
         }
@@ -21,7 +28,11 @@ pub fn dump(document: &Document) -> String {
 fn mm(pt: f32) -> String {
     let v = (pt / PT_PER_MM * 100.0).round() / 100.0;
     let s = format!("{v:.2}");
-    if s == "-0.00" { "0.00".into() } else { s }
+    if s == "-0.00" {
+        "0.00".into()
+    } else {
+        s
+    }
 }
 
 fn item_line(out: &mut String, item: &Item, depth: usize) {
@@ -101,7 +112,11 @@ fn bounds(ops: &[PathOp]) -> (f32, f32, f32, f32) {
             PathOp::Close => {}
         }
     }
-    if b.0 > b.2 { (0.0, 0.0, 0.0, 0.0) } else { b }
+    if b.0 > b.2 {
+        (0.0, 0.0, 0.0, 0.0)
+    } else {
+        b
+    }
 }
 
 #[cfg(test)]
@@ -116,12 +131,50 @@ mod tests {
     fn a_placed_page_is_listed_with_its_items_indented() {
         let rect = |id: &str| Item {
             element: Arc::from(id),
-            kind: ItemKind::Path(Path { ops: vec![PathOp::Rect(Rect { x: 0.0, y: 0.0, width: pt(1.0), height: pt(1.0) })], fill: None, stroke: None }),
+            kind: ItemKind::Path(Path {
+                ops: vec![PathOp::Rect(Rect {
+                    x: 0.0,
+                    y: 0.0,
+                    width: pt(1.0),
+                    height: pt(1.0),
+                })],
+                fill: None,
+                stroke: None,
+            }),
         };
-        let card = Arc::new(Layer { key: "card#back".into(), size: Size { width: pt(85.6), height: pt(53.98) }, items: vec![rect("frame")] });
-        let sheet = Arc::new(Layer { key: "sheet".into(), size: Size { width: pt(210.0), height: pt(297.0) }, items: Vec::new() });
-        let placed = Placed { layer: card, items: vec![rect("name")], at: Point { x: pt(15.4), y: pt(5.55) }, turned: true };
-        let page = Page { size: sheet.size, background: sheet, items: vec![Item { element: Arc::from("card"), kind: ItemKind::Placed(placed) }] };
+        let card = Arc::new(Layer {
+            key: "card#back".into(),
+            size: Size {
+                width: pt(85.6),
+                height: pt(53.98),
+            },
+            items: vec![rect("frame")],
+        });
+        let sheet = Arc::new(Layer {
+            key: "sheet".into(),
+            size: Size {
+                width: pt(210.0),
+                height: pt(297.0),
+            },
+            items: Vec::new(),
+        });
+        let placed = Placed {
+            layer: card,
+            items: vec![rect("name")],
+            at: Point {
+                x: pt(15.4),
+                y: pt(5.55),
+            },
+            turned: true,
+        };
+        let page = Page {
+            size: sheet.size,
+            background: sheet,
+            items: vec![Item {
+                element: Arc::from("card"),
+                kind: ItemKind::Placed(placed),
+            }],
+        };
         let text = dump(&Document { pages: vec![page] });
         assert_eq!(
             text,

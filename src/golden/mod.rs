@@ -148,45 +148,86 @@ impl std::fmt::Display for Cause {
 impl Case {
     /// Reads a case file; `root` is the cases folder its name is relative to.
     pub fn load(path: &Path, root: &Path) -> Result<Case, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: failed to read case ({e})", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: failed to read case ({e})", path.display()))?;
         let raw: RawCase = toml::from_str(&text).map_err(|e| {
             let (line, column) = crate::diag::toml_position(&text, e.span());
             format!("{}:{line}:{column}: {}", path.display(), e.message().trim())
         })?;
-        let name = path.strip_prefix(root).unwrap_or(path).with_extension("").to_string_lossy().replace('\\', "/");
-        let record = serde_json::to_value(&raw.record).map_err(|e| format!("{}: failed to read record ({e})", path.display()))?;
-        Ok(Case { name, layout: raw.layout, issuer: raw.issuer, cycle: raw.cycle, ignore: raw.ignore, record })
+        let name = path
+            .strip_prefix(root)
+            .unwrap_or(path)
+            .with_extension("")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let record = serde_json::to_value(&raw.record)
+            .map_err(|e| format!("{}: failed to read record ({e})", path.display()))?;
+        Ok(Case {
+            name,
+            layout: raw.layout,
+            issuer: raw.issuer,
+            cycle: raw.cycle,
+            ignore: raw.ignore,
+            record,
+        })
     }
 
     /// Renders the case: record → eligibility → layout → PDF.
     pub fn render(&self) -> Result<Rendered, String> {
-        let origin = Origin { file: format!("{}.toml", self.name), line: 1, index: 1 };
-        let record = Record::from_json_value(&self.record, origin).map_err(|e| format!("{}: {e}", self.name))?;
+        let origin = Origin {
+            file: format!("{}.toml", self.name),
+            line: 1,
+            index: 1,
+        };
+        let record = Record::from_json_value(&self.record, origin)
+            .map_err(|e| format!("{}: {e}", self.name))?;
         let issuer = Issuer::from_path(&self.issuer).map_err(|e| e.to_string())?;
-        let options = eligibility::Options { cycle: self.cycle, check: Check::Strict };
-        let evaluated = eligibility::evaluate(&record, &issuer.rules, &options).map_err(|errors| {
-            let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-            format!("{}: {}", self.name, list.join("; "))
-        })?;
+        let options = eligibility::Options {
+            cycle: self.cycle,
+            check: Check::Strict,
+        };
+        let evaluated =
+            eligibility::evaluate(&record, &issuer.rules, &options).map_err(|errors| {
+                let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+                format!("{}: {}", self.name, list.join("; "))
+            })?;
         let layout = Layout::load(&self.layout).map_err(|e| e.to_string())?;
         self.check_ignored(&layout)?;
         let title = layout.title().to_string();
         let form = Form::new(Arc::new(layout), Arc::new(issuer)).map_err(|e| e.to_string())?;
-        let document = form.fill(&record, &evaluated.eligibility).map_err(|e| format!("{}: {e}", self.name))?;
-        let pdf = pdf(&document, &PdfOptions { title: Some(title), ..PdfOptions::default() });
+        let document = form
+            .fill(&record, &evaluated.eligibility)
+            .map_err(|e| format!("{}: {e}", self.name))?;
+        let pdf = pdf(
+            &document,
+            &PdfOptions {
+                title: Some(title),
+                ..PdfOptions::default()
+            },
+        );
         let list = dump(&document);
-        Ok(Rendered { document, pdf, list })
+        Ok(Rendered {
+            document,
+            pdf,
+            list,
+        })
     }
 
     /// Refuses an `ignore` entry that names no element of the layout: a typo there
     /// would mask nothing, silently.
     fn check_ignored(&self, layout: &Layout) -> Result<(), String> {
-        let ids: Vec<&str> = layout.pages().iter().flat_map(|p| p.elements()).map(|e| &**e.id()).collect();
+        let ids: Vec<&str> = layout
+            .pages()
+            .iter()
+            .flat_map(|p| p.elements())
+            .map(|e| &**e.id())
+            .collect();
         for id in &self.ignore {
             if !ids.contains(&id.as_str()) {
                 let hint = match crate::layout::closest(id, ids.iter().copied()) {
                     Some(near) => format!("did you mean `{near}`?"),
-                    None => "ignore takes the ids of the layout's elements (its `id = \"…\"` keys)".to_string(),
+                    None => "ignore takes the ids of the layout's elements (its `id = \"…\"` keys)"
+                        .to_string(),
                 };
                 return Err(format!("{}.toml: `ignore` names `{id}`, which is no element of layout {}\n  hint: {hint}", self.name, layout.name()));
             }
@@ -200,7 +241,8 @@ pub fn cases(root: &Path) -> Result<Vec<PathBuf>, String> {
     let mut found = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| format!("failed to read {} ({e})", dir.display()))?;
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| format!("failed to read {} ({e})", dir.display()))?;
         for entry in entries {
             let path = entry.map_err(|e| e.to_string())?.path();
             if path.is_dir() {
@@ -216,7 +258,10 @@ pub fn cases(root: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// The golden PDF and display-list paths of a case.
 pub fn golden_paths(golden: &Path, case: &Case) -> (PathBuf, PathBuf) {
-    (golden.join(format!("{}.pdf", case.name)), golden.join(format!("{}.list.txt", case.name)))
+    (
+        golden.join(format!("{}.pdf", case.name)),
+        golden.join(format!("{}.list.txt", case.name)),
+    )
 }
 
 /// Compares a rendered case with its golden files, or writes them when `update`.
@@ -230,7 +275,12 @@ pub fn golden_paths(golden: &Path, case: &Case) -> (PathBuf, PathBuf) {
 ///
 /// With `update`, differing or missing golden files are written, along with
 /// `golden/VERSION`, and nothing is rasterized.
-pub fn check(case: &Case, rendered: &Rendered, golden: &Path, update: bool) -> Result<Outcome, String> {
+pub fn check(
+    case: &Case,
+    rendered: &Rendered,
+    golden: &Path,
+    update: bool,
+) -> Result<Outcome, String> {
     let (pdf_path, list_path) = golden_paths(golden, case);
     let old_pdf = std::fs::read(&pdf_path).ok();
     if old_pdf.as_deref() == Some(&rendered.pdf[..]) {
@@ -239,34 +289,61 @@ pub fn check(case: &Case, rendered: &Rendered, golden: &Path, update: bool) -> R
     let old_list = std::fs::read_to_string(&list_path).ok();
     if update {
         if let Some(parent) = pdf_path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("failed to create {} ({e})", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("failed to create {} ({e})", parent.display()))?;
         }
-        std::fs::write(&pdf_path, &rendered.pdf).map_err(|e| format!("failed to write {} ({e})", pdf_path.display()))?;
-        std::fs::write(&list_path, &rendered.list).map_err(|e| format!("failed to write {} ({e})", list_path.display()))?;
+        std::fs::write(&pdf_path, &rendered.pdf)
+            .map_err(|e| format!("failed to write {} ({e})", pdf_path.display()))?;
+        std::fs::write(&list_path, &rendered.list)
+            .map_err(|e| format!("failed to write {} ({e})", list_path.display()))?;
         RendererVersion::current().write(golden)?;
-        return Ok(Outcome::Updated(old_list.map(|old| diff::diff(&old, &rendered.list))));
+        return Ok(Outcome::Updated(
+            old_list.map(|old| diff::diff(&old, &rendered.list)),
+        ));
     }
-    let Some(old_pdf) = old_pdf else { return Ok(Outcome::Missing) };
+    let Some(old_pdf) = old_pdf else {
+        return Ok(Outcome::Missing);
+    };
     let old_list = old_list.unwrap_or_default();
     let mut list = diff::diff(&old_list, &rendered.list);
     list.ignore(&case.ignore);
-    let pages = compare_pages(&old_pdf, &rendered.pdf, &old_list, &rendered.list, &case.ignore)?;
+    let pages = compare_pages(
+        &old_pdf,
+        &rendered.pdf,
+        &old_list,
+        &rendered.list,
+        &case.ignore,
+    )?;
     let unchanged_pixels = pages.iter().all(|p| p.changed == 0);
     if !case.ignore.is_empty() && list.only_ignored() && unchanged_pixels {
         return Ok(Outcome::Ignored(list.elements));
     }
     let cause = if list.only_ignored() {
-        Cause::Renderer { recorded: RendererVersion::read(golden), current: RendererVersion::current() }
+        Cause::Renderer {
+            recorded: RendererVersion::read(golden),
+            current: RendererVersion::current(),
+        }
     } else {
         Cause::DisplayList
     };
     let lines = line_diff(&old_list, &rendered.list);
-    Ok(Outcome::Differs(Box::new(Difference { list, lines, pages, cause })))
+    Ok(Outcome::Differs(Box::new(Difference {
+        list,
+        lines,
+        pages,
+        cause,
+    })))
 }
 
 /// Rasterizes both PDFs and compares them page by page, masking the boxes the
 /// ignored elements have in either dump.
-fn compare_pages(old_pdf: &[u8], new_pdf: &[u8], old_list: &str, new_list: &str, ignore: &[String]) -> Result<Vec<PageDiff>, String> {
+fn compare_pages(
+    old_pdf: &[u8],
+    new_pdf: &[u8],
+    old_list: &str,
+    new_list: &str,
+    ignore: &[String],
+) -> Result<Vec<PageDiff>, String> {
     let mut old_pages = raster::rasterize(old_pdf, COMPARE_DPI)?.into_iter();
     let mut new_pages = raster::rasterize(new_pdf, COMPARE_DPI)?.into_iter();
     let mut pages = Vec::new();
@@ -289,7 +366,16 @@ fn compare_pages(old_pdf: &[u8], new_pdf: &[u8], old_list: &str, new_list: &str,
 fn line_diff(old: &str, new: &str) -> Vec<String> {
     let old_lines: Vec<&str> = old.lines().collect();
     let new_lines: Vec<&str> = new.lines().collect();
-    let mut out: Vec<String> = old_lines.iter().filter(|l| !new_lines.contains(l)).map(|l| format!("-{l}")).collect();
-    out.extend(new_lines.iter().filter(|l| !old_lines.contains(l)).map(|l| format!("+{l}")));
+    let mut out: Vec<String> = old_lines
+        .iter()
+        .filter(|l| !new_lines.contains(l))
+        .map(|l| format!("-{l}"))
+        .collect();
+    out.extend(
+        new_lines
+            .iter()
+            .filter(|l| !old_lines.contains(l))
+            .map(|l| format!("+{l}")),
+    );
     out
 }

@@ -45,11 +45,16 @@ pub fn rasterize(pdf: &[u8], dpi: f32) -> Result<Vec<RgbImage>, String> {
     // Written from another thread: pdftoppm may fill its output pipe before it has
     // read all of its input.
     let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let output = child.wait_with_output().map_err(|e| format!("failed to run pdftoppm ({e})"))?;
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("failed to run pdftoppm ({e})"))?;
     let written = writer.join().expect("the writer thread does not panic");
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(format!("failed to rasterize a PDF (pdftoppm: {})", stderr.trim()));
+        return Err(format!(
+            "failed to rasterize a PDF (pdftoppm: {})",
+            stderr.trim()
+        ));
     }
     written.map_err(|e| format!("failed to pass a PDF to pdftoppm ({e})"))?;
     parse_ppms(&output.stdout)
@@ -80,7 +85,9 @@ fn parse_ppms(mut bytes: &[u8]) -> Result<Vec<RgbImage>, String> {
             if start == at {
                 return Err(bad("truncated header"));
             }
-            fields.push(std::str::from_utf8(&bytes[start..at]).map_err(|_| bad("header is not text"))?);
+            fields.push(
+                std::str::from_utf8(&bytes[start..at]).map_err(|_| bad("header is not text"))?,
+            );
         }
         if fields[0] != "P6" || fields[3] != "255" {
             return Err(bad("not an 8-bit P6 image"));
@@ -88,8 +95,13 @@ fn parse_ppms(mut bytes: &[u8]) -> Result<Vec<RgbImage>, String> {
         let number = |s: &str| s.parse::<u32>().map_err(|_| bad("bad size"));
         let (width, height) = (number(fields[1])?, number(fields[2])?);
         let len = width as usize * height as usize * 3;
-        let data = bytes.get(at + 1..at + 1 + len).ok_or_else(|| bad("truncated pixels"))?;
-        images.push(RgbImage::from_raw(width, height, data.to_vec()).expect("the slice holds width × height pixels"));
+        let data = bytes
+            .get(at + 1..at + 1 + len)
+            .ok_or_else(|| bad("truncated pixels"))?;
+        images.push(
+            RgbImage::from_raw(width, height, data.to_vec())
+                .expect("the slice holds width × height pixels"),
+        );
         bytes = &bytes[at + 1 + len..];
     }
     Ok(images)
@@ -135,13 +147,22 @@ pub struct PageDiff {
 
 impl std::fmt::Debug for PageDiff {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.debug_struct("PageDiff").field("page", &self.page).field("changed", &self.changed).field("masked", &self.masked).finish()
+        f.debug_struct("PageDiff")
+            .field("page", &self.page)
+            .field("changed", &self.changed)
+            .field("masked", &self.masked)
+            .finish()
     }
 }
 
 /// Compares two renderings of a page pixel by pixel, except inside `masks`. Pages of
 /// different sizes are compared on the larger one, missing pixels as white paper.
-pub fn compare(page: usize, golden: Option<RgbImage>, new: Option<RgbImage>, masks: &[PixelRect]) -> PageDiff {
+pub fn compare(
+    page: usize,
+    golden: Option<RgbImage>,
+    new: Option<RgbImage>,
+    masks: &[PixelRect],
+) -> PageDiff {
     let dims = |i: &Option<RgbImage>| i.as_ref().map_or((0, 0), |i| i.dimensions());
     let ((gw, gh), (nw, nh)) = (dims(&golden), dims(&new));
     let (width, height) = (gw.max(nw), gh.max(nh));
@@ -156,7 +177,8 @@ pub fn compare(page: usize, golden: Option<RgbImage>, new: Option<RgbImage>, mas
         for x in 0..width {
             let (a, b) = (at(&golden, x, y), at(&new, x, y));
             let grey = |p: Rgb<u8>| {
-                let luma = (u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000;
+                let luma =
+                    (u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000;
                 (192 + luma / 4) as u8
             };
             let pixel = if masks.iter().any(|m| m.contains(x, y)) {
@@ -173,14 +195,26 @@ pub fn compare(page: usize, golden: Option<RgbImage>, new: Option<RgbImage>, mas
             diff.put_pixel(x, y, pixel);
         }
     }
-    PageDiff { page, golden, new, diff, changed, masked }
+    PageDiff {
+        page,
+        golden,
+        new,
+        diff,
+        changed,
+        masked,
+    }
 }
 
 /// Encodes an image as PNG.
 pub fn encode_png(image: &RgbImage) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     PngEncoder::new(&mut bytes)
-        .write_image(image.as_raw(), image.width(), image.height(), image::ExtendedColorType::Rgb8)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            image::ExtendedColorType::Rgb8,
+        )
         .map_err(|e| format!("failed to encode a PNG ({e})"))?;
     Ok(bytes)
 }
@@ -203,7 +237,9 @@ mod tests {
         assert_eq!(images.len(), 2);
         assert_eq!(images[0].get_pixel(1, 0).0, [4, 5, 6]);
         assert_eq!(images[1].get_pixel(0, 0).0, [7, 8, 9]);
-        assert!(parse_ppms(b"P6\n2 2\n255\n\x00").unwrap_err().contains("truncated pixels"));
+        assert!(parse_ppms(b"P6\n2 2\n255\n\x00")
+            .unwrap_err()
+            .contains("truncated pixels"));
     }
 
     #[test]
@@ -215,7 +251,11 @@ mod tests {
         let d = compare(1, Some(golden), Some(new), &[]);
         assert_eq!((d.changed, d.masked), (1, 0));
         assert_eq!(d.diff.get_pixel(1, 1).0, [230, 0, 0]);
-        assert_eq!(d.diff.get_pixel(0, 0).0, [255, 255, 255], "unchanged white stays white");
+        assert_eq!(
+            d.diff.get_pixel(0, 0).0,
+            [255, 255, 255],
+            "unchanged white stays white"
+        );
     }
 
     #[test]
@@ -240,7 +280,15 @@ mod tests {
     #[test]
     fn mask_rects_cover_the_box_and_a_margin() {
         // 25.4 mm at 150 dpi is 150 px.
-        let r = PixelRect::from_mm(MmRect { x: 0.0, y: 25.4, width: 25.4, height: 1.0 }, 150.0);
+        let r = PixelRect::from_mm(
+            MmRect {
+                x: 0.0,
+                y: 25.4,
+                width: 25.4,
+                height: 1.0,
+            },
+            150.0,
+        );
         assert_eq!(r, PixelRect(0, 148, 152, 158));
     }
 }

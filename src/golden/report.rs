@@ -28,8 +28,12 @@ impl Report {
     /// holds anything but an earlier report is refused rather than emptied.
     pub fn create(dir: &Path, golden: &Path) -> Result<Report, String> {
         if dir.exists() {
-            let ours = std::fs::read_to_string(dir.join("index.html")).is_ok_and(|t| t.starts_with(MARKER));
-            let empty = std::fs::read_dir(dir).map_err(|e| format!("failed to read {} ({e})", dir.display()))?.next().is_none();
+            let ours = std::fs::read_to_string(dir.join("index.html"))
+                .is_ok_and(|t| t.starts_with(MARKER));
+            let empty = std::fs::read_dir(dir)
+                .map_err(|e| format!("failed to read {} ({e})", dir.display()))?
+                .next()
+                .is_none();
             if !ours && !empty {
                 return Err(format!(
                     "failed to clear the report folder {} (it holds files that are not a golden report)\n  hint: pass --report with a new or empty folder",
@@ -37,11 +41,18 @@ impl Report {
                 ));
             }
             if ours {
-                std::fs::remove_dir_all(dir).map_err(|e| format!("failed to clear {} ({e})", dir.display()))?;
+                std::fs::remove_dir_all(dir)
+                    .map_err(|e| format!("failed to clear {} ({e})", dir.display()))?;
             }
         }
-        std::fs::create_dir_all(dir).map_err(|e| format!("failed to create {} ({e})", dir.display()))?;
-        Ok(Report { dir: dir.to_path_buf(), golden: golden.to_path_buf(), contents: Vec::new(), sections: String::new() })
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("failed to create {} ({e})", dir.display()))?;
+        Ok(Report {
+            dir: dir.to_path_buf(),
+            golden: golden.to_path_buf(),
+            contents: Vec::new(),
+            sections: String::new(),
+        })
     }
 
     /// The folder the report is written to.
@@ -51,12 +62,23 @@ impl Report {
 
     /// Adds a case's outcome: files and a section for one that differs, has no
     /// golden files or differs only in ignored elements; nothing for one that is the same.
-    pub fn add(&mut self, case: &Case, rendered: &Rendered, outcome: &Outcome) -> Result<(), String> {
+    pub fn add(
+        &mut self,
+        case: &Case,
+        rendered: &Rendered,
+        outcome: &Outcome,
+    ) -> Result<(), String> {
         match outcome {
             Outcome::Same | Outcome::Updated(_) => Ok(()),
             Outcome::Ignored(changes) => {
                 let items: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
-                self.section(&case.name, "same apart from ignored elements", "", &items, &[]);
+                self.section(
+                    &case.name,
+                    "same apart from ignored elements",
+                    "",
+                    &items,
+                    &[],
+                );
                 self.contents.push((case.name.clone(), "ignored"));
                 Ok(())
             }
@@ -78,7 +100,8 @@ impl Report {
                 let folder = self.case_dir(case)?;
                 write(&folder.join("new.pdf"), &rendered.pdf)?;
                 let (golden_pdf, _) = golden_paths(&self.golden, case);
-                std::fs::copy(&golden_pdf, folder.join("golden.pdf")).map_err(|e| format!("failed to copy {} ({e})", golden_pdf.display()))?;
+                std::fs::copy(&golden_pdf, folder.join("golden.pdf"))
+                    .map_err(|e| format!("failed to copy {} ({e})", golden_pdf.display()))?;
                 self.images(case, &difference.pages)?;
                 let items = difference.list.lines();
                 let mut text = format!("{}\n\n", difference.cause);
@@ -90,7 +113,13 @@ impl Report {
                     let _ = writeln!(text, "{line}");
                 }
                 write(&folder.join("changes.txt"), text.as_bytes())?;
-                self.section(&case.name, "changed", &escape(&difference.cause.to_string()), &items, &difference.pages);
+                self.section(
+                    &case.name,
+                    "changed",
+                    &escape(&difference.cause.to_string()),
+                    &items,
+                    &difference.pages,
+                );
                 self.contents.push((case.name.clone(), "changed"));
                 Ok(())
             }
@@ -122,7 +151,8 @@ impl Report {
 
     fn case_dir(&self, case: &Case) -> Result<PathBuf, String> {
         let folder = self.dir.join(&case.name);
-        std::fs::create_dir_all(&folder).map_err(|e| format!("failed to create {} ({e})", folder.display()))?;
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| format!("failed to create {} ({e})", folder.display()))?;
         Ok(folder)
     }
 
@@ -131,23 +161,43 @@ impl Report {
         for page in pages {
             let n = page.page;
             if let Some(golden) = &page.golden {
-                write(&folder.join(format!("golden-{n}.png")), &raster::encode_png(golden)?)?;
+                write(
+                    &folder.join(format!("golden-{n}.png")),
+                    &raster::encode_png(golden)?,
+                )?;
             }
             if let Some(new) = &page.new {
-                write(&folder.join(format!("new-{n}.png")), &raster::encode_png(new)?)?;
+                write(
+                    &folder.join(format!("new-{n}.png")),
+                    &raster::encode_png(new)?,
+                )?;
             }
             if page.golden.is_some() {
-                write(&folder.join(format!("diff-{n}.png")), &raster::encode_png(&page.diff)?)?;
+                write(
+                    &folder.join(format!("diff-{n}.png")),
+                    &raster::encode_png(&page.diff)?,
+                )?;
             }
         }
         Ok(())
     }
 
-    fn section(&mut self, name: &str, status: &str, note: &str, items: &[String], pages: &[PageDiff]) {
+    fn section(
+        &mut self,
+        name: &str,
+        status: &str,
+        note: &str,
+        items: &[String],
+        pages: &[PageDiff],
+    ) {
         let class = status.split_whitespace().next().unwrap_or(status);
         let n = escape(name);
         let s = &mut self.sections;
-        let _ = writeln!(s, "<section id=\"{n}\"><h2>{n} <span class=\"status {class}\">{}</span></h2>", escape(status));
+        let _ = writeln!(
+            s,
+            "<section id=\"{n}\"><h2>{n} <span class=\"status {class}\">{}</span></h2>",
+            escape(status)
+        );
         if !note.is_empty() {
             let _ = writeln!(s, "<p>{note}</p>");
         }
@@ -176,7 +226,11 @@ impl Report {
             if unchanged {
                 let _ = write!(s, "<details><summary>page {p}: no pixels changed, {} masked</summary>\n<div class=\"row\">", page.masked);
             } else if has_golden {
-                let _ = write!(s, "<h3>page {p}: {} pixels changed, {} masked</h3>\n<div class=\"row\">", page.changed, page.masked);
+                let _ = write!(
+                    s,
+                    "<h3>page {p}: {} pixels changed, {} masked</h3>\n<div class=\"row\">",
+                    page.changed, page.masked
+                );
             } else {
                 let _ = write!(s, "<h3>page {p}</h3>\n<div class=\"row\">");
             }
@@ -189,13 +243,29 @@ impl Report {
                 }
             };
             if has_golden {
-                figure(s, page.golden.as_ref().map(|_| format!("{n}/golden-{p}.png")), "golden");
+                figure(
+                    s,
+                    page.golden.as_ref().map(|_| format!("{n}/golden-{p}.png")),
+                    "golden",
+                );
             }
-            figure(s, page.new.as_ref().map(|_| format!("{n}/new-{p}.png")), "new");
+            figure(
+                s,
+                page.new.as_ref().map(|_| format!("{n}/new-{p}.png")),
+                "new",
+            );
             if has_golden {
-                figure(s, Some(format!("{n}/diff-{p}.png")), "diff: changed red, ignored blue");
+                figure(
+                    s,
+                    Some(format!("{n}/diff-{p}.png")),
+                    "diff: changed red, ignored blue",
+                );
             }
-            s.push_str(if unchanged { "</div></details>\n" } else { "</div>\n" });
+            s.push_str(if unchanged {
+                "</div></details>\n"
+            } else {
+                "</div>\n"
+            });
         }
         s.push_str("</section>\n");
     }
@@ -236,14 +306,18 @@ mod tests {
     use super::*;
 
     fn temp(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("shikaku-report-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("shikaku-report-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir
     }
 
     #[test]
     fn escapes_html() {
-        assert_eq!(escape("<a href=\"x\">&</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+        assert_eq!(
+            escape("<a href=\"x\">&</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;"
+        );
     }
 
     #[test]
@@ -256,13 +330,19 @@ mod tests {
         assert!(html.contains("failed to read case &lt;x&gt;"), "{html}");
         std::fs::write(dir.join("stale.png"), b"").unwrap();
         Report::create(&dir, Path::new("golden")).unwrap();
-        assert!(!dir.join("stale.png").exists(), "an earlier report is cleared");
+        assert!(
+            !dir.join("stale.png").exists(),
+            "an earlier report is cleared"
+        );
 
         let other = temp("other");
         std::fs::create_dir_all(&other).unwrap();
         std::fs::write(other.join("notes.txt"), b"mine").unwrap();
         let err = Report::create(&other, Path::new("golden")).unwrap_err();
-        assert!(err.contains("not a golden report") && err.contains("hint:"), "{err}");
+        assert!(
+            err.contains("not a golden report") && err.contains("hint:"),
+            "{err}"
+        );
         assert!(other.join("notes.txt").exists());
         let _ = std::fs::remove_dir_all(&dir);
         let _ = std::fs::remove_dir_all(&other);

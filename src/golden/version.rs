@@ -35,7 +35,10 @@ impl std::fmt::Display for RendererVersion {
 impl RendererVersion {
     /// The renderer of this build.
     pub fn current() -> RendererVersion {
-        RendererVersion { shikaku: env!("CARGO_PKG_VERSION").into(), hash: RENDERER_HASH.into() }
+        RendererVersion {
+            shikaku: env!("CARGO_PKG_VERSION").into(),
+            hash: RENDERER_HASH.into(),
+        }
     }
 
     /// The file beside the golden files that records their renderer.
@@ -50,9 +53,16 @@ impl RendererVersion {
 
     fn parse(text: &str) -> Option<RendererVersion> {
         let value = |key: &str| {
-            text.lines().find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(' ')).map(|v| v.trim().to_string()))
+            text.lines().find_map(|l| {
+                l.strip_prefix(key)
+                    .and_then(|v| v.strip_prefix(' '))
+                    .map(|v| v.trim().to_string())
+            })
         };
-        Some(RendererVersion { shikaku: value("shikaku")?, hash: value("renderer")? })
+        Some(RendererVersion {
+            shikaku: value("shikaku")?,
+            hash: value("renderer")?,
+        })
     }
 
     /// Writes `golden/VERSION` when it does not already say this; atomically, since
@@ -70,11 +80,19 @@ impl RendererVersion {
         if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
             return Ok(());
         }
-        std::fs::create_dir_all(golden).map_err(|e| format!("failed to create {} ({e})", golden.display()))?;
-        let unique = format!("VERSION.{}.{:?}.tmp", std::process::id(), std::thread::current().id());
-        let temp = golden.join(unique.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', ""));
-        std::fs::write(&temp, text).map_err(|e| format!("failed to write {} ({e})", temp.display()))?;
-        std::fs::rename(&temp, &path).map_err(|e| format!("failed to write {} ({e})", path.display()))
+        std::fs::create_dir_all(golden)
+            .map_err(|e| format!("failed to create {} ({e})", golden.display()))?;
+        let unique = format!(
+            "VERSION.{}.{:?}.tmp",
+            std::process::id(),
+            std::thread::current().id()
+        );
+        let temp =
+            golden.join(unique.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', ""));
+        std::fs::write(&temp, text)
+            .map_err(|e| format!("failed to write {} ({e})", temp.display()))?;
+        std::fs::rename(&temp, &path)
+            .map_err(|e| format!("failed to write {} ({e})", path.display()))
     }
 }
 
@@ -92,10 +110,16 @@ mod tests {
     #[test]
     fn writes_what_it_reads() {
         let dir = std::env::temp_dir().join(format!("shikaku-version-{}", std::process::id()));
-        let version = RendererVersion { shikaku: "9.9.9".into(), hash: "0123456789abcdef".into() };
+        let version = RendererVersion {
+            shikaku: "9.9.9".into(),
+            hash: "0123456789abcdef".into(),
+        };
         version.write(&dir).unwrap();
         assert_eq!(RendererVersion::read(&dir), Some(version.clone()));
-        assert_eq!(version.to_string(), "shikaku 9.9.9 renderer 0123456789abcdef");
+        assert_eq!(
+            version.to_string(),
+            "shikaku 9.9.9 renderer 0123456789abcdef"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

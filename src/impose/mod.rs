@@ -14,7 +14,8 @@ use std::sync::Arc;
 pub use sheet::{bundled_names, Duplex, Marks, Sheet, SheetError, SheetKind};
 
 use crate::display::{
-    Color, Document, Item, ItemKind, Layer, Page, Path, PathOp, Placed, Point, Rect, Size, Stroke, PAGE_BACKGROUND,
+    Color, Document, Item, ItemKind, Layer, Page, Path, PathOp, Placed, Point, Rect, Size, Stroke,
+    PAGE_BACKGROUND,
 };
 use crate::layout::PT_PER_MM;
 
@@ -64,12 +65,20 @@ pub struct Imposer {
 impl Imposer {
     /// Starts imposing onto `sheet`.
     pub fn new(sheet: &Sheet) -> Imposer {
-        Imposer { sheet: sheet.clone(), layers: [marks_layer(sheet, false), marks_layer(sheet, true)], pending: Vec::new() }
+        Imposer {
+            sheet: sheet.clone(),
+            layers: [marks_layer(sheet, false), marks_layer(sheet, true)],
+            pending: Vec::new(),
+        }
     }
 
     /// Adds one record's card document (and, on a carrier sheet, its carrier document); returns the
     /// pages of any sheet this completes.
-    pub fn push(&mut self, card: Document, carrier: Option<Document>) -> Result<Vec<Page>, ImposeError> {
+    pub fn push(
+        &mut self,
+        card: Document,
+        carrier: Option<Document>,
+    ) -> Result<Vec<Page>, ImposeError> {
         if self.sheet.kind == SheetKind::Card {
             return Ok(card.pages);
         }
@@ -86,7 +95,11 @@ impl Imposer {
             _ => {}
         }
         self.pending.push((card, carrier));
-        Ok(if self.pending.len() == self.sheet.slots.len() { self.flush() } else { Vec::new() })
+        Ok(if self.pending.len() == self.sheet.slots.len() {
+            self.flush()
+        } else {
+            Vec::new()
+        })
     }
 
     /// The pages of the last, partly filled sheet.
@@ -98,14 +111,21 @@ impl Imposer {
         let pending = std::mem::take(&mut self.pending);
         let sides = pending
             .iter()
-            .map(|(card, carrier)| card.pages.len().max(carrier.as_ref().map_or(0, |c| c.pages.len())))
+            .map(|(card, carrier)| {
+                card.pages
+                    .len()
+                    .max(carrier.as_ref().map_or(0, |c| c.pages.len()))
+            })
             .max()
             .unwrap_or(0);
         let mut pages = Vec::with_capacity(sides);
         for side in 0..sides {
             let back = side % 2 == 1;
-            let mut page =
-                Page { size: self.sheet.size, background: self.layers[usize::from(back)].clone(), items: Vec::new() };
+            let mut page = Page {
+                size: self.sheet.size,
+                background: self.layers[usize::from(back)].clone(),
+                items: Vec::new(),
+            };
             for (slot, (card, carrier)) in pending.iter().enumerate() {
                 if let Some(base) = carrier.as_ref().and_then(|c| c.pages.get(side)) {
                     // The carrier's own page is the sheet: its layer and items go underneath the card.
@@ -134,22 +154,42 @@ impl Imposer {
 
 /// The layer every front (or back) sheet shares: its crop marks, on an n-up sheet.
 pub fn marks_layer(sheet: &Sheet, back: bool) -> Arc<Layer> {
-    let key = format!("sheet:{}#{}", sheet.name, if back { "back" } else { "front" });
+    let key = format!(
+        "sheet:{}#{}",
+        sheet.name,
+        if back { "back" } else { "front" }
+    );
     let items = match sheet.marks {
         Some(marks) if sheet.kind == SheetKind::NUp => vec![Item {
             element: Arc::from("crop-marks"),
             kind: ItemKind::Path(Path {
                 ops: crop_marks(sheet, back)
                     .into_iter()
-                    .flat_map(|r| [PathOp::Move(Point { x: r.x, y: r.y }), PathOp::Line(Point { x: r.x + r.width, y: r.y + r.height })])
+                    .flat_map(|r| {
+                        [
+                            PathOp::Move(Point { x: r.x, y: r.y }),
+                            PathOp::Line(Point {
+                                x: r.x + r.width,
+                                y: r.y + r.height,
+                            }),
+                        ]
+                    })
                     .collect(),
                 fill: None,
-                stroke: Some(Stroke { width: marks.width, color: Color::BLACK, dash: Vec::new() }),
+                stroke: Some(Stroke {
+                    width: marks.width,
+                    color: Color::BLACK,
+                    dash: Vec::new(),
+                }),
             }),
         }],
         _ => Vec::new(),
     };
-    Arc::new(Layer { key, size: sheet.size, items })
+    Arc::new(Layer {
+        key,
+        size: sheet.size,
+        items,
+    })
 }
 
 /// Imposes whole documents onto sheets at once (card and n-up sheets; a carrier sheet needs
@@ -169,10 +209,15 @@ const SIZE_TOLERANCE: f32 = 0.1 * PT_PER_MM;
 
 /// Checks a page fits a sheet's slot (or a carrier its sheet).
 pub fn check_size(what: &'static str, found: Size, expected: Size) -> Result<(), ImposeError> {
-    if (found.width - expected.width).abs() > SIZE_TOLERANCE || (found.height - expected.height).abs() > SIZE_TOLERANCE
+    if (found.width - expected.width).abs() > SIZE_TOLERANCE
+        || (found.height - expected.height).abs() > SIZE_TOLERANCE
     {
         let mm = |s: Size| (s.width / PT_PER_MM, s.height / PT_PER_MM);
-        return Err(ImposeError::Size { what, found: mm(found), expected: mm(expected) });
+        return Err(ImposeError::Size {
+            what,
+            found: mm(found),
+            expected: mm(expected),
+        });
     }
     Ok(())
 }
@@ -185,8 +230,20 @@ pub fn position(sheet: &Sheet, slot: usize, back: bool) -> (Point, bool) {
     let (w, h) = (sheet.card.width, sheet.card.height);
     match (back, sheet.duplex) {
         (false, _) | (true, Duplex::Simplex) => (at, false),
-        (true, Duplex::LongEdge) => (Point { x: sheet.size.width - at.x - w, y: at.y }, false),
-        (true, Duplex::ShortEdge) => (Point { x: at.x, y: sheet.size.height - at.y - h }, true),
+        (true, Duplex::LongEdge) => (
+            Point {
+                x: sheet.size.width - at.x - w,
+                y: at.y,
+            },
+            false,
+        ),
+        (true, Duplex::ShortEdge) => (
+            Point {
+                x: at.x,
+                y: sheet.size.height - at.y - h,
+            },
+            true,
+        ),
     }
 }
 
@@ -195,10 +252,15 @@ fn bleed(card: &Page, at: Point, bleed: f32) -> Option<Item> {
     if bleed <= 0.0 {
         return None;
     }
-    let color = card.background.items.iter().find(|i| &*i.element == PAGE_BACKGROUND).and_then(|i| match &i.kind {
-        ItemKind::Path(p) => p.fill,
-        _ => None,
-    })?;
+    let color = card
+        .background
+        .items
+        .iter()
+        .find(|i| &*i.element == PAGE_BACKGROUND)
+        .and_then(|i| match &i.kind {
+            ItemKind::Path(p) => p.fill,
+            _ => None,
+        })?;
     let rect = Rect {
         x: at.x - bleed,
         y: at.y - bleed,
@@ -207,18 +269,29 @@ fn bleed(card: &Page, at: Point, bleed: f32) -> Option<Item> {
     };
     Some(Item {
         element: Arc::from("bleed"),
-        kind: ItemKind::Path(Path { ops: vec![PathOp::Rect(rect)], fill: Some(color), stroke: None }),
+        kind: ItemKind::Path(Path {
+            ops: vec![PathOp::Rect(rect)],
+            fill: Some(color),
+            stroke: None,
+        }),
     })
 }
 
 /// The crop marks of a front or back sheet as line segments (a zero-width or zero-height [`Rect`]
 /// from its corner): at each trim line's two ends, in the margin beyond every card's bleed.
 pub(crate) fn crop_marks(sheet: &Sheet, back: bool) -> Vec<Rect> {
-    let Some(marks) = sheet.marks else { return Vec::new() };
+    let Some(marks) = sheet.marks else {
+        return Vec::new();
+    };
     let trims: Vec<Rect> = (0..sheet.slots.len())
         .map(|i| {
             let (at, _) = position(sheet, i, back);
-            Rect { x: at.x, y: at.y, width: sheet.card.width, height: sheet.card.height }
+            Rect {
+                x: at.x,
+                y: at.y,
+                width: sheet.card.width,
+                height: sheet.card.height,
+            }
         })
         .collect();
     let mut xs: Vec<f32> = trims.iter().flat_map(|r| [r.x, r.x + r.width]).collect();
@@ -229,17 +302,41 @@ pub(crate) fn crop_marks(sheet: &Sheet, back: bool) -> Vec<Rect> {
     }
     let near = marks.offset + sheet.bleed;
     let top = trims.iter().map(|r| r.y).fold(f32::MAX, f32::min) - near;
-    let bottom = trims.iter().map(|r| r.y + r.height).fold(f32::MIN, f32::max) + near;
+    let bottom = trims
+        .iter()
+        .map(|r| r.y + r.height)
+        .fold(f32::MIN, f32::max)
+        + near;
     let left = trims.iter().map(|r| r.x).fold(f32::MAX, f32::min) - near;
     let right = trims.iter().map(|r| r.x + r.width).fold(f32::MIN, f32::max) + near;
     let mut out = Vec::new();
     for &x in &xs {
-        out.push(Rect { x, y: top - marks.length, width: 0.0, height: marks.length });
-        out.push(Rect { x, y: bottom, width: 0.0, height: marks.length });
+        out.push(Rect {
+            x,
+            y: top - marks.length,
+            width: 0.0,
+            height: marks.length,
+        });
+        out.push(Rect {
+            x,
+            y: bottom,
+            width: 0.0,
+            height: marks.length,
+        });
     }
     for &y in &ys {
-        out.push(Rect { x: left - marks.length, y, width: marks.length, height: 0.0 });
-        out.push(Rect { x: right, y, width: marks.length, height: 0.0 });
+        out.push(Rect {
+            x: left - marks.length,
+            y,
+            width: marks.length,
+            height: 0.0,
+        });
+        out.push(Rect {
+            x: right,
+            y,
+            width: marks.length,
+            height: 0.0,
+        });
     }
     out
 }
@@ -259,7 +356,12 @@ mod tests {
                 items: vec![Item {
                     element: Arc::from(PAGE_BACKGROUND),
                     kind: ItemKind::Path(Path {
-                        ops: vec![PathOp::Rect(Rect { x: 0.0, y: 0.0, width: size.width, height: size.height })],
+                        ops: vec![PathOp::Rect(Rect {
+                            x: 0.0,
+                            y: 0.0,
+                            width: size.width,
+                            height: size.height,
+                        })],
                         fill: Some(Color(253, 232, 239)),
                         stroke: None,
                     }),
@@ -267,10 +369,16 @@ mod tests {
             }),
             items: vec![Item {
                 element: Arc::from(format!("{n}-{side}")),
-                kind: ItemKind::Path(Path { ops: Vec::new(), fill: None, stroke: None }),
+                kind: ItemKind::Path(Path {
+                    ops: Vec::new(),
+                    fill: None,
+                    stroke: None,
+                }),
             }],
         };
-        Document { pages: vec![page("front"), page("back")] }
+        Document {
+            pages: vec![page("front"), page("back")],
+        }
     }
 
     fn placed(page: &Page) -> Vec<(String, Point, bool)> {
@@ -306,16 +414,24 @@ mod tests {
             assert!(!turned);
         }
         // Bleed: the card colour 2 mm past the trim on every side, under each card.
-        let ItemKind::Path(bleed) = &pages[0].items[0].kind else { panic!() };
-        let PathOp::Rect(r) = bleed.ops[0] else { panic!() };
-        assert!(close(r.x, 13.4) && close(r.y, 3.55) && close(r.width, 89.6) && close(r.height, 57.98));
+        let ItemKind::Path(bleed) = &pages[0].items[0].kind else {
+            panic!()
+        };
+        let PathOp::Rect(r) = bleed.ops[0] else {
+            panic!()
+        };
+        assert!(
+            close(r.x, 13.4) && close(r.y, 3.55) && close(r.width, 89.6) && close(r.height, 57.98)
+        );
     }
 
     #[test]
     fn crop_marks_extend_every_trim_line_into_the_margins() {
         let sheet = Sheet::load("a4-10up").unwrap();
         let pages = impose(&[card(0, sheet.card())], &sheet).unwrap();
-        let ItemKind::Path(marks) = &pages[0].background.items[0].kind else { panic!() };
+        let ItemKind::Path(marks) = &pages[0].background.items[0].kind else {
+            panic!()
+        };
         let segments: Vec<(Point, Point)> = marks
             .ops
             .chunks(2)
@@ -335,7 +451,9 @@ mod tests {
             // From 0.55 to 3.05 mm: 0.5 mm beyond the 2 mm bleed above the first row at 5.55 mm.
             assert!(close(top.0.y, 0.55) && close(top.1.y, 3.05), "{top:?}");
             assert!(
-                vertical.iter().any(|(a, b)| close(a.x, x) && close(a.y, 293.95) && close(b.y, 296.45)),
+                vertical
+                    .iter()
+                    .any(|(a, b)| close(a.x, x) && close(a.y, 293.95) && close(b.y, 296.45)),
                 "no bottom mark at {x}"
             );
         }
@@ -343,11 +461,15 @@ mod tests {
         for row in 0..5 {
             for y in [5.55 + row as f32 * 57.98, 59.53 + row as f32 * 57.98] {
                 assert!(
-                    horizontal.iter().any(|(a, b)| close(a.y, y) && close(a.x, 10.4) && close(b.x, 12.9)),
+                    horizontal
+                        .iter()
+                        .any(|(a, b)| close(a.y, y) && close(a.x, 10.4) && close(b.x, 12.9)),
                     "no left mark at {y}"
                 );
                 assert!(
-                    horizontal.iter().any(|(a, b)| close(a.y, y) && close(a.x, 197.1) && close(b.x, 199.6)),
+                    horizontal
+                        .iter()
+                        .any(|(a, b)| close(a.y, y) && close(a.x, 197.1) && close(b.x, 199.6)),
                     "no right mark at {y}"
                 );
             }
@@ -372,7 +494,10 @@ mod tests {
                     Point { x: p.x, y: h - p.y }
                 }
             };
-            let centre = |at: Point| Point { x: at.x + sheet.card().width / 2.0, y: at.y + sheet.card().height / 2.0 };
+            let centre = |at: Point| Point {
+                x: at.x + sheet.card().width / 2.0,
+                y: at.y + sheet.card().height / 2.0,
+            };
             let (fronts, backs) = (placed(&pages[0]), placed(&pages[1]));
             assert_eq!(backs.len(), 7);
             for (n, (front, back)) in fronts.iter().zip(&backs).enumerate() {
@@ -394,7 +519,10 @@ mod tests {
     #[test]
     fn a_card_of_another_size_is_refused() {
         let sheet = Sheet::load("a4-10up").unwrap();
-        let a4 = Size { width: mm(210.0), height: mm(297.0) };
+        let a4 = Size {
+            width: mm(210.0),
+            height: mm(297.0),
+        };
         let err = impose(&[card(0, a4)], &sheet).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -406,11 +534,18 @@ mod tests {
     fn a_carrier_sheet_puts_the_card_over_the_carrier_page() {
         let sheet = Sheet::load("a4-carrier").unwrap();
         let mut imposer = Imposer::new(&sheet);
-        assert_eq!(imposer.push(card(0, sheet.card()), None), Err(ImposeError::NoCarrier));
+        assert_eq!(
+            imposer.push(card(0, sheet.card()), None),
+            Err(ImposeError::NoCarrier)
+        );
         let carrier = Document {
             pages: vec![Page {
                 size: sheet.size(),
-                background: Arc::new(Layer { key: "daishi".into(), size: sheet.size(), items: Vec::new() }),
+                background: Arc::new(Layer {
+                    key: "daishi".into(),
+                    size: sheet.size(),
+                    items: Vec::new(),
+                }),
                 items: Vec::new(),
             }],
         };
@@ -426,7 +561,10 @@ mod tests {
 
     #[test]
     fn card_imposition_passes_pages_through() {
-        let size = Size { width: mm(85.6), height: mm(53.98) };
+        let size = Size {
+            width: mm(85.6),
+            height: mm(53.98),
+        };
         let pages = impose(&[card(0, size), card(1, size)], &Sheet::one_per_page()).unwrap();
         assert_eq!(pages.len(), 4);
         assert_eq!(&*pages[2].items[0].element, "1-front");

@@ -72,7 +72,11 @@ pub struct SheetError {
 
 impl std::fmt::Display for SheetError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )?;
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;
         }
@@ -157,8 +161,14 @@ impl Sheet {
         Sheet {
             name: "card".into(),
             kind: SheetKind::Card,
-            size: Size { width: 0.0, height: 0.0 },
-            card: Size { width: 0.0, height: 0.0 },
+            size: Size {
+                width: 0.0,
+                height: 0.0,
+            },
+            card: Size {
+                width: 0.0,
+                height: 0.0,
+            },
             bleed: 0.0,
             duplex: Duplex::Simplex,
             marks: None,
@@ -168,11 +178,19 @@ impl Sheet {
 
     /// Parses a sheet definition from TOML text; `file` names it in errors.
     pub fn from_toml(text: &str, file: &str) -> Result<Sheet, SheetError> {
-        let error = |span: Option<std::ops::Range<usize>>, message: String, hint: Option<String>| {
-            let (line, column) = toml_position(text, span);
-            SheetError { file: file.into(), line, column, message, hint }
-        };
-        let raw: RawSheet = toml::from_str(text).map_err(|e| error(e.span(), e.message().trim().to_string(), None))?;
+        let error =
+            |span: Option<std::ops::Range<usize>>, message: String, hint: Option<String>| {
+                let (line, column) = toml_position(text, span);
+                SheetError {
+                    file: file.into(),
+                    line,
+                    column,
+                    message,
+                    hint,
+                }
+            };
+        let raw: RawSheet = toml::from_str(text)
+            .map_err(|e| error(e.span(), e.message().trim().to_string(), None))?;
         let kind = match raw.kind.get_ref().as_str() {
             "nup" => SheetKind::NUp,
             "carrier" => SheetKind::Carrier,
@@ -184,7 +202,11 @@ impl Sheet {
                 ))
             }
         };
-        let duplex = match raw.duplex.as_ref().map(|d| (d.get_ref().as_str(), d.span())) {
+        let duplex = match raw
+            .duplex
+            .as_ref()
+            .map(|d| (d.get_ref().as_str(), d.span()))
+        {
             None | Some(("long-edge", _)) => Duplex::LongEdge,
             Some(("short-edge", _)) => Duplex::ShortEdge,
             Some(("simplex", _)) => Duplex::Simplex,
@@ -196,8 +218,14 @@ impl Sheet {
                 ))
             }
         };
-        let size = Size { width: mm(raw.width), height: mm(raw.height) };
-        let card = Size { width: mm(raw.card.width), height: mm(raw.card.height) };
+        let size = Size {
+            width: mm(raw.width),
+            height: mm(raw.height),
+        };
+        let card = Size {
+            width: mm(raw.card.width),
+            height: mm(raw.card.height),
+        };
         let mut slots = Vec::new();
         let mut slot_span = None;
         if let Some(grid) = &raw.grid {
@@ -214,10 +242,17 @@ impl Sheet {
         }
         for slot in &raw.slot {
             slot_span.get_or_insert(slot.span());
-            slots.push(Point { x: mm(slot.get_ref().x), y: mm(slot.get_ref().y) });
+            slots.push(Point {
+                x: mm(slot.get_ref().x),
+                y: mm(slot.get_ref().y),
+            });
         }
         if slots.is_empty() {
-            return Err(error(None, "a sheet needs a [grid] or at least one [[slot]]".into(), None));
+            return Err(error(
+                None,
+                "a sheet needs a [grid] or at least one [[slot]]".into(),
+                None,
+            ));
         }
         if kind == SheetKind::Carrier && slots.len() != 1 {
             return Err(error(
@@ -233,7 +268,11 @@ impl Sheet {
             card,
             bleed: mm(raw.bleed),
             duplex,
-            marks: raw.marks.map(|m| Marks { offset: mm(m.offset), length: mm(m.length), width: m.width }),
+            marks: raw.marks.map(|m| Marks {
+                offset: mm(m.offset),
+                length: mm(m.length),
+                width: m.width,
+            }),
             slots,
         };
         // Every card with its bleed, and every mark, must be on the sheet; bleeds must not overlap.
@@ -249,7 +288,10 @@ impl Sheet {
             if !on_sheet(*b) {
                 return Err(error(
                     slot_span.clone(),
-                    format!("card {} with its bleed extends past the edge of the sheet", i + 1),
+                    format!(
+                        "card {} with its bleed extends past the edge of the sheet",
+                        i + 1
+                    ),
                     None,
                 ));
             }
@@ -261,9 +303,18 @@ impl Sheet {
                 ));
             }
         }
-        if sheet.marks.is_some() && !super::crop_marks(&sheet, false).iter().all(|&r| on_sheet(r)) {
-            let hint = Some("widen the sheet's margins, or shorten marks.length / marks.offset".into());
-            return Err(error(None, "crop marks do not fit in the sheet's margins".into(), hint));
+        if sheet.marks.is_some()
+            && !super::crop_marks(&sheet, false)
+                .iter()
+                .all(|&r| on_sheet(r))
+        {
+            let hint =
+                Some("widen the sheet's margins, or shorten marks.length / marks.offset".into());
+            return Err(error(
+                None,
+                "crop marks do not fit in the sheet's margins".into(),
+                hint,
+            ));
         }
         Ok(sheet)
     }
@@ -291,7 +342,10 @@ impl Sheet {
                 line: 1,
                 column: 1,
                 message: "no such sheet file or bundled sheet".into(),
-                hint: Some(format!("bundled sheets are {}", bundled_names().collect::<Vec<_>>().join(", "))),
+                hint: Some(format!(
+                    "bundled sheets are {}",
+                    bundled_names().collect::<Vec<_>>().join(", ")
+                )),
             }),
         }
     }
@@ -370,17 +424,29 @@ mod tests {
         assert_eq!(sheet.slots().len(), 10);
         let second = sheet.slots()[1];
         assert!((second.x / crate::layout::PT_PER_MM - (15.4 + 85.6 + 8.0)).abs() < 0.01);
-        assert!((sheet.slots()[2].y / crate::layout::PT_PER_MM - (5.55 + 53.98 + 4.0)).abs() < 0.01);
+        assert!(
+            (sheet.slots()[2].y / crate::layout::PT_PER_MM - (5.55 + 53.98 + 4.0)).abs() < 0.01
+        );
     }
 
     #[test]
     fn overlapping_bleeds_and_marks_off_the_sheet_are_rejected() {
-        let text = Sheet::load("a4-10up").map(|_| include_str!("../../sheets/a4-10up.toml")).unwrap();
+        let text = Sheet::load("a4-10up")
+            .map(|_| include_str!("../../sheets/a4-10up.toml"))
+            .unwrap();
         let err = Sheet::from_toml(&text.replace("gap_y = 4", "gap_y = 3"), "s.toml").unwrap_err();
-        assert!(err.message.contains("overlaps another card's bleed"), "{err}");
-        let err = Sheet::from_toml(&text.replace("length = 2.5", "length = 6"), "s.toml").unwrap_err();
+        assert!(
+            err.message.contains("overlaps another card's bleed"),
+            "{err}"
+        );
+        let err =
+            Sheet::from_toml(&text.replace("length = 2.5", "length = 6"), "s.toml").unwrap_err();
         assert_eq!(err.message, "crop marks do not fit in the sheet's margins");
-        let err = Sheet::from_toml(&text.replace("kind = \"nup\"", "kind = \"4up\""), "s.toml").unwrap_err();
-        assert_eq!((err.line, err.message.as_str()), (4, "unknown sheet kind `4up`"));
+        let err = Sheet::from_toml(&text.replace("kind = \"nup\"", "kind = \"4up\""), "s.toml")
+            .unwrap_err();
+        assert_eq!(
+            (err.line, err.message.as_str()),
+            (4, "unknown sheet kind `4up`")
+        );
     }
 }

@@ -101,10 +101,22 @@ const FIELDS: &[(&str, Field, FieldType)] = &[
     ("elderly", Field::Elderly, FieldType::Bool),
     ("kouki", Field::Kouki, FieldType::Bool),
     ("title_suffix", Field::TitleSuffix, FieldType::Text),
-    ("special_medical_note", Field::SpecialMedicalNote, FieldType::Text),
+    (
+        "special_medical_note",
+        Field::SpecialMedicalNote,
+        FieldType::Text,
+    ),
     ("issuer.name", Field::IssuerName, FieldType::Text),
-    ("issuer.insurer_number", Field::IssuerInsurerNumber, FieldType::Text),
-    ("issuer.prefecture", Field::IssuerPrefecture, FieldType::Text),
+    (
+        "issuer.insurer_number",
+        Field::IssuerInsurerNumber,
+        FieldType::Text,
+    ),
+    (
+        "issuer.prefecture",
+        Field::IssuerPrefecture,
+        FieldType::Text,
+    ),
     ("issuer.portal_url", Field::IssuerPortalUrl, FieldType::Text),
     ("issuer.contact", Field::IssuerContact, FieldType::Text),
     ("issuer.has_seal", Field::IssuerHasSeal, FieldType::Bool),
@@ -118,12 +130,18 @@ impl Field {
 
     /// The name layouts use.
     pub fn name(self) -> &'static str {
-        FIELDS.iter().find(|(_, f, _)| *f == self).map_or("?", |(n, ..)| n)
+        FIELDS
+            .iter()
+            .find(|(_, f, _)| *f == self)
+            .map_or("?", |(n, ..)| n)
     }
 
     /// The kind of value.
     pub fn ty(self) -> FieldType {
-        FIELDS.iter().find(|(_, f, _)| *f == self).map_or(FieldType::Text, |&(.., t)| t)
+        FIELDS
+            .iter()
+            .find(|(_, f, _)| *f == self)
+            .map_or(FieldType::Text, |&(.., t)| t)
     }
 
     /// Whether the value comes from the issuer profile alone, so that elements
@@ -177,7 +195,12 @@ impl Format {
             "iso" => Format::Iso,
             "wari" => Format::Wari,
             "postal" => Format::Postal,
-            _ => Format::Pad(text.strip_prefix("pad:")?.parse().ok().filter(|n| (1..=20).contains(n))?),
+            _ => Format::Pad(
+                text.strip_prefix("pad:")?
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=20).contains(n))?,
+            ),
         })
     }
 

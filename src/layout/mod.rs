@@ -125,7 +125,9 @@ impl Element {
                 ElementKind::Text(t) => t.template.is_static(),
                 ElementKind::Qr(q) => q.value.is_static(),
                 ElementKind::Barcode(b) => b.postal.is_static() && b.address.is_static(),
-                ElementKind::CutLine(c) => c.caption.as_ref().map_or(true, |t| t.template.is_static()),
+                ElementKind::CutLine(c) => {
+                    c.caption.as_ref().map_or(true, |t| t.template.is_static())
+                }
                 ElementKind::Line(_) | ElementKind::Rect(_) | ElementKind::Image(_) => true,
             }
     }
@@ -291,7 +293,12 @@ impl BarcodeDef {
     /// The box the bars fill, in points.
     pub fn rect(&self) -> Rect {
         let d = crate::barcode::Dimensions::at(self.size);
-        Rect { x: self.at.x, y: self.at.y, width: mm(d.total_width()), height: mm(d.long) }
+        Rect {
+            x: self.at.x,
+            y: self.at.y,
+            width: mm(d.total_width()),
+            height: mm(d.long),
+        }
     }
 }
 

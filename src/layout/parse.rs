@@ -29,7 +29,11 @@ pub struct LayoutError {
 
 impl std::fmt::Display for LayoutError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )?;
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;
         }
@@ -145,18 +149,35 @@ impl RawElement {
             ("postal", self.postal.is_some()),
             ("address", self.address.is_some()),
         ];
-        set.into_iter().filter(|&(_, on)| on).map(|(k, _)| k).collect()
+        set.into_iter()
+            .filter(|&(_, on)| on)
+            .map(|(k, _)| k)
+            .collect()
     }
 }
 
 /// Element kinds with the keys each requires and allows (besides `kind`, `id`, `when`).
 const KINDS: &[(&str, &[&str], &[&str])] = &[
-    ("text", &["x", "y", "w", "h", "text"], &["font", "size", "align", "valign", "color", "fit"]),
+    (
+        "text",
+        &["x", "y", "w", "h", "text"],
+        &["font", "size", "align", "valign", "color", "fit"],
+    ),
     ("line", &["from", "to"], &["width", "color", "dash"]),
-    ("rect", &["x", "y", "w", "h"], &["stroke", "color", "fill", "radius"]),
+    (
+        "rect",
+        &["x", "y", "w", "h"],
+        &["stroke", "color", "fill", "radius"],
+    ),
     ("image", &["x", "y", "w", "h", "source"], &[]),
     ("qr", &["x", "y", "w", "value"], &["ecc", "quiet_zone"]),
-    ("cutline", &["from", "to"], &["width", "color", "dash", "caption", "size", "font", "scissors"]),
+    (
+        "cutline",
+        &["from", "to"],
+        &[
+            "width", "color", "dash", "caption", "size", "font", "scissors",
+        ],
+    ),
     ("barcode", &["x", "y", "postal", "address"], &["size"]),
 ];
 
@@ -182,9 +203,23 @@ impl Layout {
             let (line, column) = toml_position(text, e.span());
             let message = e.message().trim().to_string();
             let hint = unknown_key_hint(&message);
-            LayoutError { file: file.into(), line, column, message, hint }
+            LayoutError {
+                file: file.into(),
+                line,
+                column,
+                message,
+                hint,
+            }
         })?;
-        let parser = Parser { file, text, base, page: Size { width: mm(raw.width), height: mm(raw.height) } };
+        let parser = Parser {
+            file,
+            text,
+            base,
+            page: Size {
+                width: mm(raw.width),
+                height: mm(raw.height),
+            },
+        };
         parser.layout(raw)
     }
 
@@ -211,7 +246,10 @@ impl Layout {
                 line: 1,
                 column: 1,
                 message: "no such layout file or bundled layout".into(),
-                hint: Some(format!("bundled layouts are {}", bundled_names().collect::<Vec<_>>().join(", "))),
+                hint: Some(format!(
+                    "bundled layouts are {}",
+                    bundled_names().collect::<Vec<_>>().join(", ")
+                )),
             }),
         }
     }
@@ -219,12 +257,30 @@ impl Layout {
 
 /// The layouts shipped in layouts/, compiled in so that the binary works anywhere.
 const BUNDLED: &[(&str, &str)] = &[
-    ("kokuho-kakuninsho", include_str!("../../layouts/kokuho-kakuninsho.toml")),
-    ("kokuho-oshirase", include_str!("../../layouts/kokuho-oshirase.toml")),
-    ("kouki-kakuninsho", include_str!("../../layouts/kouki-kakuninsho.toml")),
-    ("kouki-oshirase", include_str!("../../layouts/kouki-oshirase.toml")),
-    ("kokuho-daishi", include_str!("../../layouts/kokuho-daishi.toml")),
-    ("kouki-daishi", include_str!("../../layouts/kouki-daishi.toml")),
+    (
+        "kokuho-kakuninsho",
+        include_str!("../../layouts/kokuho-kakuninsho.toml"),
+    ),
+    (
+        "kokuho-oshirase",
+        include_str!("../../layouts/kokuho-oshirase.toml"),
+    ),
+    (
+        "kouki-kakuninsho",
+        include_str!("../../layouts/kouki-kakuninsho.toml"),
+    ),
+    (
+        "kouki-oshirase",
+        include_str!("../../layouts/kouki-oshirase.toml"),
+    ),
+    (
+        "kokuho-daishi",
+        include_str!("../../layouts/kokuho-daishi.toml"),
+    ),
+    (
+        "kouki-daishi",
+        include_str!("../../layouts/kouki-daishi.toml"),
+    ),
 ];
 
 /// The names of the bundled layouts.
@@ -241,24 +297,51 @@ fn unknown_key_hint(message: &str) -> Option<String> {
 }
 
 impl Parser<'_> {
-    fn error(&self, span: std::ops::Range<usize>, message: impl Into<String>, hint: Option<String>) -> LayoutError {
+    fn error(
+        &self,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> LayoutError {
         let (line, column) = toml_position(self.text, Some(span));
-        LayoutError { file: self.file.into(), line, column, message: message.into(), hint }
+        LayoutError {
+            file: self.file.into(),
+            line,
+            column,
+            message: message.into(),
+            hint,
+        }
     }
 
     fn layout(&self, raw: RawLayout) -> Result<Layout, LayoutError> {
         let document = match raw.document.get_ref().as_str() {
             "kakuninsho" => Document::Kakuninsho,
             "oshirase" => Document::Oshirase,
-            other => return Err(self.error(raw.document.span(), format!("unknown document `{other}`"), Some("use `kakuninsho` or `oshirase`".into()))),
+            other => {
+                return Err(self.error(
+                    raw.document.span(),
+                    format!("unknown document `{other}`"),
+                    Some("use `kakuninsho` or `oshirase`".into()),
+                ))
+            }
         };
         let scheme = match raw.scheme.get_ref().as_str() {
             "kokuho" => Scheme::Kokuho,
             "kouki" => Scheme::Kouki,
-            other => return Err(self.error(raw.scheme.span(), format!("unknown scheme `{other}`"), Some("use `kokuho` or `kouki`".into()))),
+            other => {
+                return Err(self.error(
+                    raw.scheme.span(),
+                    format!("unknown scheme `{other}`"),
+                    Some("use `kokuho` or `kouki`".into()),
+                ))
+            }
         };
         if !(raw.width > 0.0 && raw.height > 0.0 && raw.width <= 1200.0 && raw.height <= 1200.0) {
-            return Err(self.error(0..0, "page width and height must be between 0 and 1200 mm", None));
+            return Err(self.error(
+                0..0,
+                "page width and height must be between 0 and 1200 mm",
+                None,
+            ));
         }
         let defaults = Defaults {
             font: match &raw.font {
@@ -289,36 +372,72 @@ impl Parser<'_> {
         })
     }
 
-    fn page(&self, raw: RawPage, defaults: &Defaults, ids: &mut HashSet<String>) -> Result<PageDef, LayoutError> {
+    fn page(
+        &self,
+        raw: RawPage,
+        defaults: &Defaults,
+        ids: &mut HashSet<String>,
+    ) -> Result<PageDef, LayoutError> {
         let background = raw.background.as_ref().map(|c| self.color(c)).transpose()?;
         let mut elements = Vec::with_capacity(raw.element.len());
         for element in raw.element {
             let span = element.span();
             let element = element.into_inner();
             if !ids.insert(element.id.get_ref().clone()) {
-                return Err(self.error(element.id.span(), format!("duplicate element id `{}`", element.id.get_ref()), None));
+                return Err(self.error(
+                    element.id.span(),
+                    format!("duplicate element id `{}`", element.id.get_ref()),
+                    None,
+                ));
             }
             elements.push((self.element(element, span.clone(), defaults)?, span));
         }
         self.check_barcode_clearance(&elements)?;
-        Ok(PageDef { name: raw.name, background, elements: elements.into_iter().map(|(e, _)| e).collect() })
+        Ok(PageDef {
+            name: raw.name,
+            background,
+            elements: elements.into_iter().map(|(e, _)| e).collect(),
+        })
     }
 
-    fn element(&self, raw: RawElement, span: std::ops::Range<usize>, defaults: &Defaults) -> Result<Element, LayoutError> {
+    fn element(
+        &self,
+        raw: RawElement,
+        span: std::ops::Range<usize>,
+        defaults: &Defaults,
+    ) -> Result<Element, LayoutError> {
         let kind_name = raw.kind.get_ref().as_str();
         let Some(&(_, required, allowed)) = KINDS.iter().find(|(k, ..)| *k == kind_name) else {
             let names: Vec<_> = KINDS.iter().map(|(k, ..)| *k).collect();
-            return Err(self.error(raw.kind.span(), format!("unknown element kind `{kind_name}`"), Some(format!("kinds are {}", names.join(", ")))));
+            return Err(self.error(
+                raw.kind.span(),
+                format!("unknown element kind `{kind_name}`"),
+                Some(format!("kinds are {}", names.join(", "))),
+            ));
         };
         let keys = raw.keys();
         for key in &keys {
             if *key != "when" && !required.contains(key) && !allowed.contains(key) {
-                return Err(self.error(span.clone(), format!("key `{key}` does not apply to a `{kind_name}` element (id `{}`)", raw.id.get_ref()), None));
+                return Err(self.error(
+                    span.clone(),
+                    format!(
+                        "key `{key}` does not apply to a `{kind_name}` element (id `{}`)",
+                        raw.id.get_ref()
+                    ),
+                    None,
+                ));
             }
         }
         for key in required {
             if !keys.contains(key) {
-                return Err(self.error(span.clone(), format!("a `{kind_name}` element needs `{key}` (id `{}`)", raw.id.get_ref()), None));
+                return Err(self.error(
+                    span.clone(),
+                    format!(
+                        "a `{kind_name}` element needs `{key}` (id `{}`)",
+                        raw.id.get_ref()
+                    ),
+                    None,
+                ));
             }
         }
         let when = match &raw.when {
@@ -334,16 +453,32 @@ impl Parser<'_> {
             "barcode" => ElementKind::Barcode(self.barcode_def(&raw, span.clone())?),
             _ => ElementKind::CutLine(self.cutline_def(&raw, defaults)?),
         };
-        let element = Element { id: Arc::from(raw.id.get_ref().as_str()), when, kind };
+        let element = Element {
+            id: Arc::from(raw.id.get_ref().as_str()),
+            when,
+            kind,
+        };
         self.check_on_page(&element, span)?;
         Ok(element)
     }
 
-    fn check_on_page(&self, element: &Element, span: std::ops::Range<usize>) -> Result<(), LayoutError> {
+    fn check_on_page(
+        &self,
+        element: &Element,
+        span: std::ops::Range<usize>,
+    ) -> Result<(), LayoutError> {
         let tolerance = 0.01;
         for r in bounds(element) {
-            if r.x < -tolerance || r.y < -tolerance || r.x + r.width > self.page.width + tolerance || r.y + r.height > self.page.height + tolerance {
-                return Err(self.error(span, format!("element `{}` extends past the edge of the page", element.id), None));
+            if r.x < -tolerance
+                || r.y < -tolerance
+                || r.x + r.width > self.page.width + tolerance
+                || r.y + r.height > self.page.height + tolerance
+            {
+                return Err(self.error(
+                    span,
+                    format!("element `{}` extends past the edge of the page", element.id),
+                    None,
+                ));
             }
         }
         Ok(())
@@ -364,7 +499,12 @@ impl Parser<'_> {
         Ok(TextDef {
             rect: self.rect(raw),
             template: self.template(text)?,
-            font: raw.font.as_ref().map(|f| self.font(f)).transpose()?.unwrap_or(defaults.font),
+            font: raw
+                .font
+                .as_ref()
+                .map(|f| self.font(f))
+                .transpose()?
+                .unwrap_or(defaults.font),
             size,
             align: match raw.align.as_ref() {
                 None => Align::Left,
@@ -373,7 +513,13 @@ impl Parser<'_> {
                     "center" => Align::Center,
                     "right" => Align::Right,
                     "distribute" => Align::Distribute,
-                    other => return Err(self.error(a.span(), format!("unknown align `{other}`"), Some("use left, center, right or distribute".into()))),
+                    other => {
+                        return Err(self.error(
+                            a.span(),
+                            format!("unknown align `{other}`"),
+                            Some("use left, center, right or distribute".into()),
+                        ))
+                    }
                 },
             },
             valign: match raw.valign.as_ref() {
@@ -382,15 +528,31 @@ impl Parser<'_> {
                     "top" => VAlign::Top,
                     "middle" => VAlign::Middle,
                     "bottom" => VAlign::Bottom,
-                    other => return Err(self.error(a.span(), format!("unknown valign `{other}`"), Some("use top, middle or bottom".into()))),
+                    other => {
+                        return Err(self.error(
+                            a.span(),
+                            format!("unknown valign `{other}`"),
+                            Some("use top, middle or bottom".into()),
+                        ))
+                    }
                 },
             },
-            color: raw.color.as_ref().map(|c| self.color(c)).transpose()?.unwrap_or(defaults.color),
+            color: raw
+                .color
+                .as_ref()
+                .map(|c| self.color(c))
+                .transpose()?
+                .unwrap_or(defaults.color),
             fit: self.fit(raw.fit.as_ref(), size, raw.id.span())?,
         })
     }
 
-    fn fit(&self, raw: Option<&RawFit>, size: f32, span: std::ops::Range<usize>) -> Result<Fit, LayoutError> {
+    fn fit(
+        &self,
+        raw: Option<&RawFit>,
+        size: f32,
+        span: std::ops::Range<usize>,
+    ) -> Result<Fit, LayoutError> {
         let default = RawFit::default();
         let raw = raw.unwrap_or(&default);
         let fit = Fit {
@@ -403,7 +565,11 @@ impl Parser<'_> {
             return Err(self.error(span, "fit.squeeze must be between 0.3 and 1.0", None));
         }
         if !(fit.min_size >= 3.0 && fit.min_size <= size && size <= 72.0) {
-            return Err(self.error(span, "font sizes must be 3–72 pt, with fit.min_size no larger than size", None));
+            return Err(self.error(
+                span,
+                "font sizes must be 3–72 pt, with fit.min_size no larger than size",
+                None,
+            ));
         }
         if !(1..=40).contains(&fit.max_lines) || !(1.0..=3.0).contains(&fit.leading) {
             return Err(self.error(span, "fit.lines must be 1–40 and fit.leading 1.0–3.0", None));
@@ -415,11 +581,28 @@ impl Parser<'_> {
         let [x1, y1] = raw.from.expect("required key checked");
         let [x2, y2] = raw.to.expect("required key checked");
         Ok(LineDef {
-            from: Point { x: mm(x1), y: mm(y1) },
-            to: Point { x: mm(x2), y: mm(y2) },
+            from: Point {
+                x: mm(x1),
+                y: mm(y1),
+            },
+            to: Point {
+                x: mm(x2),
+                y: mm(y2),
+            },
             width: raw.width.unwrap_or(0.3),
-            color: raw.color.as_ref().map(|c| self.color(c)).transpose()?.unwrap_or(defaults.color),
-            dash: raw.dash.as_deref().unwrap_or(&[]).iter().map(|&d| mm(d)).collect(),
+            color: raw
+                .color
+                .as_ref()
+                .map(|c| self.color(c))
+                .transpose()?
+                .unwrap_or(defaults.color),
+            dash: raw
+                .dash
+                .as_deref()
+                .unwrap_or(&[])
+                .iter()
+                .map(|&d| mm(d))
+                .collect(),
         })
     }
 
@@ -427,7 +610,12 @@ impl Parser<'_> {
         Ok(RectDef {
             rect: self.rect(raw),
             stroke_width: raw.stroke.unwrap_or(0.3),
-            color: raw.color.as_ref().map(|c| self.color(c)).transpose()?.unwrap_or(defaults.color),
+            color: raw
+                .color
+                .as_ref()
+                .map(|c| self.color(c))
+                .transpose()?
+                .unwrap_or(defaults.color),
             fill: raw.fill.as_ref().map(|c| self.color(c)).transpose()?,
             radius: mm(raw.radius.unwrap_or(0.0)),
         })
@@ -438,19 +626,35 @@ impl Parser<'_> {
         let source = match source.get_ref().as_str() {
             "seal" => ImageSource::Seal,
             path => {
-                let full: PathBuf = self.base.map_or_else(|| PathBuf::from(path), |b| b.join(path));
-                let bytes = std::fs::read(&full).map_err(|e| self.error(source.span(), format!("failed to read image {} ({e})", full.display()), None))?;
+                let full: PathBuf = self
+                    .base
+                    .map_or_else(|| PathBuf::from(path), |b| b.join(path));
+                let bytes = std::fs::read(&full).map_err(|e| {
+                    self.error(
+                        source.span(),
+                        format!("failed to read image {} ({e})", full.display()),
+                        None,
+                    )
+                })?;
                 ImageSource::File(Arc::new(bytes))
             }
         };
-        Ok(ImageDef { rect: self.rect(raw), source })
+        Ok(ImageDef {
+            rect: self.rect(raw),
+            source,
+        })
     }
 
     fn qr_def(&self, raw: &RawElement) -> Result<QrDef, LayoutError> {
         let value = raw.value.as_ref().expect("required key checked");
         let side = mm(raw.w.unwrap_or(0.0));
         Ok(QrDef {
-            rect: Rect { x: mm(raw.x.unwrap_or(0.0)), y: mm(raw.y.unwrap_or(0.0)), width: side, height: side },
+            rect: Rect {
+                x: mm(raw.x.unwrap_or(0.0)),
+                y: mm(raw.y.unwrap_or(0.0)),
+                width: side,
+                height: side,
+            },
             value: self.template(value)?,
             ecc: match raw.ecc.as_ref() {
                 None => Ecc::M,
@@ -459,21 +663,41 @@ impl Parser<'_> {
                     "M" => Ecc::M,
                     "Q" => Ecc::Q,
                     "H" => Ecc::H,
-                    other => return Err(self.error(e.span(), format!("unknown ecc `{other}`"), Some("use L, M, Q or H".into()))),
+                    other => {
+                        return Err(self.error(
+                            e.span(),
+                            format!("unknown ecc `{other}`"),
+                            Some("use L, M, Q or H".into()),
+                        ))
+                    }
                 },
             },
             quiet_zone: raw.quiet_zone.unwrap_or(4),
         })
     }
 
-    fn barcode_def(&self, raw: &RawElement, span: std::ops::Range<usize>) -> Result<BarcodeDef, LayoutError> {
+    fn barcode_def(
+        &self,
+        raw: &RawElement,
+        span: std::ops::Range<usize>,
+    ) -> Result<BarcodeDef, LayoutError> {
         let size = raw.size.unwrap_or(10.0);
         if !(Dimensions::MIN_SIZE..=Dimensions::MAX_SIZE).contains(&size) {
             let hint = Some("Japan Post allows 8–11.5 pt; 10 pt is the nominal size".into());
-            return Err(self.error(span, format!("barcode size {size} pt is out of range (id `{}`)", raw.id.get_ref()), hint));
+            return Err(self.error(
+                span,
+                format!(
+                    "barcode size {size} pt is out of range (id `{}`)",
+                    raw.id.get_ref()
+                ),
+                hint,
+            ));
         }
         Ok(BarcodeDef {
-            at: Point { x: mm(raw.x.unwrap_or(0.0)), y: mm(raw.y.unwrap_or(0.0)) },
+            at: Point {
+                x: mm(raw.x.unwrap_or(0.0)),
+                y: mm(raw.y.unwrap_or(0.0)),
+            },
             postal: self.template(raw.postal.as_ref().expect("required key checked"))?,
             address: self.template(raw.address.as_ref().expect("required key checked"))?,
             size,
@@ -482,11 +706,21 @@ impl Parser<'_> {
 
     /// Japan Post asks for 2 mm of clear space around the barcode (manual p13): no other element's
     /// box may come nearer on the same page.
-    fn check_barcode_clearance(&self, elements: &[(Element, std::ops::Range<usize>)]) -> Result<(), LayoutError> {
+    fn check_barcode_clearance(
+        &self,
+        elements: &[(Element, std::ops::Range<usize>)],
+    ) -> Result<(), LayoutError> {
         for (barcode, _) in elements {
-            let ElementKind::Barcode(def) = barcode.kind() else { continue };
+            let ElementKind::Barcode(def) = barcode.kind() else {
+                continue;
+            };
             let r = def.rect();
-            let clear = Rect { x: r.x - mm(2.0), y: r.y - mm(2.0), width: r.width + mm(4.0), height: r.height + mm(4.0) };
+            let clear = Rect {
+                x: r.x - mm(2.0),
+                y: r.y - mm(2.0),
+                width: r.width + mm(4.0),
+                height: r.height + mm(4.0),
+            };
             for (other, span) in elements {
                 if other.id == barcode.id {
                     continue;
@@ -503,7 +737,11 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn cutline_def(&self, raw: &RawElement, defaults: &Defaults) -> Result<CutLineDef, LayoutError> {
+    fn cutline_def(
+        &self,
+        raw: &RawElement,
+        defaults: &Defaults,
+    ) -> Result<CutLineDef, LayoutError> {
         let mut line = self.line_def(raw, defaults)?;
         if line.dash.is_empty() {
             line.dash = vec![mm(1.5), mm(1.0)];
@@ -512,28 +750,48 @@ impl Parser<'_> {
             None => None,
             Some(text) => {
                 let size = raw.size.unwrap_or(defaults.size);
-                let font = raw.font.as_ref().map(|f| self.font(f)).transpose()?.unwrap_or(defaults.font);
+                let font = raw
+                    .font
+                    .as_ref()
+                    .map(|f| self.font(f))
+                    .transpose()?
+                    .unwrap_or(defaults.font);
                 // The caption sits centred just above the line, as wide as the line.
                 let lines = text.get_ref().lines().count().max(1) as f32;
                 let height = size * 1.25 * lines;
                 let (left, right) = (line.from.x.min(line.to.x), line.from.x.max(line.to.x));
                 Some(TextDef {
-                    rect: Rect { x: left, y: line.from.y - height - mm(0.8), width: right - left, height },
+                    rect: Rect {
+                        x: left,
+                        y: line.from.y - height - mm(0.8),
+                        width: right - left,
+                        height,
+                    },
                     template: self.template(text)?,
                     font,
                     size,
                     align: Align::Center,
                     valign: VAlign::Bottom,
                     color: line.color,
-                    fit: Fit { min_h_scale: 1.0, min_size: size, max_lines: lines as u32, leading: 1.25 },
+                    fit: Fit {
+                        min_h_scale: 1.0,
+                        min_size: size,
+                        max_lines: lines as u32,
+                        leading: 1.25,
+                    },
                 })
             }
         };
-        Ok(CutLineDef { line, scissors: raw.scissors.unwrap_or(true), caption })
+        Ok(CutLineDef {
+            line,
+            scissors: raw.scissors.unwrap_or(true),
+            caption,
+        })
     }
 
     fn template(&self, text: &Spanned<String>) -> Result<Template, LayoutError> {
-        Template::parse(text.get_ref()).map_err(|TemplateError { message, hint }| self.error(text.span(), message, hint))
+        Template::parse(text.get_ref())
+            .map_err(|TemplateError { message, hint }| self.error(text.span(), message, hint))
     }
 
     fn conditions(&self, when: &Spanned<OneOrMany>) -> Result<Vec<Condition>, LayoutError> {
@@ -549,7 +807,11 @@ impl Parser<'_> {
                     None => (false, name.trim()),
                 };
                 let field = Field::from_name(bare).ok_or_else(|| {
-                    self.error(when.span(), format!("unknown field `{bare}` in `when`"), closest(bare, Field::names()).map(|c| format!("did you mean `{c}`?")))
+                    self.error(
+                        when.span(),
+                        format!("unknown field `{bare}` in `when`"),
+                        closest(bare, Field::names()).map(|c| format!("did you mean `{c}`?")),
+                    )
                 })?;
                 Ok(Condition { field, negate })
             })
@@ -559,12 +821,22 @@ impl Parser<'_> {
     fn font(&self, name: &Spanned<String>) -> Result<FontId, LayoutError> {
         FontId::from_name(name.get_ref()).ok_or_else(|| {
             let names: Vec<_> = FontId::ALL.iter().map(|f| f.name()).collect();
-            self.error(name.span(), format!("unknown font `{}`", name.get_ref()), Some(format!("fonts are {}", names.join(", "))))
+            self.error(
+                name.span(),
+                format!("unknown font `{}`", name.get_ref()),
+                Some(format!("fonts are {}", names.join(", "))),
+            )
         })
     }
 
     fn color(&self, text: &Spanned<String>) -> Result<Color, LayoutError> {
-        parse_color(text.get_ref()).ok_or_else(|| self.error(text.span(), format!("invalid colour `{}`", text.get_ref()), Some("write colours as #rrggbb".into())))
+        parse_color(text.get_ref()).ok_or_else(|| {
+            self.error(
+                text.span(),
+                format!("invalid colour `{}`", text.get_ref()),
+                Some("write colours as #rrggbb".into()),
+            )
+        })
     }
 }
 
@@ -591,11 +863,18 @@ fn overlaps(a: &Rect, b: &Rect) -> bool {
 
 fn line_bounds(l: &LineDef) -> Rect {
     let (x, y) = (l.from.x.min(l.to.x), l.from.y.min(l.to.y));
-    Rect { x, y, width: (l.from.x - l.to.x).abs(), height: (l.from.y - l.to.y).abs() }
+    Rect {
+        x,
+        y,
+        width: (l.from.x - l.to.x).abs(),
+        height: (l.from.y - l.to.y).abs(),
+    }
 }
 
 fn parse_color(text: &str) -> Option<Color> {
-    let hex = text.strip_prefix('#').filter(|h| h.len() == 6 && h.is_ascii())?;
+    let hex = text
+        .strip_prefix('#')
+        .filter(|h| h.len() == 6 && h.is_ascii())?;
     let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
     Some(Color(channel(0)?, channel(2)?, channel(4)?))
 }
@@ -632,7 +911,9 @@ h = 5
     fn parses_a_minimal_layout_in_points() {
         let layout = parse(MINIMAL).unwrap();
         assert!((layout.size().width - 242.65).abs() < 0.01);
-        let ElementKind::Text(t) = &layout.pages()[0].elements()[0].kind else { panic!() };
+        let ElementKind::Text(t) = &layout.pages()[0].elements()[0].kind else {
+            panic!()
+        };
         assert!((t.rect.x - mm(2.0)).abs() < 1e-4);
         assert_eq!(t.font, FontId::Gothic);
     }
@@ -642,14 +923,21 @@ h = 5
         let text = MINIMAL.replace("h = 5", "h = 5\nsise = 6");
         let err = parse(&text).unwrap_err();
         assert_eq!(err.line, 19);
-        assert!(err.message.contains("unknown field `sise`"), "{}", err.message);
+        assert!(
+            err.message.contains("unknown field `sise`"),
+            "{}",
+            err.message
+        );
         assert_eq!(err.hint.as_deref(), Some("did you mean `size`?"));
     }
 
     #[test]
     fn unknown_kind_and_field_are_rejected_with_positions() {
         let err = parse(&MINIMAL.replace("kind = \"text\"", "kind = \"txt\"")).unwrap_err();
-        assert_eq!((err.line, err.message.as_str()), (12, "unknown element kind `txt`"));
+        assert_eq!(
+            (err.line, err.message.as_str()),
+            (12, "unknown element kind `txt`")
+        );
         let err = parse(&MINIMAL.replace("{name}", "{nmae}")).unwrap_err();
         assert_eq!(err.line, 14);
         assert_eq!(err.hint.as_deref(), Some("did you mean `name`?"));
@@ -658,9 +946,18 @@ h = 5
     #[test]
     fn keys_of_another_kind_and_off_page_elements_are_rejected() {
         let err = parse(&MINIMAL.replace("h = 5", "h = 5\nradius = 1")).unwrap_err();
-        assert!(err.message.contains("`radius` does not apply to a `text` element"), "{}", err.message);
+        assert!(
+            err.message
+                .contains("`radius` does not apply to a `text` element"),
+            "{}",
+            err.message
+        );
         let err = parse(&MINIMAL.replace("x = 2", "x = 60")).unwrap_err();
-        assert!(err.message.contains("extends past the edge"), "{}", err.message);
+        assert!(
+            err.message.contains("extends past the edge"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
@@ -673,24 +970,42 @@ h = 5
 
     #[test]
     fn parses_a_barcode_in_points_with_its_size() {
-        let text = MINIMAL.replace("width = 85.6", "width = 210").replace("height = 53.98", "height = 297");
+        let text = MINIMAL
+            .replace("width = 85.6", "width = 210")
+            .replace("height = 53.98", "height = 297");
         let layout = parse(&format!("{text}{BARCODE}size = 8\n")).unwrap();
-        let ElementKind::Barcode(b) = &layout.pages()[0].elements()[1].kind else { panic!() };
+        let ElementKind::Barcode(b) = &layout.pages()[0].elements()[1].kind else {
+            panic!()
+        };
         assert!((b.rect().width - mm(79.8 * 0.8)).abs() < 1e-3);
         assert!((b.rect().y - mm(20.0)).abs() < 1e-4);
         let err = parse(&format!("{text}{BARCODE}size = 12\n")).unwrap_err();
-        assert!(err.message.contains("barcode size 12 pt is out of range"), "{}", err.message);
+        assert!(
+            err.message.contains("barcode size 12 pt is out of range"),
+            "{}",
+            err.message
+        );
         let err = parse(&format!("{text}{BARCODE}ecc = \"M\"\n")).unwrap_err();
-        assert!(err.message.contains("`ecc` does not apply to a `barcode` element"), "{}", err.message);
+        assert!(
+            err.message
+                .contains("`ecc` does not apply to a `barcode` element"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
     fn an_element_within_2mm_of_a_barcode_is_rejected() {
-        let text = MINIMAL.replace("width = 85.6", "width = 210").replace("height = 53.98", "height = 297");
+        let text = MINIMAL
+            .replace("width = 85.6", "width = 210")
+            .replace("height = 53.98", "height = 297");
         // The name box ends at y = 7 mm: a barcode at 9 mm is exactly 2 mm clear, at 8.9 mm it is not.
         assert!(parse(&format!("{text}{}", BARCODE.replace("y = 20", "y = 9"))).is_ok());
         let err = parse(&format!("{text}{}", BARCODE.replace("y = 20", "y = 8.9"))).unwrap_err();
-        assert_eq!(err.message, "element `name` is within 2 mm of the customer barcode `cb`");
+        assert_eq!(
+            err.message,
+            "element `name` is within 2 mm of the customer barcode `cb`"
+        );
         assert_eq!(err.line, 11);
     }
 

@@ -42,7 +42,10 @@ impl Template {
                 continue;
             }
             if brace == b'}' {
-                return Err(TemplateError { message: "unmatched `}`".into(), hint: Some("write `}}` for a literal brace".into()) });
+                return Err(TemplateError {
+                    message: "unmatched `}`".into(),
+                    hint: Some("write `}}` for a literal brace".into()),
+                });
             }
             let end = rest.find('}').ok_or_else(|| TemplateError {
                 message: "unclosed `{`".into(),
@@ -93,7 +96,10 @@ fn parse_placeholder(inner: &str) -> Result<Piece, TemplateError> {
     };
     if !format.accepts(field.ty()) {
         return Err(TemplateError {
-            message: format!("format `{}` does not apply to field `{name}`", inner.split_once('|').map_or("", |x| x.1).trim()),
+            message: format!(
+                "format `{}` does not apply to field `{name}`",
+                inner.split_once('|').map_or("", |x| x.1).trim()
+            ),
             hint: None,
         });
     }
@@ -101,7 +107,10 @@ fn parse_placeholder(inner: &str) -> Result<Piece, TemplateError> {
 }
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
-pub(crate) fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .map(|c| (edit_distance(word, c), c))
         .filter(|&(d, c)| d <= (c.len() / 3).max(1))
@@ -122,7 +131,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }

@@ -267,7 +267,11 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Records, OpenError> {
 
 /// Like [`read`], from a reader opened on `path` (a wrapper that counts bytes for a
 /// progress bar, say); the path names the input and its extension chooses the format.
-pub fn read_from<R: Read>(reader: R, path: &Path, options: &ReadOptions) -> Result<Records<R>, OpenError> {
+pub fn read_from<R: Read>(
+    reader: R,
+    path: &Path,
+    options: &ReadOptions,
+) -> Result<Records<R>, OpenError> {
     let file_name = path.display().to_string();
     let open_error = |kind| OpenError {
         file: file_name.clone(),

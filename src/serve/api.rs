@@ -50,7 +50,10 @@ fn allowed_hosts(addr: SocketAddr) -> Option<Vec<String>> {
         return None;
     }
     let port = addr.port();
-    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "[::1]"].iter().map(|h| format!("{h}:{port}")).collect();
+    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "[::1]"]
+        .iter()
+        .map(|h| format!("{h}:{port}"))
+        .collect();
     hosts.push(addr.to_string());
     if port == 80 {
         hosts.extend(["localhost", "127.0.0.1", "[::1]"].map(String::from));
@@ -60,8 +63,15 @@ fn allowed_hosts(addr: SocketAddr) -> Option<Vec<String>> {
 
 /// Refuses requests for other hosts (DNS rebinding) and adds headers that keep responses,
 /// which hold personal data, out of caches and other sites' frames.
-async fn guard(State(hosts): State<Arc<Option<Vec<String>>>>, request: Request, next: Next) -> Response {
-    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok());
+async fn guard(
+    State(hosts): State<Arc<Option<Vec<String>>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
     if let (Some(hosts), Some(host)) = (hosts.as_ref(), host) {
         if !hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
             return ApiError::new(
@@ -77,8 +87,14 @@ async fn guard(State(hosts): State<Arc<Option<Vec<String>>>>, request: Request, 
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
 }
@@ -89,8 +105,13 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this route", None, "この操作はできません")
-        .hint("POST a record to /api/render and /api/explain; GET the others")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed on this route",
+        None,
+        "この操作はできません",
+    )
+    .hint("POST a record to /api/render and /api/explain; GET the others")
 }
 
 /// `GET /api/layouts`: the bundled layouts.
@@ -115,7 +136,11 @@ async fn issuers(State(server): State<Arc<Server>>) -> Response {
 }
 
 fn issuer_json(issuer: &Issuer) -> Value {
-    let scheme = if issuer.insurer_number.len() == 8 { "kouki" } else { "kokuho" };
+    let scheme = if issuer.insurer_number.len() == 8 {
+        "kouki"
+    } else {
+        "kokuho"
+    };
     json!({ "name": issuer.name, "insurer_number": issuer.insurer_number, "prefecture": issuer.prefecture, "scheme": scheme })
 }
 
@@ -131,7 +156,10 @@ pub(super) fn schema_json() -> Value {
         .into_iter()
         .map(|field| {
             let (input, options): (&str, Value) = match field {
-                Field::Scheme => ("select", json!([["kokuho", "国民健康保険"], ["kouki", "後期高齢者医療"]])),
+                Field::Scheme => (
+                    "select",
+                    json!([["kokuho", "国民健康保険"], ["kouki", "後期高齢者医療"]]),
+                ),
                 Field::Sex => ("select", json!([["男", "男"], ["女", "女"]])),
                 Field::HasMynaHoken => ("select", json!([["false", "なし"], ["true", "あり"]])),
                 Field::CopayRatio => ("select", json!([["1", "1割"], ["2", "2割"], ["3", "3割"]])),
@@ -161,7 +189,12 @@ async fn lookup(
     key: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path(key) = key.map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, e.body_text(), Some("key"), "検索する番号を確かめてください")
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            e.body_text(),
+            Some("key"),
+            "検索する番号を確かめてください",
+        )
     })?;
     let records = server.records();
     if records.is_empty() {
@@ -237,8 +270,13 @@ struct ExplainQuery {
 }
 
 fn bad_query(e: QueryRejection) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, e.body_text(), Some("query"), "リクエストの指定が正しくありません")
-        .hint("the parameters are layout, format (pdf or png) and page")
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        e.body_text(),
+        Some("query"),
+        "リクエストの指定が正しくありません",
+    )
+    .hint("the parameters are layout, format (pdf or png) and page")
 }
 
 impl RenderQuery {
@@ -267,10 +305,13 @@ impl RenderQuery {
             )
             .hint("a PDF holds every page")),
             Some("png") => Ok(Output::Png(page)),
-            Some(_) => {
-                Err(ApiError::new(StatusCode::BAD_REQUEST, "unknown format", Some("format"), "形式は pdf か png です")
-                    .hint("use format=pdf or format=png"))
-            }
+            Some(_) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unknown format",
+                Some("format"),
+                "形式は pdf か png です",
+            )
+            .hint("use format=pdf or format=png")),
         }
     }
 }
@@ -303,21 +344,36 @@ async fn render(
     let output = query.output()?;
     check_layout(&server, query.layout.as_deref())?;
     let body = read_body(&server, &headers, body).await?;
-    blocking(&server, move |server| render_blocking(server, &body, query.layout.as_deref(), output)).await
+    blocking(&server, move |server| {
+        render_blocking(server, &body, query.layout.as_deref(), output)
+    })
+    .await
 }
 
-fn render_blocking(server: &Server, body: &[u8], layout: Option<&str>, output: Output) -> Result<Response, ApiError> {
+fn render_blocking(
+    server: &Server,
+    body: &[u8],
+    layout: Option<&str>,
+    output: Output,
+) -> Result<Response, ApiError> {
     let (record, issuer) = prepare(server, body)?;
-    let evaluated =
-        eligibility::evaluate(&record, &issuer.rules, &server.eligibility).map_err(|c| ApiError::contradictions(&c))?;
+    let evaluated = eligibility::evaluate(&record, &issuer.rules, &server.eligibility)
+        .map_err(|c| ApiError::contradictions(&c))?;
     let eligibility = evaluated.eligibility;
     let layout = layout.map_or_else(|| auto_layout(&eligibility), str::to_owned);
-    let form = server.form(&layout, &issuer).map_err(|e| ApiError::fill(&e))?;
-    let document = form.fill(&record, &eligibility).map_err(|e| ApiError::fill(&e))?;
+    let form = server
+        .form(&layout, &issuer)
+        .map_err(|e| ApiError::fill(&e))?;
+    let document = form
+        .fill(&record, &eligibility)
+        .map_err(|e| ApiError::fill(&e))?;
     let pages = document.pages.len();
     // Defaults for whatever else PdfOptions offers (main's has PDF/A): a preview is a plain PDF.
     #[allow(clippy::needless_update)]
-    let options = PdfOptions { title: Some(form.layout().title().to_owned()), ..PdfOptions::default() };
+    let options = PdfOptions {
+        title: Some(form.layout().title().to_owned()),
+        ..PdfOptions::default()
+    };
     let (content_type, bytes) = match output {
         Output::Pdf => ("application/pdf", pdf(&document, &options)),
         Output::Png(page) if page >= pages => {
@@ -332,9 +388,18 @@ fn render_blocking(server: &Server, body: &[u8], layout: Option<&str>, output: O
     };
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-        (header::CONTENT_DISPOSITION, header_value(&format!("inline; filename=\"{layout}.pdf\""))),
-        (HeaderName::from_static("x-shikaku-layout"), header_value(&layout)),
-        (HeaderName::from_static("x-shikaku-pages"), header_value(&pages.to_string())),
+        (
+            header::CONTENT_DISPOSITION,
+            header_value(&format!("inline; filename=\"{layout}.pdf\"")),
+        ),
+        (
+            HeaderName::from_static("x-shikaku-layout"),
+            header_value(&layout),
+        ),
+        (
+            HeaderName::from_static("x-shikaku-pages"),
+            header_value(&pages.to_string()),
+        ),
     ];
     Ok((headers, bytes).into_response())
 }
@@ -345,7 +410,11 @@ fn header_value(text: &str) -> HeaderValue {
 
 /// The layout the rules choose: `{scheme}-{document}`, as a batch run chooses it.
 fn auto_layout(eligibility: &eligibility::Eligibility) -> String {
-    format!("{}-{}", eligibility.scheme.as_str(), eligibility.document.as_str())
+    format!(
+        "{}-{}",
+        eligibility.scheme.as_str(),
+        eligibility.document.as_str()
+    )
 }
 
 /// `POST /api/explain`: what the rules decide for a record and why (the `shikaku explain`
@@ -365,7 +434,9 @@ async fn explain(
         let mut value = explain_value(&record, &result);
         value["issuer"] = issuer_json(&issuer);
         if let Ok(evaluated) = &result {
-            let name = query.layout.unwrap_or_else(|| auto_layout(&evaluated.eligibility));
+            let name = query
+                .layout
+                .unwrap_or_else(|| auto_layout(&evaluated.eligibility));
             let layout = &server.layouts[name.as_str()];
             value["layout"] = json!({ "name": layout.name(), "title": layout.title() });
         }
@@ -388,7 +459,10 @@ fn explain_value(record: &Record, result: &Result<Evaluated, Vec<Contradiction>>
         Ok(evaluated) => ("warnings", &evaluated.warnings),
         Err(errors) => ("errors", errors),
     };
-    if let Some(list) = value.get_mut(contradictions.0).and_then(Value::as_array_mut) {
+    if let Some(list) = value
+        .get_mut(contradictions.0)
+        .and_then(Value::as_array_mut)
+    {
         for (entry, c) in list.iter_mut().zip(contradictions.1) {
             entry["message_ja"] = Value::from(messages::contradiction(c));
             entry["label"] = Value::from(messages::label(c.field));
@@ -400,9 +474,19 @@ fn explain_value(record: &Record, result: &Result<Evaluated, Vec<Contradiction>>
 /// A record from a request body, and the issuer profile it belongs to.
 fn prepare(server: &Server, body: &[u8]) -> Result<(Record, Arc<Issuer>), ApiError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
-        let error = format!("failed to parse JSON at line {} column {} ({})", e.line(), e.column(), json_reason(&e));
-        ApiError::new(StatusCode::BAD_REQUEST, error, None, "JSONとして読み取れません")
-            .hint("send one record as a JSON object")
+        let error = format!(
+            "failed to parse JSON at line {} column {} ({})",
+            e.line(),
+            e.column(),
+            json_reason(&e)
+        );
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            error,
+            None,
+            "JSONとして読み取れません",
+        )
+        .hint("send one record as a JSON object")
     })?;
     let origin = || Origin::single("request");
     let record = Record::from_json_slice(body, origin()).map_err(|first| {
@@ -413,16 +497,26 @@ fn prepare(server: &Server, body: &[u8]) -> Result<(Record, Arc<Issuer>), ApiErr
         }
         ApiError::record(&errors)
     })?;
-    let issuer = server.issuer(&record.insurer_number).cloned().ok_or_else(|| {
-        let known: Vec<String> = server.issuers.iter().map(|i| format!("{} {}", i.insurer_number, i.name)).collect();
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "no issuer profile has this insurer number",
-            Some("insurer_number"),
-            format!("この保険者番号の発行者設定がありません（使える番号: {}）", known.join("、")),
-        )
-        .hint("start the server with --issuer and this insurer's profile")
-    })?;
+    let issuer = server
+        .issuer(&record.insurer_number)
+        .cloned()
+        .ok_or_else(|| {
+            let known: Vec<String> = server
+                .issuers
+                .iter()
+                .map(|i| format!("{} {}", i.insurer_number, i.name))
+                .collect();
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "no issuer profile has this insurer number",
+                Some("insurer_number"),
+                format!(
+                    "この保険者番号の発行者設定がありません（使える番号: {}）",
+                    known.join("、")
+                ),
+            )
+            .hint("start the server with --issuer and this insurer's profile")
+        })?;
     Ok((record, issuer))
 }
 
@@ -447,7 +541,10 @@ async fn read_body(server: &Server, headers: &HeaderMap, body: Body) -> Result<B
         )
         .hint("send one record per request; a record is under 2 KiB")
     };
-    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let essence = media.split(';').next().unwrap_or_default().trim();
     if !essence.eq_ignore_ascii_case("application/json") {
         return Err(ApiError::new(
@@ -458,8 +555,10 @@ async fn read_body(server: &Server, headers: &HeaderMap, body: Body) -> Result<B
         )
         .hint("send the header Content-Type: application/json"));
     }
-    let declared =
-        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
@@ -480,8 +579,11 @@ async fn blocking<F>(server: &Arc<Server>, work: F) -> Result<Response, ApiError
 where
     F: FnOnce(&Server) -> Result<Response, ApiError> + Send + 'static,
 {
-    let _permit =
-        server.renders.acquire().await.map_err(|e| ApiError::internal(format!("render queue closed ({e})")))?;
+    let _permit = server
+        .renders
+        .acquire()
+        .await
+        .map_err(|e| ApiError::internal(format!("render queue closed ({e})")))?;
     let server = server.clone();
     tokio::task::spawn_blocking(move || work(&server))
         .await
@@ -490,7 +592,12 @@ where
 
 fn json_response(status: StatusCode, value: &Value) -> Response {
     let body = serde_json::to_vec(value).expect("JSON values serialize");
-    (status, [(header::CONTENT_TYPE, "application/json; charset=utf-8")], body).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
 
 #[cfg(test)]
@@ -514,11 +621,26 @@ mod tests {
             page: page.map(str::to_owned),
         };
         assert!(matches!(query(None, None).output(), Ok(Output::Pdf)));
-        assert!(matches!(query(Some("png"), None).output(), Ok(Output::Png(0))));
-        assert!(matches!(query(Some("png"), Some("2")).output(), Ok(Output::Png(1))));
-        assert_eq!(query(Some("png"), Some("0")).output().unwrap_err().status(), StatusCode::BAD_REQUEST);
-        assert_eq!(query(Some("tiff"), None).output().unwrap_err().status(), StatusCode::BAD_REQUEST);
-        assert_eq!(query(None, Some("1")).output().unwrap_err().status(), StatusCode::BAD_REQUEST);
+        assert!(matches!(
+            query(Some("png"), None).output(),
+            Ok(Output::Png(0))
+        ));
+        assert!(matches!(
+            query(Some("png"), Some("2")).output(),
+            Ok(Output::Png(1))
+        ));
+        assert_eq!(
+            query(Some("png"), Some("0")).output().unwrap_err().status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            query(Some("tiff"), None).output().unwrap_err().status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            query(None, Some("1")).output().unwrap_err().status(),
+            StatusCode::BAD_REQUEST
+        );
     }
 
     #[test]

@@ -63,7 +63,10 @@ impl ApiError {
             hint: None,
             message_ja: message_ja.into(),
         };
-        ApiError { status, errors: vec![first] }
+        ApiError {
+            status,
+            errors: vec![first],
+        }
     }
 
     /// Adds a hint.
@@ -74,7 +77,10 @@ impl ApiError {
 
     /// Several problems at once; the first goes to the top level. `errors` must not be empty.
     fn many(status: StatusCode, errors: Vec<FieldError>) -> Self {
-        assert!(!errors.is_empty(), "an error response names at least one problem");
+        assert!(
+            !errors.is_empty(),
+            "an error response names at least one problem"
+        );
         ApiError { status, errors }
     }
 
@@ -117,8 +123,12 @@ impl ApiError {
     /// A value that does not fit the layout (422).
     pub fn fill(error: &FillError) -> Self {
         let field = error.field.map(|f| f.name());
-        let api =
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string(), field, messages::fill_error(error));
+        let api = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            error.to_string(),
+            field,
+            messages::fill_error(error),
+        );
         match error.hint() {
             Some(hint) => api.hint(hint),
             None => api,
@@ -127,8 +137,13 @@ impl ApiError {
 
     /// Something that should not happen (500).
     pub fn internal(error: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, error, None, "内部エラーです。管理者に連絡してください")
-            .hint("please report this as a bug")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            error,
+            None,
+            "内部エラーです。管理者に連絡してください",
+        )
+        .hint("please report this as a bug")
     }
 }
 
@@ -143,6 +158,11 @@ impl std::error::Error for ApiError {}
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::to_vec(&self).expect("an error serializes");
-        (self.status, [(header::CONTENT_TYPE, "application/json; charset=utf-8")], body).into_response()
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            body,
+        )
+            .into_response()
     }
 }

@@ -29,18 +29,26 @@ pub fn record_error(error: &RecordError) -> String {
     let label = field.map_or("記録", Field::label);
     match error.kind() {
         RecordErrorKind::Missing => match field {
-            Some(Field::Sex | Field::Scheme | Field::HasMynaHoken) => format!("{label}を選んでください"),
+            Some(Field::Sex | Field::Scheme | Field::HasMynaHoken) => {
+                format!("{label}を選んでください")
+            }
             _ => format!("{label}を入力してください"),
         },
         RecordErrorKind::Invalid { what, why } => invalid(field, what, why),
         RecordErrorKind::UnknownField { key } => format!("項目「{key}」は記録にありません"),
         RecordErrorKind::DuplicateField => format!("{label}が2回指定されています"),
         RecordErrorKind::DuplicateId { .. } => "同じレコードIDの記録がすでにあります".into(),
-        RecordErrorKind::NotAnObject { .. } => "記録はJSONのオブジェクト（{…}）で送ってください".into(),
+        RecordErrorKind::NotAnObject { .. } => {
+            "記録はJSONのオブジェクト（{…}）で送ってください".into()
+        }
         RecordErrorKind::Json { .. } => "JSONとして読み取れません".into(),
         RecordErrorKind::TooLong { limit } => format!("記録が長すぎます（{limit}バイトまで）"),
-        RecordErrorKind::Encoding { .. } => "文字コードが正しくありません（UTF-8で送ってください）".into(),
-        RecordErrorKind::FieldCount { .. } | RecordErrorKind::Read(_) => "記録を読み取れません".into(),
+        RecordErrorKind::Encoding { .. } => {
+            "文字コードが正しくありません（UTF-8で送ってください）".into()
+        }
+        RecordErrorKind::FieldCount { .. } | RecordErrorKind::Read(_) => {
+            "記録を読み取れません".into()
+        }
     }
 }
 
@@ -49,22 +57,38 @@ fn invalid(field: Option<Field>, what: &str, why: &str) -> String {
     match what {
         "invalid date" => match why {
             "expected YYYY-MM-DD or YYYY/MM/DD" => {
-                "日付は西暦で 2025-08-01 のように入力してください（和暦は西暦に直してください）".into()
+                "日付は西暦で 2025-08-01 のように入力してください（和暦は西暦に直してください）"
+                    .into()
             }
             "day is past the end of the month" => "その月にない日付です".into(),
-            "February 29 in a year that is not a leap year" => "うるう年ではないため2月29日はありません".into(),
+            "February 29 in a year that is not a leap year" => {
+                "うるう年ではないため2月29日はありません".into()
+            }
             "month must be 1 to 12" => "月は1から12で入力してください".into(),
             "day must be 1 to 31" => "日は1から31で入力してください".into(),
-            _ if why.starts_with("year is before 1868") => "1868年（明治元年）より前の日付は入力できません".into(),
-            _ if why.starts_with("expected a string") => "日付は文字列で 2025-08-01 のように入力してください".into(),
+            _ if why.starts_with("year is before 1868") => {
+                "1868年（明治元年）より前の日付は入力できません".into()
+            }
+            _ if why.starts_with("expected a string") => {
+                "日付は文字列で 2025-08-01 のように入力してください".into()
+            }
             _ => generic(field),
         },
         "invalid text" => {
-            if let (true, Some(position)) = (why.contains("private-use character"), at("private-use character")) {
-                let (code, place) = position.split_once(" at character ").unwrap_or((position, "?"));
+            if let (true, Some(position)) = (
+                why.contains("private-use character"),
+                at("private-use character"),
+            ) {
+                let (code, place) = position
+                    .split_once(" at character ")
+                    .unwrap_or((position, "?"));
                 format!("外字（私用領域の文字 {code}、{place}文字目）は印刷できません。MJ+/UCSの文字で入力してください")
-            } else if let (true, Some(position)) = (why.contains("control character"), at("control character")) {
-                let (code, place) = position.split_once(" at character ").unwrap_or((position, "?"));
+            } else if let (true, Some(position)) =
+                (why.contains("control character"), at("control character"))
+            {
+                let (code, place) = position
+                    .split_once(" at character ")
+                    .unwrap_or((position, "?"));
                 format!("改行やタブなどの制御文字（{code}、{place}文字目）は使えません")
             } else if why.contains("U+FFFD") {
                 "文字化けの跡（U+FFFD）があります。元の文字で入力し直してください".into()
@@ -91,18 +115,25 @@ fn invalid(field: Option<Field>, what: &str, why: &str) -> String {
 }
 
 fn generic(field: Option<Field>) -> String {
-    format!("{}の値が正しくありません", field.map_or("記録", Field::label))
+    format!(
+        "{}の値が正しくありません",
+        field.map_or("記録", Field::label)
+    )
 }
 
 /// Why the rules cannot print the record as given.
 pub fn contradiction(c: &Contradiction) -> String {
     let derived = &c.derived;
     match c.rule {
-        "record.kokuho-over-75" => "75歳以上の方は後期高齢者医療の対象です。国民健康保険の書類は交付できません".into(),
+        "record.kokuho-over-75" => {
+            "75歳以上の方は後期高齢者医療の対象です。国民健康保険の書類は交付できません".into()
+        }
         "record.kouki-under-65" => "後期高齢者医療の適用開始日が65歳になる前です".into(),
         "record.kouki-number" => "後期高齢者医療の被保険者番号は8桁の数字です".into(),
         "record.residence-before-cycle" => "在留期間満了日が更新期間より前に終わっています".into(),
-        "record.kouki-no-symbol" => "後期高齢者医療には記号・枝番がありません。空欄にしてください".into(),
+        "record.kouki-no-symbol" => {
+            "後期高齢者医療には記号・枝番がありません。空欄にしてください".into()
+        }
         "expiry.before-issue" => "交付年月日が有効期限より後です".into(),
         "expiry.requested" => "申請による資格確認書には申請日が必要です".into(),
         "burden.elderly" => "70〜74歳の方は負担割合（2割か3割）を選んでください".into(),
@@ -112,8 +143,15 @@ pub fn contradiction(c: &Contradiction) -> String {
             format!("発行者の設定または更新年度が正しくありません（{}）", c)
         }
         _ if c.field.ends_with("_date") => {
-            let shown = if derived == "(none)" { "記載なし".to_owned() } else { derived.clone() };
-            format!("規則による{}は {shown} です。空欄にすると規則の値を印刷します", label(c.field))
+            let shown = if derived == "(none)" {
+                "記載なし".to_owned()
+            } else {
+                derived.clone()
+            };
+            format!(
+                "規則による{}は {shown} です。空欄にすると規則の値を印刷します",
+                label(c.field)
+            )
         }
         _ => format!("{}が規則（{}）に合いません", label(c.field), c.rule),
     }
@@ -121,7 +159,8 @@ pub fn contradiction(c: &Contradiction) -> String {
 
 /// What to do about a contradiction, in the library's words.
 pub fn contradiction_hint(c: &Contradiction) -> &'static str {
-    if c.rule.starts_with("rules.") || c.rule.starts_with("option.") || c.rule.starts_with("cycle.") {
+    if c.rule.starts_with("rules.") || c.rule.starts_with("option.") || c.rule.starts_with("cycle.")
+    {
         "correct the issuer profile or the server's --cycle"
     } else {
         "correct the record, or leave the derived value empty to print the rules' value"
@@ -133,9 +172,13 @@ pub fn fill_error(error: &FillError) -> String {
     let label = error.field.map_or("値", |f| label(f.name()));
     match &error.kind {
         FillErrorKind::Text(TextError::Missing(_)) => {
-            format!("{label}に、フォントにない文字（外字）があります。MJ+/UCSの文字で入力してください")
+            format!(
+                "{label}に、フォントにない文字（外字）があります。MJ+/UCSの文字で入力してください"
+            )
         }
-        FillErrorKind::Text(TextError::Overflow { .. }) => format!("{label}が長すぎて枠に収まりません"),
+        FillErrorKind::Text(TextError::Overflow { .. }) => {
+            format!("{label}が長すぎて枠に収まりません")
+        }
         // The QR code and images come from the layout and the profile; a value that cannot be
         // encoded otherwise (a customer barcode, say) is the record's.
         _ if error.field.is_some() => format!("{label}をこの書類に印刷できません"),
@@ -180,7 +223,11 @@ mod tests {
             ("birth_date", json!("1958/1/32"), "日は1から31"),
             ("birth_date", json!("1800-01-01"), "1868年"),
             ("birth_date", json!(19580412), "文字列"),
-            ("name", json!("佐\u{E000}藤"), "外字（私用領域の文字 U+E000、2文字目）"),
+            (
+                "name",
+                json!("佐\u{E000}藤"),
+                "外字（私用領域の文字 U+E000、2文字目）",
+            ),
             ("name", json!("佐藤\n太郎"), "制御文字（U+000A、3文字目）"),
             ("name", json!("佐\u{FFFD}"), "U+FFFD"),
             ("name", json!(1), "文字列で"),
@@ -200,7 +247,10 @@ mod tests {
         for (field, value, expected) in cases {
             let message = message(field, value.clone());
             assert!(message.contains(expected), "{field} = {value}: {message}");
-            assert!(!message.ends_with("の値が正しくありません"), "{field} = {value} fell to the generic message");
+            assert!(
+                !message.ends_with("の値が正しくありません"),
+                "{field} = {value} fell to the generic message"
+            );
         }
     }
 
@@ -211,7 +261,10 @@ mod tests {
         record["insurer_number"] = json!("39102013");
         record["number"] = json!("1234567");
         let error = Record::from_json_value(&record, Origin::single("form")).expect_err("refused");
-        assert_eq!(record_error(&error), "後期高齢者医療の被保険者番号は8桁の数字です");
+        assert_eq!(
+            record_error(&error),
+            "後期高齢者医療の被保険者番号は8桁の数字です"
+        );
     }
 
     #[test]
@@ -229,6 +282,9 @@ mod tests {
             derived: "2026-03-14".into(),
             rule: "expiry.turns-75",
         };
-        assert_eq!(contradiction(&c), "規則による有効期限は 2026-03-14 です。空欄にすると規則の値を印刷します");
+        assert_eq!(
+            contradiction(&c),
+            "規則による有効期限は 2026-03-14 です。空欄にすると規則の値を印刷します"
+        );
     }
 }

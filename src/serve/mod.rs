@@ -130,7 +130,10 @@ impl Server {
         }
         let mut layouts = BTreeMap::new();
         for name in layout::bundled_names() {
-            layouts.insert(name, Arc::new(Layout::load(name).map_err(ServeError::Layout)?));
+            layouts.insert(
+                name,
+                Arc::new(Layout::load(name).map_err(ServeError::Layout)?),
+            );
         }
         let server = Server {
             issuers: options.issuers,
@@ -142,13 +145,20 @@ impl Server {
             renders: tokio::sync::Semaphore::new(options.max_renders.max(1)),
         };
         for issuer in &server.issuers {
-            let scheme = if issuer.insurer_number.len() == 8 { Scheme::Kouki } else { Scheme::Kokuho };
+            let scheme = if issuer.insurer_number.len() == 8 {
+                Scheme::Kouki
+            } else {
+                Scheme::Kokuho
+            };
             for document in [Document::Kakuninsho, Document::Oshirase] {
                 let name = format!("{}-{}", scheme.as_str(), document.as_str());
                 if server.layouts.contains_key(name.as_str()) {
                     server
                         .form(&name, issuer)
-                        .map_err(|error| ServeError::Form { insurer_number: issuer.insurer_number.clone(), error })?;
+                        .map_err(|error| ServeError::Form {
+                            insurer_number: issuer.insurer_number.clone(),
+                            error,
+                        })?;
                 }
             }
         }
@@ -170,17 +180,28 @@ impl Server {
 
     /// The issuer profile with this insurer number.
     fn issuer(&self, insurer_number: &str) -> Option<&Arc<Issuer>> {
-        self.issuers.iter().find(|i| i.insurer_number == insurer_number)
+        self.issuers
+            .iter()
+            .find(|i| i.insurer_number == insurer_number)
     }
 
     /// The form of a bundled layout for an issuer, made on first use.
     fn form(&self, layout: &str, issuer: &Arc<Issuer>) -> Result<Arc<Form>, FillError> {
         let key = (layout.to_owned(), issuer.insurer_number.clone());
-        if let Some(form) = self.forms.lock().expect("no panic while holding the lock").get(&key) {
+        if let Some(form) = self
+            .forms
+            .lock()
+            .expect("no panic while holding the lock")
+            .get(&key)
+        {
             return Ok(form.clone());
         }
         // Drawn outside the lock: two requests may both draw it, and the first one stored wins.
-        let layout = self.layouts.get(layout).expect("callers pass bundled layout names").clone();
+        let layout = self
+            .layouts
+            .get(layout)
+            .expect("callers pass bundled layout names")
+            .clone();
         let form = Arc::new(Form::new(layout, issuer.clone())?);
         let mut forms = self.forms.lock().expect("no panic while holding the lock");
         Ok(forms.entry(key).or_insert(form).clone())

@@ -38,7 +38,11 @@ impl RecordIndex {
             }
             let at = index.records.len();
             index.by_id.insert(record.record_id.clone(), at);
-            index.by_number.entry(record.number.clone()).or_default().push(at);
+            index
+                .by_number
+                .entry(record.number.clone())
+                .or_default()
+                .push(at);
             index.records.push(record);
         }
         index
@@ -66,7 +70,9 @@ impl RecordIndex {
             return self.narrowed(found, None);
         }
         let split = key.rsplit_once(['-', '－', ' ', '\u{3000}']);
-        match split.and_then(|(number, branch)| Some((self.by_number.get(number.trim())?, branch.trim()))) {
+        match split
+            .and_then(|(number, branch)| Some((self.by_number.get(number.trim())?, branch.trim())))
+        {
             Some((found, branch)) => self.narrowed(found, Some(branch)),
             None => Lookup::NotFound,
         }
@@ -115,21 +121,39 @@ pub fn form_values(record: &Record) -> Map<String, Value> {
         (Field::BirthDate, Some(date(record.birth_date))),
         (Field::PostalCode, record.postal_code.as_deref().map(text)),
         (Field::Address, record.address.as_deref().map(text)),
-        (Field::HouseholderName, record.householder_name.as_deref().map(text)),
+        (
+            Field::HouseholderName,
+            record.householder_name.as_deref().map(text),
+        ),
         (Field::QualifiedDate, Some(date(record.qualified_date))),
         (Field::IssueDate, Some(date(record.issue_date))),
-        (Field::HasMynaHoken, Some(Value::from(record.has_myna_hoken))),
-        (Field::CopayRatio, record.copay_ratio.map(|n| Value::from(n.to_string()))),
+        (
+            Field::HasMynaHoken,
+            Some(Value::from(record.has_myna_hoken)),
+        ),
+        (
+            Field::CopayRatio,
+            record.copay_ratio.map(|n| Value::from(n.to_string())),
+        ),
         (Field::EffectiveDate, record.effective_date.map(date)),
         (Field::ExpiryDate, record.expiry_date.map(date)),
         (Field::ResidenceExpiry, record.residence_expiry.map(date)),
-        (Field::SpecialMedical, Some(Value::from(record.special_medical))),
-        (Field::CertificateRequested, Some(Value::from(record.certificate_requested))),
+        (
+            Field::SpecialMedical,
+            Some(Value::from(record.special_medical)),
+        ),
+        (
+            Field::CertificateRequested,
+            Some(Value::from(record.certificate_requested)),
+        ),
         (Field::ApplicationDate, record.application_date.map(date)),
         (Field::HouseholdId, record.household_id.as_deref().map(text)),
         (Field::Remarks, record.remarks.as_deref().map(text)),
     ];
-    pairs.into_iter().filter_map(|(field, value)| Some((field.name().to_owned(), value?))).collect()
+    pairs
+        .into_iter()
+        .filter_map(|(field, value)| Some((field.name().to_owned(), value?)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -141,14 +165,20 @@ mod tests {
 
     fn samples() -> Vec<Record> {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/records.csv");
-        record::read(&path, &ReadOptions::default()).expect("opens").map(|r| r.expect("valid").1).collect()
+        record::read(&path, &ReadOptions::default())
+            .expect("opens")
+            .map(|r| r.expect("valid").1)
+            .collect()
     }
 
     #[test]
     fn form_values_read_back_as_the_same_record() {
         for record in samples() {
             let value = Value::Object(form_values(&record));
-            assert_eq!(Record::from_json_value(&value, Origin::single("form")).as_ref(), Ok(&record));
+            assert_eq!(
+                Record::from_json_value(&value, Origin::single("form")).as_ref(),
+                Ok(&record)
+            );
         }
     }
 
@@ -168,7 +198,10 @@ mod tests {
         let index = index();
         assert_eq!(found(index.lookup("T0003")), ("T0003", Field::RecordId));
         // T0003 alone has 番号 2345678; full-width digits and spaces are forgiven.
-        assert_eq!(found(index.lookup(" ２３４５６７８ ")), ("T0003", Field::Number));
+        assert_eq!(
+            found(index.lookup(" ２３４５６７８ ")),
+            ("T0003", Field::Number)
+        );
         assert_eq!(index.lookup("no such key"), Lookup::NotFound);
     }
 

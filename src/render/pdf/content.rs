@@ -22,7 +22,17 @@ pub struct Builder {
 impl Builder {
     /// A content stream for a page (or form) `height` points tall.
     pub fn new(height: f32) -> Builder {
-        Builder { content: Content::new(), height, fill: None, stroke: None, line_width: None, dashed: false, h_scale: 1.0, spacing: 0.0, glyphs: Vec::new() }
+        Builder {
+            content: Content::new(),
+            height,
+            fill: None,
+            stroke: None,
+            line_width: None,
+            dashed: false,
+            h_scale: 1.0,
+            spacing: 0.0,
+            glyphs: Vec::new(),
+        }
     }
 
     fn point(&self, p: Point) -> (f32, f32) {
@@ -43,8 +53,16 @@ impl Builder {
                 ItemKind::Image(image) => {
                     let r = image.rect;
                     self.content.save_state();
-                    self.content.transform([round(r.width), 0.0, 0.0, round(r.height), round(r.x), round(self.height - r.y - r.height)]);
-                    self.content.x_object(Name(super::image_name(&image.data).as_bytes()));
+                    self.content.transform([
+                        round(r.width),
+                        0.0,
+                        0.0,
+                        round(r.height),
+                        round(r.x),
+                        round(self.height - r.y - r.height),
+                    ]);
+                    self.content
+                        .x_object(Name(super::image_name(&image.data).as_bytes()));
                     self.content.restore_state();
                 }
                 ItemKind::Placed(placed) => self.placed(placed),
@@ -57,14 +75,41 @@ impl Builder {
     fn placed(&mut self, placed: &Placed) {
         let r = placed.rect();
         let (x, y) = (r.x, self.height - r.y - r.height);
-        let matrix = if placed.turned { [-1.0, 0.0, 0.0, -1.0, round(x + r.width), round(y + r.height)] } else { [1.0, 0.0, 0.0, 1.0, round(x), round(y)] };
+        let matrix = if placed.turned {
+            [
+                -1.0,
+                0.0,
+                0.0,
+                -1.0,
+                round(x + r.width),
+                round(y + r.height),
+            ]
+        } else {
+            [1.0, 0.0, 0.0, 1.0, round(x), round(y)]
+        };
         self.content.save_state();
         self.content.transform(matrix);
         self.x_object(&super::layer_name(&placed.layer.key));
-        let saved = (self.height, self.fill, self.stroke, self.line_width, self.dashed, self.h_scale, self.spacing);
+        let saved = (
+            self.height,
+            self.fill,
+            self.stroke,
+            self.line_width,
+            self.dashed,
+            self.h_scale,
+            self.spacing,
+        );
         self.height = r.height;
         self.items(&placed.items);
-        (self.height, self.fill, self.stroke, self.line_width, self.dashed, self.h_scale, self.spacing) = saved;
+        (
+            self.height,
+            self.fill,
+            self.stroke,
+            self.line_width,
+            self.dashed,
+            self.h_scale,
+            self.spacing,
+        ) = saved;
         self.content.restore_state();
     }
 
@@ -74,7 +119,11 @@ impl Builder {
             if r == g && g == b {
                 self.content.set_fill_gray(f32::from(r) / 255.0);
             } else {
-                self.content.set_fill_rgb(f32::from(r) / 255.0, f32::from(g) / 255.0, f32::from(b) / 255.0);
+                self.content.set_fill_rgb(
+                    f32::from(r) / 255.0,
+                    f32::from(g) / 255.0,
+                    f32::from(b) / 255.0,
+                );
             }
             self.fill = Some(color);
         }
@@ -86,7 +135,11 @@ impl Builder {
             if r == g && g == b {
                 self.content.set_stroke_gray(f32::from(r) / 255.0);
             } else {
-                self.content.set_stroke_rgb(f32::from(r) / 255.0, f32::from(g) / 255.0, f32::from(b) / 255.0);
+                self.content.set_stroke_rgb(
+                    f32::from(r) / 255.0,
+                    f32::from(g) / 255.0,
+                    f32::from(b) / 255.0,
+                );
             }
             self.stroke = Some(stroke.color);
         }
@@ -95,7 +148,8 @@ impl Builder {
             self.line_width = Some(stroke.width);
         }
         if !stroke.dash.is_empty() || self.dashed {
-            self.content.set_dash_pattern(stroke.dash.iter().map(|&d| round(d)), 0.0);
+            self.content
+                .set_dash_pattern(stroke.dash.iter().map(|&d| round(d)), 0.0);
             self.dashed = !stroke.dash.is_empty();
         }
     }
@@ -105,17 +159,25 @@ impl Builder {
         self.set_fill(run.color);
         let mut bytes = Vec::with_capacity(run.glyphs.len() * 2);
         for glyph in &run.glyphs {
-            let mut chars = run.text[glyph.cluster.start as usize..glyph.cluster.end as usize].chars();
+            let mut chars =
+                run.text[glyph.cluster.start as usize..glyph.cluster.end as usize].chars();
             let base = chars.next().unwrap_or('\u{FFFD}');
-            self.glyphs.push(UsedGlyph { font: run.font, id: glyph.id, base, selector: chars.next() });
+            self.glyphs.push(UsedGlyph {
+                font: run.font,
+                id: glyph.id,
+                base,
+                selector: chars.next(),
+            });
             bytes.extend_from_slice(&glyph.id.to_be_bytes());
         }
         let (x, y) = self.point(run.origin);
         let name = super::font_name(run.font);
         self.content.begin_text();
-        self.content.set_font(Name(name.as_bytes()), round(run.size));
+        self.content
+            .set_font(Name(name.as_bytes()), round(run.size));
         if run.h_scale != self.h_scale {
-            self.content.set_horizontal_scaling(round(run.h_scale * 100.0));
+            self.content
+                .set_horizontal_scaling(round(run.h_scale * 100.0));
             self.h_scale = run.h_scale;
         }
         if run.spacing != self.spacing {
@@ -145,14 +207,18 @@ impl Builder {
                     self.content.line_to(x, y);
                 }
                 PathOp::Cubic(a, b, c) => {
-                    let ((x1, y1), (x2, y2), (x3, y3)) = (self.point(a), self.point(b), self.point(c));
+                    let ((x1, y1), (x2, y2), (x3, y3)) =
+                        (self.point(a), self.point(b), self.point(c));
                     self.content.cubic_to(x1, y1, x2, y2, x3, y3);
                 }
                 PathOp::Close => {
                     self.content.close_path();
                 }
                 PathOp::Rect(r) => {
-                    let (x, y) = self.point(Point { x: r.x, y: r.y + r.height });
+                    let (x, y) = self.point(Point {
+                        x: r.x,
+                        y: r.y + r.height,
+                    });
                     self.content.rect(x, y, round(r.width), round(r.height));
                 }
             }
@@ -185,10 +251,22 @@ mod tests {
     use crate::display::{Layer, Size};
 
     fn placed(turned: bool) -> String {
-        let layer = Arc::new(Layer { key: "card#front".into(), size: Size { width: 200.0, height: 100.0 }, items: Vec::new() });
+        let layer = Arc::new(Layer {
+            key: "card#front".into(),
+            size: Size {
+                width: 200.0,
+                height: 100.0,
+            },
+            items: Vec::new(),
+        });
         let item = Item {
             element: Arc::from("card"),
-            kind: ItemKind::Placed(Placed { layer, items: Vec::new(), at: Point { x: 50.0, y: 20.0 }, turned }),
+            kind: ItemKind::Placed(Placed {
+                layer,
+                items: Vec::new(),
+                at: Point { x: 50.0, y: 20.0 },
+                turned,
+            }),
         };
         let mut builder = Builder::new(800.0);
         builder.items(&[item]);
@@ -199,8 +277,14 @@ mod tests {
     fn a_placed_page_is_moved_to_its_bottom_left_corner_and_drawn_by_name() {
         // Top-left (50, 20) of a 100 pt tall page on an 800 pt sheet: bottom-left (50, 680).
         let name = super::super::layer_name("card#front");
-        assert_eq!(placed(false), format!("q\n1 0 0 1 50 680 cm\n/{name} Do\nQ"));
+        assert_eq!(
+            placed(false),
+            format!("q\n1 0 0 1 50 680 cm\n/{name} Do\nQ")
+        );
         // Turned half round about the same footprint: the origin goes to the top-right corner.
-        assert_eq!(placed(true), format!("q\n-1 0 0 -1 250 780 cm\n/{name} Do\nQ"));
+        assert_eq!(
+            placed(true),
+            format!("q\n-1 0 0 -1 250 780 cm\n/{name} Do\nQ")
+        );
     }
 }

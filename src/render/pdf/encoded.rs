@@ -51,10 +51,17 @@ impl EncodedPage {
         image: impl Fn(u64) -> Option<Arc<Raster>>,
     ) -> Option<EncodedPage> {
         let mut r = Reader(bytes);
-        let size = Size { width: r.f32()?, height: r.f32()? };
+        let size = Size {
+            width: r.f32()?,
+            height: r.f32()?,
+        };
         let background = layer(std::str::from_utf8(r.bytes()?).ok()?)?;
-        let layers = (0..r.u32()?).map(|_| layer(std::str::from_utf8(r.bytes()?).ok()?)).collect::<Option<Vec<_>>>()?;
-        let images = (0..r.u32()?).map(|_| image(r.u64()?)).collect::<Option<Vec<_>>>()?;
+        let layers = (0..r.u32()?)
+            .map(|_| layer(std::str::from_utf8(r.bytes()?).ok()?))
+            .collect::<Option<Vec<_>>>()?;
+        let images = (0..r.u32()?)
+            .map(|_| image(r.u64()?))
+            .collect::<Option<Vec<_>>>()?;
         let content = r.bytes()?.to_vec();
         let glyphs = (0..r.u32()?)
             .map(|_| {
@@ -65,11 +72,23 @@ impl EncodedPage {
                     0 => None,
                     c => Some(char::from_u32(c)?),
                 };
-                Some(UsedGlyph { font, id, base, selector })
+                Some(UsedGlyph {
+                    font,
+                    id,
+                    base,
+                    selector,
+                })
             })
             .collect::<Option<Vec<_>>>()?;
         *bytes = r.0;
-        Some(EncodedPage { size, background, content, glyphs, images, layers })
+        Some(EncodedPage {
+            size,
+            background,
+            content,
+            glyphs,
+            images,
+            layers,
+        })
     }
 }
 
@@ -131,7 +150,14 @@ mod tests {
 
     #[test]
     fn pages_round_trip_through_bytes() {
-        let layer = Arc::new(Layer { key: "l#front".into(), size: Size { width: 10.0, height: 20.0 }, items: vec![] });
+        let layer = Arc::new(Layer {
+            key: "l#front".into(),
+            size: Size {
+                width: 10.0,
+                height: 20.0,
+            },
+            items: vec![],
+        });
         let font = crate::font::Fonts::bundled().get(FontId::Gothic);
         let run = TextRun {
             font: FontId::Gothic,
@@ -146,17 +172,30 @@ mod tests {
         let page = Page {
             size: layer.size,
             background: layer.clone(),
-            items: vec![Item { element: Arc::from("name"), kind: ItemKind::Text(run) }],
+            items: vec![Item {
+                element: Arc::from("name"),
+                kind: ItemKind::Text(run),
+            }],
         };
         let encoded = super::super::encode_page(&page);
         let mut bytes = Vec::new();
         encoded.to_bytes(&mut bytes);
         bytes.extend_from_slice(b"next");
         let mut rest = &bytes[..];
-        let back = EncodedPage::from_bytes(&mut rest, |k| (k == "l#front").then(|| layer.clone()), |_| None).unwrap();
+        let back = EncodedPage::from_bytes(
+            &mut rest,
+            |k| (k == "l#front").then(|| layer.clone()),
+            |_| None,
+        )
+        .unwrap();
         assert_eq!(back.content, encoded.content);
         assert_eq!(back.glyphs, encoded.glyphs);
         assert_eq!(rest, b"next");
-        assert!(EncodedPage::from_bytes(&mut &bytes[..bytes.len() - 5], |_| Some(layer.clone()), |_| None).is_none());
+        assert!(EncodedPage::from_bytes(
+            &mut &bytes[..bytes.len() - 5],
+            |_| Some(layer.clone()),
+            |_| None
+        )
+        .is_none());
     }
 }

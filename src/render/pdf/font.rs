@@ -19,12 +19,18 @@ pub struct FontSet {
     used: [BTreeMap<u16, UsedGlyph>; 3],
 }
 
-const IDENTITY: SystemInfo = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
+const IDENTITY: SystemInfo = SystemInfo {
+    registry: Str(b"Adobe"),
+    ordering: Str(b"Identity"),
+    supplement: 0,
+};
 
 impl FontSet {
     /// Records a glyph as used.
     pub fn add(&mut self, glyph: &UsedGlyph) {
-        self.used[glyph.font as usize].entry(glyph.id).or_insert(*glyph);
+        self.used[glyph.font as usize]
+            .entry(glyph.id)
+            .or_insert(*glyph);
     }
 
     /// Writes every used font; returns each with its Type 0 font object.
@@ -83,7 +89,10 @@ fn write_font(pdf: &mut Pdf, next: &mut Ref, id: FontId, used: &BTreeMap<u16, Us
         .italic_angle(0.0)
         .ascent(font.ascender() * 1000.0)
         .descent(font.descender() * 1000.0)
-        .cap_height(face.capital_height().map_or(700.0, |h| f32::from(h) * scale))
+        .cap_height(
+            face.capital_height()
+                .map_or(700.0, |h| f32::from(h) * scale),
+        )
         .stem_v(80.0)
         .font_file2(file_ref);
 
@@ -100,11 +109,15 @@ fn write_font(pdf: &mut Pdf, next: &mut Ref, id: FontId, used: &BTreeMap<u16, Us
         let new = remapper.get(gid).expect("every used glyph is remapped");
         map[usize::from(gid) * 2..][..2].copy_from_slice(&new.to_be_bytes());
     }
-    pdf.stream(map_ref, &super::compress(&map)).filter(Filter::FlateDecode);
+    pdf.stream(map_ref, &super::compress(&map))
+        .filter(Filter::FlateDecode);
 
-    let subset = subsetter::subset(font.data(), 0, &remapper).expect("the bundled fonts subset cleanly");
+    let subset =
+        subsetter::subset(font.data(), 0, &remapper).expect("the bundled fonts subset cleanly");
     let data = super::compress(&subset);
-    pdf.stream(file_ref, &data).filter(Filter::FlateDecode).pair(Name(b"Length1"), subset.len() as i32);
+    pdf.stream(file_ref, &data)
+        .filter(Filter::FlateDecode)
+        .pair(Name(b"Length1"), subset.len() as i32);
     type0
 }
 

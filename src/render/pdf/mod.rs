@@ -52,7 +52,9 @@ impl Digest {
 
     fn update(&mut self, bytes: &[u8]) {
         for h in &mut self.0 {
-            *h = bytes.iter().fold(*h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+            *h = bytes.iter().fold(*h, |h, &b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
         }
         // A length separator, so that ("ab", "c") and ("a", "bc") differ.
         for h in &mut self.0 {
@@ -155,7 +157,12 @@ fn encode_items(items: &[Item], height: f32, background: Option<&Arc<Layer>>) ->
     glyphs.dedup_by(|a, b| a.font == b.font && a.id == b.id);
     let (mut images, mut layers) = (Vec::new(), Vec::new());
     resources(items, &mut images, &mut layers);
-    Encoded { content: compress(&ops), glyphs, images, layers }
+    Encoded {
+        content: compress(&ops),
+        glyphs,
+        images,
+        layers,
+    }
 }
 
 /// The resource name of a background layer: derived from its key, so that every
@@ -225,7 +232,13 @@ impl PdfWriter {
     pub fn push(&mut self, page: &EncodedPage) {
         self.use_page(page);
         if self.options.pdfa {
-            self.digest.update(format!("{} {} {}", page.size.width, page.size.height, page.background.key).as_bytes());
+            self.digest.update(
+                format!(
+                    "{} {} {}",
+                    page.size.width, page.size.height, page.background.key
+                )
+                .as_bytes(),
+            );
         }
         let page_ref = self.next.bump();
         let content_ref = self.stream(&page.content, true);
@@ -244,7 +257,12 @@ impl PdfWriter {
     /// `Q` (PDF 32000 §7.8.2: a page's contents may be an array of streams, read as if
     /// concatenated — hence the snippets' own line breaks around the cards' tokens), so
     /// imposing cards in mailing order needs no re-rendering.
-    pub fn push_sheet(&mut self, size: Size, marks: &Arc<Layer>, cards: &[(&EncodedPage, Point, bool)]) {
+    pub fn push_sheet(
+        &mut self,
+        size: Size,
+        marks: &Arc<Layer>,
+        cards: &[(&EncodedPage, Point, bool)],
+    ) {
         self.layer(marks);
         let own = encode_items(&[], size.height, Some(marks));
         let mut contents = vec![self.stream(&own.content, true)];
@@ -352,7 +370,14 @@ impl PdfWriter {
 
     /// One image XObject of the raster's size: RGB pixels with an optional soft mask,
     /// or the gray alpha mask itself.
-    fn image_stream(&mut self, id: Ref, raster: &Raster, pixels: &[u8], gray: bool, mask: Option<Ref>) {
+    fn image_stream(
+        &mut self,
+        id: Ref,
+        raster: &Raster,
+        pixels: &[u8],
+        gray: bool,
+        mask: Option<Ref>,
+    ) {
         let data = compress(pixels);
         let mut image = self.pdf.image_xobject(id, &data);
         image.filter(Filter::FlateDecode);
@@ -372,7 +397,10 @@ impl PdfWriter {
     /// Writes fonts, resources and the page tree, and returns the file's bytes.
     pub fn finish(mut self) -> Vec<u8> {
         let fonts = self.fonts.write(&mut self.pdf, &mut self.next);
-        let mut resources = self.pdf.indirect(self.resources).start::<pdf_writer::writers::Resources>();
+        let mut resources = self
+            .pdf
+            .indirect(self.resources)
+            .start::<pdf_writer::writers::Resources>();
         let mut font_dict = resources.fonts();
         for (id, font_ref) in fonts {
             font_dict.pair(Name(font_name(id).as_bytes()), font_ref);
@@ -384,7 +412,10 @@ impl PdfWriter {
         }
         x_objects.finish();
         resources.finish();
-        self.pdf.pages(self.page_tree).kids(self.pages.iter().copied()).count(self.pages.len() as i32);
+        self.pdf
+            .pages(self.page_tree)
+            .kids(self.pages.iter().copied())
+            .count(self.pages.len() as i32);
         let pdfa = self.options.pdfa.then(|| self.pdfa());
         let mut catalog = self.pdf.catalog(self.catalog);
         catalog.pages(self.page_tree);
@@ -417,7 +448,14 @@ impl PdfWriter {
         let id = self.digest.bytes();
         let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
         // Written as a UUID (8-4-4-4-12 hex digits), the form XMP readers expect of xmpMM ids.
-        let uuid = format!("uuid:{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
+        let uuid = format!(
+            "uuid:{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        );
         self.pdf.set_file_id((id.clone(), id));
         let (metadata, profile) = (self.next.bump(), self.next.bump());
         let mut xmp = xmp_writer::XmpWriter::new();
@@ -433,7 +471,11 @@ impl PdfWriter {
         // PDF/A-2 6.6.2.1: the metadata stream stays unfiltered, readable by any tool.
         self.pdf.metadata(metadata, xml.as_bytes());
         let icc = compress(SRGB_ICC);
-        self.pdf.icc_profile(profile, &icc).n(3).range([0.0, 1.0, 0.0, 1.0, 0.0, 1.0]).filter(Filter::FlateDecode);
+        self.pdf
+            .icc_profile(profile, &icc)
+            .n(3)
+            .range([0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
+            .filter(Filter::FlateDecode);
         (metadata, profile)
     }
 }
@@ -454,7 +496,9 @@ fn font_name(id: FontId) -> String {
 /// a fresh compressor allocates and zeroes ~300 KB of tables, which for a card's
 /// 1 KB content stream costs more than the compression itself.
 fn compress(data: &[u8]) -> Vec<u8> {
-    use miniz_oxide::deflate::core::{compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus};
+    use miniz_oxide::deflate::core::{
+        compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
+    };
     thread_local! {
         static COMPRESSOR: std::cell::RefCell<CompressorOxide> =
             std::cell::RefCell::new(CompressorOxide::new(create_comp_flags_from_zip_params(1, 15, 0)));
@@ -464,7 +508,8 @@ fn compress(data: &[u8]) -> Vec<u8> {
         let mut out = vec![0; data.len() / 2 + 64];
         let (mut input, mut written) = (data, 0);
         loop {
-            let (status, read, wrote) = compress(compressor, input, &mut out[written..], TDEFLFlush::Finish);
+            let (status, read, wrote) =
+                compress(compressor, input, &mut out[written..], TDEFLFlush::Finish);
             input = &input[read..];
             written += wrote;
             match status {

@@ -28,7 +28,10 @@ pub struct PngOptions {
 
 impl Default for PngOptions {
     fn default() -> PngOptions {
-        PngOptions { dpi: 150.0, background: Color(255, 255, 255) }
+        PngOptions {
+            dpi: 150.0,
+            background: Color(255, 255, 255),
+        }
     }
 }
 
@@ -57,7 +60,11 @@ impl std::fmt::Display for PngError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
             PngError::NoSuchPage { index, count } => {
-                write!(f, "failed to render page {} (the document has {count} pages)", index + 1)
+                write!(
+                    f,
+                    "failed to render page {} (the document has {count} pages)",
+                    index + 1
+                )
             }
             PngError::Size { width, height } => {
                 write!(f, "failed to allocate a {width}×{height} pixel image (empty, or over {MAX_PIXELS} pixels)")
@@ -94,13 +101,25 @@ pub fn render_page(page: &Page, options: &PngOptions) -> Result<RgbImage, PngErr
 }
 
 /// Export one page of a document into PNG bytes.
-pub fn png(document: &Document, page_index: usize, options: &PngOptions) -> Result<Vec<u8>, PngError> {
+pub fn png(
+    document: &Document,
+    page_index: usize,
+    options: &PngOptions,
+) -> Result<Vec<u8>, PngError> {
     let count = document.pages.len();
-    let page = document.pages.get(page_index).ok_or(PngError::NoSuchPage { index: page_index, count })?;
+    let page = document.pages.get(page_index).ok_or(PngError::NoSuchPage {
+        index: page_index,
+        count,
+    })?;
     let image = render_page(page, options)?;
     let mut bytes = Vec::new();
     PngEncoder::new(&mut bytes)
-        .write_image(image.as_raw(), image.width(), image.height(), ::image::ExtendedColorType::Rgb8)
+        .write_image(
+            image.as_raw(),
+            image.width(),
+            image.height(),
+            ::image::ExtendedColorType::Rgb8,
+        )
         .map_err(|e| PngError::Encode(e.to_string()))?;
     Ok(bytes)
 }
@@ -139,7 +158,9 @@ impl Canvas {
         let size = placed.layer.size;
         let mut inner = outer.pre_translate(placed.at.x, placed.at.y);
         if placed.turned {
-            inner = inner.pre_translate(size.width, size.height).pre_scale(-1.0, -1.0);
+            inner = inner
+                .pre_translate(size.width, size.height)
+                .pre_scale(-1.0, -1.0);
         }
         self.transform = inner;
         self.items(&placed.layer.items);
@@ -150,8 +171,13 @@ impl Canvas {
 
 /// The background is opaque, so every pixel is too and premultiplied RGBA is plain RGB.
 fn to_rgb(pixmap: &Pixmap) -> RgbImage {
-    let rgb = pixmap.data().chunks_exact(4).flat_map(|px| [px[0], px[1], px[2]]).collect();
-    RgbImage::from_raw(pixmap.width(), pixmap.height(), rgb).expect("the buffer holds width × height pixels")
+    let rgb = pixmap
+        .data()
+        .chunks_exact(4)
+        .flat_map(|px| [px[0], px[1], px[2]])
+        .collect();
+    RgbImage::from_raw(pixmap.width(), pixmap.height(), rgb)
+        .expect("the buffer holds width × height pixels")
 }
 
 /// The paint for a solid colour, anti-aliased.
@@ -174,33 +200,78 @@ pub(crate) mod tests {
     pub fn page(size: Size, items: Vec<ItemKind>) -> Page {
         Page {
             size,
-            background: Arc::new(Layer { key: "test".into(), size, items: Vec::new() }),
-            items: items.into_iter().map(|kind| Item { element: "test".into(), kind }).collect(),
+            background: Arc::new(Layer {
+                key: "test".into(),
+                size,
+                items: Vec::new(),
+            }),
+            items: items
+                .into_iter()
+                .map(|kind| Item {
+                    element: "test".into(),
+                    kind,
+                })
+                .collect(),
         }
     }
 
     /// Renders at 72 dpi, where one point is one pixel.
     pub fn render(page: &Page) -> RgbImage {
-        render_page(page, &PngOptions { dpi: 72.0, ..PngOptions::default() }).unwrap()
+        render_page(
+            page,
+            &PngOptions {
+                dpi: 72.0,
+                ..PngOptions::default()
+            },
+        )
+        .unwrap()
     }
 
     pub fn rect(x: f32, y: f32, width: f32, height: f32, fill: Color) -> ItemKind {
-        ItemKind::Path(Path { ops: vec![PathOp::Rect(Rect { x, y, width, height })], fill: Some(fill), stroke: None })
+        ItemKind::Path(Path {
+            ops: vec![PathOp::Rect(Rect {
+                x,
+                y,
+                width,
+                height,
+            })],
+            fill: Some(fill),
+            stroke: None,
+        })
     }
 
-    const SIZE: Size = Size { width: 40.0, height: 30.0 };
+    const SIZE: Size = Size {
+        width: 40.0,
+        height: 30.0,
+    };
 
     #[test]
     fn size_rounds_up_like_pdftoppm() {
         // A4 at 150 dpi is 1240.17 × 1753.94 px.
-        assert_eq!(pixel_size(Size { width: 595.28, height: 841.89 }, 150.0), (1241, 1754));
+        assert_eq!(
+            pixel_size(
+                Size {
+                    width: 595.28,
+                    height: 841.89
+                },
+                150.0
+            ),
+            (1241, 1754)
+        );
     }
 
     #[test]
     fn draws_the_background_layer_under_the_items() {
         let mut page = page(SIZE, vec![rect(0.0, 0.0, 10.0, 10.0, Color(255, 0, 0))]);
-        let below = Item { element: "bg".into(), kind: rect(0.0, 0.0, 20.0, 20.0, Color(0, 0, 255)) };
-        page.background = Arc::new(Layer { key: "bg".into(), size: SIZE, items: vec![below] });
+        let below = Item {
+            element: "bg".into(),
+            kind: rect(0.0, 0.0, 20.0, 20.0, Color(0, 0, 255)),
+        };
+        page.background = Arc::new(Layer {
+            key: "bg".into(),
+            size: SIZE,
+            items: vec![below],
+        });
         let img = render(&page);
         assert_eq!(img.get_pixel(5, 5).0, [255, 0, 0]);
         assert_eq!(img.get_pixel(15, 15).0, [0, 0, 255]);
@@ -210,7 +281,14 @@ pub(crate) mod tests {
     #[test]
     fn scales_with_dpi() {
         let page = page(SIZE, vec![rect(10.0, 10.0, 10.0, 10.0, Color::BLACK)]);
-        let img = render_page(&page, &PngOptions { dpi: 144.0, ..PngOptions::default() }).unwrap();
+        let img = render_page(
+            &page,
+            &PngOptions {
+                dpi: 144.0,
+                ..PngOptions::default()
+            },
+        )
+        .unwrap();
         assert_eq!(img.dimensions(), (80, 60));
         assert_eq!(img.get_pixel(20, 20).0, [0, 0, 0]);
         assert_eq!(img.get_pixel(39, 39).0, [0, 0, 0]);
@@ -222,7 +300,10 @@ pub(crate) mod tests {
         let page = page(SIZE, vec![rect(3.3, 4.7, 12.1, 9.9, Color(10, 120, 200))]);
         let document = Document { pages: vec![page] };
         let options = PngOptions::default();
-        let (a, b) = (png(&document, 0, &options).unwrap(), png(&document, 0, &options).unwrap());
+        let (a, b) = (
+            png(&document, 0, &options).unwrap(),
+            png(&document, 0, &options).unwrap(),
+        );
         assert!(a.starts_with(b"\x89PNG"));
         assert_eq!(a, b);
     }
@@ -231,20 +312,49 @@ pub(crate) mod tests {
     fn reports_a_missing_page() {
         let err = png(&Document { pages: vec![] }, 0, &PngOptions::default()).unwrap_err();
         assert_eq!(err, PngError::NoSuchPage { index: 0, count: 0 });
-        assert_eq!(err.to_string(), "failed to render page 1 (the document has 0 pages)");
+        assert_eq!(
+            err.to_string(),
+            "failed to render page 1 (the document has 0 pages)"
+        );
     }
 
     #[test]
     fn refuses_a_canvas_over_the_limit() {
         let page = page(SIZE, vec![]);
-        let err = render_page(&page, &PngOptions { dpi: 100_000.0, ..PngOptions::default() }).unwrap_err();
-        assert_eq!(err, PngError::Size { width: 55556, height: 41667 });
+        let err = render_page(
+            &page,
+            &PngOptions {
+                dpi: 100_000.0,
+                ..PngOptions::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            PngError::Size {
+                width: 55556,
+                height: 41667
+            }
+        );
     }
 
     #[test]
     fn reports_an_empty_canvas() {
         let page = page(SIZE, vec![]);
-        let err = render_page(&page, &PngOptions { dpi: 0.0, ..PngOptions::default() }).unwrap_err();
-        assert_eq!(err, PngError::Size { width: 0, height: 0 });
+        let err = render_page(
+            &page,
+            &PngOptions {
+                dpi: 0.0,
+                ..PngOptions::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            PngError::Size {
+                width: 0,
+                height: 0
+            }
+        );
     }
 }

@@ -19,7 +19,10 @@ pub struct GlyphCache(HashMap<(FontId, u16), Option<tiny_skia::Path>>);
 impl GlyphCache {
     /// The outline of a glyph; `None` for glyphs without one (spaces).
     fn get(&mut self, font: FontId, id: u16) -> Option<&tiny_skia::Path> {
-        self.0.entry((font, id)).or_insert_with(|| outline(Fonts::bundled().get(font).face(), id)).as_ref()
+        self.0
+            .entry((font, id))
+            .or_insert_with(|| outline(Fonts::bundled().get(font).face(), id))
+            .as_ref()
     }
 }
 
@@ -63,8 +66,13 @@ pub fn render_text(canvas: &mut Canvas, run: &TextRun) {
         if let Some(outline) = canvas.glyphs.get(run.font, glyph.id) {
             // Font units point up; horizontal scaling (`Tz`) squeezes the outline
             // as well as the advance.
-            let transform = canvas.transform.pre_translate(x, run.origin.y).pre_scale(scale * run.h_scale, -scale);
-            canvas.pixmap.fill_path(outline, &paint, FillRule::Winding, transform, None);
+            let transform = canvas
+                .transform
+                .pre_translate(x, run.origin.y)
+                .pre_scale(scale * run.h_scale, -scale);
+            canvas
+                .pixmap
+                .fill_path(outline, &paint, FillRule::Winding, transform, None);
         }
         x += run.advance(i);
     }
@@ -78,7 +86,10 @@ mod tests {
     use crate::display::{Color, ItemKind, Point, Size, TextRun};
     use crate::font::{FontId, Fonts};
 
-    const SIZE: Size = Size { width: 100.0, height: 40.0 };
+    const SIZE: Size = Size {
+        width: 100.0,
+        height: 40.0,
+    };
 
     fn run(text: &str, h_scale: f32, spacing: f32) -> TextRun {
         let glyphs = Fonts::bundled().get(FontId::Gothic).shape(text).unwrap();
@@ -96,7 +107,11 @@ mod tests {
 
     /// The columns and rows holding pixels darker than mid-grey: (x0, y0, x1, y1), inclusive.
     fn ink_box(img: &RgbImage) -> Option<(u32, u32, u32, u32)> {
-        let dark: Vec<(u32, u32)> = img.enumerate_pixels().filter(|(_, _, p)| p.0[0] < 128).map(|(x, y, _)| (x, y)).collect();
+        let dark: Vec<(u32, u32)> = img
+            .enumerate_pixels()
+            .filter(|(_, _, p)| p.0[0] < 128)
+            .map(|(x, y, _)| (x, y))
+            .collect();
         let xs = dark.iter().map(|p| p.0);
         let ys = dark.iter().map(|p| p.1);
         Some((xs.clone().min()?, ys.clone().min()?, xs.max()?, ys.max()?))
@@ -106,15 +121,30 @@ mod tests {
     fn draws_a_glyph_inside_its_bounding_box() {
         let run = run("田", 1.0, 0.0);
         let font = Fonts::bundled().get(FontId::Gothic);
-        let bbox = font.face().glyph_bounding_box(ttf_parser::GlyphId(run.glyphs[0].id)).unwrap();
+        let bbox = font
+            .face()
+            .glyph_bounding_box(ttf_parser::GlyphId(run.glyphs[0].id))
+            .unwrap();
         let s = 20.0 / font.units_per_em();
         // The box in pixels (72 dpi), y flipped around the baseline at 30.
-        let (left, right) = (10.0 + f32::from(bbox.x_min) * s, 10.0 + f32::from(bbox.x_max) * s);
-        let (top, bottom) = (30.0 - f32::from(bbox.y_max) * s, 30.0 - f32::from(bbox.y_min) * s);
+        let (left, right) = (
+            10.0 + f32::from(bbox.x_min) * s,
+            10.0 + f32::from(bbox.x_max) * s,
+        );
+        let (top, bottom) = (
+            30.0 - f32::from(bbox.y_max) * s,
+            30.0 - f32::from(bbox.y_min) * s,
+        );
         let img = render(&page(SIZE, vec![ItemKind::Text(run)]));
         let (x0, y0, x1, y1) = ink_box(&img).expect("the glyph left ink");
-        assert!(x0 as f32 >= left.floor() && x1 as f32 <= right.ceil(), "columns {x0}..={x1} outside {left}..{right}");
-        assert!(y0 as f32 >= top.floor() && y1 as f32 <= bottom.ceil(), "rows {y0}..={y1} outside {top}..{bottom}");
+        assert!(
+            x0 as f32 >= left.floor() && x1 as f32 <= right.ceil(),
+            "columns {x0}..={x1} outside {left}..{right}"
+        );
+        assert!(
+            y0 as f32 >= top.floor() && y1 as f32 <= bottom.ceil(),
+            "rows {y0}..={y1} outside {top}..{bottom}"
+        );
         // 田 is a box: ink reaches close to every side of its bounding box.
         assert!(x0 as f32 <= left + 1.0 && x1 as f32 >= right - 2.0);
         assert!(y0 as f32 <= top + 1.0 && y1 as f32 >= bottom - 2.0);
@@ -122,8 +152,16 @@ mod tests {
 
     #[test]
     fn horizontal_scaling_squeezes_the_outline() {
-        let wide = ink_box(&render(&page(SIZE, vec![ItemKind::Text(run("田", 1.0, 0.0))]))).unwrap();
-        let narrow = ink_box(&render(&page(SIZE, vec![ItemKind::Text(run("田", 0.5, 0.0))]))).unwrap();
+        let wide = ink_box(&render(&page(
+            SIZE,
+            vec![ItemKind::Text(run("田", 1.0, 0.0))],
+        )))
+        .unwrap();
+        let narrow = ink_box(&render(&page(
+            SIZE,
+            vec![ItemKind::Text(run("田", 0.5, 0.0))],
+        )))
+        .unwrap();
         let (w, n) = ((wide.2 - wide.0) as f32, (narrow.2 - narrow.0) as f32);
         assert!((n - w / 2.0).abs() <= 1.5, "{n} is not half of {w}");
         assert_eq!((wide.1, wide.3), (narrow.1, narrow.3), "height unchanged");
@@ -132,8 +170,16 @@ mod tests {
     #[test]
     fn advances_by_the_runs_advance_with_spacing() {
         // The second glyph starts one em plus 10 pt of spacing after the first.
-        let one = ink_box(&render(&page(SIZE, vec![ItemKind::Text(run("田", 1.0, 10.0))]))).unwrap();
-        let two = ink_box(&render(&page(SIZE, vec![ItemKind::Text(run("田田", 1.0, 10.0))]))).unwrap();
+        let one = ink_box(&render(&page(
+            SIZE,
+            vec![ItemKind::Text(run("田", 1.0, 10.0))],
+        )))
+        .unwrap();
+        let two = ink_box(&render(&page(
+            SIZE,
+            vec![ItemKind::Text(run("田田", 1.0, 10.0))],
+        )))
+        .unwrap();
         assert_eq!(two.2 - one.2, 30);
     }
 

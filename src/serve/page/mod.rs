@@ -17,7 +17,8 @@ pub const PAGE_CSS: &str = include_str!("page.css");
 pub const PAGE_JS: &str = include_str!("page.js");
 
 /// Only this server's own scripts and styles; previews come as `blob:` URLs.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' blob:; frame-src 'self' blob:; \
+const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; img-src 'self' blob:; frame-src 'self' blob:; \
      object-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// `GET /`.
@@ -33,12 +34,18 @@ pub(super) async fn index() -> impl IntoResponse {
 
 /// `GET /assets/page.css`.
 pub(super) async fn css() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], PAGE_CSS)
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        PAGE_CSS,
+    )
 }
 
 /// `GET /assets/page.js`.
 pub(super) async fn js() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], PAGE_JS)
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        PAGE_JS,
+    )
 }
 
 #[cfg(test)]
@@ -47,7 +54,11 @@ mod tests {
 
     #[test]
     fn the_page_loads_nothing_from_elsewhere() {
-        for (name, text) in [("index.html", INDEX_HTML), ("page.css", PAGE_CSS), ("page.js", PAGE_JS)] {
+        for (name, text) in [
+            ("index.html", INDEX_HTML),
+            ("page.css", PAGE_CSS),
+            ("page.js", PAGE_JS),
+        ] {
             for outside in ["http://", "https://", "//cdn", "@import", "url(http"] {
                 assert!(!text.contains(outside), "{name} refers to {outside}");
             }
