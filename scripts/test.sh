@@ -2,7 +2,8 @@
 # Runs the test suite. The end-to-end tests read our PDFs back with real tools
 # (pdftotext, pdffonts, pdftoppm from poppler-utils; zbarimg from zbar-tools;
 # qpdf), and drive the preview page in headless Chromium through chromedriver
-# (chromium, chromium-driver), so this installs those Debian packages first
+# (chromium, chromium-driver); the server's TLS test makes a certificate with
+# openssl and talks to it with curl. This installs those Debian packages first
 # when they are missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,6 +14,8 @@ command -v zbarimg >/dev/null || need+=(zbar-tools)
 command -v qpdf >/dev/null || need+=(qpdf)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
+command -v openssl >/dev/null || need+=(openssl)
+command -v curl >/dev/null || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} (needed by the end-to-end tests)" >&2
   SUDO=""

@@ -9,4 +9,6 @@ mod preview;
 mod print;
 mod records;
 mod serve;
+mod serve_http;
+mod server;
 mod webdriver;

@@ -6,10 +6,12 @@
 
 mod explain;
 mod golden;
+mod ledger;
 mod merge;
 mod preview;
 mod render;
 mod serve;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +42,10 @@ enum Command {
     Golden(golden::GoldenArgs),
     /// Serve the preview page and its JSON API, for staff who issue one document at a time.
     Serve(serve::ServeArgs),
+    /// Add, remove or change the staff who may log in to `serve` (--users FILE).
+    User(user::UserArgs),
+    /// Import a batch run into the issuance ledger, or list a member's documents.
+    Ledger(ledger::LedgerArgs),
 }
 
 /// How to read the records file.
@@ -150,6 +156,8 @@ pub fn main() -> ExitCode {
         Command::Preview(args) => preview::run(args),
         Command::Golden(args) => golden::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::User(args) => user::run(args),
+        Command::Ledger(args) => ledger::run(args),
     };
     match result {
         Ok(code) => code,
