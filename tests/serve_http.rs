@@ -251,3 +251,32 @@ fn serves_https_with_secure_cookies_and_a_login() {
     let plain = curl(&[&format!("http://{}/api/session", server.addr)]);
     assert!(!plain.contains("clerk"), "{plain}");
 }
+
+#[test]
+fn a_document_answered_is_in_the_ledger_even_after_kill_9() {
+    let dir = fresh_dir("serve-kill");
+    let ledger = dir.join("ledger.sqlite");
+    let mut server = ServerProcess::start(&["--ledger", ledger.to_str().unwrap()]);
+    let record = r#"{"record_id": "K0001", "scheme": "kokuho", "insurer_number": "100016", "number": "1234567", "name": "山田 花子", "sex": "女", "birth_date": "1961-02-28", "qualified_date": "2021-04-01", "issue_date": "2025-08-01", "has_myna_hoken": false}"#;
+    let answer = server.exchange(
+        format!(
+            "POST /api/render?reason=reissue-damaged HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{record}",
+            server.addr,
+            record.len()
+        )
+        .as_bytes(),
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "{}",
+        &answer[..answer.len().min(300)]
+    );
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let documents = shikaku::ledger::Ledger::open(&ledger)
+        .unwrap()
+        .documents("K0001")
+        .unwrap();
+    assert_eq!(documents.len(), 1);
+    assert_eq!(documents[0].reason_label, "再交付（破損）");
+}
