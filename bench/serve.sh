@@ -11,6 +11,7 @@
 #   LEDGER=1 bench/serve.sh             # also keep a ledger: each PDF an issued document
 #   LOGIN=0 bench/serve.sh              # without login
 #   CLIENTS=10 SECONDS_=10 bench/serve.sh
+#   PROFILE=debug bench/serve.sh        # the dev build (only to compare with itself)
 #
 # It builds the release binary and listens on 127.0.0.1 only.
 set -euo pipefail
@@ -22,6 +23,7 @@ PORT=${PORT:-18431}
 DOCS=${DOCS:-card}
 LOGIN=${LOGIN:-1}
 LEDGER=${LEDGER:-0}
+PROFILE=${PROFILE:-release}
 case "$DOCS" in
   card) IDS="T0001 T0003 T0005 T0006 T0007 T0008 T0009 T0011 T0013" ;;  # kokuho and kouki cards
   notice) IDS="T0002 T0004 T0010 T0012 M0001" ;;                         # マイナ保険証 holders
@@ -32,12 +34,13 @@ command -v wrk >/dev/null || {
   echo "installing wrk" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 }
-cargo build --release --locked --quiet
+if [ "$PROFILE" = release ]; then cargo build --release --locked --quiet; else cargo build --locked --quiet; fi
+shikaku="target/$PROFILE/shikaku"
 
 work=$(mktemp -d)
 extra=()
 if [ "$LOGIN" = 1 ]; then
-  echo 'bench password' | target/release/shikaku user add bench --role issue --users "$work/users.toml" --password-stdin 2>/dev/null
+  echo 'bench password' | "$shikaku" user add bench --role issue --users "$work/users.toml" --password-stdin 2>/dev/null
   extra+=(--users "$work/users.toml")
 fi
 render="/api/render"
@@ -45,7 +48,7 @@ if [ "$LEDGER" = 1 ]; then
   extra+=(--ledger "$work/ledger.sqlite")
   render="/api/render?reason=renewal"
 fi
-target/release/shikaku serve --addr "127.0.0.1:$PORT" --issuer samples/issuers --records samples/records.csv \
+"$shikaku" serve --addr "127.0.0.1:$PORT" --issuer samples/issuers --records samples/records.csv \
   "${extra[@]}" 2>"$work/server.log" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
