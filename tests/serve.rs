@@ -799,3 +799,76 @@ async fn every_look_up_preview_download_and_print_is_in_the_ledger() {
         assert!(!String::from_utf8_lossy(file).contains("佐藤"));
     }
 }
+
+#[tokio::test]
+async fn a_trusted_proxy_names_the_user_and_only_it_may_connect() {
+    use shikaku::serve::{Access, Peer, TrustedProxy};
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-proxy");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let users_file = dir.join("users.toml");
+    let mut users = Users::default();
+    users.add("clerk", Role::Issue, "pass word").unwrap();
+    users.save(&users_file).unwrap();
+    let proxy = TrustedProxy {
+        addr: "192.0.2.10".parse().unwrap(),
+        user_header: axum::http::HeaderName::from_static("x-remote-user"),
+    };
+    let options = ServeOptions {
+        issuers: issuers(),
+        login: Some(LoginOptions {
+            users_file,
+            idle: std::time::Duration::from_secs(600),
+            secure_cookie: true,
+            proxy: Some(proxy.clone()),
+        }),
+        access: Access {
+            proxy: Some(proxy),
+            proxy_only: true,
+            ..Access::default()
+        },
+        ..ServeOptions::default()
+    };
+    let router = Arc::new(Server::new(options).unwrap()).router();
+    let from = |addr: &str, user: &str| {
+        let mut request = get_with(
+            "/api/session",
+            &[("host", "shikaku.example"), ("x-remote-user", user)],
+        );
+        request.extensions_mut().insert(Peer {
+            addr: addr.parse().unwrap(),
+            tls: false,
+        });
+        request
+    };
+    // The proxy's user, by the header; a user not in the file is refused.
+    let host_allowed = send(&router, from("192.0.2.10:40000", "clerk")).await;
+    assert_error(&host_allowed, StatusCode::FORBIDDEN, Some("Host"));
+    let mut request = from("192.0.2.10:40000", "clerk");
+    request
+        .headers_mut()
+        .insert(header::HOST, "192.0.2.1:8080".parse().unwrap());
+    let session = send(&router, request).await;
+    assert_eq!(
+        session.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&session.body)
+    );
+    assert_eq!(session.json()["user"], "clerk");
+    let mut request = from("192.0.2.10:40000", "mallory");
+    request
+        .headers_mut()
+        .insert(header::HOST, "192.0.2.1:8080".parse().unwrap());
+    assert_error(&send(&router, request).await, StatusCode::FORBIDDEN, None);
+    // Anyone else may not connect at all, header or not.
+    let mut request = from("192.0.2.99:40000", "clerk");
+    request
+        .headers_mut()
+        .insert(header::HOST, "192.0.2.1:8080".parse().unwrap());
+    assert_error(
+        &send(&router, request).await,
+        StatusCode::FORBIDDEN,
+        Some("address"),
+    );
+}
