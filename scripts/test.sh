@@ -21,4 +21,6 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-cargo test --locked "$@"
+# --release: the README's first command builds the release profile; testing the
+# same profile reuses that build instead of compiling every dependency again.
+cargo test --release --locked "$@"

@@ -129,17 +129,6 @@ impl RuleArgs {
     }
 }
 
-impl Cli {
-    /// The render command's arguments, if that is the command.
-    #[cfg(test)]
-    fn into_render(self) -> Option<render::RenderArgs> {
-        match self.command {
-            Command::Render(args) => Some(args),
-            _ => None,
-        }
-    }
-}
-
 /// Parses the arguments and runs the subcommand.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
