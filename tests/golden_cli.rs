@@ -60,11 +60,15 @@ impl Tree {
         }
         args.extend(extra);
         let output = shikaku(&args);
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        // Which layouts were used is said on stderr and checked in tests/layouts.rs; these
+        // cases name their layout by path.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let notes: String = stderr
+            .lines()
+            .filter(|l| !l.starts_with("layouts: "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let text = format!("{}{notes}", String::from_utf8_lossy(&output.stdout));
         (output.status.code().unwrap_or(-1), text)
     }
 

@@ -30,7 +30,7 @@ use crate::eligibility;
 use crate::fill::FillError;
 use crate::impose::{ImposeError, Sheet};
 use crate::issuer::Issuer;
-use crate::layout::{Layout, LayoutError};
+use crate::layout::{Catalog, Layout, LayoutError};
 use crate::record::{self, ErrorReportEntry};
 
 /// What to render and where.
@@ -43,7 +43,10 @@ pub struct BatchOptions {
     pub out: PathBuf,
     /// Issuer profiles; each record uses the one with its `insurer_number`.
     pub issuers: Vec<Arc<Issuer>>,
-    /// A layout forced on every record, instead of choosing by scheme and document.
+    /// Where layouts come from: the bundled ones, or a folder in front of them.
+    pub layouts: Catalog,
+    /// A layout used instead of the standard one of its scheme and document (or carrier
+    /// sheet); records of other schemes and documents keep theirs.
     pub layout: Option<Arc<Layout>>,
     /// The eligibility options (cycle, check mode).
     pub eligibility: eligibility::Options,
@@ -71,6 +74,7 @@ impl BatchOptions {
             read: record::ReadOptions::default(),
             out,
             issuers,
+            layouts: Catalog::default(),
             layout: None,
             eligibility: eligibility::Options::default(),
             per_file: 1000,

@@ -14,12 +14,12 @@ use super::state::{self, DoneLog};
 use super::{error_report, write_atomic, BatchError, BatchOptions, FileSummary, Progress, Summary};
 use crate::display::Point;
 use crate::display::{Layer, Raster};
-use crate::eligibility::{self, Document};
+use crate::eligibility::{self, Document, Eligibility};
 use crate::fill::{fnv1a, Form};
 use crate::impose::{self, Imposer, SheetKind};
 use crate::issuer::Issuer;
-use crate::layout::{bundled_names, Layout};
-use crate::record::{self, ErrorReportEntry, Origin, Record, RecordError};
+use crate::layout::{bundled_names, Layout, LayoutError};
+use crate::record::{self, ErrorReportEntry, Origin, Record, RecordError, Scheme};
 use crate::render::pdf::{encode_page, EncodedPage, PdfOptions, PdfWriter};
 
 /// What the render phase leaves for assembling.
@@ -57,6 +57,58 @@ struct Forms {
     images: BTreeMap<u64, Arc<Raster>>,
 }
 
+/// The layouts an issuer's records may print with: its scheme's standard set from the
+/// catalog, with a `--layout` of the same scheme in place of the one of its role.
+fn issuer_layouts(options: &BatchOptions, issuer: &Issuer) -> Result<Vec<Arc<Layout>>, BatchError> {
+    let scheme = issuer_scheme(issuer);
+    let mut layouts: Vec<Arc<Layout>> = bundled_names()
+        .filter(|name| name.starts_with(scheme.as_str()))
+        .map(|name| {
+            options
+                .layouts
+                .load(name)
+                .map(Arc::new)
+                .map_err(BatchError::Layout)
+        })
+        .collect::<Result<_, _>>()?;
+    if let Some(forced) = options.layout.as_ref().filter(|l| l.scheme() == scheme) {
+        layouts.retain(|l| role(l) != role(forced));
+        layouts.push(forced.clone());
+    }
+    Ok(layouts)
+}
+
+fn issuer_scheme(issuer: &Issuer) -> Scheme {
+    if issuer.insurer_number.len() == 8 {
+        Scheme::Kouki
+    } else {
+        Scheme::Kokuho
+    }
+}
+
+/// What a layout prints: a document, or the carrier sheet (台紙) a card is mounted on.
+fn role(layout: &Layout) -> (Scheme, Option<Document>) {
+    let carrier = layout.name().ends_with("-daishi");
+    (layout.scheme(), (!carrier).then(|| layout.document()))
+}
+
+/// The layout a record prints with: `--layout` when it prints this scheme's document,
+/// else the scheme's standard one.
+fn layout_name(options: &BatchOptions, elig: &Eligibility) -> String {
+    match &options.layout {
+        Some(l) if role(l) == (elig.scheme, Some(elig.document)) => l.name().to_string(),
+        _ => format!("{}-{}", elig.scheme.as_str(), elig.document.as_str()),
+    }
+}
+
+/// The carrier sheet a scheme's cards are mounted on.
+fn carrier_name(options: &BatchOptions, scheme: Scheme) -> String {
+    match &options.layout {
+        Some(l) if role(l) == (scheme, None) => l.name().to_string(),
+        _ => format!("{}-daishi", scheme.as_str()),
+    }
+}
+
 impl Forms {
     fn new(options: &BatchOptions) -> Result<Forms, BatchError> {
         let mut forms = Forms {
@@ -66,14 +118,7 @@ impl Forms {
             images: BTreeMap::new(),
         };
         for issuer in &options.issuers {
-            let kouki = issuer.insurer_number.len() == 8;
-            let layouts: Vec<Arc<Layout>> = match &options.layout {
-                Some(layout) => vec![layout.clone()],
-                None => bundled_names()
-                    .filter(|name| name.starts_with("kouki") == kouki)
-                    .map(|name| Layout::load(name).map(Arc::new).map_err(BatchError::Layout))
-                    .collect::<Result<_, _>>()?,
-            };
+            let layouts = issuer_layouts(options, issuer)?;
             for layout in layouts {
                 let carrier = layout.name().ends_with("-daishi");
                 if options.sheet.kind() != SheetKind::Card
@@ -97,6 +142,25 @@ impl Forms {
                     ),
                     Arc::new(form),
                 );
+            }
+        }
+        if let Some(forced) = &options.layout {
+            if !options
+                .issuers
+                .iter()
+                .any(|i| issuer_scheme(i) == forced.scheme())
+            {
+                return Err(BatchError::Layout(LayoutError {
+                    file: forced.name().into(),
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "the layout prints {} documents, and no issuer profile given is {}",
+                        forced.scheme().as_str(),
+                        forced.scheme().as_str()
+                    ),
+                    hint: Some("pass that scheme's issuer profile with --issuer".into()),
+                }));
             }
         }
         for back in [false, true] {
@@ -368,10 +432,7 @@ fn process(
         }
     };
     let elig = &evaluated.eligibility;
-    let layout_name = match &options.layout {
-        Some(l) => l.name().to_string(),
-        None => format!("{}-{}", elig.scheme.as_str(), elig.document.as_str()),
-    };
+    let layout_name = layout_name(options, elig);
     let Some(form) = forms.get(&layout_name, issuer) else {
         return reject(
             Some("scheme"),
@@ -386,8 +447,7 @@ fn process(
     if options.sheet.kind() == SheetKind::Carrier && elig.document == Document::Kakuninsho {
         // A carrier sheet (台紙) is a layout of its own, filled for the same record
         // (address, barcode, cover message), with the card at its die-cut slot.
-        let Some(carrier_form) = forms.get(&format!("{}-daishi", elig.scheme.as_str()), issuer)
-        else {
+        let Some(carrier_form) = forms.get(&carrier_name(options, elig.scheme), issuer) else {
             return reject(
                 Some("scheme"),
                 "no carrier layout for this scheme".into(),

@@ -71,6 +71,21 @@ enum EncodingArg {
     Cp932,
 }
 
+/// Where layouts come from.
+#[derive(Debug, Clone, clap::Args)]
+struct LayoutsArg {
+    /// A folder of layout files (*.toml) in front of the bundled layouts: a file replaces the
+    /// bundled layout of its name (kokuho-kakuninsho.toml, …), other files add layouts.
+    #[arg(long, value_name = "DIR")]
+    layouts: Option<PathBuf>,
+}
+
+impl LayoutsArg {
+    fn catalog(&self) -> Result<shikaku::layout::Catalog, String> {
+        shikaku::layout::Catalog::from_option(self.layouts.as_deref()).map_err(|e| e.to_string())
+    }
+}
+
 /// Which renewal cycle and how strictly to check the records.
 #[derive(Debug, clap::Args)]
 struct RuleArgs {
@@ -129,6 +144,15 @@ impl RuleArgs {
     }
 }
 
+/// `1 page`, `2 pages`: a count with its noun, for the lines people read.
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Parses the arguments and runs the subcommand.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -152,6 +176,13 @@ pub fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_take_the_plural_except_for_one() {
+        assert_eq!(count(1, "page"), "1 page");
+        assert_eq!(count(0, "page"), "0 pages");
+        assert_eq!(count(2, "document"), "2 documents");
+    }
 
     #[test]
     fn parses_render_flags() {

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use shikaku::batch::{self, BatchOptions, Progress, Shard};
 use shikaku::impose::{Sheet, SheetKind};
 use shikaku::issuer::Issuer;
-use shikaku::layout::Layout;
 
 use super::{InputArgs, RuleArgs};
 
@@ -26,10 +25,12 @@ pub struct RenderArgs {
     /// insurer number. May be given more than once.
     #[arg(long, required = true)]
     issuer: Vec<PathBuf>,
-    /// Print every record with this layout (a bundled name or a TOML file) instead of
-    /// choosing by scheme and document.
+    /// Print with this layout (a layout name or a TOML file) instead of the standard one of
+    /// its scheme and document; records of other schemes and documents keep theirs.
     #[arg(long)]
     layout: Option<String>,
+    #[command(flatten)]
+    layouts: super::LayoutsArg,
     /// How cards go onto paper: one card per page, several to a sheet with crop marks, or on a
     /// carrier sheet (台紙) with the address; お知らせ are never imposed.
     #[arg(long, value_enum, default_value_t = ImposeArg::Card)]
@@ -93,8 +94,11 @@ pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
     let issuers = load_issuers(&args.issuer)?;
     let sheet = sheet(&args)?;
     let mut options = BatchOptions::new(args.input.input.clone(), args.out.clone(), issuers);
+    options.layouts = args.layouts.catalog()?;
     options.layout = match &args.layout {
-        Some(name) => Some(Arc::new(Layout::load(name).map_err(|e| e.to_string())?)),
+        Some(name) => Some(Arc::new(
+            options.layouts.load(name).map_err(|e| e.to_string())?,
+        )),
         None => None,
     };
     options.read = args.input.read_options();
@@ -120,24 +124,24 @@ fn report(args: &RenderArgs, summary: &batch::Summary) {
     if summary.files.len() <= 20 {
         for file in &summary.files {
             eprintln!(
-                "wrote {} ({} documents, {} pages)",
+                "wrote {} ({}, {})",
                 args.out.join(&file.file).display(),
-                file.documents,
-                file.pages
+                super::count(file.documents, "document"),
+                super::count(file.pages, "page")
             );
         }
     } else {
         eprintln!(
-            "wrote {} files ({} pages) to {}",
+            "wrote {} files ({}) to {}",
             summary.files.len(),
-            summary.pages,
+            super::count(summary.pages, "page"),
             args.out.display()
         );
     }
     if summary.resumed_files > 0 {
         eprintln!(
-            "kept {} files an interrupted run had finished",
-            summary.resumed_files
+            "kept {} an interrupted run had finished",
+            super::count(summary.resumed_files as u64, "file")
         );
     }
     let shards = if summary.other_shards > 0 {
@@ -146,7 +150,7 @@ fn report(args: &RenderArgs, summary: &batch::Summary) {
         String::new()
     };
     let warnings = if summary.warnings > 0 {
-        format!(" ({} warnings)", summary.warnings)
+        format!(" ({})", super::count(summary.warnings, "warning"))
     } else {
         String::new()
     };

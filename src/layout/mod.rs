@@ -6,12 +6,14 @@
 //! line and column, so that a typo never silently drops a field from a card.
 //! The format is documented in docs/layout.md.
 
+mod catalog;
 mod field;
 mod parse;
 mod template;
 
 use std::sync::Arc;
 
+pub use catalog::Catalog;
 pub use field::{Field, FieldType, Format};
 pub use parse::{bundled_names, LayoutError};
 pub(crate) use template::closest;

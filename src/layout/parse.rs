@@ -236,22 +236,10 @@ impl Layout {
         Layout::from_toml(&text, &file, path.parent())
     }
 
-    /// Finds a layout by bundled name (`kokuho-kakuninsho`, …) or by path.
+    /// Finds a layout by bundled name (`kokuho-kakuninsho`, …) or by path; see
+    /// [`Catalog`](super::Catalog) for a folder of layouts in front of the bundled ones.
     pub fn load(name_or_path: &str) -> Result<Layout, LayoutError> {
-        match BUNDLED.iter().find(|(n, _)| *n == name_or_path) {
-            Some((name, text)) => Layout::from_toml(text, &format!("layouts/{name}.toml"), None),
-            None if Path::new(name_or_path).exists() => Layout::from_path(Path::new(name_or_path)),
-            None => Err(LayoutError {
-                file: name_or_path.into(),
-                line: 1,
-                column: 1,
-                message: "no such layout file or bundled layout".into(),
-                hint: Some(format!(
-                    "bundled layouts are {}",
-                    bundled_names().collect::<Vec<_>>().join(", ")
-                )),
-            }),
-        }
+        super::Catalog::bundled().load(name_or_path)
     }
 }
 
@@ -282,6 +270,11 @@ const BUNDLED: &[(&str, &str)] = &[
         include_str!("../../layouts/kouki-daishi.toml"),
     ),
 ];
+
+/// The text of the bundled layout of this name.
+pub(super) fn bundled_text(name: &str) -> Option<&'static str> {
+    BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
 
 /// The names of the bundled layouts.
 pub fn bundled_names() -> impl Iterator<Item = &'static str> {

@@ -114,7 +114,7 @@ async fn method_not_allowed() -> ApiError {
     .hint("POST a record to /api/render and /api/explain; GET the others")
 }
 
-/// `GET /api/layouts`: the bundled layouts.
+/// `GET /api/layouts`: the layouts the server loaded.
 async fn layouts(State(server): State<Arc<Server>>) -> Response {
     let list: Vec<Value> = server
         .layouts
@@ -316,11 +316,11 @@ impl RenderQuery {
     }
 }
 
-/// Checks a layout name from a query: only bundled layouts, never a path on this machine.
+/// Checks a layout name from a query: only loaded layouts, never a path on this machine.
 fn check_layout(server: &Server, layout: Option<&str>) -> Result<(), ApiError> {
     match layout {
         Some(name) if !server.layouts.contains_key(name) => {
-            let names: Vec<&str> = server.layouts.keys().copied().collect();
+            let names: Vec<&str> = server.layouts.keys().map(String::as_str).collect();
             Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "no such bundled layout",

@@ -41,7 +41,7 @@ pub use records::{form_values, Lookup, RecordIndex};
 use crate::eligibility::{self, Document};
 use crate::fill::{FillError, Form};
 use crate::issuer::Issuer;
-use crate::layout::{self, Layout, LayoutError};
+use crate::layout::{Catalog, Layout, LayoutError};
 use crate::record::Scheme;
 
 /// The largest request body accepted, in bytes: 64 KiB. A record is under 2 KiB; the limit
@@ -60,6 +60,8 @@ pub struct ServeOptions {
     pub max_body_bytes: usize,
     /// Renders running at once (default: the number of cores); more wait their turn.
     pub max_renders: usize,
+    /// Where layouts come from (default: the bundled ones).
+    pub layouts: Catalog,
 }
 
 impl Default for ServeOptions {
@@ -70,6 +72,7 @@ impl Default for ServeOptions {
             eligibility: eligibility::Options::default(),
             max_body_bytes: MAX_BODY_BYTES,
             max_renders: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            layouts: Catalog::bundled(),
         }
     }
 }
@@ -79,7 +82,7 @@ impl Default for ServeOptions {
 pub enum ServeError {
     /// Occurs when no issuer profile was given.
     NoIssuer,
-    /// Occurs when a bundled layout does not load.
+    /// Occurs when a layout does not load.
     Layout(LayoutError),
     /// Occurs when a layout cannot be drawn for an issuer (its static text does not fit, say).
     Form {
@@ -116,24 +119,22 @@ pub struct Server {
     records: RecordIndex,
     eligibility: eligibility::Options,
     max_body_bytes: usize,
-    layouts: BTreeMap<&'static str, Arc<Layout>>,
+    layouts: BTreeMap<String, Arc<Layout>>,
     /// Forms by (layout name, insurer number).
     forms: Mutex<BTreeMap<(String, String), Arc<Form>>>,
     renders: tokio::sync::Semaphore,
 }
 
 impl Server {
-    /// Loads the bundled layouts and prepares the forms each issuer's scheme uses.
+    /// Loads the layouts and prepares the forms each issuer's scheme uses.
     pub fn new(options: ServeOptions) -> Result<Server, ServeError> {
         if options.issuers.is_empty() {
             return Err(ServeError::NoIssuer);
         }
         let mut layouts = BTreeMap::new();
-        for name in layout::bundled_names() {
-            layouts.insert(
-                name,
-                Arc::new(Layout::load(name).map_err(ServeError::Layout)?),
-            );
+        for name in options.layouts.names() {
+            let layout = options.layouts.load(&name).map_err(ServeError::Layout)?;
+            layouts.insert(name, Arc::new(layout));
         }
         let server = Server {
             issuers: options.issuers,
@@ -152,7 +153,7 @@ impl Server {
             };
             for document in [Document::Kakuninsho, Document::Oshirase] {
                 let name = format!("{}-{}", scheme.as_str(), document.as_str());
-                if server.layouts.contains_key(name.as_str()) {
+                if server.layouts.contains_key(&name) {
                     server
                         .form(&name, issuer)
                         .map_err(|error| ServeError::Form {
@@ -185,7 +186,7 @@ impl Server {
             .find(|i| i.insurer_number == insurer_number)
     }
 
-    /// The form of a bundled layout for an issuer, made on first use.
+    /// The form of a loaded layout for an issuer, made on first use.
     fn form(&self, layout: &str, issuer: &Arc<Issuer>) -> Result<Arc<Form>, FillError> {
         let key = (layout.to_owned(), issuer.insurer_number.clone());
         if let Some(form) = self
@@ -200,7 +201,7 @@ impl Server {
         let layout = self
             .layouts
             .get(layout)
-            .expect("callers pass bundled layout names")
+            .expect("callers pass loaded layout names")
             .clone();
         let form = Arc::new(Form::new(layout, issuer.clone())?);
         let mut forms = self.forms.lock().expect("no panic while holding the lock");
