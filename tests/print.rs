@@ -275,12 +275,91 @@ fn the_pdfa_document_id_is_a_content_hash() {
     );
     assert_eq!(id(&a, card), id(&b, card), "same input, same id");
     assert_ne!(id(&a, card), id(&a, kouki), "other content, other id");
-    // Plain output is unchanged by the option's existence: no id, no metadata.
+    // The XMP ids are RFC 4122 layout UUIDs: version 8 (content-derived), variant 10xx.
+    let objects = Objects::read(&a.join(format!("{card}.pdf")));
+    let xmp = String::from_utf8(objects.data(&objects.catalog()["/Metadata"])).unwrap();
+    let uuids: Vec<&str> = xmp.split("uuid:").skip(1).map(|s| &s[..36]).collect();
+    assert_eq!(uuids.len(), 2, "{xmp}");
+    for uuid in uuids {
+        let b = uuid.as_bytes();
+        assert_eq!(
+            (b[8], b[13], b[18], b[23]),
+            (b'-', b'-', b'-', b'-'),
+            "{uuid}"
+        );
+        assert_eq!(b[14], b'8', "version 8: {uuid}");
+        assert!(
+            matches!(b[19], b'8' | b'9' | b'a' | b'b'),
+            "variant: {uuid}"
+        );
+    }
+    // Plain output has no metadata, but it has its /ID too (PDF 2.0 requires one in every file).
     let plain = render("pdfa-off", &[]);
-    assert!(Objects::read(&plain.join(format!("{card}.pdf")))
-        .catalog()
-        .get("/Metadata")
-        .is_none());
+    let objects = Objects::read(&plain.join(format!("{card}.pdf")));
+    assert!(objects.catalog().get("/Metadata").is_none());
+    assert!(objects.0["trailer"]["value"]["/ID"][0].is_string());
+}
+
+/// Walks the XObjects a resource dictionary names, failing on one that names itself again on the way
+/// down (PDFBox Preflight's "PDResources recursion").
+fn walk_resources(objects: &Objects, resources: &Value, stack: &mut Vec<String>) {
+    let resources = match resources.as_str() {
+        Some(r) if r.ends_with(" R") => objects.dict(resources),
+        _ => resources,
+    };
+    let Some(x_objects) = resources.get("/XObject").and_then(Value::as_object) else {
+        return;
+    };
+    for reference in x_objects.values() {
+        let key = reference.as_str().unwrap().to_string();
+        assert!(
+            !stack.contains(&key),
+            "resource recursion: {stack:?} → {key}"
+        );
+        let dict = objects.dict(reference);
+        if let Some(inner) = dict.get("/Resources") {
+            stack.push(key);
+            walk_resources(objects, inner, stack);
+            stack.pop();
+        }
+    }
+}
+
+#[test]
+fn every_file_has_an_id_and_no_resource_dictionary_recurses() {
+    let sets = [
+        ("resources-card", vec![]),
+        ("resources-nup", vec!["--impose", "nup"]),
+        ("resources-carrier", vec!["--impose", "carrier"]),
+    ];
+    for (name, args) in sets {
+        let out = render(name, &args);
+        for entry in std::fs::read_dir(&out).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|x| x != "pdf") {
+                continue;
+            }
+            let objects = Objects::read(&path);
+            let id = objects.0["trailer"]["value"]["/ID"].as_array();
+            assert!(
+                id.is_some_and(|id| id.len() == 2),
+                "{}: no /ID",
+                path.display()
+            );
+            let mut forms = 0;
+            for (key, dict) in objects.all() {
+                if dict["/Subtype"] == "/Form" {
+                    forms += 1;
+                    let own = key.trim_start_matches("obj:").to_string();
+                    walk_resources(&objects, &dict["/Resources"], &mut vec![own]);
+                }
+            }
+            assert!(forms > 0, "{}: the backgrounds are forms", path.display());
+            for page in objects.pages() {
+                walk_resources(&objects, &page["/Resources"], &mut Vec::new());
+            }
+        }
+    }
 }
 
 /// The `cm` translations of a page's content (one stream, or an array of them), in points,

@@ -15,8 +15,9 @@
 mod content;
 mod encoded;
 mod font;
+mod id;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use pdf_writer::types::OutputIntentSubtype;
@@ -25,6 +26,7 @@ use pdf_writer::{Filter, Finish, Name, Pdf, Rect as PdfRect, Ref, TextStr};
 use crate::display::{Document, Item, ItemKind, Layer, Page, Point, Raster, Size};
 use crate::font::FontId;
 use font::FontSet;
+use id::Digest;
 
 /// Options for PDF output.
 #[derive(Debug, Clone, Default)]
@@ -39,33 +41,6 @@ pub struct PdfOptions {
 /// The sRGB IEC61966-2.1 ICC profile (v2) of the PDF/A output intent: Debian's icc-profiles-free
 /// sRGB.icc, zlib licence; origin and licence in assets/icc/README.md.
 const SRGB_ICC: &[u8] = include_bytes!("../../../assets/icc/sRGB.icc");
-
-/// A 128-bit content digest: two FNV-1a hashes with different starting values. The document id
-/// only has to be the same for the same content and differ otherwise; it protects nothing.
-#[derive(Debug, Clone, Copy)]
-struct Digest([u64; 2]);
-
-impl Digest {
-    fn new() -> Digest {
-        Digest([0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142])
-    }
-
-    fn update(&mut self, bytes: &[u8]) {
-        for h in &mut self.0 {
-            *h = bytes.iter().fold(*h, |h, &b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-            });
-        }
-        // A length separator, so that ("ab", "c") and ("a", "bc") differ.
-        for h in &mut self.0 {
-            *h = (*h ^ bytes.len() as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn bytes(&self) -> Vec<u8> {
-        self.0.iter().flat_map(|h| h.to_be_bytes()).collect()
-    }
-}
 
 /// A glyph a content stream shows, with the text it stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -192,7 +167,15 @@ pub struct PdfWriter {
     digest: Digest,
     /// Small shared content streams (`q … cm`, `Q`) of imposed sheets, by their text.
     snippets: BTreeMap<String, Ref>,
+    /// Each Form XObject's own resource dictionary, by what it lists (fonts, XObject names), written
+    /// at the end when the fonts' objects are known. Own dictionaries, rather than the pages' shared
+    /// one, because that one lists every form, each form included: a reader that walks resources
+    /// recursively would loop (PDFBox Preflight: "PDResources recursion").
+    form_resources: BTreeMap<FormResources, Ref>,
 }
+
+/// What one Form XObject draws with: font ids and XObject resource names.
+type FormResources = (BTreeSet<usize>, BTreeSet<String>);
 
 impl PdfWriter {
     /// Starts an empty file.
@@ -213,6 +196,7 @@ impl PdfWriter {
             options,
             digest: Digest::new(),
             snippets: BTreeMap::new(),
+            form_resources: BTreeMap::new(),
         }
     }
 
@@ -231,15 +215,13 @@ impl PdfWriter {
     /// Appends an encoded page.
     pub fn push(&mut self, page: &EncodedPage) {
         self.use_page(page);
-        if self.options.pdfa {
-            self.digest.update(
-                format!(
-                    "{} {} {}",
-                    page.size.width, page.size.height, page.background.key
-                )
-                .as_bytes(),
-            );
-        }
+        self.digest.update(
+            format!(
+                "{} {} {}",
+                page.size.width, page.size.height, page.background.key
+            )
+            .as_bytes(),
+        );
         let page_ref = self.next.bump();
         let content_ref = self.stream(&page.content, true);
         let mut p = self.pdf.page(page_ref);
@@ -295,9 +277,7 @@ impl PdfWriter {
             self.layer(layer);
         }
         self.use_resources(&page.glyphs, &page.images);
-        if self.options.pdfa {
-            self.digest.update(&page.content);
-        }
+        self.digest.update(&page.content);
     }
 
     fn stream(&mut self, data: &[u8], compressed: bool) -> Ref {
@@ -310,6 +290,7 @@ impl PdfWriter {
     }
 
     fn snippet(&mut self, text: String) -> Ref {
+        self.digest.update(text.as_bytes());
         if let Some(&r) = self.snippets.get(&text) {
             return r;
         }
@@ -320,10 +301,8 @@ impl PdfWriter {
 
     fn use_resources(&mut self, glyphs: &[UsedGlyph], images: &[Arc<Raster>]) {
         for glyph in glyphs {
-            if self.options.pdfa {
-                self.digest.update(&[glyph.font as u8]);
-                self.digest.update(&glyph.id.to_le_bytes());
-            }
+            self.digest.update(&[glyph.font as u8]);
+            self.digest.update(&glyph.id.to_le_bytes());
             self.fonts.add(glyph);
         }
         for image in images {
@@ -344,11 +323,19 @@ impl PdfWriter {
             self.layer(nested);
         }
         self.use_resources(&encoded.glyphs, &encoded.images);
+        let fonts = encoded.glyphs.iter().map(|g| g.font as usize).collect();
+        let mut names: BTreeSet<String> = encoded.images.iter().map(|i| image_name(i)).collect();
+        names.extend(encoded.layers.iter().map(|l| layer_name(&l.key)));
+        let next = &mut self.next;
+        let resources = *self
+            .form_resources
+            .entry((fonts, names))
+            .or_insert_with(|| next.bump());
         let form_ref = self.next.bump();
         let mut form = self.pdf.form_xobject(form_ref, &encoded.content);
         form.bbox(PdfRect::new(0.0, 0.0, layer.size.width, layer.size.height));
         form.filter(Filter::FlateDecode);
-        form.pair(Name(b"Resources"), self.resources);
+        form.pair(Name(b"Resources"), resources);
         form.finish();
         self.x_objects.insert(name, form_ref);
     }
@@ -396,26 +383,33 @@ impl PdfWriter {
 
     /// Writes fonts, resources and the page tree, and returns the file's bytes.
     pub fn finish(mut self) -> Vec<u8> {
-        let fonts = self.fonts.write(&mut self.pdf, &mut self.next);
-        let mut resources = self
-            .pdf
-            .indirect(self.resources)
-            .start::<pdf_writer::writers::Resources>();
-        let mut font_dict = resources.fonts();
-        for (id, font_ref) in fonts {
-            font_dict.pair(Name(font_name(id).as_bytes()), font_ref);
+        let fonts: BTreeMap<usize, Ref> = self
+            .fonts
+            .write(&mut self.pdf, &mut self.next)
+            .into_iter()
+            .map(|(id, r)| (id as usize, r))
+            .collect();
+        let all_names: BTreeSet<String> = self.x_objects.keys().cloned().collect();
+        self.resources_dict(
+            self.resources,
+            fonts.keys().copied().collect(),
+            &all_names,
+            &fonts,
+        );
+        for ((used_fonts, names), r) in std::mem::take(&mut self.form_resources) {
+            self.resources_dict(r, used_fonts, &names, &fonts);
         }
-        font_dict.finish();
-        let mut x_objects = resources.x_objects();
-        for (name, r) in &self.x_objects {
-            x_objects.pair(Name(name.as_bytes()), *r);
-        }
-        x_objects.finish();
-        resources.finish();
         self.pdf
             .pages(self.page_tree)
             .kids(self.pages.iter().copied())
             .count(self.pages.len() as i32);
+        if let Some(title) = &self.options.title {
+            self.digest.update(title.as_bytes());
+        }
+        // PDF 2.0 (ISO 32000-2 §14.4) requires the file identifier in every file; both halves are the
+        // content digest, as the file is never updated in place.
+        let id = self.digest.bytes().to_vec();
+        self.pdf.set_file_id((id.clone(), id));
         let pdfa = self.options.pdfa.then(|| self.pdfa());
         let mut catalog = self.pdf.catalog(self.catalog);
         catalog.pages(self.page_tree);
@@ -438,33 +432,42 @@ impl PdfWriter {
         self.pdf.finish_with_xref_stream(xref)
     }
 
-    /// PDF/A-2b's additions: the document id (trailer `/ID`), XMP metadata that agrees with the
-    /// info dictionary, and the sRGB profile of the output intent (PDF/A-2 6.2.3: DeviceRGB and
+    /// A resource dictionary naming the given fonts (by id) and XObjects (by resource name).
+    fn resources_dict(
+        &mut self,
+        id: Ref,
+        used_fonts: BTreeSet<usize>,
+        names: &BTreeSet<String>,
+        fonts: &BTreeMap<usize, Ref>,
+    ) {
+        let mut resources = self
+            .pdf
+            .indirect(id)
+            .start::<pdf_writer::writers::Resources>();
+        let mut font_dict = resources.fonts();
+        for font in used_fonts {
+            font_dict.pair(Name(font_name(FontId::ALL[font]).as_bytes()), fonts[&font]);
+        }
+        font_dict.finish();
+        let mut x_objects = resources.x_objects();
+        for name in names {
+            x_objects.pair(Name(name.as_bytes()), self.x_objects[name]);
+        }
+        x_objects.finish();
+    }
+
+    /// PDF/A-2b's additions: XMP metadata that agrees with the info dictionary and carries the
+    /// content-derived ids, and the sRGB profile of the output intent (PDF/A-2 6.2.3: DeviceRGB and
     /// DeviceGray need an output intent). Returns the metadata and profile refs for the catalog.
     fn pdfa(&mut self) -> (Ref, Ref) {
-        if let Some(title) = &self.options.title {
-            self.digest.update(title.as_bytes());
-        }
-        let id = self.digest.bytes();
-        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
-        // Written as a UUID (8-4-4-4-12 hex digits), the form XMP readers expect of xmpMM ids.
-        let uuid = format!(
-            "uuid:{}-{}-{}-{}-{}",
-            &hex[..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..]
-        );
-        self.pdf.set_file_id((id.clone(), id));
         let (metadata, profile) = (self.next.bump(), self.next.bump());
         let mut xmp = xmp_writer::XmpWriter::new();
         if let Some(title) = &self.options.title {
             xmp.title([(None, title.as_str())]);
         }
         xmp.producer("shikaku");
-        xmp.document_id(&uuid);
-        xmp.instance_id(&uuid);
+        xmp.document_id(&self.digest.uuid());
+        xmp.instance_id(&self.digest.instance().uuid());
         xmp.pdfa_part(2);
         xmp.pdfa_conformance("B");
         let xml = xmp.finish(None);
