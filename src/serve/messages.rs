@@ -135,11 +135,22 @@ pub fn contradiction(c: &Contradiction) -> String {
             "後期高齢者医療には記号・枝番がありません。空欄にしてください".into()
         }
         "expiry.before-issue" => "交付年月日が有効期限より後です".into(),
+        "expiry.before-effective" => {
+            "有効期限が発効期日より前になります。適用開始年月日と更新年度を確かめてください".into()
+        }
+        "expiry.before-qualified" => {
+            "有効期限が適用開始年月日より前になります。適用開始年月日と更新年度を確かめてください"
+                .into()
+        }
         "expiry.requested" => "申請による資格確認書には申請日が必要です".into(),
         "burden.elderly" => "70〜74歳の方は負担割合（2割か3割）を選んでください".into(),
         "burden.kouki" => "後期高齢者医療では負担割合（1割・2割・3割）を選んでください".into(),
         "burden.range" => "負担割合は1割・2割・3割のいずれかです".into(),
-        "rules.valid" | "option.cycle" | "cycle.option" | "cycle.issue-date" => {
+        "rules.valid"
+        | "option.cycle"
+        | "cycle.option"
+        | "cycle.issue-date"
+        | "cycle.qualified-date" => {
             format!("発行者の設定または更新年度が正しくありません（{}）", c)
         }
         _ if c.field.ends_with("_date") => {
@@ -272,6 +283,17 @@ mod tests {
         assert_eq!(label("birth_date"), "生年月日");
         assert_eq!(label("expiry_date"), "有効期限");
         assert_eq!(label("document"), "交付する書類");
+    }
+
+    #[test]
+    fn a_document_expiring_before_it_starts_says_so() {
+        let c = Contradiction {
+            field: "effective_date",
+            given: "2026-08-15".into(),
+            derived: "on or before the 有効期限 2026-07-31".into(),
+            rule: "expiry.before-effective",
+        };
+        assert!(contradiction(&c).starts_with("有効期限が発効期日より前"));
     }
 
     #[test]
