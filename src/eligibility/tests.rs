@@ -47,7 +47,7 @@ pub(super) fn kokuho(birth: NaiveDate, renewal_year: i32) -> Record {
 fn kouki(birth: NaiveDate, renewal_year: i32) -> Record {
     Record {
         scheme: Scheme::Kouki,
-        insurer_number: "39102013".into(),
+        insurer_number: "39102017".into(),
         symbol: None,
         number: "12345678".into(),
         branch: None,

@@ -100,6 +100,9 @@ fn invalid(field: Option<Field>, what: &str, why: &str) -> String {
         }
         "invalid identifier" => "0以上の整数か文字列で入力してください".into(),
         "invalid scheme" => "制度は「国民健康保険」か「後期高齢者医療」を選んでください".into(),
+        "invalid insurer number" if why.starts_with("check digit") => {
+            "保険者番号の最後の桁（検証番号）が合いません。番号を確かめてください".into()
+        }
         "invalid insurer number" => {
             "保険者番号は、国民健康保険なら6桁、後期高齢者医療なら39で始まる8桁の数字です".into()
         }
@@ -217,7 +220,7 @@ mod tests {
         record[field] = value;
         if field == "symbol" {
             record["scheme"] = json!("kouki");
-            record["insurer_number"] = json!("39102013");
+            record["insurer_number"] = json!("39102017");
             record["number"] = json!("12345678");
         }
         let error = Record::from_json_value(&record, Origin::single("form")).expect_err("refused");
@@ -247,6 +250,7 @@ mod tests {
             ("record_id", json!(-1), "整数"),
             ("scheme", json!("国保"), "制度は"),
             ("insurer_number", json!("10202"), "6桁"),
+            ("insurer_number", json!("102021"), "検証番号"),
             ("branch", json!("123"), "枝番"),
             ("postal_code", json!("370-080"), "郵便番号"),
             ("sex", json!("M"), "性別は"),
@@ -269,7 +273,7 @@ mod tests {
     fn a_kouki_number_gets_its_own_message() {
         let mut record = kokuho();
         record["scheme"] = json!("kouki");
-        record["insurer_number"] = json!("39102013");
+        record["insurer_number"] = json!("39102017");
         record["number"] = json!("1234567");
         let error = Record::from_json_value(&record, Origin::single("form")).expect_err("refused");
         assert_eq!(
