@@ -147,15 +147,62 @@ impl Issuer {
         Ok(issuer)
     }
 
+    /// The 保険者番号 must be 6 digits (kokuho) or 8 digits starting 39 (kouki), ending in its
+    /// 検証番号: a profile with a mistyped number would print it on every document of the run.
     fn validate(&self) -> Result<(), IssuerError> {
         let n = &self.insurer_number;
-        if !(n.len() == 6 || n.len() == 8) || !n.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(IssuerError::Invalid {
-                path: PathBuf::new(),
-                field: "insurer_number",
-                message: "must be 6 digits (kokuho) or 8 digits (kouki)".into(),
-            });
+        let invalid = |message: String| IssuerError::Invalid {
+            path: PathBuf::new(),
+            field: "insurer_number",
+            message,
+        };
+        let shaped = n.bytes().all(|b| b.is_ascii_digit())
+            && (n.len() == 6 || (n.len() == 8 && n.starts_with("39")));
+        if !shaped {
+            return Err(invalid(
+                "must be 6 digits (kokuho) or 8 digits starting 39 (kouki)".into(),
+            ));
         }
-        Ok(())
+        crate::insurer_number::verify(n).map_err(|(given, expected)| {
+            invalid(format!(
+                "check digit is {given}, the other digits call for {expected} (保険者番号設定要領 検証番号)"
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(number: &str) -> Result<Issuer, IssuerError> {
+        Issuer::from_toml(&format!(
+            "name = \"x\"\ninsurer_number = \"{number}\"\nprefecture = \"群馬県\"\n"
+        ))
+    }
+
+    /// Issue 11 item 4: the sample kouki profile's old 39100015 fails the 検証番号.
+    #[test]
+    fn insurer_number_has_its_shape_and_check_digit() {
+        for good in ["100016", "102020", "060012", "39102017", "39100011"] {
+            assert!(profile(good).is_ok(), "{good}");
+        }
+        assert_eq!(
+            profile("39100015").unwrap_err().to_string(),
+            ": field `insurer_number`: check digit is 5, the other digits call for 1 (保険者番号設定要領 検証番号)"
+        );
+        for bad in ["10001", "1000160", "12345678", "10001x", "１０００１６"] {
+            let error = profile(bad).unwrap_err().to_string();
+            assert!(error.contains("must be 6 digits"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_sample_profiles_are_valid() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/issuers");
+        for name in ["takasaki.toml", "mogami.toml", "gunma-kouki.toml"] {
+            let issuer = Issuer::from_path(&dir.join(name));
+            assert!(issuer.is_ok(), "{name}: {:?}", issuer.err());
+        }
     }
 }

@@ -23,6 +23,7 @@ pub mod fill;
 pub mod font;
 pub mod golden;
 pub mod impose;
+pub mod insurer_number;
 pub mod issuer;
 pub mod layout;
 pub mod record;

@@ -116,8 +116,9 @@ pub enum Check {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Options {
     /// The cycle by the year it starts in (`--cycle 2025`: the cycle from 2025's cycle-start day).
-    /// Default `None`: the cycle that contains the record's 交付年月日. Pass it for renewal batches
-    /// printed before the cycle starts.
+    /// Default `None`: the cycle that contains the day the document starts to apply, the later of
+    /// the record's 交付年月日 and 適用開始年月日. Pass it for renewal batches printed before the
+    /// cycle starts.
     pub cycle: Option<i32>,
     /// How the record's own values are checked (default [`Check::Strict`]).
     pub check: Check,
@@ -207,7 +208,14 @@ pub fn evaluate(
     let (month, day) = rules
         .cycle_start_month_day()
         .map_err(|e| vec![rules_error(e)])?;
-    let start = cycle::start(month, day, options.cycle, record.issue_date).map_err(|e| vec![e])?;
+    let start = cycle::start(
+        month,
+        day,
+        options.cycle,
+        record.issue_date,
+        record.qualified_date,
+    )
+    .map_err(|e| vec![e])?;
     let next_start = cycle::anniversary(start.value, 1).map_err(|e| vec![e])?;
     let elderly = burden::shows_elderly(record, start.value, next_start);
     let cycle =
@@ -242,6 +250,11 @@ pub fn evaluate(
         &mut disagreements,
     );
     errors.extend(check::issued_after_expiry(record, expiry.value));
+    errors.extend(check::expires_before_start(
+        record,
+        expiry.value,
+        effective.value,
+    ));
     if !errors.is_empty() || (options.check == Check::Strict && !disagreements.is_empty()) {
         errors.extend(disagreements);
         return Err(errors);

@@ -213,7 +213,8 @@ pub(crate) fn scheme(raw: Raw) -> Parsed<Scheme> {
     }
 }
 
-/// 保険者番号: 6 digits for kokuho; 8 digits starting 39 (法別番号 of 後期高齢者医療) for kouki.
+/// 保険者番号: 6 digits for kokuho; 8 digits starting 39 (法別番号 of 後期高齢者医療) for kouki; the
+/// last digit is the 検証番号 of the others.
 pub(crate) fn insurer_number(raw: Raw, scheme: Scheme) -> Parsed<String> {
     let what = "invalid insurer number";
     let (text, from_number) = digit_text(raw, what)?;
@@ -227,11 +228,23 @@ pub(crate) fn insurer_number(raw: Raw, scheme: Scheme) -> Parsed<String> {
             Scheme::Kouki => text.len() == 8 && text.starts_with("39"),
         };
     if fits {
-        Ok(text.into_owned())
+        checked_insurer_number(text.into_owned())
     } else if text.len() == 8 && all_digits(&text) && scheme == Scheme::Kouki {
         Err(Invalid::new(what, "a kouki insurer number starts with 39"))
     } else {
         Err(wrong_digits(what, expected, &text, from_number))
+    }
+}
+
+/// A 保険者番号 of the right shape whose last digit is its 検証番号 ([`crate::insurer_number`]).
+fn checked_insurer_number(text: String) -> Parsed<String> {
+    match crate::insurer_number::verify(&text) {
+        Ok(()) => Ok(text),
+        Err((given, expected)) => Err(Invalid::new(
+            "invalid insurer number",
+            format!("check digit is {given}, the other digits call for {expected}"),
+        )
+        .hint("the last digit of a 保険者番号 is its 検証番号 (保険者番号設定要領): check the number with the insurer")),
     }
 }
 
@@ -509,8 +522,8 @@ mod tests {
             Ok("102020")
         );
         assert_eq!(
-            insurer_number(Raw::Text("39102013"), Scheme::Kouki).as_deref(),
-            Ok("39102013")
+            insurer_number(Raw::Text("39102017"), Scheme::Kouki).as_deref(),
+            Ok("39102017")
         );
         assert_eq!(
             why(insurer_number(Raw::Text("10202"), Scheme::Kokuho)),
@@ -525,6 +538,22 @@ mod tests {
             "a kouki insurer number starts with 39"
         );
         assert!(insurer_number(Raw::Text("102020"), Scheme::Kouki).is_err());
+    }
+
+    /// Issue 11 item 4: the 検証番号 of the 保険者番号設定要領.
+    #[test]
+    fn insurer_number_check_digit() {
+        assert_eq!(
+            why(insurer_number(Raw::Text("39102013"), Scheme::Kouki)),
+            "check digit is 3, the other digits call for 7"
+        );
+        assert_eq!(
+            why(insurer_number(Raw::Text("39100015"), Scheme::Kouki)),
+            "check digit is 5, the other digits call for 1"
+        );
+        let err = insurer_number(Raw::Text("100017"), Scheme::Kokuho).expect_err("bad digit");
+        assert!(err.hint.is_some_and(|h| h.contains("検証番号")));
+        assert!(insurer_number(Raw::Text("１０００１６"), Scheme::Kokuho).is_ok());
     }
 
     #[test]
