@@ -237,7 +237,7 @@ impl Layout {
     }
 
     /// Finds a layout by bundled name (`kokuho-kakuninsho`, …) or by path; see
-    /// [`Catalog`](super::Catalog) for a folder of layouts in front of the bundled ones.
+    /// [`Catalog`] for a folder of layouts in front of the bundled ones.
     pub fn load(name_or_path: &str) -> Result<Layout, LayoutError> {
         super::Catalog::bundled().load(name_or_path)
     }
