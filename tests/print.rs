@@ -300,6 +300,35 @@ fn the_pdfa_document_id_is_a_content_hash() {
     assert!(objects.0["trailer"]["value"]["/ID"][0].is_string());
 }
 
+/// A page box in points, [x0, y0, x1, y1].
+fn page_box(page: &Value, name: &str) -> [f32; 4] {
+    let v: Vec<f32> = page[name]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {name}"))
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    [v[0], v[1], v[2], v[3]]
+}
+
+/// Every page has a trim box inside its bleed box inside its media box (PDF/X needs a trim box on
+/// every page, and print workflows read it to know the finished size).
+fn page_boxes(path: &Path, page: &Value) {
+    let (media, bleed, trim) = (
+        page_box(page, "/MediaBox"),
+        page_box(page, "/BleedBox"),
+        page_box(page, "/TrimBox"),
+    );
+    let inside = |a: [f32; 4], b: [f32; 4]| {
+        a[0] >= b[0] - 0.01 && a[1] >= b[1] - 0.01 && a[2] <= b[2] + 0.01 && a[3] <= b[3] + 0.01
+    };
+    assert!(
+        inside(trim, bleed) && inside(bleed, media),
+        "{}: trim {trim:?}, bleed {bleed:?}, media {media:?}",
+        path.display()
+    );
+}
+
 /// Walks the XObjects a resource dictionary names, failing on one that names itself again on the way
 /// down (PDFBox Preflight's "PDResources recursion").
 fn walk_resources(objects: &Objects, resources: &Value, stack: &mut Vec<String>) {
@@ -346,6 +375,9 @@ fn every_file_has_an_id_and_no_resource_dictionary_recurses() {
                 "{}: no /ID",
                 path.display()
             );
+            for page in objects.pages() {
+                page_boxes(&path, page);
+            }
             let mut forms = 0;
             for (key, dict) in objects.all() {
                 if dict["/Subtype"] == "/Form" {
@@ -413,7 +445,7 @@ fn ten_up_sheets_place_cards_and_backs_where_the_sheet_says() {
     assert_eq!((front.len(), back.len()), (9, 9));
     for i in 0..9 {
         let (column, row) = ((i % 2) as f32, (i / 2) as f32);
-        let (x, top) = (15.4 + column * (w + 8.0), 5.55 + row * (h + 4.0));
+        let (x, top) = (19.4 + column * w, 13.55 + row * h);
         // PDF measures y up from the bottom: the card's bottom edge.
         let expected = (pt(x), pt(297.0 - top - h));
         assert!(
@@ -436,6 +468,117 @@ fn ten_up_sheets_place_cards_and_backs_where_the_sheet_says() {
             .to_str()
             .unwrap(),
     ]);
+}
+
+#[test]
+fn card_pages_with_bleed_keep_the_card_as_their_trim_box() {
+    let out = render("bleed-card", &["--bleed", "3"]);
+    let objects = Objects::read(&out.join("registered-kokuho-kakuninsho-0001.pdf"));
+    let pt = |mm: f32| mm * 72.0 / 25.4;
+    let (w, h) = (pt(85.6), pt(53.98));
+    for page in objects.pages() {
+        let close = |a: [f32; 4], b: [f32; 4]| a.iter().zip(b).all(|(a, b)| (a - b).abs() < 0.01);
+        let media = page_box(page, "/MediaBox");
+        assert!(
+            close(media, [-pt(3.0), -pt(3.0), w + pt(3.0), h + pt(3.0)]),
+            "{media:?}"
+        );
+        assert_eq!(page_box(page, "/BleedBox"), media);
+        assert!(close(page_box(page, "/TrimBox"), [0.0, 0.0, w, h]));
+    }
+    let output = shikaku(&[
+        "render",
+        "-i",
+        "samples/records.csv",
+        "--issuer",
+        "samples/issuers",
+        "-o",
+        "unused",
+        "--impose",
+        "nup",
+        "--bleed",
+        "2",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: --bleed applies to --impose card only\n  hint: a sheet sets its own bleed: edit `bleed` in a copy of the sheet file\n"
+    );
+}
+
+/// Renders a PDF's first page in gray at `dpi` with pdftoppm; returns (width, height, pixels).
+fn gray_page(pdf: &Path, dpi: u32) -> (usize, usize, Vec<u8>) {
+    let output = Command::new("pdftoppm")
+        .args(["-r", &dpi.to_string(), "-gray", "-f", "1", "-l", "1"])
+        .arg(pdf)
+        .output()
+        .expect("pdftoppm is needed by this test; scripts/test.sh installs it");
+    assert!(output.status.success());
+    // A binary PGM: "P5\n<w> <h>\n255\n" then the pixels.
+    let data = output.stdout;
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while fields.len() < 4 {
+        while data[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        while !data[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields.push(String::from_utf8_lossy(&data[start..at]).into_owned());
+    }
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    (w, h, data[at + 1..].to_vec())
+}
+
+/// Nothing is printed within `margin` mm of the page's edges: rasterized, that band is white.
+fn blank_margin(pdf: &Path, margin: f32) {
+    let dpi = 100;
+    let (w, h, pixels) = gray_page(pdf, dpi);
+    let band = (margin / 25.4 * dpi as f32).floor() as usize;
+    for y in 0..h {
+        for x in 0..w {
+            if (x < band || x >= w - band || y < band || y >= h - band) && pixels[y * w + x] < 250 {
+                panic!(
+                    "{}: ink at {:.1} × {:.1} mm, inside the {margin} mm margin",
+                    pdf.display(),
+                    x as f32 * 25.4 / dpi as f32,
+                    y as f32 * 25.4 / dpi as f32
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn sheets_print_nothing_in_the_printers_margin() {
+    for sheet in ["a4-10up", "a4-8up", "a3-21up", "sra3-21up"] {
+        let out = render(
+            &format!("margin-{sheet}"),
+            &["--impose", "nup", "--sheet", sheet],
+        );
+        blank_margin(&out.join("registered-kokuho-kakuninsho-0001.pdf"), 5.0);
+    }
+}
+
+#[test]
+fn an_sra3_sheet_has_bleed_and_its_cards_where_the_sheet_says() {
+    let out = render("sra3", &["--impose", "nup", "--sheet", "sra3-21up"]);
+    let objects = Objects::read(&out.join("registered-kokuho-kakuninsho-0001.pdf"));
+    let pages = objects.pages();
+    let pt = |mm: f32| mm * 72.0 / 25.4;
+    let media = page_box(pages[0], "/MediaBox");
+    assert!((media[2] - pt(320.0)).abs() < 0.01 && (media[3] - pt(450.0)).abs() < 0.01);
+    let front = placements(&objects, pages[0]);
+    // 9 cards: the 5th is in the second row, second column.
+    let (x, top) = (25.6 + 85.6 + 6.0, 18.07 + 53.98 + 6.0);
+    assert!(
+        (front[4].0 - pt(x)).abs() < pt(0.1)
+            && (front[4].1 - pt(450.0 - top - 53.98)).abs() < pt(0.1),
+        "{:?}",
+        front[4]
+    );
 }
 
 #[test]

@@ -81,7 +81,7 @@ impl BatchOptions {
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             shard: None,
             resume: false,
-            sheet: Sheet::one_per_page(),
+            sheet: Sheet::one_per_page(0.0),
             pdfa: false,
         }
     }

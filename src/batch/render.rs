@@ -472,6 +472,12 @@ fn process(
                 )
             }
         }
+    } else if elig.document == Document::Kakuninsho {
+        // Cards get their bleed here, before encoding, so that an n-up sheet assembled later from
+        // the encoded pages draws it with each card.
+        for page in &mut document.pages {
+            impose::bleed::extend(page, options.sheet.bleed());
+        }
     }
     let mut bytes = Vec::with_capacity(1024);
     put_str(&mut bytes, &household_key);

@@ -212,6 +212,19 @@ mod tests {
     }
 
     #[test]
+    fn parses_a_bleed_in_mm_and_refuses_one_out_of_range() {
+        let parse = |bleed: &str| {
+            Cli::try_parse_from([
+                "shikaku", "render", "-i", "a.csv", "-o", "out", "--issuer", "i.toml", "--bleed",
+                bleed,
+            ])
+        };
+        let args = parse("3").unwrap().into_render().unwrap();
+        assert_eq!(args.bleed, Some(3.0));
+        assert!(parse("11").is_err() && parse("-1").is_err() && parse("two").is_err());
+    }
+
+    #[test]
     fn rejects_an_unknown_check_mode() {
         assert!(
             Cli::try_parse_from(["shikaku", "explain", "--input", "a.csv", "--check", "lax"])

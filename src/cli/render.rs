@@ -39,6 +39,11 @@ pub struct RenderArgs {
     /// TOML file; by default a4-10up for nup and a4-carrier for carrier.
     #[arg(long)]
     sheet: Option<String>,
+    /// With --impose card: grow each card page by this many mm on every side and extend what
+    /// touches the card's edge into it, for a print shop that imposes the cards itself (e.g. 2 or
+    /// 3); the page's TrimBox stays the card. Sheets set their own bleed.
+    #[arg(long, value_name = "MM", value_parser = parse_bleed)]
+    pub(super) bleed: Option<f32>,
     /// Write PDF/A-2b files for archiving.
     #[arg(long)]
     pdfa: bool,
@@ -70,12 +75,27 @@ pub enum ImposeArg {
     Carrier,
 }
 
+/// A bleed in mm: 0–10, as print shops ask for 2–5.
+fn parse_bleed(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(v) if (0.0..=10.0).contains(&v) => Ok(v),
+        _ => Err("expected a number of mm from 0 to 10".into()),
+    }
+}
+
 fn sheet(args: &RenderArgs) -> Result<Sheet, String> {
     let (default, expected, flag) = match args.impose {
         ImposeArg::Card if args.sheet.is_some() => {
             return Err("--sheet needs --impose nup or --impose carrier".into())
         }
-        ImposeArg::Card => return Ok(Sheet::one_per_page()),
+        ImposeArg::Card => {
+            return Ok(Sheet::one_per_page(shikaku::layout::mm(
+                args.bleed.unwrap_or(0.0),
+            )))
+        }
+        _ if args.bleed.is_some() => {
+            return Err("--bleed applies to --impose card only\n  hint: a sheet sets its own bleed: edit `bleed` in a copy of the sheet file".into())
+        }
         ImposeArg::Nup => ("a4-10up", SheetKind::NUp, "nup"),
         ImposeArg::Carrier => ("a4-carrier", SheetKind::Carrier, "carrier"),
     };

@@ -200,6 +200,7 @@ impl Form {
                 size: self.layout.size(),
                 background: page.background.clone(),
                 items,
+                bleed: 0.0,
             });
         }
         Ok(Document { pages })

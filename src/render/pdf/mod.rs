@@ -66,6 +66,7 @@ impl UsedGlyph {
 #[derive(Debug, Clone)]
 pub struct EncodedPage {
     size: Size,
+    bleed: f32,
     background: Arc<Layer>,
     /// The compressed content stream.
     content: Vec<u8>,
@@ -92,6 +93,7 @@ pub fn encode_page(page: &Page) -> EncodedPage {
     let encoded = encode_items(&page.items, page.size.height, Some(&page.background));
     EncodedPage {
         size: page.size,
+        bleed: page.bleed,
         background: page.background.clone(),
         content: encoded.content,
         glyphs: encoded.glyphs,
@@ -225,7 +227,7 @@ impl PdfWriter {
         let page_ref = self.next.bump();
         let content_ref = self.stream(&page.content, true);
         let mut p = self.pdf.page(page_ref);
-        p.media_box(PdfRect::new(0.0, 0.0, page.size.width, page.size.height));
+        page_boxes(&mut p, page.size, page.bleed);
         p.parent(self.page_tree);
         p.contents(content_ref);
         p.pair(Name(b"Resources"), self.resources);
@@ -262,7 +264,7 @@ impl PdfWriter {
         }
         let page_ref = self.next.bump();
         let mut p = self.pdf.page(page_ref);
-        p.media_box(PdfRect::new(0.0, 0.0, size.width, size.height));
+        page_boxes(&mut p, size, 0.0);
         p.parent(self.page_tree);
         p.insert(Name(b"Contents")).array().items(contents);
         p.pair(Name(b"Resources"), self.resources);
@@ -481,6 +483,18 @@ impl PdfWriter {
             .filter(Filter::FlateDecode);
         (metadata, profile)
     }
+}
+
+/// The page's boxes (PDF 32000 §14.11.2): the trim box is the finished page at the origin, and the
+/// media and bleed boxes are it grown by the bleed on every side, so a card's content stream is the
+/// same with or without bleed. Print workflows (and PDF/X) need the trim box on every page; a sheet
+/// that holds several cards is its own trim (its crop marks show where the cards are cut).
+fn page_boxes(page: &mut pdf_writer::writers::Page, size: Size, bleed: f32) {
+    let trim = PdfRect::new(0.0, 0.0, size.width, size.height);
+    let paper = PdfRect::new(-bleed, -bleed, size.width + bleed, size.height + bleed);
+    page.media_box(paper);
+    page.bleed_box(paper);
+    page.trim_box(trim);
 }
 
 /// Renders one document into a PDF file of its own.
