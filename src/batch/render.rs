@@ -427,7 +427,7 @@ fn process(
                 .map(|c| c.to_string())
                 .collect::<Vec<_>>()
                 .join("; ");
-            let hint = "correct the record, or run with --check warn to print the rules' values";
+            let hint = contradictions[0].hint();
             return reject(Some(contradictions[0].field), reason, Some(hint.into()));
         }
     };

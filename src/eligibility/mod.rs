@@ -5,8 +5,9 @@
 //!
 //! One private file per rule family, each rule citing the seed it comes from (docs/eligibility.md
 //! has them in plain words): `cycle` (the renewal period), `document` (資格確認書 or お知らせ),
-//! `expiry` (有効期限), `burden` (高齢受給者, 負担割合 and 発効期日), `special` (特別療養費) and
-//! `check` (record errors, and the record's own values against the rules'). [`age`] holds the
+//! `expiry` (有効期限), `burden` (高齢受給者, 負担割合 and 発効期日), `special` (特別療養費),
+//! `items` (the 必須記載事項 each document must print) and `check` (record errors, and the
+//! record's own values against the rules'). [`age`] holds the
 //! 年齢計算 the rules count with.
 
 pub mod age;
@@ -16,6 +17,7 @@ mod cycle;
 mod document;
 mod expiry;
 mod explain;
+mod items;
 mod rules;
 mod special;
 #[cfg(test)]
@@ -146,6 +148,20 @@ pub struct Contradiction {
     pub rule: &'static str,
 }
 
+impl Contradiction {
+    /// What to do about it, for a `hint:` line: required items and the invariant cannot be
+    /// printed in any check mode, so `--check warn` is offered only for the rest.
+    pub fn hint(&self) -> &'static str {
+        match self.rule {
+            "items.required" => "fill in the field: the document cannot be printed without it",
+            "expiry.before-effective" | "expiry.before-qualified" => {
+                "check the record's qualified_date, and the cycle chosen with --cycle"
+            }
+            _ => "correct the record, or run with --check warn to print the rules' values",
+        }
+    }
+}
+
 /// `field `expiry_date`: record says 2026-07-31, rule `expiry.turns-75` gives 2026-03-14`.
 impl fmt::Display for Contradiction {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -224,6 +240,7 @@ pub fn evaluate(
     let mut errors = check::record_errors(record, &cycle.value);
     let mut disagreements = check::kouki_symbol(record);
     let document = document::decide(record, rules, &cycle.value);
+    errors.extend(items::missing(record, document.value.document()));
     let expiry = expiry::expiry(record, rules, &cycle.value, document.value, elderly);
     let effective = burden::effective_date(record, &cycle.value, elderly);
     let copay = burden::copay_ratio(record, elderly);

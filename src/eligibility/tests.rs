@@ -1235,3 +1235,46 @@ fn no_printed_expiry_precedes_the_start() {
         }
     }
 }
+
+/// Issue 11 item 3: the 必須記載事項 of each document (国民健康保険法施行規則第6条 for the kokuho
+/// 資格確認書, 第7条の3 for the お知らせ; 大津市 「後期高齢者医療資格確認書の見かた」 for kouki).
+#[test]
+fn issue_11_required_items() {
+    let card = kokuho(d(1980, 5, 5), 2025);
+    for field in ["symbol", "branch", "householder_name", "address"] {
+        let missing = with(card.clone(), |m| match field {
+            "symbol" => m.symbol = None,
+            "branch" => m.branch = None,
+            "householder_name" => m.householder_name = Some("  ".into()),
+            _ => m.address = None,
+        });
+        for check in [Check::Strict, Check::Warn, Check::Off] {
+            let errors = run(&missing, &Rules::default(), Some(2025), check).unwrap_err();
+            assert_eq!(
+                errors.iter().map(|c| (c.field, c.rule)).collect::<Vec<_>>(),
+                [(field, "items.required")],
+                "{field} {check:?}"
+            );
+            assert!(errors[0].derived.contains("国民健康保険法施行規則第6条"));
+        }
+    }
+    // The お知らせ has 記号・番号・枝番 but neither 世帯主氏名 nor 住所.
+    let notice = with(card.clone(), |m| {
+        m.has_myna_hoken = true;
+        m.householder_name = None;
+        m.address = None;
+    });
+    assert_eq!(
+        eligibility(&notice, Some(2025), "施行規則第7条の3").document,
+        Document::Oshirase
+    );
+    let notice = with(notice, |m| m.branch = None);
+    let errors = error_rules(&notice, Some(2025));
+    assert_eq!(errors, ["items.required"]);
+    // kouki documents are personal: no 世帯主, and several 広域連合 print no 住所.
+    let personal = with(kouki(d(1940, 5, 5), 2025), |m| {
+        m.householder_name = None;
+        m.address = None;
+    });
+    assert!(run(&personal, &Rules::default(), Some(2025), Check::Strict).is_ok());
+}

@@ -145,6 +145,10 @@ pub fn contradiction(c: &Contradiction) -> String {
             "有効期限が適用開始年月日より前になります。適用開始年月日と更新年度を確かめてください"
                 .into()
         }
+        "items.required" => format!(
+            "{}はこの書類の必須記載事項です。入力してください",
+            label(c.field)
+        ),
         "expiry.requested" => "申請による資格確認書には申請日が必要です".into(),
         "burden.elderly" => "70〜74歳の方は負担割合（2割か3割）を選んでください".into(),
         "burden.kouki" => "後期高齢者医療では負担割合（1割・2割・3割）を選んでください".into(),
@@ -287,6 +291,20 @@ mod tests {
         assert_eq!(label("birth_date"), "生年月日");
         assert_eq!(label("expiry_date"), "有効期限");
         assert_eq!(label("document"), "交付する書類");
+    }
+
+    #[test]
+    fn a_missing_required_item_names_its_field() {
+        let c = Contradiction {
+            field: "householder_name",
+            given: "(empty)".into(),
+            derived: "a value (国民健康保険法施行規則第6条 資格確認書の記載事項)".into(),
+            rule: "items.required",
+        };
+        assert_eq!(
+            contradiction(&c),
+            "世帯主氏名はこの書類の必須記載事項です。入力してください"
+        );
     }
 
     #[test]
