@@ -7,12 +7,14 @@
 //! The format is documented in docs/layout.md.
 
 mod field;
+mod legal;
 mod parse;
 mod template;
 
 use std::sync::Arc;
 
 pub use field::{Field, FieldType, Format};
+pub use legal::LegalText;
 pub use parse::{bundled_names, LayoutError};
 pub(crate) use template::closest;
 pub use template::{Piece, Template};

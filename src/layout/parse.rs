@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::legal::LegalText;
 use super::template::{closest, Template, TemplateError};
 use super::*;
 use crate::barcode::Dimensions;
@@ -193,6 +194,8 @@ struct Parser<'a> {
     text: &'a str,
     base: Option<&'a Path>,
     page: Size,
+    /// The layout's scheme, which picks the legal text `{legal.KEY}` refers to.
+    scheme: Scheme,
 }
 
 impl Layout {
@@ -211,7 +214,7 @@ impl Layout {
                 hint,
             }
         })?;
-        let parser = Parser {
+        let mut parser = Parser {
             file,
             text,
             base,
@@ -219,7 +222,9 @@ impl Layout {
                 width: mm(raw.width),
                 height: mm(raw.height),
             },
+            scheme: Scheme::Kokuho,
         };
+        parser.scheme = parser.scheme(&raw.scheme)?;
         parser.layout(raw)
     }
 
@@ -313,6 +318,18 @@ impl Parser<'_> {
         }
     }
 
+    fn scheme(&self, scheme: &Spanned<String>) -> Result<Scheme, LayoutError> {
+        match scheme.get_ref().as_str() {
+            "kokuho" => Ok(Scheme::Kokuho),
+            "kouki" => Ok(Scheme::Kouki),
+            other => Err(self.error(
+                scheme.span(),
+                format!("unknown scheme `{other}`"),
+                Some("use `kokuho` or `kouki`".into()),
+            )),
+        }
+    }
+
     fn layout(&self, raw: RawLayout) -> Result<Layout, LayoutError> {
         let document = match raw.document.get_ref().as_str() {
             "kakuninsho" => Document::Kakuninsho,
@@ -322,17 +339,6 @@ impl Parser<'_> {
                     raw.document.span(),
                     format!("unknown document `{other}`"),
                     Some("use `kakuninsho` or `oshirase`".into()),
-                ))
-            }
-        };
-        let scheme = match raw.scheme.get_ref().as_str() {
-            "kokuho" => Scheme::Kokuho,
-            "kouki" => Scheme::Kouki,
-            other => {
-                return Err(self.error(
-                    raw.scheme.span(),
-                    format!("unknown scheme `{other}`"),
-                    Some("use `kokuho` or `kouki`".into()),
                 ))
             }
         };
@@ -366,7 +372,7 @@ impl Parser<'_> {
             title: raw.title.unwrap_or_else(|| raw.name.clone()),
             name: raw.name,
             document,
-            scheme,
+            scheme: self.scheme,
             size: self.page,
             pages,
         })
@@ -789,8 +795,11 @@ impl Parser<'_> {
         })
     }
 
+    /// Parses a text as a template, after putting in the legal text it refers to.
     fn template(&self, text: &Spanned<String>) -> Result<Template, LayoutError> {
-        Template::parse(text.get_ref())
+        LegalText::bundled()
+            .expand(text.get_ref(), self.scheme)
+            .and_then(|expanded| Template::parse(&expanded))
             .map_err(|TemplateError { message, hint }| self.error(text.span(), message, hint))
     }
 
