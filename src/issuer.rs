@@ -27,6 +27,10 @@ pub struct Issuer {
     /// The seal (印) image, PNG; a path relative to the profile file.
     #[serde(default)]
     pub seal: Option<PathBuf>,
+    /// Printed where the seal goes when the profile has no seal image, e.g. 「公印省略」
+    /// (default: nothing is printed there).
+    #[serde(default)]
+    pub seal_text: Option<String>,
     /// The marking printed on 特別療養 documents (its exact wording is not fixed by any source).
     #[serde(default = "default_special_medical_note")]
     pub special_medical_note: String,

@@ -51,3 +51,23 @@ fn mogami_qa_oshirase_slip_of_70_plus_prints_expiry_and_effective_date() {
         assert!(texts(&list, element).is_empty(), "{element}");
     }
 }
+
+/// A profile without a seal image prints nothing where the seal goes (a grey 「印」 reads as a seal
+/// that failed to print), or the text the profile gives: 「公印省略」 is the wording 公文書 use when
+/// they are issued without the 公印 (e.g. the 公印規程 of many municipalities).
+#[test]
+fn no_seal_image_prints_nothing_or_koin_shoryaku_never_a_grey_in() {
+    let list = rendered("card/seed-sato-taro");
+    assert!(texts(&list, "seal-text").is_empty());
+    assert!(!list.lines().any(|l| l.ends_with("\"印\"")), "{list}");
+    let list = rendered("card/seal-text-koin-shoryaku");
+    assert_eq!(texts(&list, "seal-text"), ["公印省略"]);
+    // With a seal image the image prints and the text does not.
+    let list = rendered("card/elderly-2wari");
+    assert!(texts(&list, "seal-text").is_empty());
+    assert!(
+        list.lines()
+            .any(|l| l.trim_start().starts_with("image seal ")),
+        "{list}"
+    );
+}

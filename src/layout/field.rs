@@ -63,6 +63,9 @@ pub enum Field {
     IssuerContact,
     /// `issuer.has_seal`: true when the profile has a seal image.
     IssuerHasSeal,
+    /// `issuer.seal_text`: what the profile prints where the seal goes when it has no seal image
+    /// (e.g. 「公印省略」); empty by default.
+    IssuerSealText,
 }
 
 /// What kind of value a field holds, which decides the formats it accepts.
@@ -120,6 +123,7 @@ const FIELDS: &[(&str, Field, FieldType)] = &[
     ("issuer.portal_url", Field::IssuerPortalUrl, FieldType::Text),
     ("issuer.contact", Field::IssuerContact, FieldType::Text),
     ("issuer.has_seal", Field::IssuerHasSeal, FieldType::Bool),
+    ("issuer.seal_text", Field::IssuerSealText, FieldType::Text),
 ];
 
 impl Field {
@@ -155,6 +159,7 @@ impl Field {
                 | Field::IssuerPortalUrl
                 | Field::IssuerContact
                 | Field::IssuerHasSeal
+                | Field::IssuerSealText
         )
     }
 
