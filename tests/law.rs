@@ -71,3 +71,90 @@ fn no_seal_image_prints_nothing_or_koin_shoryaku_never_a_grey_in() {
         "{list}"
     );
 }
+
+/// 後期高齢者医療 documents label the ratio 「一部負担金の割合」, as the 広域連合 print it (e.g. 宇治市's
+/// page on the 後期高齢者医療 資格確認書), on the card, the お知らせ and its slip.
+#[test]
+fn uji_kouki_label_ichibu_futankin_no_wariai() {
+    let list = rendered("card/kouki-1wari");
+    assert_eq!(texts(&list, "copay-label"), ["一部負担金の割合"]);
+    let list = rendered("notice/kouki-after-interim");
+    assert_eq!(texts(&list, "copay-label"), ["一部負担金の割合"]);
+    assert_eq!(texts(&list, "slip-copay"), ["一部負担金の割合 2割"]);
+}
+
+/// Several 広域連合 leave the 住所 off the front of the kouki 資格確認書, so that a move does not make
+/// the card wrong, and give a line on the back for the member to write it: the
+/// `kouki-kakuninsho-no-address` layout.
+#[test]
+fn kouki_card_without_printed_address_has_a_line_on_the_back() {
+    let list = rendered("card/kouki-no-address");
+    let (front, back) = list.split_once("page 2").expect("two pages");
+    assert!(!front.contains("日吉町"), "the address must not print");
+    assert!(!front.contains(" address"), "{front}");
+    assert!(back.contains("path address-line "), "{back}");
+    assert_eq!(texts(back, "address-label"), ["住所"]);
+}
+
+/// The kouki interim rule (暫定運用: every kouki member gets a 資格確認書 until 令和8年7月31日, card or
+/// not; e.g. 水戸市, 三鷹市 pages): while it is in force the carrier sheet must not say the card is for
+/// members without a マイナ保険証.
+#[test]
+fn kouki_interim_rule_carrier_sheet_says_every_member_gets_the_card() {
+    let list = rendered("carrier/kouki-interim");
+    assert!(texts(&list, "cover").is_empty());
+    let interim = texts(&list, "cover-interim").concat();
+    assert!(
+        interim.contains("マイナ保険証をお持ちの方も含め"),
+        "{interim}"
+    );
+    let list = rendered("carrier/kouki-after-interim");
+    assert!(texts(&list, "cover-interim").is_empty());
+    assert!(texts(&list, "cover")
+        .concat()
+        .contains("マイナ保険証をお持ちでない方"));
+}
+
+/// The layout is an issuer's choice (`[layouts]` in its profile): a 広域連合 that leaves the 住所 off
+/// its cards gets them from a whole batch, in files named after the layout.
+#[test]
+fn an_issuer_profile_chooses_the_card_layout_for_a_batch() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("law-profile-layouts");
+    let _ = std::fs::remove_dir_all(&dir);
+    let issuers = dir.join("issuers");
+    std::fs::create_dir_all(&issuers).unwrap();
+    let kouki = std::fs::read_to_string("samples/issuers/gunma-kouki.toml").unwrap();
+    std::fs::write(
+        issuers.join("gunma-kouki.toml"),
+        kouki.replace(
+            "[rules]",
+            "[layouts]\nkakuninsho = \"kouki-kakuninsho-no-address\"\n\n[rules]",
+        ),
+    )
+    .unwrap();
+    for file in ["takasaki.toml", "takasaki-seal.png", "mogami.toml"] {
+        std::fs::copy(Path::new("samples/issuers").join(file), issuers.join(file)).unwrap();
+    }
+    let out = dir.join("out");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_shikaku"))
+        .args(["render", "--input", "samples/records.csv", "--issuer"])
+        .arg(&issuers)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let manifest = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
+    let kouki_rows: Vec<&str> = manifest.lines().filter(|l| l.contains(",kouki-")).collect();
+    assert!(!kouki_rows.is_empty(), "{manifest}");
+    for row in kouki_rows {
+        assert!(row.contains(",kouki-kakuninsho-no-address,"), "{row}");
+    }
+    assert!(out
+        .join("registered-kouki-kakuninsho-no-address-0001.pdf")
+        .exists());
+}

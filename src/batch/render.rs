@@ -18,7 +18,7 @@ use crate::eligibility::{self, Document};
 use crate::fill::{fnv1a, Form};
 use crate::impose::{self, Imposer, SheetKind};
 use crate::issuer::Issuer;
-use crate::layout::{bundled_names, Layout};
+use crate::layout::{Layout, LayoutKind};
 use crate::record::{self, ErrorReportEntry, Origin, Record, RecordError};
 use crate::render::pdf::{encode_page, EncodedPage, PdfOptions, PdfWriter};
 
@@ -52,6 +52,8 @@ struct Entry {
 /// serve an issuer stops the run at once; and the shared layers and images they draw.
 struct Forms {
     by_key: BTreeMap<(String, String), Arc<Form>>,
+    /// The layout each issuer prints each kind with: (insurer number, kind) → layout name.
+    chosen: BTreeMap<(String, LayoutKind), String>,
     layouts: Vec<String>,
     layers: BTreeMap<String, Arc<Layer>>,
     images: BTreeMap<u64, Arc<Raster>>,
@@ -61,25 +63,22 @@ impl Forms {
     fn new(options: &BatchOptions) -> Result<Forms, BatchError> {
         let mut forms = Forms {
             by_key: BTreeMap::new(),
+            chosen: BTreeMap::new(),
             layouts: Vec::new(),
             layers: BTreeMap::new(),
             images: BTreeMap::new(),
         };
         for issuer in &options.issuers {
-            let kouki = issuer.insurer_number.len() == 8;
-            let layouts: Vec<Arc<Layout>> = match &options.layout {
-                Some(layout) => vec![layout.clone()],
-                None => bundled_names()
-                    .filter(|name| name.starts_with("kouki") == kouki)
-                    .map(|name| Layout::load(name).map(Arc::new).map_err(BatchError::Layout))
-                    .collect::<Result<_, _>>()?,
+            let layouts: Vec<(LayoutKind, Arc<Layout>)> = match &options.layout {
+                Some(layout) => vec![(layout.kind(), layout.clone())],
+                None => LayoutKind::ALL
+                    .into_iter()
+                    .map(|kind| Ok((kind, Arc::new(issuer.load_layout(kind)?))))
+                    .collect::<Result<_, _>>()
+                    .map_err(BatchError::Issuer)?,
             };
-            for layout in layouts {
-                let carrier = layout.name().ends_with("-daishi");
-                if options.sheet.kind() != SheetKind::Card
-                    && layout.document() == Document::Kakuninsho
-                    && !carrier
-                {
+            for (kind, layout) in layouts {
+                if options.sheet.kind() != SheetKind::Card && kind == LayoutKind::Kakuninsho {
                     impose::check_size("card", layout.size(), options.sheet.card())
                         .map_err(BatchError::Impose)?;
                 }
@@ -90,13 +89,13 @@ impl Forms {
                 forms
                     .images
                     .extend(form.images().map(|i| (i.key, i.clone())));
-                forms.by_key.insert(
-                    (
-                        form.layout().name().to_string(),
-                        issuer.insurer_number.clone(),
-                    ),
-                    Arc::new(form),
-                );
+                let name = form.layout().name().to_string();
+                forms
+                    .chosen
+                    .insert((issuer.insurer_number.clone(), kind), name.clone());
+                forms
+                    .by_key
+                    .insert((name, issuer.insurer_number.clone()), Arc::new(form));
             }
         }
         for back in [false, true] {
@@ -113,9 +112,11 @@ impl Forms {
         Ok(forms)
     }
 
-    fn get(&self, layout: &str, issuer: &Issuer) -> Option<&Arc<Form>> {
+    /// The form an issuer prints `kind` with (a forced `--layout` serves its own kind only).
+    fn of_kind(&self, kind: LayoutKind, issuer: &Issuer) -> Option<&Arc<Form>> {
+        let name = self.chosen.get(&(issuer.insurer_number.clone(), kind))?;
         self.by_key
-            .get(&(layout.to_string(), issuer.insurer_number.clone()))
+            .get(&(name.clone(), issuer.insurer_number.clone()))
     }
 
     fn layout_index(&self, name: &str) -> u16 {
@@ -368,17 +369,24 @@ fn process(
         }
     };
     let elig = &evaluated.eligibility;
-    let layout_name = match &options.layout {
-        Some(l) => l.name().to_string(),
-        None => format!("{}-{}", elig.scheme.as_str(), elig.document.as_str()),
+    let form = match &options.layout {
+        Some(l) => forms.of_kind(l.kind(), issuer),
+        None => forms
+            .of_kind(LayoutKind::of(elig.document), issuer)
+            .filter(|f| f.layout().scheme() == elig.scheme),
     };
-    let Some(form) = forms.get(&layout_name, issuer) else {
+    let Some(form) = form else {
         return reject(
             Some("scheme"),
-            format!("the issuer profile cannot print layout {layout_name}"),
+            format!(
+                "the issuer profile cannot print a {} {}",
+                elig.scheme.as_str(),
+                elig.document.as_str()
+            ),
             Some("check the record's scheme and insurer_number".into()),
         );
     };
+    let layout_name = form.layout().name().to_string();
     let mut document = match form.fill(&record, elig) {
         Ok(d) => d,
         Err(e) => return reject(e.field.map(|f| f.name()), e.to_string(), e.hint()),
@@ -386,8 +394,7 @@ fn process(
     if options.sheet.kind() == SheetKind::Carrier && elig.document == Document::Kakuninsho {
         // A carrier sheet (台紙) is a layout of its own, filled for the same record
         // (address, barcode, cover message), with the card at its die-cut slot.
-        let Some(carrier_form) = forms.get(&format!("{}-daishi", elig.scheme.as_str()), issuer)
-        else {
+        let Some(carrier_form) = forms.of_kind(LayoutKind::Daishi, issuer) else {
             return reject(
                 Some("scheme"),
                 "no carrier layout for this scheme".into(),

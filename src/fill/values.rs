@@ -84,6 +84,7 @@ impl<'a> Context<'a> {
             Field::SpecialMedical => Value::Bool(e.special_medical),
             Field::Elderly => Value::Bool(e.elderly),
             Field::Kouki => Value::Bool(e.scheme == Scheme::Kouki),
+            Field::KoukiInterim => Value::Bool(e.kouki_interim()),
             Field::TitleSuffix => text(if e.special_medical {
                 "(特別療養)"
             } else {

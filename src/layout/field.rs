@@ -47,6 +47,9 @@ pub enum Field {
     Elderly,
     /// `kouki`: true for 後期高齢者医療 documents.
     Kouki,
+    /// `kouki_interim`: true for a 資格確認書 given under the kouki interim rule (to every kouki
+    /// member, card or not).
+    KoukiInterim,
     /// `title_suffix`: `(特別療養)` on 特別療養 documents, empty otherwise.
     TitleSuffix,
     /// `special_medical_note`: the issuer's 特別療養費 marking on 特別療養 documents.
@@ -103,6 +106,7 @@ const FIELDS: &[(&str, Field, FieldType)] = &[
     ("special_medical", Field::SpecialMedical, FieldType::Bool),
     ("elderly", Field::Elderly, FieldType::Bool),
     ("kouki", Field::Kouki, FieldType::Bool),
+    ("kouki_interim", Field::KoukiInterim, FieldType::Bool),
     ("title_suffix", Field::TitleSuffix, FieldType::Text),
     (
         "special_medical_note",

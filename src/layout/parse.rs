@@ -286,6 +286,10 @@ const BUNDLED: &[(&str, &str)] = &[
         "kouki-daishi",
         include_str!("../../layouts/kouki-daishi.toml"),
     ),
+    (
+        "kouki-kakuninsho-no-address",
+        include_str!("../../layouts/kouki-kakuninsho-no-address.toml"),
+    ),
 ];
 
 /// The names of the bundled layouts.
@@ -331,16 +335,13 @@ impl Parser<'_> {
     }
 
     fn layout(&self, raw: RawLayout) -> Result<Layout, LayoutError> {
-        let document = match raw.document.get_ref().as_str() {
-            "kakuninsho" => Document::Kakuninsho,
-            "oshirase" => Document::Oshirase,
-            other => {
-                return Err(self.error(
-                    raw.document.span(),
-                    format!("unknown document `{other}`"),
-                    Some("use `kakuninsho` or `oshirase`".into()),
-                ))
-            }
+        let name = raw.document.get_ref().as_str();
+        let Some(kind) = LayoutKind::ALL.into_iter().find(|k| k.as_str() == name) else {
+            return Err(self.error(
+                raw.document.span(),
+                format!("unknown document `{name}`"),
+                Some("use `kakuninsho`, `oshirase` or `daishi`".into()),
+            ));
         };
         if !(raw.width > 0.0 && raw.height > 0.0 && raw.width <= 1200.0 && raw.height <= 1200.0) {
             return Err(self.error(
@@ -371,7 +372,7 @@ impl Parser<'_> {
         Ok(Layout {
             title: raw.title.unwrap_or_else(|| raw.name.clone()),
             name: raw.name,
-            document,
+            kind,
             scheme: self.scheme,
             size: self.page,
             pages,
