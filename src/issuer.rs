@@ -7,6 +7,8 @@ use serde::Deserialize;
 
 use crate::diag::toml_position;
 use crate::eligibility::Rules;
+use crate::layout::{self, Catalog, Layout, LayoutError, LayoutKind};
+use crate::record::Scheme;
 
 /// One insurer's profile, read from TOML.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -27,15 +29,57 @@ pub struct Issuer {
     /// The seal (印) image, PNG; a path relative to the profile file.
     #[serde(default)]
     pub seal: Option<PathBuf>,
+    /// Printed where the seal goes when the profile has no seal image, e.g. 「公印省略」
+    /// (default: nothing is printed there).
+    #[serde(default)]
+    pub seal_text: Option<String>,
     /// The marking printed on 特別療養 documents (its exact wording is not fixed by any source).
     #[serde(default = "default_special_medical_note")]
     pub special_medical_note: String,
     /// Rules that differ by insurer.
     #[serde(default)]
     pub rules: Rules,
+    /// Which layout prints each document, where the insurer's differs from the default.
+    #[serde(default)]
+    pub layouts: Layouts,
     /// The seal image bytes, loaded with the profile.
     #[serde(skip)]
     pub seal_png: Option<Vec<u8>>,
+    /// The profile file, for messages (empty for a profile parsed from text).
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// The profile's `[layouts]` table: the layout each document is printed with, as a bundled name
+/// or a path relative to the profile. Unset entries use the bundled `{scheme}-{document}` layout.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Layouts {
+    /// The 資格確認書, e.g. `kouki-kakuninsho-no-address` (住所 written on the back by the member)
+    /// or `kokuho-kakuninsho-hagaki` (はがき size).
+    pub kakuninsho: Option<String>,
+    /// The 資格情報のお知らせ.
+    pub oshirase: Option<String>,
+    /// The carrier sheet (台紙) of `--impose carrier`.
+    pub daishi: Option<String>,
+}
+
+impl Layouts {
+    fn get(&self, kind: LayoutKind) -> Option<&String> {
+        match kind {
+            LayoutKind::Kakuninsho => self.kakuninsho.as_ref(),
+            LayoutKind::Oshirase => self.oshirase.as_ref(),
+            LayoutKind::Daishi => self.daishi.as_ref(),
+        }
+    }
+
+    fn get_mut(&mut self, kind: LayoutKind) -> Option<&mut String> {
+        match kind {
+            LayoutKind::Kakuninsho => self.kakuninsho.as_mut(),
+            LayoutKind::Oshirase => self.oshirase.as_mut(),
+            LayoutKind::Daishi => self.daishi.as_mut(),
+        }
+    }
 }
 
 fn default_portal_url() -> String {
@@ -62,6 +106,8 @@ pub enum IssuerError {
         /// What the TOML parser said.
         message: String,
     },
+    /// Occurs when a layout the profile names cannot be loaded.
+    Layout(PathBuf, LayoutError),
     /// Occurs when a value is out of its allowed form.
     Invalid {
         /// The profile file.
@@ -87,18 +133,30 @@ impl std::fmt::Display for IssuerError {
             } => {
                 write!(f, "{}:{line}:{column}: {message}", path.display())
             }
+            IssuerError::Layout(path, e) => {
+                write!(f, "{}: field `layouts`: {e}", shown(path))
+            }
             IssuerError::Invalid {
                 path,
                 field,
                 message,
             } => {
-                write!(f, "{}: field `{field}`: {message}", path.display())
+                write!(f, "{}: field `{field}`: {message}", shown(path))
             }
         }
     }
 }
 
 impl std::error::Error for IssuerError {}
+
+/// A profile's path for messages; a profile read from text has none.
+fn shown(path: &Path) -> std::borrow::Cow<'_, str> {
+    if path.as_os_str().is_empty() {
+        "issuer profile".into()
+    } else {
+        path.display().to_string().into()
+    }
+}
 
 impl Issuer {
     /// Reads a profile and the seal image it names.
@@ -123,8 +181,18 @@ impl Issuer {
             },
             other => other,
         })?;
+        issuer.path = path.to_path_buf();
+        let base = path.parent().unwrap_or(Path::new("."));
+        for kind in LayoutKind::ALL {
+            // A path names a file beside the profile; a bundled name stays as it is.
+            if let Some(name) = issuer.layouts.get_mut(kind) {
+                if !layout::bundled_names().any(|b| b == name.as_str()) {
+                    *name = base.join(&*name).display().to_string();
+                }
+            }
+        }
         if let Some(seal) = &issuer.seal {
-            let seal_path = path.parent().unwrap_or(Path::new(".")).join(seal);
+            let seal_path = base.join(seal);
             let bytes =
                 std::fs::read(&seal_path).map_err(|e| IssuerError::Io(seal_path.clone(), e))?;
             issuer.seal_png = Some(bytes);
@@ -145,6 +213,49 @@ impl Issuer {
         })?;
         issuer.validate()?;
         Ok(issuer)
+    }
+
+    /// The scheme the profile issues for: kouki insurer numbers have 8 digits, kokuho ones 6.
+    pub fn scheme(&self) -> Scheme {
+        if self.insurer_number.len() == 8 {
+            Scheme::Kouki
+        } else {
+            Scheme::Kokuho
+        }
+    }
+
+    /// The layout this profile prints `kind` with: its `[layouts]` entry (a bundled name or a
+    /// path), else the bundled `{scheme}-{kind}`.
+    pub fn layout_source(&self, kind: LayoutKind) -> String {
+        match self.layouts.get(kind) {
+            Some(chosen) => chosen.clone(),
+            None => format!("{}-{}", self.scheme().as_str(), kind.as_str()),
+        }
+    }
+
+    /// Loads the layout this profile prints `kind` with from the catalog (a `--layouts` folder
+    /// in front of the bundled layouts), and checks that it prints that kind for the profile's
+    /// scheme, so that a mistaken `[layouts]` entry stops a run before any record.
+    pub fn load_layout(&self, kind: LayoutKind, layouts: &Catalog) -> Result<Layout, IssuerError> {
+        let source = self.layout_source(kind);
+        let layout = layouts
+            .load(&source)
+            .map_err(|e| IssuerError::Layout(self.path.clone(), e))?;
+        if layout.kind() != kind || layout.scheme() != self.scheme() {
+            return Err(IssuerError::Invalid {
+                path: self.path.clone(),
+                field: "layouts",
+                message: format!(
+                    "layout {} prints {} for {}, not {} for {}",
+                    layout.name(),
+                    layout.kind().as_str(),
+                    layout.scheme().as_str(),
+                    kind.as_str(),
+                    self.scheme().as_str()
+                ),
+            });
+        }
+        Ok(layout)
     }
 
     /// The 保険者番号 must be 6 digits (kokuho) or 8 digits starting 39 (kouki), ending in its
@@ -189,7 +300,7 @@ mod tests {
         }
         assert_eq!(
             profile("39100015").unwrap_err().to_string(),
-            ": field `insurer_number`: check digit is 5, the other digits call for 1 (保険者番号設定要領 検証番号)"
+            "issuer profile: field `insurer_number`: check digit is 5, the other digits call for 1 (保険者番号設定要領 検証番号)"
         );
         for bad in ["10001", "1000160", "12345678", "10001x", "１０００１６"] {
             let error = profile(bad).unwrap_err().to_string();
@@ -204,5 +315,85 @@ mod tests {
             let issuer = Issuer::from_path(&dir.join(name));
             assert!(issuer.is_ok(), "{name}: {:?}", issuer.err());
         }
+    }
+
+    const KOUKI: &str = "name = \"群馬県後期高齢者医療広域連合\"\ninsurer_number = \"39100011\"\nprefecture = \"群馬県\"\n";
+
+    #[test]
+    fn layouts_default_to_the_schemes_bundled_ones() {
+        let issuer = Issuer::from_toml(KOUKI).unwrap();
+        assert_eq!(issuer.scheme(), Scheme::Kouki);
+        assert_eq!(
+            issuer.layout_source(LayoutKind::Kakuninsho),
+            "kouki-kakuninsho"
+        );
+        assert_eq!(issuer.layout_source(LayoutKind::Daishi), "kouki-daishi");
+        let layout = issuer
+            .load_layout(LayoutKind::Oshirase, &Catalog::bundled())
+            .unwrap();
+        assert_eq!(layout.name(), "kouki-oshirase");
+    }
+
+    #[test]
+    fn a_profile_chooses_a_layout_of_its_scheme_and_kind() {
+        let text = format!("{KOUKI}[layouts]\nkakuninsho = \"kouki-kakuninsho-no-address\"\n");
+        let issuer = Issuer::from_toml(&text).unwrap();
+        let layout = issuer
+            .load_layout(LayoutKind::Kakuninsho, &Catalog::bundled())
+            .unwrap();
+        assert_eq!(layout.name(), "kouki-kakuninsho-no-address");
+        assert_eq!(issuer.layout_source(LayoutKind::Oshirase), "kouki-oshirase");
+    }
+
+    #[test]
+    fn a_layout_of_another_scheme_or_kind_is_refused() {
+        let text = format!("{KOUKI}[layouts]\nkakuninsho = \"kokuho-kakuninsho\"\noshirase = \"kouki-kakuninsho\"\n");
+        let issuer = Issuer::from_toml(&text).unwrap();
+        let e = issuer
+            .load_layout(LayoutKind::Kakuninsho, &Catalog::bundled())
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "issuer profile: field `layouts`: layout kokuho-kakuninsho prints kakuninsho for kokuho, not kakuninsho for kouki"
+        );
+        let e = issuer
+            .load_layout(LayoutKind::Oshirase, &Catalog::bundled())
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .ends_with("prints kakuninsho for kouki, not oshirase for kouki"),
+            "{e}"
+        );
+        let text = format!("{KOUKI}[layouts]\ncard = \"kouki-kakuninsho\"\n");
+        assert!(matches!(
+            Issuer::from_toml(&text),
+            Err(IssuerError::Toml { .. })
+        ));
+    }
+
+    #[test]
+    fn a_layout_path_is_relative_to_the_profile() {
+        let dir = std::env::temp_dir().join(format!("shikaku-issuer-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("profile.toml");
+        std::fs::write(
+            &path,
+            format!("{KOUKI}[layouts]\ndaishi = \"mine/daishi.toml\"\n"),
+        )
+        .unwrap();
+        let issuer = Issuer::from_path(&path).unwrap();
+        assert_eq!(
+            issuer.layout_source(LayoutKind::Daishi),
+            dir.join("mine/daishi.toml").display().to_string()
+        );
+        let e = issuer
+            .load_layout(LayoutKind::Daishi, &Catalog::bundled())
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("mine/daishi.toml:1:1: no such layout file or layout name"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod golden;
 mod golden_cli;
+mod law;
 mod layouts;
 mod preview;
 mod print;

@@ -29,7 +29,7 @@ use serde::Serialize;
 use crate::eligibility;
 use crate::fill::FillError;
 use crate::impose::{ImposeError, Sheet};
-use crate::issuer::Issuer;
+use crate::issuer::{Issuer, IssuerError};
 use crate::layout::{Catalog, Layout, LayoutError};
 use crate::record::{self, ErrorReportEntry};
 
@@ -174,10 +174,12 @@ pub struct FileSummary {
 pub enum BatchError {
     /// Occurs when the input cannot be opened.
     Input(record::OpenError),
-    /// Occurs when a bundled layout cannot be loaded.
+    /// Occurs when `--layout` names a layout no profile of the run can print.
     Layout(LayoutError),
     /// Occurs when a layout cannot be prepared for an issuer (its static text does not fit, say).
     Form(FillError),
+    /// Occurs when a layout an issuer profile names cannot be loaded or prints something else.
+    Issuer(IssuerError),
     /// Occurs when an output file cannot be written or read back.
     Output(PathBuf, std::io::Error),
     /// Occurs when the output folder holds another run's files.
@@ -192,6 +194,10 @@ impl std::fmt::Display for BatchError {
             BatchError::Input(e) => e.fmt(f),
             BatchError::Layout(e) => e.fmt(f),
             BatchError::Form(e) => write!(f, "failed to prepare the layout ({e})"),
+            BatchError::Issuer(e) => write!(
+                f,
+                "{e}\n  hint: name a bundled layout or a layout file of the profile's scheme and document"
+            ),
             BatchError::Output(p, e) => write!(f, "failed to write {} ({e})", p.display()),
             BatchError::Occupied(p, why) => write!(f, "{}: {why}", p.display()),
             BatchError::Impose(e) => write!(

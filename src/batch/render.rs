@@ -14,12 +14,12 @@ use super::state::{self, DoneLog};
 use super::{error_report, write_atomic, BatchError, BatchOptions, FileSummary, Progress, Summary};
 use crate::display::Point;
 use crate::display::{Layer, Raster};
-use crate::eligibility::{self, Document, Eligibility};
+use crate::eligibility::{self, Document};
 use crate::fill::{fnv1a, Form};
 use crate::impose::{self, Imposer, SheetKind};
 use crate::issuer::Issuer;
-use crate::layout::{bundled_names, Layout, LayoutError};
-use crate::record::{self, ErrorReportEntry, Origin, Record, RecordError, Scheme};
+use crate::layout::{Layout, LayoutError, LayoutKind};
+use crate::record::{self, ErrorReportEntry, Origin, Record, RecordError};
 use crate::render::pdf::{encode_page, EncodedPage, PdfOptions, PdfWriter};
 
 /// What the render phase leaves for assembling.
@@ -52,79 +52,44 @@ struct Entry {
 /// serve an issuer stops the run at once; and the shared layers and images they draw.
 struct Forms {
     by_key: BTreeMap<(String, String), Arc<Form>>,
+    /// The layout each issuer prints each kind with: (insurer number, kind) → layout name.
+    chosen: BTreeMap<(String, LayoutKind), String>,
     layouts: Vec<String>,
     layers: BTreeMap<String, Arc<Layer>>,
     images: BTreeMap<u64, Arc<Raster>>,
 }
 
-/// The layouts an issuer's records may print with: its scheme's standard set from the
-/// catalog, with a `--layout` of the same scheme in place of the one of its role.
-fn issuer_layouts(options: &BatchOptions, issuer: &Issuer) -> Result<Vec<Arc<Layout>>, BatchError> {
-    let scheme = issuer_scheme(issuer);
-    let mut layouts: Vec<Arc<Layout>> = bundled_names()
-        .filter(|name| name.starts_with(scheme.as_str()))
-        .map(|name| {
-            options
-                .layouts
-                .load(name)
-                .map(Arc::new)
-                .map_err(BatchError::Layout)
+/// The layouts an issuer prints with, by kind: the profile's choice (or its scheme's standard
+/// layout) from the catalog, with a `--layout` of the profile's scheme in place of the one of
+/// its kind; records of other schemes and kinds keep theirs.
+fn issuer_layouts(
+    options: &BatchOptions,
+    issuer: &Issuer,
+) -> Result<Vec<(LayoutKind, Arc<Layout>)>, BatchError> {
+    LayoutKind::ALL
+        .into_iter()
+        .map(|kind| match &options.layout {
+            Some(l) if l.kind() == kind && l.scheme() == issuer.scheme() => Ok((kind, l.clone())),
+            _ => issuer
+                .load_layout(kind, &options.layouts)
+                .map(|l| (kind, Arc::new(l)))
+                .map_err(BatchError::Issuer),
         })
-        .collect::<Result<_, _>>()?;
-    if let Some(forced) = options.layout.as_ref().filter(|l| l.scheme() == scheme) {
-        layouts.retain(|l| role(l) != role(forced));
-        layouts.push(forced.clone());
-    }
-    Ok(layouts)
-}
-
-fn issuer_scheme(issuer: &Issuer) -> Scheme {
-    if issuer.insurer_number.len() == 8 {
-        Scheme::Kouki
-    } else {
-        Scheme::Kokuho
-    }
-}
-
-/// What a layout prints: a document, or the carrier sheet (台紙) a card is mounted on.
-fn role(layout: &Layout) -> (Scheme, Option<Document>) {
-    let carrier = layout.name().ends_with("-daishi");
-    (layout.scheme(), (!carrier).then(|| layout.document()))
-}
-
-/// The layout a record prints with: `--layout` when it prints this scheme's document,
-/// else the scheme's standard one.
-fn layout_name(options: &BatchOptions, elig: &Eligibility) -> String {
-    match &options.layout {
-        Some(l) if role(l) == (elig.scheme, Some(elig.document)) => l.name().to_string(),
-        _ => format!("{}-{}", elig.scheme.as_str(), elig.document.as_str()),
-    }
-}
-
-/// The carrier sheet a scheme's cards are mounted on.
-fn carrier_name(options: &BatchOptions, scheme: Scheme) -> String {
-    match &options.layout {
-        Some(l) if role(l) == (scheme, None) => l.name().to_string(),
-        _ => format!("{}-daishi", scheme.as_str()),
-    }
+        .collect()
 }
 
 impl Forms {
     fn new(options: &BatchOptions) -> Result<Forms, BatchError> {
         let mut forms = Forms {
             by_key: BTreeMap::new(),
+            chosen: BTreeMap::new(),
             layouts: Vec::new(),
             layers: BTreeMap::new(),
             images: BTreeMap::new(),
         };
         for issuer in &options.issuers {
-            let layouts = issuer_layouts(options, issuer)?;
-            for layout in layouts {
-                let carrier = layout.name().ends_with("-daishi");
-                if options.sheet.kind() != SheetKind::Card
-                    && layout.document() == Document::Kakuninsho
-                    && !carrier
-                {
+            for (kind, layout) in issuer_layouts(options, issuer)? {
+                if options.sheet.kind() != SheetKind::Card && kind == LayoutKind::Kakuninsho {
                     impose::check_size("card", layout.size(), options.sheet.card())
                         .map_err(BatchError::Impose)?;
                 }
@@ -135,20 +100,20 @@ impl Forms {
                 forms
                     .images
                     .extend(form.images().map(|i| (i.key, i.clone())));
-                forms.by_key.insert(
-                    (
-                        form.layout().name().to_string(),
-                        issuer.insurer_number.clone(),
-                    ),
-                    Arc::new(form),
-                );
+                let name = form.layout().name().to_string();
+                forms
+                    .chosen
+                    .insert((issuer.insurer_number.clone(), kind), name.clone());
+                forms
+                    .by_key
+                    .insert((name, issuer.insurer_number.clone()), Arc::new(form));
             }
         }
         if let Some(forced) = &options.layout {
             if !options
                 .issuers
                 .iter()
-                .any(|i| issuer_scheme(i) == forced.scheme())
+                .any(|i| i.scheme() == forced.scheme())
             {
                 return Err(BatchError::Layout(LayoutError {
                     file: forced.name().into(),
@@ -177,9 +142,11 @@ impl Forms {
         Ok(forms)
     }
 
-    fn get(&self, layout: &str, issuer: &Issuer) -> Option<&Arc<Form>> {
+    /// The form an issuer prints `kind` with.
+    fn of_kind(&self, kind: LayoutKind, issuer: &Issuer) -> Option<&Arc<Form>> {
+        let name = self.chosen.get(&(issuer.insurer_number.clone(), kind))?;
         self.by_key
-            .get(&(layout.to_string(), issuer.insurer_number.clone()))
+            .get(&(name.clone(), issuer.insurer_number.clone()))
     }
 
     fn layout_index(&self, name: &str) -> u16 {
@@ -432,14 +399,21 @@ fn process(
         }
     };
     let elig = &evaluated.eligibility;
-    let layout_name = layout_name(options, elig);
-    let Some(form) = forms.get(&layout_name, issuer) else {
+    let form = forms
+        .of_kind(LayoutKind::of(elig.document), issuer)
+        .filter(|f| f.layout().scheme() == elig.scheme);
+    let Some(form) = form else {
         return reject(
             Some("scheme"),
-            format!("the issuer profile cannot print layout {layout_name}"),
+            format!(
+                "the issuer profile cannot print a {} {}",
+                elig.scheme.as_str(),
+                elig.document.as_str()
+            ),
             Some("check the record's scheme and insurer_number".into()),
         );
     };
+    let layout_name = form.layout().name().to_string();
     let mut document = match form.fill(&record, elig) {
         Ok(d) => d,
         Err(e) => return reject(e.field.map(|f| f.name()), e.to_string(), e.hint()),
@@ -447,7 +421,7 @@ fn process(
     if options.sheet.kind() == SheetKind::Carrier && elig.document == Document::Kakuninsho {
         // A carrier sheet (台紙) is a layout of its own, filled for the same record
         // (address, barcode, cover message), with the card at its die-cut slot.
-        let Some(carrier_form) = forms.get(&carrier_name(options, elig.scheme), issuer) else {
+        let Some(carrier_form) = forms.of_kind(LayoutKind::Daishi, issuer) else {
             return reject(
                 Some("scheme"),
                 "no carrier layout for this scheme".into(),

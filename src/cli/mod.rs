@@ -144,6 +144,17 @@ impl RuleArgs {
     }
 }
 
+impl Cli {
+    /// The render command's arguments, if that is the command.
+    #[cfg(test)]
+    fn into_render(self) -> Option<render::RenderArgs> {
+        match self.command {
+            Command::Render(args) => Some(args),
+            _ => None,
+        }
+    }
+}
+
 /// `1 page`, `2 pages`: a count with its noun, for the lines people read.
 fn count(n: u64, noun: &str) -> String {
     if n == 1 {

@@ -9,8 +9,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
+use super::legal::LegalText;
 use super::parse::{bundled_names, bundled_text};
 use super::{Layout, LayoutError};
+
+/// The file of a layouts folder that holds the fixed legal text rather than a layout.
+const LEGAL_FILE: &str = "legal";
 
 /// The layouts a command can use, by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,6 +25,9 @@ pub struct Catalog {
     dir: Option<PathBuf>,
     /// The folder's layout files by name (their file stem).
     files: BTreeMap<String, PathBuf>,
+    /// The folder's `legal.toml`, which every layout's `{legal.KEY}` then takes its text from,
+    /// the bundled layouts' included.
+    legal: Option<Arc<LegalText>>,
 }
 
 impl Catalog {
@@ -43,22 +52,28 @@ impl Catalog {
         let entries = std::fs::read_dir(dir)
             .map_err(|e| error(format!("failed to read the layouts folder ({e})"), hint))?;
         let mut files = BTreeMap::new();
+        let mut legal = None;
         for entry in entries {
             let path = entry
                 .map_err(|e| error(format!("failed to read the layouts folder ({e})"), hint))?
                 .path();
             if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
-                if let Some(name) = path.file_stem().and_then(|s| s.to_str()) {
-                    files.insert(name.to_owned(), path);
+                match path.file_stem().and_then(|s| s.to_str()) {
+                    Some(LEGAL_FILE) => legal = Some(Arc::new(read_legal(&path)?)),
+                    Some(name) => {
+                        files.insert(name.to_owned(), path);
+                    }
+                    None => {}
                 }
             }
         }
-        if files.is_empty() {
+        if files.is_empty() && legal.is_none() {
             return Err(error("the layouts folder holds no .toml file".into(), hint));
         }
         Ok(Catalog {
             dir: Some(dir.to_owned()),
             files,
+            legal,
         })
     }
 
@@ -93,7 +108,10 @@ impl Catalog {
         let Some(dir) = &self.dir else {
             return "layouts: bundled".into();
         };
-        let from_folder: Vec<&str> = self.files.keys().map(String::as_str).collect();
+        let mut from_folder: Vec<&str> = self.files.keys().map(String::as_str).collect();
+        if self.legal.is_some() {
+            from_folder.push("legal text");
+        }
         let bundled: Vec<&str> = bundled_names()
             .filter(|n| !self.files.contains_key(*n))
             .collect();
@@ -107,15 +125,17 @@ impl Catalog {
     /// Loads a layout by name (the folder's file first, then the bundled one) or, failing
     /// that, from a path.
     pub fn load(&self, name_or_path: &str) -> Result<Layout, LayoutError> {
+        let legal = self.legal.as_deref().unwrap_or(LegalText::bundled());
         if let Some(path) = self.files.get(name_or_path) {
-            let layout = Layout::from_path(path)?;
+            let layout = Layout::from_path_with(path, legal)?;
             return check_name(layout, name_or_path, path);
         }
         if let Some(text) = bundled_text(name_or_path) {
-            return Layout::from_toml(text, &format!("layouts/{name_or_path}.toml"), None);
+            let file = format!("layouts/{name_or_path}.toml");
+            return Layout::from_toml_with(text, &file, None, legal);
         }
         if Path::new(name_or_path).is_file() {
-            return Layout::from_path(Path::new(name_or_path));
+            return Layout::from_path_with(Path::new(name_or_path), legal);
         }
         Err(LayoutError {
             file: name_or_path.into(),
@@ -125,6 +145,18 @@ impl Catalog {
             hint: Some(format!("layouts are {}", self.names().join(", "))),
         })
     }
+}
+
+fn read_legal(path: &Path) -> Result<LegalText, LayoutError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| LayoutError {
+        file: file.clone(),
+        line: 1,
+        column: 1,
+        message: format!("failed to read the legal text ({e})"),
+        hint: None,
+    })?;
+    LegalText::from_toml(&text, &file)
 }
 
 /// A folder's layout is found by its file name, and printed, matched and reported by the
@@ -152,12 +184,9 @@ fn check_name(layout: Layout, name: &str, path: &Path) -> Result<Layout, LayoutE
 mod tests {
     use super::*;
 
-    fn folder(files: &[(&str, &str)]) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "shikaku-catalog-{}-{}",
-            std::process::id(),
-            files.len()
-        ));
+    fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("shikaku-catalog-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
         for (name, text) in files {
@@ -176,11 +205,14 @@ mod tests {
             .replace("title = \"国民健康保険資格確認書\"", "title = \"試作\"");
         let extra = bundled("kokuho-kakuninsho")
             .replace("name = \"kokuho-kakuninsho\"", "name = \"kokuho-trial\"");
-        let dir = folder(&[
-            ("kokuho-kakuninsho.toml", &card),
-            ("kokuho-trial.toml", &extra),
-            ("notes.txt", "not a layout"),
-        ]);
+        let dir = folder(
+            "replace",
+            &[
+                ("kokuho-kakuninsho.toml", &card),
+                ("kokuho-trial.toml", &extra),
+                ("notes.txt", "not a layout"),
+            ],
+        );
         let catalog = Catalog::from_dir(&dir).expect("reads");
         assert_eq!(
             catalog.load("kokuho-kakuninsho").expect("loads").title(),
@@ -202,13 +234,36 @@ mod tests {
             line.starts_with("layouts: kokuho-kakuninsho, kokuho-trial from "),
             "{line}"
         );
-        assert!(line.ends_with("; bundled: kokuho-oshirase, kouki-kakuninsho, kouki-oshirase, kokuho-daishi, kouki-daishi"), "{line}");
+        assert!(
+            line.contains("; bundled: kokuho-oshirase, kouki-kakuninsho, kouki-oshirase, "),
+            "{line}"
+        );
         assert_eq!(Catalog::bundled().describe(), "layouts: bundled");
     }
 
     #[test]
+    fn a_folders_legal_text_reaches_the_bundled_layouts_too() {
+        let legal =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/layouts/legal.toml"))
+                .expect("bundled legal text")
+                .replace("拘禁刑の処分を受けます", "拘禁刑に処せられます");
+        let dir = folder("legal", &[("legal.toml", &legal)]);
+        let catalog = Catalog::from_dir(&dir).expect("reads");
+        assert!(!catalog.names().iter().any(|n| n == "legal"));
+        let dump = format!("{:?}", catalog.load("kokuho-kakuninsho").expect("loads"));
+        assert!(
+            dump.contains("拘禁刑に処せられます"),
+            "the folder's wording"
+        );
+        assert!(catalog.describe().contains("legal text from"));
+        let broken = folder("broken-legal", &[("legal.toml", "[kokuho\n")]);
+        let err = Catalog::from_dir(&broken).expect_err("broken legal text");
+        assert!(err.to_string().contains("legal.toml:1:"), "{err}");
+    }
+
+    #[test]
     fn a_folder_layout_must_carry_its_file_name() {
-        let dir = folder(&[("my-card.toml", &bundled("kokuho-kakuninsho"))]);
+        let dir = folder("name", &[("my-card.toml", &bundled("kokuho-kakuninsho"))]);
         let err = Catalog::from_dir(&dir)
             .expect("reads")
             .load("my-card")
@@ -224,7 +279,7 @@ mod tests {
         assert!(err
             .to_string()
             .contains("failed to read the layouts folder"));
-        let err = Catalog::from_dir(&folder(&[])).expect_err("empty");
+        let err = Catalog::from_dir(&folder("empty", &[])).expect_err("empty");
         assert!(err.to_string().contains("holds no .toml file"));
     }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::legal::LegalText;
 use super::template::{closest, Template, TemplateError};
 use super::*;
 use crate::barcode::Dimensions;
@@ -193,12 +194,26 @@ struct Parser<'a> {
     text: &'a str,
     base: Option<&'a Path>,
     page: Size,
+    /// The layout's scheme, which picks the legal text `{legal.KEY}` refers to.
+    scheme: Scheme,
+    /// The legal text `{legal.KEY}` is looked up in.
+    legal: &'a LegalText,
 }
 
 impl Layout {
     /// Parses a layout from TOML text. `file` names it in errors; `base` is the
     /// folder that relative image paths start from.
     pub fn from_toml(text: &str, file: &str, base: Option<&Path>) -> Result<Layout, LayoutError> {
+        Layout::from_toml_with(text, file, base, LegalText::bundled())
+    }
+
+    /// Like [`Layout::from_toml`], with `{legal.KEY}` looked up in the given legal text.
+    pub(super) fn from_toml_with(
+        text: &str,
+        file: &str,
+        base: Option<&Path>,
+        legal: &LegalText,
+    ) -> Result<Layout, LayoutError> {
         let raw: RawLayout = toml::from_str(text).map_err(|e| {
             let (line, column) = toml_position(text, e.span());
             let message = e.message().trim().to_string();
@@ -211,7 +226,7 @@ impl Layout {
                 hint,
             }
         })?;
-        let parser = Parser {
+        let mut parser = Parser {
             file,
             text,
             base,
@@ -219,12 +234,20 @@ impl Layout {
                 width: mm(raw.width),
                 height: mm(raw.height),
             },
+            scheme: Scheme::Kokuho,
+            legal,
         };
+        parser.scheme = parser.scheme(&raw.scheme)?;
         parser.layout(raw)
     }
 
     /// Reads a layout file.
     pub fn from_path(path: &Path) -> Result<Layout, LayoutError> {
+        Layout::from_path_with(path, LegalText::bundled())
+    }
+
+    /// Like [`Layout::from_path`], with `{legal.KEY}` looked up in the given legal text.
+    pub(super) fn from_path_with(path: &Path, legal: &LegalText) -> Result<Layout, LayoutError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| LayoutError {
             file: file.clone(),
@@ -233,7 +256,7 @@ impl Layout {
             message: format!("failed to read layout ({e})"),
             hint: None,
         })?;
-        Layout::from_toml(&text, &file, path.parent())
+        Layout::from_toml_with(&text, &file, path.parent(), legal)
     }
 
     /// Finds a layout by bundled name (`kokuho-kakuninsho`, …) or by path; see
@@ -268,6 +291,10 @@ const BUNDLED: &[(&str, &str)] = &[
     (
         "kouki-daishi",
         include_str!("../../layouts/kouki-daishi.toml"),
+    ),
+    (
+        "kouki-kakuninsho-no-address",
+        include_str!("../../layouts/kouki-kakuninsho-no-address.toml"),
     ),
 ];
 
@@ -306,28 +333,26 @@ impl Parser<'_> {
         }
     }
 
+    fn scheme(&self, scheme: &Spanned<String>) -> Result<Scheme, LayoutError> {
+        match scheme.get_ref().as_str() {
+            "kokuho" => Ok(Scheme::Kokuho),
+            "kouki" => Ok(Scheme::Kouki),
+            other => Err(self.error(
+                scheme.span(),
+                format!("unknown scheme `{other}`"),
+                Some("use `kokuho` or `kouki`".into()),
+            )),
+        }
+    }
+
     fn layout(&self, raw: RawLayout) -> Result<Layout, LayoutError> {
-        let document = match raw.document.get_ref().as_str() {
-            "kakuninsho" => Document::Kakuninsho,
-            "oshirase" => Document::Oshirase,
-            other => {
-                return Err(self.error(
-                    raw.document.span(),
-                    format!("unknown document `{other}`"),
-                    Some("use `kakuninsho` or `oshirase`".into()),
-                ))
-            }
-        };
-        let scheme = match raw.scheme.get_ref().as_str() {
-            "kokuho" => Scheme::Kokuho,
-            "kouki" => Scheme::Kouki,
-            other => {
-                return Err(self.error(
-                    raw.scheme.span(),
-                    format!("unknown scheme `{other}`"),
-                    Some("use `kokuho` or `kouki`".into()),
-                ))
-            }
+        let name = raw.document.get_ref().as_str();
+        let Some(kind) = LayoutKind::ALL.into_iter().find(|k| k.as_str() == name) else {
+            return Err(self.error(
+                raw.document.span(),
+                format!("unknown document `{name}`"),
+                Some("use `kakuninsho`, `oshirase` or `daishi`".into()),
+            ));
         };
         if !(raw.width > 0.0 && raw.height > 0.0 && raw.width <= 1200.0 && raw.height <= 1200.0) {
             return Err(self.error(
@@ -358,8 +383,8 @@ impl Parser<'_> {
         Ok(Layout {
             title: raw.title.unwrap_or_else(|| raw.name.clone()),
             name: raw.name,
-            document,
-            scheme,
+            kind,
+            scheme: self.scheme,
             size: self.page,
             pages,
         })
@@ -782,8 +807,11 @@ impl Parser<'_> {
         })
     }
 
+    /// Parses a text as a template, after putting in the legal text it refers to.
     fn template(&self, text: &Spanned<String>) -> Result<Template, LayoutError> {
-        Template::parse(text.get_ref())
+        self.legal
+            .expand(text.get_ref(), self.scheme)
+            .and_then(|expanded| Template::parse(&expanded))
             .map_err(|TemplateError { message, hint }| self.error(text.span(), message, hint))
     }
 
