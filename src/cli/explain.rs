@@ -35,7 +35,9 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = false;
-    for item in records {
+    let mut stopped_by = None;
+    let mut records = records;
+    for item in records.by_ref() {
         let line = match item {
             Ok((_, record)) => {
                 let rules = issuers
@@ -45,6 +47,10 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
                 let result = eligibility::evaluate(&record, &rules, &options);
                 failed |= result.is_err();
                 eligibility::explain_json(&record, &result)
+            }
+            Err(e) if e.ends_input() => {
+                stopped_by = Some(e);
+                continue;
             }
             Err(e) => {
                 failed = true;
@@ -59,6 +65,10 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
     }
     out.flush()
         .map_err(|e| format!("failed to write output ({e})"))?;
+    if let (Some(unread), Some(cause)) = (records.stopped(), stopped_by) {
+        eprintln!("error: {unread}: {cause}\n  hint: the records before it were explained; correct the input and run again");
+        return Ok(ExitCode::from(2));
+    }
     Ok(if failed {
         ExitCode::from(1)
     } else {
