@@ -970,16 +970,21 @@ fn write_manifest(
     let tmp = temporary(&path);
     let error = |e: std::io::Error| BatchError::Output(path.clone(), e);
     let budget = WriteFault::budget(options.fault.as_ref(), &path);
+    // Rows are made in memory one at a time and written to the file as bytes, so a
+    // failed write keeps its cause (a full disk) instead of becoming a CSV error.
+    let row_bytes = RowBuffer::default();
+    let mut row_csv = csv::Writer::from_writer(row_bytes.clone());
     let result = create_private(&tmp).map_err(error).and_then(|file| {
-        let mut csv = csv::Writer::from_writer(BufWriter::new(Budgeted::new(file, budget)));
+        let mut writer = BufWriter::new(Budgeted::new(file, budget));
         manifest_rows(rendered, plan, files, &position, &mut |row| {
-            csv.serialize(row).map_err(|e| error(e.into()))
+            row_csv.serialize(row).expect("rows serialize to memory");
+            row_csv.flush().expect("flushing to memory cannot fail");
+            let mut bytes = row_bytes.0.borrow_mut();
+            let written = writer.write_all(&bytes);
+            bytes.clear();
+            written.map_err(error)
         })?;
-        let file = csv
-            .into_inner()
-            .map_err(|e| error(e.into_error()))?
-            .into_inner()
-            .map_err(|e| error(e.into_error()))?;
+        let file = writer.into_inner().map_err(|e| error(e.into_error()))?;
         file.inner.sync_all().map_err(error)?;
         std::fs::rename(&tmp, &path).map_err(error)
     });
@@ -987,6 +992,21 @@ fn write_manifest(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Where the manifest's CSV writer puts one row, to be taken out and written to the file.
+#[derive(Clone, Default)]
+struct RowBuffer(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Write for RowBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The manifest's rows, in order: rendered records in mailing order, then rejected
