@@ -11,25 +11,7 @@ use std::time::{Duration, Instant};
 use shikaku::batch::{self, BatchError, BatchOptions, Quiet, WriteFault};
 use shikaku::issuer::Issuer;
 
-fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-/// Synthetic records from bench/gen_records.py (deterministic).
-fn records(n: usize) -> PathBuf {
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("faults-{n}.csv"));
-    if !path.exists() {
-        let status = Command::new("python3")
-            .args(["bench/gen_records.py", &n.to_string()])
-            .arg(&path)
-            .status()
-            .expect("python3 runs");
-        assert!(status.success());
-    }
-    path
-}
+use crate::batch::{records, tmp};
 
 fn issuers() -> Vec<Arc<Issuer>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir("samples/issuers")
