@@ -3,12 +3,16 @@
 mod batch;
 mod browser;
 mod cli;
+mod faults;
 mod golden;
 mod golden_cli;
+mod hostile;
 mod law;
 mod layouts;
 mod preview;
 mod print;
+mod readers;
 mod records;
+mod reference;
 mod serve;
 mod webdriver;

@@ -39,7 +39,9 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = false;
-    for item in records {
+    let mut stopped_by = None;
+    let mut records = records;
+    for item in records.by_ref() {
         let line = match item {
             Ok((_, record)) => {
                 let rules = issuers
@@ -53,6 +55,10 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
                     add_layout(&mut line, &evaluated.eligibility, &layouts);
                 }
                 line
+            }
+            Err(e) if e.ends_input() => {
+                stopped_by = Some(e);
+                continue;
             }
             Err(e) => {
                 failed = true;
@@ -68,6 +74,10 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
         }
     }
     stopped_reading(out.flush())?;
+    if let (Some(unread), Some(cause)) = (records.stopped(), stopped_by) {
+        eprintln!("error: {unread}: {cause}\n  hint: the records before it were explained; correct the input and run again");
+        return Ok(ExitCode::from(2));
+    }
     Ok(if failed {
         ExitCode::from(1)
     } else {

@@ -2,7 +2,9 @@
 //!
 //! Exit status: 0 when every record was rendered, 1 when some were rejected
 //! (see the error report), 2 when nothing could run (bad flags, layout, issuer
-//! profile or input).
+//! profile or input), when the input could not be read to its end, or when the run
+//! failed (a full disk, say); 128 + the signal's number when SIGINT or SIGTERM
+//! stopped a render.
 
 mod explain;
 mod golden;
@@ -10,6 +12,7 @@ mod merge;
 mod preview;
 mod render;
 mod serve;
+mod signals;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,7 +27,7 @@ pub struct Cli {
     command: Command,
 }
 
-const EXIT_CODES: &str = "Exit status: 0 every record rendered; 1 some records rejected (see errors.jsonl); 2 nothing could run.";
+const EXIT_CODES: &str = "Exit status: 0 every record rendered; 1 some records rejected (see errors.jsonl); 2 nothing could run, the input could not be read to its end, or the run failed; 130 / 143 a render stopped by Ctrl-C / SIGTERM (resume it with --resume).";
 
 #[derive(Debug, Subcommand)]
 enum Command {

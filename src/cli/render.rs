@@ -59,9 +59,14 @@ pub struct RenderArgs {
     /// running one batch; join their manifests with `shikaku merge-manifests`.
     #[arg(long, value_parser = Shard::parse)]
     shard: Option<Shard>,
-    /// Finish an interrupted run in the same --out: files it completed are kept.
+    /// Finish an interrupted run in the same --out: files it completed are kept. Refused
+    /// when any setting that changes output differs (the message says which).
     #[arg(long)]
     resume: bool,
+    /// Replace the run --out holds, finished or interrupted: the files it wrote are
+    /// removed first. Without it, a folder holding a run is refused.
+    #[arg(long, conflicts_with = "resume")]
+    overwrite: bool,
 }
 
 /// The choices of `--impose`.
@@ -111,6 +116,8 @@ fn sheet(args: &RenderArgs) -> Result<Sheet, String> {
 
 /// Runs the render.
 pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
+    // First, before any thread starts: the signal mask is inherited.
+    let stop = super::signals::stop_on_signals();
     let issuers = load_issuers(&args.issuer)?;
     let sheet = sheet(&args)?;
     let mut options = BatchOptions::new(args.input.input.clone(), args.out.clone(), issuers);
@@ -127,16 +134,29 @@ pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
     options.jobs = args.jobs.unwrap_or(options.jobs).max(1);
     options.shard = args.shard;
     options.resume = args.resume;
+    options.overwrite = args.overwrite;
+    options.cancel = stop.flag.clone();
     options.sheet = sheet;
     options.pdfa = args.pdfa;
     let progress = Reporter::new();
-    let summary = batch::run(&options, &progress).map_err(|e| e.to_string())?;
+    let result = batch::run(&options, &progress);
     progress.clear();
+    let summary = match (result, stop.received()) {
+        (Ok(summary), _) => summary,
+        (Err(batch::BatchError::Cancelled), Some((status, signal))) => {
+            eprintln!("error: stopped by {signal} before the end; the folder is marked interrupted\n  hint: run again with --resume to finish: the files already finished are kept");
+            return Ok(ExitCode::from(status));
+        }
+        (Err(e), _) => return Err(e.to_string()),
+    };
     report(&args, &summary);
-    Ok(if summary.rejected > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    Ok(match &summary.unread {
+        Some(unread) => {
+            eprintln!("error: {unread}\n  hint: the records before it are in the output; correct the input and run again with --overwrite");
+            ExitCode::from(2)
+        }
+        None if summary.rejected > 0 => ExitCode::from(1),
+        None => ExitCode::SUCCESS,
     })
 }
 
@@ -174,8 +194,13 @@ fn report(args: &RenderArgs, summary: &batch::Summary) {
     } else {
         String::new()
     };
+    let unread = if summary.unread.is_some() {
+        " (the rest of the input not read, see below)"
+    } else {
+        ""
+    };
     eprintln!(
-        "{} read = {} rendered + {} rejected{shards}{warnings}",
+        "{} read = {} rendered + {} rejected{shards}{warnings}{unread}",
         summary.read, summary.rendered, summary.rejected
     );
     if summary.rejected > 0 {
