@@ -5,6 +5,8 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
+mod numbers;
+
 use crate::diag::toml_position;
 use crate::display::{Point, Rect, Size};
 use crate::layout::mm;
@@ -91,13 +93,12 @@ impl std::error::Error for SheetError {}
 struct RawSheet {
     name: String,
     kind: Spanned<String>,
-    width: f32,
-    height: f32,
-    card: RawSize,
-    #[serde(default)]
-    bleed: f32,
+    width: Spanned<f32>,
+    height: Spanned<f32>,
+    card: Spanned<RawSize>,
+    bleed: Option<Spanned<f32>>,
     duplex: Option<Spanned<String>>,
-    marks: Option<RawMarks>,
+    marks: Option<Spanned<RawMarks>>,
     grid: Option<Spanned<RawGrid>>,
     #[serde(default)]
     slot: Vec<Spanned<RawSlot>>,
@@ -191,6 +192,9 @@ impl Sheet {
             };
         let raw: RawSheet = toml::from_str(text)
             .map_err(|e| error(e.span(), e.message().trim().to_string(), None))?;
+        numbers::check(&raw).map_err(|(span, message)| error(Some(span), message, None))?;
+        let card_mm = raw.card.get_ref();
+        let bleed_mm = raw.bleed.as_ref().map_or(0.0, |b| *b.get_ref());
         let kind = match raw.kind.get_ref().as_str() {
             "nup" => SheetKind::NUp,
             "carrier" => SheetKind::Carrier,
@@ -219,12 +223,12 @@ impl Sheet {
             }
         };
         let size = Size {
-            width: mm(raw.width),
-            height: mm(raw.height),
+            width: mm(*raw.width.get_ref()),
+            height: mm(*raw.height.get_ref()),
         };
         let card = Size {
-            width: mm(raw.card.width),
-            height: mm(raw.card.height),
+            width: mm(card_mm.width),
+            height: mm(card_mm.height),
         };
         let mut slots = Vec::new();
         let mut slot_span = None;
@@ -234,8 +238,8 @@ impl Sheet {
             for row in 0..g.rows {
                 for column in 0..g.columns {
                     slots.push(Point {
-                        x: mm(g.x + column as f32 * (raw.card.width + g.gap_x)),
-                        y: mm(g.y + row as f32 * (raw.card.height + g.gap_y)),
+                        x: mm(g.x + column as f32 * (card_mm.width + g.gap_x)),
+                        y: mm(g.y + row as f32 * (card_mm.height + g.gap_y)),
                     });
                 }
             }
@@ -266,9 +270,9 @@ impl Sheet {
             kind,
             size,
             card,
-            bleed: mm(raw.bleed),
+            bleed: mm(bleed_mm),
             duplex,
-            marks: raw.marks.map(|m| Marks {
+            marks: raw.marks.map(|m| m.into_inner()).map(|m| Marks {
                 offset: mm(m.offset),
                 length: mm(m.length),
                 width: m.width,
@@ -322,7 +326,8 @@ impl Sheet {
     /// Reads a sheet file.
     pub fn from_path(path: &Path) -> Result<Sheet, SheetError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| SheetError {
+        let limit = crate::limits::file::MAX_CONFIG_BYTES;
+        let text = crate::limits::read_capped_text(path, limit).map_err(|e| SheetError {
             file: file.clone(),
             line: 1,
             column: 1,

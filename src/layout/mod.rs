@@ -7,6 +7,7 @@
 //! The format is documented in docs/layout.md.
 
 mod field;
+pub(crate) mod number;
 mod parse;
 mod template;
 
