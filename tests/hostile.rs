@@ -1,7 +1,8 @@
 //! Hostile inputs through the real `shikaku` command, one small file a case with its exact
 //! expected messages beside it (`nan-x.toml` → `nan-x.stderr`), as in tests/data/records/:
-//! layouts, issuer profiles and images that once printed NaN operators, names off the card or
-//! `javascript:` QR codes, or took gigabytes and hung. Each case is its own `#[test]`; `SHIKAKU_UPDATE=1` rewrites a reference and fails.
+//! layouts, issuer profiles, images and records that once printed NaN operators, names off
+//! the card, blank 氏名, `javascript:` QR codes or impossible dates, or took gigabytes and
+//! hung. Each case is its own `#[test]`; `SHIKAKU_UPDATE=1` rewrites a reference and fails.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -75,6 +76,18 @@ fn issuer_case(name: &str) {
         "samples/records.csv",
     ];
     preview_case(&case, "--issuer", &rest, "pdf");
+}
+
+/// A record case: one JSON object, previewed on the card.
+fn record_case(name: &str) {
+    let case = Path::new("tests/data/hostile-records").join(format!("{name}.json"));
+    let rest = [
+        "--layout",
+        "kokuho-kakuninsho",
+        "--issuer",
+        "samples/issuers/takasaki.toml",
+    ];
+    preview_case(&case, "--record", &rest, "png");
 }
 
 macro_rules! cases {
@@ -155,6 +168,32 @@ cases! {
     hostile_issuer_seal_missing => "seal-missing",
     hostile_issuer_name_blank => "name-blank",
     hostile_issuer_contact_bidi_override => "contact-bidi-override",
+}
+
+cases! {
+    record_case, "tests/data/hostile-records", "json", hostile_record_cases_are_all_listed:
+    hostile_record_name_ideographic_space => "name-ideographic-space",
+    hostile_record_name_nbsp_and_spaces => "name-nbsp-and-spaces",
+    hostile_record_number_em_space => "number-em-space",
+    hostile_record_name_noncharacter => "name-noncharacter",
+    hostile_record_name_plane_noncharacter => "name-plane-noncharacter",
+    hostile_record_name_bidi_override => "name-bidi-override",
+    hostile_record_name_zero_width_space => "name-zero-width-space",
+    hostile_record_name_c1_control => "name-c1-control",
+    hostile_record_name_byte_order_mark => "name-byte-order-mark",
+    hostile_record_name_unpaired_surrogate => "name-unpaired-surrogate",
+    hostile_record_address_replacement_character => "address-replacement-character",
+    hostile_record_address_line_separator => "address-line-separator",
+    hostile_record_address_too_long => "address-too-long",
+    hostile_record_name_too_long => "name-too-long",
+    hostile_record_birth_after_issue => "birth-after-issue",
+    hostile_record_born_too_long_ago => "born-too-long-ago",
+    hostile_record_birth_before_meiji => "birth-before-meiji",
+    hostile_record_expiry_far_future => "expiry-far-future",
+    hostile_record_qualified_before_birth => "qualified-before-birth",
+    hostile_record_qualified_far_after_issue => "qualified-far-after-issue",
+    hostile_record_application_after_issue => "application-after-issue",
+    hostile_record_residence_expiry_before_birth => "residence-expiry-before-birth",
 }
 
 /// Layouts and profiles named on the command line must be regular files too: a device or a
