@@ -273,7 +273,7 @@ impl Issuer {
                         why.name(),
                         u32::from(c)
                     ),
-                    hint: Some(why.hint().into()),
+                    hint: Some(limits::chars::EDIT_HINT.into()),
                 });
             }
         }

@@ -147,6 +147,7 @@ cases! {
     hostile_layout_image_bogus_chunk => "image-bogus-chunk",
     hostile_layout_image_dev_zero => "image-dev-zero",
     hostile_layout_image_directory => "image-directory",
+    hostile_layout_text_zero_width => "text-zero-width",
 }
 
 cases! {
@@ -223,6 +224,14 @@ fn hostile_devices_and_fifos_are_refused_without_hanging() {
         (
             vec!["--layout", "kokuho-kakuninsho", "--record", "samples/records.csv", "--issuer", fifo],
             format!("error: failed to read issuer profile {fifo} (not a regular file but a named pipe (FIFO))\n"),
+        ),
+        (
+            vec!["--layout", "kokuho-kakuninsho", "--record", "/dev/zero"],
+            "error: failed to read /dev/zero (not a regular file but a device)\n".to_string(),
+        ),
+        (
+            vec!["--layout", "kokuho-kakuninsho", "--record", fifo],
+            format!("error: failed to read {fifo} (not a regular file but a named pipe (FIFO))\n"),
         ),
     ] {
         let output = shikaku(&[&["preview"], &args[..], &["--out", out]].concat());

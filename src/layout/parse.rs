@@ -786,7 +786,24 @@ impl Parser<'_> {
         })
     }
 
+    /// A template, whose literal text holds no character that cannot print (line breaks aside:
+    /// they break lines).
     fn template(&self, text: &Spanned<String>) -> Result<Template, LayoutError> {
+        let refused = text.get_ref().chars().enumerate().find_map(|(i, c)| {
+            (c != '\n')
+                .then(|| limits::chars::refused(c))
+                .flatten()
+                .map(|why| (i + 1, c, why))
+        });
+        if let Some((at, c, why)) = refused {
+            let message = format!(
+                "the text contains {} U+{:04X} at character {at}",
+                why.name(),
+                u32::from(c)
+            );
+            let hint = Some(limits::chars::EDIT_HINT.into());
+            return Err(self.error(text.span(), message, hint));
+        }
         Template::parse(text.get_ref())
             .map_err(|TemplateError { message, hint }| self.error(text.span(), message, hint))
     }
@@ -1032,6 +1049,19 @@ h = 5
             assert_eq!(err.line, 25);
         }
         assert!(parse(&format!("{MINIMAL}{line}dash = [0, 1]\n")).is_ok());
+    }
+
+    #[test]
+    fn template_text_that_cannot_print_is_refused_but_line_breaks_pass() {
+        let err = parse(&MINIMAL.replace("{name}", "氏名\\u200B{name}")).unwrap_err();
+        assert_eq!(
+            (err.line, err.message.as_str()),
+            (
+                14,
+                "the text contains invisible character U+200B at character 3"
+            )
+        );
+        assert!(parse(&MINIMAL.replace("{name}", "氏名\\n{name}")).is_ok());
     }
 
     #[test]

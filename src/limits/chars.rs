@@ -56,6 +56,11 @@ impl Refused {
     }
 }
 
+/// The hint for a refused character in a file someone edits (a layout, an issuer profile),
+/// where "upstream" is that file.
+pub const EDIT_HINT: &str =
+    "delete the character: it would print as nothing, as a box, or reorder the text around it";
+
 /// Whether `c` is refused in printed text, and why.
 pub fn refused(c: char) -> Option<Refused> {
     let u = u32::from(c);
