@@ -732,10 +732,11 @@ impl Parser<'_> {
         if line.dash.is_empty() {
             line.dash = vec![mm(1.5), mm(1.0)];
         }
+        // Checked even without a caption: no number in a layout goes unchecked.
+        let size = self.font_size(raw, defaults.size)?;
         let caption = match &raw.caption {
             None => None,
             Some(text) => {
-                let size = self.font_size(raw, defaults.size)?;
                 let font = raw
                     .font
                     .as_ref()
@@ -1049,6 +1050,16 @@ h = 5
             assert_eq!(err.line, 25);
         }
         assert!(parse(&format!("{MINIMAL}{line}dash = [0, 1]\n")).is_ok());
+    }
+
+    #[test]
+    fn a_cutline_size_is_checked_even_without_a_caption() {
+        let cut = "\n[[page.element]]\nkind = \"cutline\"\nid = \"cut\"\nfrom = [2, 30]\nto = [80, 30]\nsize = nan\n";
+        let err = parse(&format!("{MINIMAL}{cut}")).unwrap_err();
+        assert_eq!(
+            err.message,
+            "`size` of element `cut` must be from 3 to 72 pt (found NaN)"
+        );
     }
 
     #[test]
