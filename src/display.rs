@@ -4,7 +4,11 @@
 //! down, as designers measure a form. Backends never see layouts or records:
 //! everything they need (glyph ids, fonts, sizes, colours) is here.
 
+mod finite;
+
 use std::sync::Arc;
+
+pub use finite::first_non_finite;
 
 use crate::font::FontId;
 

@@ -26,6 +26,7 @@ pub mod impose;
 pub mod insurer_number;
 pub mod issuer;
 pub mod layout;
+pub mod limits;
 pub mod record;
 pub mod render;
 pub mod serve;

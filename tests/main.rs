@@ -7,6 +7,7 @@ mod faults;
 mod golden;
 mod golden_cli;
 mod hostile;
+mod hostile_config;
 mod law;
 mod layouts;
 mod preview;

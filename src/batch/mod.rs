@@ -274,11 +274,11 @@ pub enum BatchError {
     /// Occurs when the input cannot be opened or its header is wrong.
     Input(record::OpenError),
     /// Occurs when `--layout` names a layout no profile of the run can print.
-    Layout(LayoutError),
+    Layout(Box<LayoutError>),
     /// Occurs when a layout cannot be prepared for an issuer (its static text does not fit, say).
     Form(FillError),
     /// Occurs when a layout an issuer profile names cannot be loaded or prints something else.
-    Issuer(IssuerError),
+    Issuer(Box<IssuerError>),
     /// Occurs when an output file cannot be written or read back.
     Output(PathBuf, std::io::Error),
     /// Occurs when the output folder holds another run's files.

@@ -84,7 +84,7 @@ fn issuer_layouts(
             _ => issuer
                 .load_layout(kind, &options.layouts)
                 .map(|l| (kind, Arc::new(l)))
-                .map_err(BatchError::Issuer),
+                .map_err(|e| BatchError::Issuer(Box::new(e))),
         })
         .collect()
 }
@@ -127,7 +127,7 @@ impl Forms {
                 .iter()
                 .any(|i| i.scheme() == forced.scheme())
             {
-                return Err(BatchError::Layout(LayoutError {
+                return Err(BatchError::Layout(Box::new(LayoutError {
                     file: forced.name().into(),
                     line: 1,
                     column: 1,
@@ -137,7 +137,7 @@ impl Forms {
                         forced.scheme().as_str()
                     ),
                     hint: Some("pass that scheme's issuer profile with --issuer".into()),
-                }));
+                })));
             }
         }
         for back in [false, true] {

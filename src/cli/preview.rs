@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use shikaku::eligibility::{self, Check};
 use shikaku::fill::Form;
 use shikaku::issuer::Issuer;
+use shikaku::limits::{self, ReadError};
 use shikaku::record::{self, Origin, Record};
 use shikaku::render::pdf::{pdf, PdfOptions};
 use shikaku::render::png::{png, PngOptions};
@@ -213,10 +214,20 @@ fn with_hint(message: String, hint: Option<String>) -> String {
     }
 }
 
-/// Reads a file holding one JSON object, or else the first record of a records file.
+/// The most bytes read to try a file as one JSON object: a record is under 2 KiB, and a
+/// larger file is a records file, read a record at a time.
+const ONE_OBJECT_BYTES: u64 = 1 << 20;
+
+/// Reads a file holding one JSON object, or else the first record of a records file. The file
+/// must be a regular file (a FIFO or `/dev/zero` would never end), and is read whole only when
+/// small.
 fn read_record(path: &Path) -> Result<Record, String> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| format!("failed to read {file} ({e})"))?;
+    let bytes = match limits::read_capped(path, ONE_OBJECT_BYTES) {
+        Ok(bytes) => bytes,
+        Err(ReadError::TooLarge { .. }) => Vec::new(),
+        Err(e) => return Err(format!("failed to read {file} ({e})")),
+    };
     if let Ok(value @ serde_json::Value::Object(_)) =
         serde_json::from_slice::<serde_json::Value>(&bytes)
     {

@@ -134,7 +134,7 @@ impl Catalog {
             let file = format!("layouts/{name_or_path}.toml");
             return Layout::from_toml_with(text, &file, None, legal);
         }
-        if Path::new(name_or_path).is_file() {
+        if Path::new(name_or_path).exists() {
             return Layout::from_path_with(Path::new(name_or_path), legal);
         }
         Err(LayoutError {

@@ -9,6 +9,7 @@
 mod catalog;
 mod field;
 mod legal;
+pub(crate) mod number;
 mod parse;
 mod template;
 

@@ -238,8 +238,11 @@ impl Builder {
 }
 
 /// Rounds to 1/1000 pt: far below print resolution, and it keeps streams short
-/// and identical across platforms' float formatting.
+/// and identical across platforms' float formatting. Every number of an item passes here;
+/// display lists are checked finite before they reach a writer
+/// ([`crate::display::first_non_finite`]), and this asserts it.
 fn round(v: f32) -> f32 {
+    debug_assert!(v.is_finite(), "a non-finite number reached the PDF writer");
     (v * 1000.0).round() / 1000.0
 }
 
