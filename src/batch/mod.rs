@@ -15,8 +15,8 @@
 //! `--resume` safe: a file an interrupted run finished is the file this run
 //! would write, so it is kept, and the rest are written.
 //!
-//! A run holds its output folder's [lock](lock) from start to end, marks the folder
-//! [interrupted](state) before it writes anything, and ends on every failure (a full
+//! A run holds its output folder's lock (`lock.rs`) from start to end, marks the folder
+//! interrupted (`state.rs`) before it writes anything, and ends on every failure (a full
 //! disk, a worker that cannot go on, [`BatchOptions::cancel`]) with an error naming
 //! the file, leaving the folder resumable. docs/reliability.md tells the whole story.
 
