@@ -582,6 +582,59 @@ fn an_sra3_sheet_has_bleed_and_its_cards_where_the_sheet_says() {
 }
 
 #[test]
+fn lint_names_each_finding_with_its_line_and_the_bundled_layouts_are_clean() {
+    let layout = "tests/data/lint/card-near-the-trim.toml";
+    let output = shikaku(&["lint", layout]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        std::fs::read_to_string("tests/data/lint/card-near-the-trim.stderr").unwrap()
+    );
+    let mut args = vec!["lint"];
+    args.extend([
+        "kokuho-kakuninsho",
+        "kouki-kakuninsho",
+        "kokuho-oshirase",
+        "kouki-oshirase",
+        "kokuho-daishi",
+        "kouki-daishi",
+    ]);
+    let output = shikaku(&args);
+    assert_eq!(
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).as_ref()
+        ),
+        (Some(0), "6 layouts checked, 0 findings\n")
+    );
+    // Looser limits pass the same layout's text; a layout that cannot load is exit status 2.
+    let output = shikaku(&["lint", layout, "--min-text", "4", "--min-squeeze", "0.5"]);
+    assert!(String::from_utf8_lossy(&output.stderr).ends_with("1 layout checked, 3 findings\n"));
+    assert_eq!(shikaku(&["lint", "no-such-layout"]).status.code(), Some(2));
+}
+
+#[test]
+fn a_layout_loaded_for_preview_is_linted_as_warnings() {
+    let png = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lint-preview.png");
+    let output = shikaku(&[
+        "preview",
+        "--layout",
+        "tests/data/lint/card-near-the-trim.toml",
+        "--record",
+        "samples/records.csv",
+        "-o",
+        png.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "warning: tests/data/lint/card-near-the-trim.toml:20:1: line `row-rule` is 0.15 pt"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_record_whose_address_cannot_be_barcoded_is_reported_not_printed() {
     let samples = std::fs::read_to_string("samples/records.csv").unwrap();
     let header = samples.lines().next().unwrap();

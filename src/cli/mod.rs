@@ -6,6 +6,7 @@
 
 mod explain;
 mod golden;
+mod lint;
 mod merge;
 mod preview;
 mod render;
@@ -40,6 +41,9 @@ enum Command {
     Golden(golden::GoldenArgs),
     /// Serve the preview page and its JSON API, for staff who issue one document at a time.
     Serve(serve::ServeArgs),
+    /// Check layouts for what a print shop would query: hairlines, tiny or squeezed text,
+    /// elements near the trim, overlapping text boxes.
+    Lint(lint::LintArgs),
 }
 
 /// How to read the records file.
@@ -150,6 +154,7 @@ pub fn main() -> ExitCode {
         Command::Preview(args) => preview::run(args),
         Command::Golden(args) => golden::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Lint(args) => lint::run(args),
     };
     match result {
         Ok(code) => code,
@@ -202,6 +207,32 @@ mod tests {
         let args = parse("3").unwrap().into_render().unwrap();
         assert_eq!(args.bleed, Some(3.0));
         assert!(parse("11").is_err() && parse("-1").is_err() && parse("two").is_err());
+    }
+
+    #[test]
+    fn parses_lint_limits() {
+        let cli = Cli::try_parse_from([
+            "shikaku",
+            "lint",
+            "kokuho-kakuninsho",
+            "my.toml",
+            "--min-text",
+            "6",
+            "--safe",
+            "2",
+        ])
+        .unwrap();
+        let Command::Lint(args) = cli.command else {
+            panic!()
+        };
+        assert!(
+            Cli::try_parse_from(["shikaku", "lint"]).is_err(),
+            "needs a layout"
+        );
+        assert_eq!(
+            (args.layouts.len(), args.min_text, args.safe),
+            (2, 6.0, 2.0)
+        );
     }
 
     #[test]

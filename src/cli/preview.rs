@@ -143,6 +143,7 @@ fn stamps(files: &[PathBuf]) -> Vec<Option<(SystemTime, u64)>> {
 /// Renders once and writes the output; returns the line to print.
 fn render(args: &PreviewArgs, kind: Kind) -> Result<String, String> {
     let layout = Layout::load(&args.layout).map_err(|e| e.to_string())?;
+    super::lint::warn(&layout, &args.layout);
     let record = read_record(&args.record)?;
     let issuer = match &args.issuer {
         Some(path) => Issuer::from_path(path).map_err(|e| e.to_string())?,

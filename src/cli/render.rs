@@ -114,7 +114,11 @@ pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
     let sheet = sheet(&args)?;
     let mut options = BatchOptions::new(args.input.input.clone(), args.out.clone(), issuers);
     options.layout = match &args.layout {
-        Some(name) => Some(Arc::new(Layout::load(name).map_err(|e| e.to_string())?)),
+        Some(name) => {
+            let layout = Layout::load(name).map_err(|e| e.to_string())?;
+            super::lint::warn(&layout, name);
+            Some(Arc::new(layout))
+        }
         None => None,
     };
     options.read = args.input.read_options();

@@ -13,7 +13,8 @@ mod template;
 use std::sync::Arc;
 
 pub use field::{Field, FieldType, Format};
-pub use parse::{bundled_names, LayoutError};
+pub(crate) use parse::bounds;
+pub use parse::{bundled_names, bundled_source, LayoutError};
 pub(crate) use template::closest;
 pub use template::{Piece, Template};
 
