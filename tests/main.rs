@@ -8,5 +8,6 @@ mod golden_cli;
 mod preview;
 mod print;
 mod records;
+mod renderers;
 mod serve;
 mod webdriver;

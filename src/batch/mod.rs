@@ -61,6 +61,10 @@ pub struct BatchOptions {
     pub sheet: Sheet,
     /// Write PDF/A-2b files (`--pdfa`).
     pub pdfa: bool,
+    /// Write PDF/X-4 files (`--pdfx`).
+    pub pdfx: bool,
+    /// The files' creation date (`--pdf-date`), needed by PDF/X.
+    pub date: Option<chrono::NaiveDate>,
 }
 
 impl BatchOptions {
@@ -79,6 +83,8 @@ impl BatchOptions {
             resume: false,
             sheet: Sheet::one_per_page(0.0),
             pdfa: false,
+            pdfx: false,
+            date: None,
         }
     }
 }

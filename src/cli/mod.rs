@@ -210,6 +210,26 @@ mod tests {
     }
 
     #[test]
+    fn pdfx_needs_a_date_and_refuses_pdfa() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec![
+                "shikaku", "render", "-i", "a.csv", "-o", "out", "--issuer", "i.toml",
+            ];
+            args.extend_from_slice(extra);
+            Cli::try_parse_from(args)
+        };
+        let args = parse(&["--pdfx", "--pdf-date", "2025-08-01"])
+            .unwrap()
+            .into_render()
+            .unwrap();
+        assert!(args.pdfx);
+        assert_eq!(args.pdf_date.unwrap().to_string(), "2025-08-01");
+        assert!(parse(&["--pdfx"]).is_err(), "a PDF/X file needs its date");
+        assert!(parse(&["--pdfx", "--pdfa", "--pdf-date", "2025-08-01"]).is_err());
+        assert!(parse(&["--pdfx", "--pdf-date", "2025-13-01"]).is_err());
+    }
+
+    #[test]
     fn parses_lint_limits() {
         let cli = Cli::try_parse_from([
             "shikaku",
