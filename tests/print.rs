@@ -659,6 +659,9 @@ fn sheets_print_nothing_in_the_printers_margin() {
         );
         blank_margin(&out.join("registered-kokuho-kakuninsho-0001.pdf"), 5.0);
     }
+    // The carrier sheet's layout keeps its fold marks and text inside the margin too.
+    let out = render("margin-carrier", &["--impose", "carrier"]);
+    blank_margin(&out.join("registered-kokuho-kakuninsho-0001.pdf"), 5.0);
 }
 
 #[test]
