@@ -15,5 +15,6 @@ mod print;
 mod readers;
 mod records;
 mod reference;
+mod renderers;
 mod serve;
 mod webdriver;

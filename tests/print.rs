@@ -18,7 +18,8 @@ fn shikaku(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-fn render(name: &str, extra: &[&str]) -> PathBuf {
+/// Renders the samples into a fresh folder under the test tmpdir, with `extra` flags.
+pub(crate) fn render(name: &str, extra: &[&str]) -> PathBuf {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&out);
     let mut args = vec![
@@ -394,6 +395,118 @@ fn every_file_has_an_id_and_no_resource_dictionary_recurses() {
     }
 }
 
+/// The PDF/X-4 rules (ISO 15930-7) that this writer could get wrong, checked object by object.
+fn pdfx_structure(pdf: &Path) {
+    let bytes = std::fs::read(pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-1.6\n"), "PDF/X-4 is PDF 1.6");
+    let objects = Objects::read(pdf);
+    let trailer = &objects.0["trailer"]["value"];
+    assert!(trailer["/ID"].as_array().is_some_and(|id| id.len() == 2));
+    assert!(trailer.get("/Encrypt").is_none());
+    let catalog = objects.catalog();
+    let intents = catalog["/OutputIntents"]
+        .as_array()
+        .expect("/OutputIntents");
+    assert_eq!(intents.len(), 1);
+    assert_eq!(intents[0]["/S"], "/GTS_PDFX");
+    assert_eq!(intents[0]["/OutputConditionIdentifier"], "u:FOGRA39");
+    assert_eq!(objects.dict(&intents[0]["/DestOutputProfile"])["/N"], 4);
+    let icc = objects.data(&intents[0]["/DestOutputProfile"]);
+    assert_eq!(
+        (&icc[12..16], &icc[16..20], &icc[36..40]),
+        (&b"prtr"[..], &b"CMYK"[..], &b"acsp"[..]),
+        "a CMYK output profile"
+    );
+    let xmp = String::from_utf8(objects.data(&catalog["/Metadata"])).unwrap();
+    for needed in [
+        "<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>",
+        "<pdf:Trapped>False</pdf:Trapped>",
+        "<xmp:CreateDate>2025-08-01T00:00:00Z</xmp:CreateDate>",
+        "<xmpMM:VersionID>1</xmpMM:VersionID>",
+        "<xmpMM:RenditionClass>default</xmpMM:RenditionClass>",
+        "<xmpMM:DocumentID>uuid:",
+    ] {
+        assert!(xmp.contains(needed), "XMP lacks {needed}: {xmp}");
+    }
+    let info = objects.dict(&trailer["/Info"]);
+    assert_eq!(info["/Trapped"], "/False");
+    assert_eq!(info["/GTS_PDFXVersion"], "u:PDF/X-4");
+    assert_eq!(info["/CreationDate"], info["/ModDate"]);
+    let title = info["/Title"].as_str().unwrap().trim_start_matches("u:");
+    assert!(xmp.contains(&format!(">{title}</rdf:li>")));
+    // Every colour DeviceGray or DeviceCMYK: no RGB colour space, no rg / RG operator.
+    for (key, object) in &objects.0 {
+        let dict = object
+            .get("stream")
+            .map_or(&object["value"], |s| &s["dict"]);
+        assert!(!dict.to_string().contains("/DeviceRGB"), "{key}: {dict}");
+        let is_content = dict["/Subtype"] == "/Form"
+            || (object.get("stream").is_some()
+                && dict.get("/Type").is_none()
+                && dict.get("/Subtype").is_none()
+                && dict.get("/Length1").is_none()
+                && dict.get("/N").is_none());
+        if is_content {
+            let data = objects.data(&Value::from(key.trim_start_matches("obj:")));
+            let text = String::from_utf8_lossy(&data);
+            for line in text.lines() {
+                assert!(
+                    !line.ends_with(" rg") && !line.ends_with(" RG"),
+                    "{key}: {line}"
+                );
+            }
+        }
+    }
+    for page in objects.pages() {
+        page_boxes(pdf, page);
+        assert_eq!(page["/Group"]["/CS"], "/DeviceCMYK");
+    }
+    qpdf(&["--check", pdf.to_str().unwrap()]);
+}
+
+#[test]
+fn pdfx_files_are_cmyk_with_a_fogra39_output_intent() {
+    let out = render("pdfx", &["--pdfx", "--pdf-date", "2025-08-01"]);
+    for name in [
+        "registered-kokuho-kakuninsho-0001",
+        "ordinary-kokuho-oshirase-0001",
+        "registered-kouki-kakuninsho-0001",
+    ] {
+        pdfx_structure(&out.join(format!("{name}.pdf")));
+    }
+    let sheets = render(
+        "pdfx-sra3",
+        &[
+            "--pdfx",
+            "--pdf-date",
+            "2025-08-01",
+            "--impose",
+            "nup",
+            "--sheet",
+            "sra3-21up",
+        ],
+    );
+    pdfx_structure(&sheets.join("registered-kokuho-kakuninsho-0001.pdf"));
+    // The seal is a DeviceCMYK image that keeps its soft mask (PDF/X-4 allows live transparency).
+    let objects = Objects::read(&out.join("registered-kokuho-kakuninsho-0001.pdf"));
+    let seal = objects
+        .all()
+        .find(|(_, d)| d["/Subtype"] == "/Image" && d.get("/SMask").is_some())
+        .expect("the seal");
+    assert_eq!(seal.1["/ColorSpace"], "/DeviceCMYK");
+    let output = shikaku(&[
+        "render",
+        "-i",
+        "samples/records.csv",
+        "--issuer",
+        "samples/issuers",
+        "-o",
+        "unused",
+        "--pdfx",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "PDF/X needs --pdf-date");
+}
+
 /// The `cm` translations of a page's content (one stream, or an array of them), in points,
 /// in drawing order.
 fn placements(objects: &Objects, page: &Value) -> Vec<(f32, f32, bool)> {
@@ -514,22 +627,8 @@ fn gray_page(pdf: &Path, dpi: u32) -> (usize, usize, Vec<u8>) {
         .output()
         .expect("pdftoppm is needed by this test; scripts/test.sh installs it");
     assert!(output.status.success());
-    // A binary PGM: "P5\n<w> <h>\n255\n" then the pixels.
-    let data = output.stdout;
-    let mut fields = Vec::new();
-    let mut at = 0;
-    while fields.len() < 4 {
-        while data[at].is_ascii_whitespace() {
-            at += 1;
-        }
-        let start = at;
-        while !data[at].is_ascii_whitespace() {
-            at += 1;
-        }
-        fields.push(String::from_utf8_lossy(&data[start..at]).into_owned());
-    }
-    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
-    (w, h, data[at + 1..].to_vec())
+    let page = crate::renderers::Gray::parse(&output.stdout);
+    (page.0, page.1, page.2)
 }
 
 /// Nothing is printed within `margin` mm of the page's edges: rasterized, that band is white.
@@ -560,6 +659,9 @@ fn sheets_print_nothing_in_the_printers_margin() {
         );
         blank_margin(&out.join("registered-kokuho-kakuninsho-0001.pdf"), 5.0);
     }
+    // The carrier sheet's layout keeps its fold marks and text inside the margin too.
+    let out = render("margin-carrier", &["--impose", "carrier"]);
+    blank_margin(&out.join("registered-kokuho-kakuninsho-0001.pdf"), 5.0);
 }
 
 #[test]
@@ -578,6 +680,59 @@ fn an_sra3_sheet_has_bleed_and_its_cards_where_the_sheet_says() {
             && (front[4].1 - pt(450.0 - top - 53.98)).abs() < pt(0.1),
         "{:?}",
         front[4]
+    );
+}
+
+#[test]
+fn lint_names_each_finding_with_its_line_and_the_bundled_layouts_are_clean() {
+    let layout = "tests/data/lint/card-near-the-trim.toml";
+    let output = shikaku(&["lint", layout]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        std::fs::read_to_string("tests/data/lint/card-near-the-trim.stderr").unwrap()
+    );
+    let mut args = vec!["lint"];
+    args.extend([
+        "kokuho-kakuninsho",
+        "kouki-kakuninsho",
+        "kokuho-oshirase",
+        "kouki-oshirase",
+        "kokuho-daishi",
+        "kouki-daishi",
+    ]);
+    let output = shikaku(&args);
+    assert_eq!(
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).as_ref()
+        ),
+        (Some(0), "6 layouts checked, 0 findings\n")
+    );
+    // Looser limits pass the same layout's text; a layout that cannot load is exit status 2.
+    let output = shikaku(&["lint", layout, "--min-text", "4", "--min-squeeze", "0.5"]);
+    assert!(String::from_utf8_lossy(&output.stderr).ends_with("1 layout checked, 3 findings\n"));
+    assert_eq!(shikaku(&["lint", "no-such-layout"]).status.code(), Some(2));
+}
+
+#[test]
+fn a_layout_loaded_for_preview_is_linted_as_warnings() {
+    let png = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lint-preview.png");
+    let output = shikaku(&[
+        "preview",
+        "--layout",
+        "tests/data/lint/card-near-the-trim.toml",
+        "--record",
+        "samples/records.csv",
+        "-o",
+        png.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "warning: tests/data/lint/card-near-the-trim.toml:20:1: line `row-rule` is 0.15 pt"
+        ),
+        "{stderr}"
     );
 }
 

@@ -81,6 +81,10 @@ pub struct BatchOptions {
     pub sheet: Sheet,
     /// Write PDF/A-2b files (`--pdfa`).
     pub pdfa: bool,
+    /// Write PDF/X-4 files (`--pdfx`).
+    pub pdfx: bool,
+    /// The files' creation date (`--pdf-date`), needed by PDF/X.
+    pub date: Option<chrono::NaiveDate>,
 }
 
 impl BatchOptions {
@@ -103,6 +107,8 @@ impl BatchOptions {
             fault: None,
             sheet: Sheet::one_per_page(0.0),
             pdfa: false,
+            pdfx: false,
+            date: None,
         }
     }
 }

@@ -665,7 +665,7 @@ fn process(
     put_str(&mut bytes, &household_key);
     put_str(&mut bytes, &record.record_id);
     for page in &document.pages {
-        encode_page(page).to_bytes(&mut bytes);
+        encode_page(page, &pdf_options(options, None)).to_bytes(&mut bytes);
     }
     let entry = Entry {
         index,
@@ -896,10 +896,7 @@ fn write_file(
         .iter()
         .find(|((l, _), _)| *l == file.layout)
         .map(|(_, f)| f.layout().title().to_string());
-    let mut writer = PdfWriter::new(PdfOptions {
-        title,
-        pdfa: options.pdfa,
-    });
+    let mut writer = PdfWriter::new(pdf_options(options, title));
     if nup(options, rendered, file) {
         let sheet = &options.sheet;
         for group in file.entries.chunks(sheet.slots().len()) {
@@ -931,6 +928,16 @@ fn write_file(
     }
     let path = options.out.join(&file.name);
     write_atomic_with(&path, &writer.finish(), options.fault.as_ref())
+}
+
+/// The PDF options of the run's files.
+fn pdf_options(options: &BatchOptions, title: Option<String>) -> PdfOptions {
+    PdfOptions {
+        title,
+        pdfa: options.pdfa,
+        pdfx: options.pdfx,
+        date: options.date,
+    }
 }
 
 /// The pages of a file: one sheet side for each group of cards on an n-up sheet.

@@ -8,6 +8,7 @@
 
 mod explain;
 mod golden;
+mod lint;
 mod merge;
 mod preview;
 mod render;
@@ -43,6 +44,9 @@ enum Command {
     Golden(golden::GoldenArgs),
     /// Serve the preview page and its JSON API, for staff who issue one document at a time.
     Serve(serve::ServeArgs),
+    /// Check layouts for what a print shop would query: hairlines, tiny or squeezed text,
+    /// elements near the trim, overlapping text boxes.
+    Lint(lint::LintArgs),
 }
 
 /// How to read the records file.
@@ -177,6 +181,7 @@ pub fn main() -> ExitCode {
         Command::Preview(args) => preview::run(args),
         Command::Golden(args) => golden::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Lint(args) => lint::run(args),
     };
     match result {
         Ok(code) => code,
@@ -236,6 +241,52 @@ mod tests {
         let args = parse("3").unwrap().into_render().unwrap();
         assert_eq!(args.bleed, Some(3.0));
         assert!(parse("11").is_err() && parse("-1").is_err() && parse("two").is_err());
+    }
+
+    #[test]
+    fn pdfx_needs_a_date_and_refuses_pdfa() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec![
+                "shikaku", "render", "-i", "a.csv", "-o", "out", "--issuer", "i.toml",
+            ];
+            args.extend_from_slice(extra);
+            Cli::try_parse_from(args)
+        };
+        let args = parse(&["--pdfx", "--pdf-date", "2025-08-01"])
+            .unwrap()
+            .into_render()
+            .unwrap();
+        assert!(args.pdfx);
+        assert_eq!(args.pdf_date.unwrap().to_string(), "2025-08-01");
+        assert!(parse(&["--pdfx"]).is_err(), "a PDF/X file needs its date");
+        assert!(parse(&["--pdfx", "--pdfa", "--pdf-date", "2025-08-01"]).is_err());
+        assert!(parse(&["--pdfx", "--pdf-date", "2025-13-01"]).is_err());
+    }
+
+    #[test]
+    fn parses_lint_limits() {
+        let cli = Cli::try_parse_from([
+            "shikaku",
+            "lint",
+            "kokuho-kakuninsho",
+            "my.toml",
+            "--min-text",
+            "6",
+            "--safe",
+            "2",
+        ])
+        .unwrap();
+        let Command::Lint(args) = cli.command else {
+            panic!()
+        };
+        assert!(
+            Cli::try_parse_from(["shikaku", "lint"]).is_err(),
+            "needs a layout"
+        );
+        assert_eq!(
+            (args.layouts.len(), args.min_text, args.safe),
+            (2, 6.0, 2.0)
+        );
     }
 
     #[test]

@@ -156,6 +156,7 @@ fn render(args: &PreviewArgs, kind: Kind) -> Result<String, String> {
         .catalog()?
         .load(&args.layout)
         .map_err(|e| e.to_string())?;
+    super::lint::warn(&layout, &args.layout);
     let record = read_record(&args.record)?;
     let issuer = match &args.issuer {
         Some(path) => record_issuer(path, &record)?,

@@ -45,8 +45,16 @@ pub struct RenderArgs {
     #[arg(long, value_name = "MM", value_parser = parse_bleed)]
     pub(super) bleed: Option<f32>,
     /// Write PDF/A-2b files for archiving.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "pdfx")]
     pdfa: bool,
+    /// Write PDF/X-4 files for a print shop: CMYK and grey only, a coated FOGRA39 output intent;
+    /// needs --pdf-date. Not together with --pdfa.
+    #[arg(long, requires = "pdf_date")]
+    pub(super) pdfx: bool,
+    /// The files' creation date (YYYY-MM-DD), written into PDF/X metadata as given, so that a
+    /// rerun gives the same bytes.
+    #[arg(long, value_name = "DATE")]
+    pub(super) pdf_date: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub(super) rules: RuleArgs,
     /// Documents per print file.
@@ -123,9 +131,11 @@ pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
     let mut options = BatchOptions::new(args.input.input.clone(), args.out.clone(), issuers);
     options.layouts = args.layouts.catalog()?;
     options.layout = match &args.layout {
-        Some(name) => Some(Arc::new(
-            options.layouts.load(name).map_err(|e| e.to_string())?,
-        )),
+        Some(name) => {
+            let layout = options.layouts.load(name).map_err(|e| e.to_string())?;
+            super::lint::warn(&layout, name);
+            Some(Arc::new(layout))
+        }
         None => None,
     };
     options.read = args.input.read_options();
@@ -138,6 +148,8 @@ pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
     options.cancel = stop.flag.clone();
     options.sheet = sheet;
     options.pdfa = args.pdfa;
+    options.pdfx = args.pdfx;
+    options.date = args.pdf_date;
     let progress = Reporter::new();
     let result = batch::run(&options, &progress);
     progress.clear();

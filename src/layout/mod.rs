@@ -18,7 +18,8 @@ use std::sync::Arc;
 pub use catalog::Catalog;
 pub use field::{Field, FieldType, Format};
 pub use legal::LegalText;
-pub use parse::{bundled_names, LayoutError};
+pub(crate) use parse::bounds;
+pub use parse::{bundled_names, bundled_source, LayoutError};
 pub(crate) use template::closest;
 pub use template::{Piece, Template};
 

@@ -339,6 +339,11 @@ pub fn bundled_names() -> impl Iterator<Item = &'static str> {
     BUNDLED.iter().map(|(n, _)| *n)
 }
 
+/// The TOML text of a bundled layout, for tools that point into it (`shikaku lint`).
+pub fn bundled_source(name: &str) -> Option<&'static str> {
+    BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
 /// serde says "unknown field `x`, expected one of `a`, `b`": suggest the closest.
 fn unknown_key_hint(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `")?;
@@ -884,7 +889,7 @@ fn read_image(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 /// The boxes an element draws into.
-fn bounds(element: &Element) -> Vec<Rect> {
+pub(crate) fn bounds(element: &Element) -> Vec<Rect> {
     match &element.kind {
         ElementKind::Text(t) => vec![t.rect],
         ElementKind::Rect(r) => vec![r.rect],

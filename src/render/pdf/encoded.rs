@@ -181,7 +181,7 @@ mod tests {
             }],
             bleed: 2.0,
         };
-        let encoded = super::super::encode_page(&page);
+        let encoded = super::super::encode_page(&page, &Default::default());
         let mut bytes = Vec::new();
         encoded.to_bytes(&mut bytes);
         bytes.extend_from_slice(b"next");

@@ -36,11 +36,63 @@ pub struct PdfOptions {
     /// Write PDF/A-2b for archives: an sRGB output intent, XMP metadata and a document id made from
     /// the content. Off by default, as plain PDFs need none of it. See docs/print.md.
     pub pdfa: bool,
+    /// Write PDF/X-4 for print shops: every colour DeviceGray or DeviceCMYK, a CMYK output intent
+    /// (coated FOGRA39), XMP metadata with the PDF/X version. Needs `date`. Off by default; not
+    /// together with `pdfa`. See docs/print.md.
+    pub pdfx: bool,
+    /// The file's creation date (PDF/X requires one), written as given so that reruns are byte
+    /// identical; none by default.
+    pub date: Option<chrono::NaiveDate>,
+}
+
+impl PdfOptions {
+    /// Whether content streams paint in DeviceCMYK rather than DeviceRGB.
+    fn cmyk(&self) -> bool {
+        self.pdfx
+    }
 }
 
 /// The sRGB IEC61966-2.1 ICC profile (v2) of the PDF/A output intent: Debian's icc-profiles-free
 /// sRGB.icc, zlib licence; origin and licence in assets/icc/README.md.
 const SRGB_ICC: &[u8] = include_bytes!("../../../assets/icc/sRGB.icc");
+
+/// The CMYK profile of the PDF/X output intent: coated offset printing to ISO 12647-2 (FOGRA39),
+/// made with ArgyllCMS from the FOGRA39L characterization data in Debian's icc-profiles-free (zlib
+/// licence); origin, licence and the command in assets/icc/README.md.
+const FOGRA39_ICC: &[u8] = include_bytes!("../../../assets/icc/FOGRA39L-coated.icc");
+
+/// How the output intent describes the printing condition to people.
+const FOGRA39_INFO: &str = "Coated FOGRA39 (ISO 12647-2:2004, paper type 1 or 2)";
+
+/// A date as a PDF date at midnight UTC; none gives 2000-01-01, which only a caller that skips the
+/// CLI's check can reach.
+fn pdf_date(date: Option<chrono::NaiveDate>) -> pdf_writer::Date {
+    use chrono::Datelike;
+    let d = date.unwrap_or_default();
+    pdf_writer::Date::new(d.year() as u16)
+        .month(d.month() as u8)
+        .day(d.day() as u8)
+        .hour(0)
+        .minute(0)
+        .second(0)
+        .utc_offset_hour(0)
+        .utc_offset_minute(0)
+}
+
+/// The same date for XMP.
+fn xmp_date(date: Option<chrono::NaiveDate>) -> xmp_writer::DateTime {
+    use chrono::Datelike;
+    let d = date.unwrap_or_default();
+    xmp_writer::DateTime::new(
+        d.year() as u16,
+        d.month() as u8,
+        d.day() as u8,
+        0,
+        0,
+        0,
+        xmp_writer::Timezone::Utc,
+    )
+}
 
 /// A glyph a content stream shows, with the text it stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -88,9 +140,15 @@ impl EncodedPage {
     }
 }
 
-/// Encodes one page's own items (its background is encoded by the file that first uses it).
-pub fn encode_page(page: &Page) -> EncodedPage {
-    let encoded = encode_items(&page.items, page.size.height, Some(&page.background));
+/// Encodes one page's own items (its background is encoded by the file that first uses it), in the
+/// colour spaces `options` ask for.
+pub fn encode_page(page: &Page, options: &PdfOptions) -> EncodedPage {
+    let encoded = encode_items(
+        &page.items,
+        page.size.height,
+        Some(&page.background),
+        options.cmyk(),
+    );
     EncodedPage {
         size: page.size,
         bleed: page.bleed,
@@ -123,8 +181,13 @@ fn resources(items: &[Item], images: &mut Vec<Arc<Raster>>, layers: &mut Vec<Arc
     }
 }
 
-fn encode_items(items: &[Item], height: f32, background: Option<&Arc<Layer>>) -> Encoded {
-    let mut builder = content::Builder::new(height);
+fn encode_items(
+    items: &[Item],
+    height: f32,
+    background: Option<&Arc<Layer>>,
+    cmyk: bool,
+) -> Encoded {
+    let mut builder = content::Builder::new(height, cmyk);
     if let Some(layer) = background {
         builder.x_object(&layer_name(&layer.key));
     }
@@ -205,7 +268,7 @@ impl PdfWriter {
     /// Encodes and appends every page of a document.
     pub fn add(&mut self, document: &Document) {
         for page in &document.pages {
-            self.push(&encode_page(page));
+            self.push(&encode_page(page, &self.options.clone()));
         }
     }
 
@@ -228,6 +291,7 @@ impl PdfWriter {
         let content_ref = self.stream(&page.content, true);
         let mut p = self.pdf.page(page_ref);
         page_boxes(&mut p, page.size, page.bleed);
+        self.options.cmyk().then(|| cmyk_group(&mut p));
         p.parent(self.page_tree);
         p.contents(content_ref);
         p.pair(Name(b"Resources"), self.resources);
@@ -248,7 +312,7 @@ impl PdfWriter {
         cards: &[(&EncodedPage, Point, bool)],
     ) {
         self.layer(marks);
-        let own = encode_items(&[], size.height, Some(marks));
+        let own = encode_items(&[], size.height, Some(marks), self.options.cmyk());
         let mut contents = vec![self.stream(&own.content, true)];
         for &(card, at, turned) in cards {
             self.use_page(card);
@@ -265,6 +329,7 @@ impl PdfWriter {
         let page_ref = self.next.bump();
         let mut p = self.pdf.page(page_ref);
         page_boxes(&mut p, size, 0.0);
+        self.options.cmyk().then(|| cmyk_group(&mut p));
         p.parent(self.page_tree);
         p.insert(Name(b"Contents")).array().items(contents);
         p.pair(Name(b"Resources"), self.resources);
@@ -319,7 +384,7 @@ impl PdfWriter {
         if self.x_objects.contains_key(&name) {
             return;
         }
-        let encoded = encode_items(&layer.items, layer.size.height, None);
+        let encoded = encode_items(&layer.items, layer.size.height, None, self.options.cmyk());
         self.digest.update(&encoded.content);
         for nested in &encoded.layers {
             self.layer(nested);
@@ -367,13 +432,28 @@ impl PdfWriter {
         gray: bool,
         mask: Option<Ref>,
     ) {
-        let data = compress(pixels);
+        let cmyk = !gray && self.options.cmyk();
+        let data = if cmyk {
+            // PDF/X: the seal's pixels as DeviceCMYK, by the same conversion as the page colours.
+            let converted: Vec<u8> = pixels
+                .chunks_exact(3)
+                .flat_map(|p| {
+                    content::cmyk(crate::display::Color(p[0], p[1], p[2]))
+                        .map(|v| (v * 255.0).round() as u8)
+                })
+                .collect();
+            compress(&converted)
+        } else {
+            compress(pixels)
+        };
         let mut image = self.pdf.image_xobject(id, &data);
         image.filter(Filter::FlateDecode);
         image.width(raster.width as i32);
         image.height(raster.height as i32);
         if gray {
             image.color_space().device_gray();
+        } else if cmyk {
+            image.color_space().device_cmyk();
         } else {
             image.color_space().device_rgb();
         }
@@ -413,6 +493,7 @@ impl PdfWriter {
         let id = self.digest.bytes().to_vec();
         self.pdf.set_file_id((id.clone(), id));
         let pdfa = self.options.pdfa.then(|| self.pdfa());
+        let pdfx = self.options.pdfx.then(|| self.pdfx());
         let mut catalog = self.pdf.catalog(self.catalog);
         catalog.pages(self.page_tree);
         if let Some((metadata, profile)) = pdfa {
@@ -425,10 +506,34 @@ impl PdfWriter {
                 .info(TextStr("sRGB IEC61966-2.1"))
                 .dest_output_profile(profile);
         }
+        if let Some((metadata, profile)) = pdfx {
+            catalog.metadata(metadata);
+            // The printing condition by its name in the ICC characterization data registry, with
+            // the profile embedded as PDF/X-4 requires (ISO 15930-7 §6.2.4).
+            catalog
+                .output_intents()
+                .push()
+                .subtype(OutputIntentSubtype::PDFX)
+                .output_condition_identifier(TextStr("FOGRA39"))
+                .registry_name(TextStr("http://www.color.org"))
+                .info(TextStr(FOGRA39_INFO))
+                .dest_output_profile(profile);
+        }
         catalog.finish();
-        if let Some(title) = &self.options.title {
-            let info = self.next.bump();
-            self.pdf.document_info(info).title(TextStr(title));
+        if self.options.title.is_some() || self.options.pdfx {
+            let info_ref = self.next.bump();
+            let mut info = self.pdf.document_info(info_ref);
+            if let Some(title) = &self.options.title {
+                info.title(TextStr(title));
+            }
+            if self.options.pdfx {
+                let date = pdf_date(self.options.date);
+                info.creation_date(date);
+                info.modified_date(date);
+                info.trapped(pdf_writer::types::TrappingStatus::NotTrapped);
+                info.pair(Name(b"GTS_PDFXVersion"), TextStr("PDF/X-4"));
+                info.producer(TextStr("shikaku"));
+            }
         }
         let xref = self.next.bump();
         self.pdf.finish_with_xref_stream(xref)
@@ -456,6 +561,39 @@ impl PdfWriter {
             x_objects.pair(Name(name.as_bytes()), self.x_objects[name]);
         }
         x_objects.finish();
+    }
+
+    /// PDF/X-4's additions: XMP metadata with the PDF/X version, dates, trapping and the content ids,
+    /// and the CMYK profile of the output intent. Returns the metadata and profile refs.
+    fn pdfx(&mut self) -> (Ref, Ref) {
+        self.pdf.set_version(1, 6);
+        let (metadata, profile) = (self.next.bump(), self.next.bump());
+        let mut xmp = xmp_writer::XmpWriter::new();
+        if let Some(title) = &self.options.title {
+            xmp.title([(None, title.as_str())]);
+        }
+        let date = xmp_date(self.options.date);
+        xmp.producer("shikaku");
+        xmp.create_date(date);
+        xmp.modify_date(date);
+        xmp.metadata_date(date);
+        xmp.trapped(false);
+        xmp.document_id(&self.digest.uuid());
+        xmp.instance_id(&self.digest.instance().uuid());
+        // ISO 15930-7 §6.7.2 asks for the version and rendition of the document besides its id.
+        xmp.version_id("1");
+        xmp.rendition_class(xmp_writer::RenditionClass::Default);
+        xmp.pdfx_version("PDF/X-4");
+        xmp.format("application/pdf");
+        let xml = xmp.finish(None);
+        self.pdf.metadata(metadata, xml.as_bytes());
+        let icc = compress(FOGRA39_ICC);
+        self.pdf
+            .icc_profile(profile, &icc)
+            .n(4)
+            .range([0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
+            .filter(Filter::FlateDecode);
+        (metadata, profile)
     }
 
     /// PDF/A-2b's additions: XMP metadata that agrees with the info dictionary and carries the
@@ -495,6 +633,13 @@ fn page_boxes(page: &mut pdf_writer::writers::Page, size: Size, bleed: f32) {
     page.media_box(paper);
     page.bleed_box(paper);
     page.trim_box(trim);
+}
+
+/// `/Group << /S /Transparency /CS /DeviceCMYK >>`: the seal's soft mask is blended in CMYK, the
+/// colour space of the print, rather than in whatever a viewer picks (PDF/X-4 keeps transparency
+/// live, and this is what a print shop's RIP should flatten it in).
+fn cmyk_group(page: &mut pdf_writer::writers::Page) {
+    page.group().transparency().color_space().device_cmyk();
 }
 
 /// Renders one document into a PDF file of its own.
