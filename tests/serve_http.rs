@@ -257,7 +257,7 @@ fn a_document_answered_is_in_the_ledger_even_after_kill_9() {
     let dir = fresh_dir("serve-kill");
     let ledger = dir.join("ledger.sqlite");
     let mut server = ServerProcess::start(&["--ledger", ledger.to_str().unwrap()]);
-    let record = r#"{"record_id": "K0001", "scheme": "kokuho", "insurer_number": "100016", "number": "1234567", "name": "山田 花子", "sex": "女", "birth_date": "1961-02-28", "qualified_date": "2021-04-01", "issue_date": "2025-08-01", "has_myna_hoken": false}"#;
+    let record = r#"{"record_id": "K0001", "scheme": "kokuho", "insurer_number": "100016", "symbol": "高01", "number": "1234567", "branch": "01", "name": "山田 花子", "sex": "女", "birth_date": "1961-02-28", "postal_code": "370-0001", "address": "群馬県高崎市中尾町12番地3", "householder_name": "山田 一郎", "qualified_date": "2021-04-01", "issue_date": "2025-08-01", "has_myna_hoken": false}"#;
     let answer = server.exchange(
         format!(
             "POST /api/render?reason=reissue-damaged HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{record}",

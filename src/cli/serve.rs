@@ -70,6 +70,8 @@ pub struct ServeArgs {
     limits: LimitArgs,
     #[command(flatten)]
     rules: RuleArgs,
+    #[command(flatten)]
+    layouts: super::LayoutsArg,
 }
 
 /// Timeouts and the connection cap, for security reasons.
@@ -159,6 +161,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
             proxy: proxy(&args),
         }),
         ledger,
+        layouts: args.layouts.catalog()?,
         ..ServeOptions::default()
     };
     let server = Arc::new(Server::new(options).map_err(|e| e.to_string())?);
