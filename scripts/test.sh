@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the test suite. The end-to-end tests read our PDFs back with real tools
 # (pdftotext, pdffonts, pdftoppm from poppler-utils; zbarimg from zbar-tools;
-# qpdf), and drive the preview page in headless Chromium through chromedriver
-# (chromium, chromium-driver), so this installs those Debian packages first
-# when they are missing.
+# qpdf), drive the preview page in headless Chromium through chromedriver
+# (chromium, chromium-driver), and print 外字 with the fallback fonts
+# (fonts-ipamj-mincho, fonts-noto-cjk), so this installs those Debian packages
+# first when they are missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,6 +14,8 @@ command -v zbarimg >/dev/null || need+=(zbar-tools)
 command -v qpdf >/dev/null || need+=(qpdf)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
+[ -f /usr/share/fonts/truetype/ipamj/ipamjm.ttf ] || need+=(fonts-ipamj-mincho)
+[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} (needed by the end-to-end tests)" >&2
   SUDO=""

@@ -7,6 +7,8 @@ use serde::Deserialize;
 
 use crate::diag::toml_position;
 use crate::eligibility::Rules;
+use crate::font::Fallbacks;
+use crate::gaiji::{GaijiMap, Substitutions, TableError};
 
 /// One insurer's profile, read from TOML.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -33,9 +35,29 @@ pub struct Issuer {
     /// Rules that differ by insurer.
     #[serde(default)]
     pub rules: Rules,
+    /// The fallback fonts of each font (`[fonts]`: font name → fallback font names, tried in
+    /// order); fonts it leaves out keep the default chains (docs/decisions.md §5).
+    #[serde(default)]
+    pub fonts: Fallbacks,
+    /// The 外字 map (CSV: private-use code point → the character it stands for), a path
+    /// relative to the profile file; none by default, and then a private-use character in a
+    /// record is an error.
+    #[serde(default)]
+    pub gaiji: Option<PathBuf>,
+    /// The substitution table (CSV, MJ縮退-style: a character no font has → what to print
+    /// instead), relative to the profile file; none by default, and then such a character is
+    /// an error.
+    #[serde(default)]
+    pub substitutions: Option<PathBuf>,
     /// The seal image bytes, loaded with the profile.
     #[serde(skip)]
     pub seal_png: Option<Vec<u8>>,
+    /// The 外字 map, loaded with the profile.
+    #[serde(skip)]
+    pub gaiji_map: GaijiMap,
+    /// The substitution table, loaded with the profile.
+    #[serde(skip)]
+    pub substitution_table: Substitutions,
 }
 
 fn default_portal_url() -> String {
@@ -62,6 +84,8 @@ pub enum IssuerError {
         /// What the TOML parser said.
         message: String,
     },
+    /// Occurs when the 外字 map or the substitution table has a bad line.
+    Table(TableError),
     /// Occurs when a value is out of its allowed form.
     Invalid {
         /// The profile file.
@@ -87,6 +111,7 @@ impl std::fmt::Display for IssuerError {
             } => {
                 write!(f, "{}:{line}:{column}: {message}", path.display())
             }
+            IssuerError::Table(e) => e.fmt(f),
             IssuerError::Invalid {
                 path,
                 field,
@@ -123,11 +148,21 @@ impl Issuer {
             },
             other => other,
         })?;
+        let folder = path.parent().unwrap_or(Path::new("."));
         if let Some(seal) = &issuer.seal {
-            let seal_path = path.parent().unwrap_or(Path::new(".")).join(seal);
+            let seal_path = folder.join(seal);
             let bytes =
                 std::fs::read(&seal_path).map_err(|e| IssuerError::Io(seal_path.clone(), e))?;
             issuer.seal_png = Some(bytes);
+        }
+        if let Some(file) = &issuer.gaiji {
+            let (text, name) = read_table(folder, file)?;
+            issuer.gaiji_map = GaijiMap::from_csv(&text, &name).map_err(IssuerError::Table)?;
+        }
+        if let Some(file) = &issuer.substitutions {
+            let (text, name) = read_table(folder, file)?;
+            issuer.substitution_table =
+                Substitutions::from_csv(&text, &name).map_err(IssuerError::Table)?;
         }
         Ok(issuer)
     }
@@ -158,4 +193,12 @@ impl Issuer {
         }
         Ok(())
     }
+}
+
+/// Reads a table the profile names, relative to the profile's folder; returns its text and its
+/// path for messages.
+fn read_table(folder: &Path, file: &Path) -> Result<(String, String), IssuerError> {
+    let path = folder.join(file);
+    let text = std::fs::read_to_string(&path).map_err(|e| IssuerError::Io(path.clone(), e))?;
+    Ok((text, path.display().to_string()))
 }

@@ -3,6 +3,7 @@
 mod batch;
 mod browser;
 mod cli;
+mod fonts;
 mod golden;
 mod golden_cli;
 mod preview;

@@ -292,16 +292,25 @@ pub(super) fn render(
 }
 
 /// The run's identity for `--resume`: the input's bytes, the profiles, the
-/// layout and every option that changes what is written.
+/// layout, every option that changes what is written, and the fallback font files
+/// (other files give other glyph ids).
 fn fingerprint(options: &BatchOptions, input_hash: u64) -> u64 {
+    let mut fonts: Vec<_> = options
+        .issuers
+        .iter()
+        .flat_map(|i| i.fonts.fonts())
+        .collect();
+    fonts.sort();
+    fonts.dedup();
     let text = format!(
-        "{input_hash:x}|{:?}|{:?}|{:?}|{}|{:?}|{:?}",
+        "{input_hash:x}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{}",
         options.issuers,
         options.layout,
         options.eligibility,
         options.per_file,
         options.shard,
-        options.read
+        options.read,
+        crate::font::identity(&fonts)
     );
     fnv1a(text.as_bytes())
 }
@@ -379,7 +388,7 @@ fn process(
             Some("check the record's scheme and insurer_number".into()),
         );
     };
-    let mut document = match form.fill(&record, elig) {
+    let (mut document, notes) = match form.fill_noted(&record, elig) {
         Ok(d) => d,
         Err(e) => return reject(e.field.map(|f| f.name()), e.to_string(), e.hint()),
     };
@@ -416,6 +425,7 @@ fn process(
     let mut bytes = Vec::with_capacity(1024);
     put_str(&mut bytes, &household_key);
     put_str(&mut bytes, &record.record_id);
+    put_str(&mut bytes, &crate::gaiji::substitutions(&notes));
     for page in &document.pages {
         encode_page(page).to_bytes(&mut bytes);
     }
@@ -595,7 +605,10 @@ fn spilled_head(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchErro
         .file
         .read_exact_at(&mut bytes, entry.offset)
         .map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
-    match take_str(&bytes).and_then(|(_, rest)| take_str(rest)) {
+    let head = take_str(&bytes)
+        .and_then(|(_, rest)| take_str(rest))
+        .and_then(|(_, rest)| take_str(rest));
+    match head {
         Some(_) => Ok(bytes),
         None => spilled(rendered, entry),
     }
@@ -684,6 +697,7 @@ fn pages(rendered: &Rendered, entry: &Entry) -> Result<Vec<EncodedPage>, BatchEr
     let forms = &rendered.forms;
     let bytes = spilled(rendered, entry)?;
     let (_, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
+    let (_, rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
     let (_, mut rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
     (0..entry.pages)
         .map(|_| {
@@ -743,7 +757,8 @@ fn write_manifest(
         let file = &files[f as usize];
         let bytes = spilled_head(rendered, entry)?;
         let (household, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
-        let (record_id, _) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
+        let (record_id, rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
+        let (substitutions, _) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
         csv.serialize(Row {
             record_id: record_id.to_string(),
             input_record: entry.index,
@@ -757,6 +772,7 @@ fn write_manifest(
             mail_class: file.class.as_str().into(),
             mailing_sequence: plan.envelope[i].1,
             input_records: rendered.read,
+            substitutions: substitutions.to_string(),
         })
         .map_err(csv_error)?;
     }
@@ -774,6 +790,7 @@ fn write_manifest(
             mail_class: String::new(),
             mailing_sequence: 0,
             input_records: rendered.read,
+            substitutions: String::new(),
         })
         .map_err(csv_error)?;
     }

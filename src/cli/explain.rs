@@ -38,13 +38,27 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
     for item in records {
         let line = match item {
             Ok((_, record)) => {
-                let rules = issuers
+                let issuer = issuers
                     .iter()
-                    .find(|i| i.insurer_number == record.insurer_number)
-                    .map_or_else(Rules::default, |i| i.rules.clone());
+                    .find(|i| i.insurer_number == record.insurer_number);
+                let rules = issuer.map_or_else(Rules::default, |i| i.rules.clone());
                 let result = eligibility::evaluate(&record, &rules, &options);
                 failed |= result.is_err();
-                eligibility::explain_json(&record, &result)
+                let mut line = eligibility::explain_json(&record, &result);
+                // What printing the names and address takes (外字, fallback fonts,
+                // substitutions): the issuer's tables decide it.
+                if let Some(issuer) = issuer {
+                    match shikaku::gaiji::explain(&record, issuer) {
+                        Ok(notes) => {
+                            line["characters"] = notes.iter().map(|n| n.to_json()).collect();
+                        }
+                        Err(e) => {
+                            failed = true;
+                            line["characters_error"] = e.into();
+                        }
+                    }
+                }
+                line
             }
             Err(e) => {
                 failed = true;

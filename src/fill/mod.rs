@@ -19,7 +19,7 @@ pub use text::TextError;
 use crate::barcode::{BarcodeError, CustomerBarcode};
 use crate::display::{Document, Item, ItemKind, Layer, Page, Path, PathOp, Point, Raster, Rect};
 use crate::eligibility::Eligibility;
-use crate::font::Fonts;
+use crate::gaiji::{TextNote, UnmappedGaiji};
 use crate::issuer::Issuer;
 use crate::layout::{CutLineDef, Element, ElementKind, Field, ImageSource, Layout, Piece, TextDef};
 use crate::record::Record;
@@ -63,6 +63,8 @@ pub enum FillErrorKind {
     Image(String),
     /// The customer barcode cannot be made from the postal code and address.
     Barcode(BarcodeError),
+    /// A private-use character (外字) the issuer's 外字 map does not list.
+    Gaiji(UnmappedGaiji),
 }
 
 impl std::fmt::Display for FillError {
@@ -80,6 +82,7 @@ impl std::fmt::Display for FillError {
             FillErrorKind::Qr(e) => write!(f, "failed to encode the QR code ({e})"),
             FillErrorKind::Image(e) => write!(f, "failed to decode the image ({e})"),
             FillErrorKind::Barcode(e) => e.fmt(f),
+            FillErrorKind::Gaiji(e) => e.fmt(f),
         }
     }
 }
@@ -90,9 +93,8 @@ impl FillError {
     /// A suggestion for the person who has to fix it.
     pub fn hint(&self) -> Option<String> {
         match &self.kind {
-            FillErrorKind::Text(TextError::Missing(_)) => Some(
-                "外字 cannot be printed: send the character as UCS with an Ideographic Variation Sequence the font has, or a registered substitute (MJ縮退)".into(),
-            ),
+            FillErrorKind::Text(TextError::Missing(m)) => Some(m.hint()),
+            FillErrorKind::Gaiji(e) => Some(e.hint()),
             FillErrorKind::Text(TextError::Overflow { .. }) => {
                 Some(format!("shorten the value, or give element `{}` a larger box or a looser fit rule in the layout", self.element))
             }
@@ -134,7 +136,15 @@ impl Form {
                 if element.is_static() {
                     if ctx.holds(element.when()) {
                         let images = load_image(&layout, element, &issuer)?;
-                        draw(&layout, element, &ctx, images.as_ref(), &mut items)?;
+                        let mut notes = Vec::new();
+                        draw(
+                            &layout,
+                            element,
+                            &ctx,
+                            images.as_ref(),
+                            &mut items,
+                            &mut notes,
+                        )?;
                     }
                 } else {
                     dynamic.push(element.clone());
@@ -184,8 +194,27 @@ impl Form {
 
     /// Draws one record's document.
     pub fn fill(&self, record: &Record, eligibility: &Eligibility) -> Result<Document, FillError> {
+        self.fill_noted(record, eligibility)
+            .map(|(document, _)| document)
+    }
+
+    /// Draws one record's document, and says which characters were printed with help: 外字
+    /// converted by the issuer's map, clusters from a fallback font, substitutions. Each note
+    /// appears once, however many elements print its field.
+    pub fn fill_noted(
+        &self,
+        record: &Record,
+        eligibility: &Eligibility,
+    ) -> Result<(Document, Vec<TextNote>), FillError> {
+        let (record, mut notes) =
+            crate::gaiji::convert(record, &self.issuer.gaiji_map).map_err(|e| FillError {
+                layout: self.layout.name().to_string(),
+                element: Arc::from("-"),
+                field: Field::from_name(e.field),
+                kind: FillErrorKind::Gaiji(e),
+            })?;
         let ctx = Context {
-            record: Some((record, eligibility)),
+            record: Some((&record, eligibility)),
             issuer: &self.issuer,
         };
         let mut pages = Vec::with_capacity(self.pages.len());
@@ -193,7 +222,14 @@ impl Form {
             let mut items = Vec::new();
             for (element, image) in page.dynamic.iter().zip(&page.images) {
                 if ctx.holds(element.when()) {
-                    draw(&self.layout, element, &ctx, image.as_ref(), &mut items)?;
+                    draw(
+                        &self.layout,
+                        element,
+                        &ctx,
+                        image.as_ref(),
+                        &mut items,
+                        &mut notes,
+                    )?;
                 }
             }
             pages.push(Page {
@@ -202,7 +238,9 @@ impl Form {
                 items,
             });
         }
-        Ok(Document { pages })
+        notes.sort();
+        notes.dedup();
+        Ok((Document { pages }, notes))
     }
 }
 
@@ -253,10 +291,11 @@ fn draw(
     ctx: &Context,
     image: Option<&Arc<Raster>>,
     out: &mut Vec<Item>,
+    notes: &mut Vec<TextNote>,
 ) -> Result<(), FillError> {
     let id = element.id();
     match element.kind() {
-        ElementKind::Text(def) => out.extend(set_text(layout, element, def, ctx)?),
+        ElementKind::Text(def) => out.extend(set_text(layout, element, def, ctx, notes)?),
         ElementKind::Line(def) => out.push(shape::line(def, id)),
         ElementKind::Rect(def) => out.push(shape::rect(def, id)),
         ElementKind::Image(def) => {
@@ -274,7 +313,7 @@ fn draw(
             })?;
             out.extend(items);
         }
-        ElementKind::CutLine(def) => cut_line(layout, element, def, ctx, out)?,
+        ElementKind::CutLine(def) => cut_line(layout, element, def, ctx, out, notes)?,
         ElementKind::Barcode(def) => {
             let (postal, address) = (ctx.render(&def.postal), ctx.render(&def.address));
             let barcode = CustomerBarcode::encode(&postal, &address).map_err(|e| {
@@ -302,17 +341,21 @@ fn set_text(
     element: &Element,
     def: &TextDef,
     ctx: &Context,
+    notes: &mut Vec<TextNote>,
 ) -> Result<Vec<Item>, FillError> {
     let value = ctx.render(&def.template);
-    let font = Fonts::bundled().get(def.font);
-    text::set(&value, def, font, element.id()).map_err(|e| {
-        error(
-            layout,
-            element,
-            first_field(&def.template),
-            FillErrorKind::Text(e),
-        )
-    })
+    let fonts = text::Chain {
+        chain: ctx.issuer.fonts.chain(def.font),
+        substitutions: &ctx.issuer.substitution_table,
+    };
+    let field = first_field(&def.template);
+    let first_note = notes.len();
+    let items = text::set(&value, def, &fonts, element.id(), notes)
+        .map_err(|e| error(layout, element, field, FillErrorKind::Text(e)))?;
+    for note in &mut notes[first_note..] {
+        note.field = field.map(|f| f.name());
+    }
+    Ok(items)
 }
 
 fn cut_line(
@@ -321,6 +364,7 @@ fn cut_line(
     def: &CutLineDef,
     ctx: &Context,
     out: &mut Vec<Item>,
+    notes: &mut Vec<TextNote>,
 ) -> Result<(), FillError> {
     let id = element.id();
     let mut line = def.line.clone();
@@ -343,7 +387,7 @@ fn cut_line(
     }
     out.push(shape::line(&line, id));
     if let Some(caption) = &def.caption {
-        out.extend(set_text(layout, element, caption, ctx)?);
+        out.extend(set_text(layout, element, caption, ctx, notes)?);
     }
     Ok(())
 }
