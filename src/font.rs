@@ -439,17 +439,17 @@ impl Fonts {
     }
 }
 
-/// What identifies the fallback fonts `fonts` would print with, loading them: one line each,
-/// `name: identity` or `name: not installed`. The batch fingerprint includes it, so `--resume`
-/// refuses a folder rendered with other font files.
-pub fn identity(fonts: &[FontId]) -> String {
+/// What identifies the fallback fonts `fonts` would print with, loading them: each font's name
+/// and its identity, or `not installed`. The batch settings include them, so `--resume` refuses
+/// a folder rendered with other font files.
+pub fn identity(fonts: &[FontId]) -> Vec<(&'static str, String)> {
     let global = Fonts::global();
     fonts
         .iter()
         .filter(|f| !f.is_bundled())
         .map(|&f| match global.try_get(f) {
-            Ok(font) => format!("{}: {}\n", f.name(), font.identity()),
-            Err(_) => format!("{}: not installed\n", f.name()),
+            Ok(font) => (f.name(), font.identity().to_string()),
+            Err(_) => (f.name(), "not installed".to_string()),
         })
         .collect()
 }

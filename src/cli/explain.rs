@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use shikaku::eligibility::{self, Rules};
+use shikaku::layout::Catalog;
 use shikaku::record;
 
 use super::{InputArgs, RuleArgs};
@@ -20,6 +21,8 @@ pub struct ExplainArgs {
     issuer: Vec<PathBuf>,
     #[command(flatten)]
     rules: RuleArgs,
+    #[command(flatten)]
+    layouts: super::LayoutsArg,
 }
 
 /// Writes one JSON object per record to standard output.
@@ -30,12 +33,15 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
         super::render::load_issuers(&args.issuer)?
     };
     let options = args.rules.options();
+    let layouts = args.layouts.catalog()?;
     let records =
         record::read(&args.input.input, &args.input.read_options()).map_err(|e| e.to_string())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = false;
-    for item in records {
+    let mut stopped_by = None;
+    let mut records = records;
+    for item in records.by_ref() {
         let line = match item {
             Ok((_, record)) => {
                 let issuer = issuers
@@ -45,20 +51,17 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
                 let result = eligibility::evaluate(&record, &rules, &options);
                 failed |= result.is_err();
                 let mut line = eligibility::explain_json(&record, &result);
-                // What printing the names and address takes (外字, fallback fonts,
-                // substitutions): the issuer's tables decide it.
                 if let Some(issuer) = issuer {
-                    match shikaku::gaiji::explain(&record, issuer) {
-                        Ok(notes) => {
-                            line["characters"] = notes.iter().map(|n| n.to_json()).collect();
-                        }
-                        Err(e) => {
-                            failed = true;
-                            line["characters_error"] = e.into();
-                        }
-                    }
+                    failed |= !add_characters(&mut line, &record, issuer);
+                }
+                if let Ok(evaluated) = &result {
+                    add_layout(&mut line, &evaluated.eligibility, &layouts);
                 }
                 line
+            }
+            Err(e) if e.ends_input() => {
+                stopped_by = Some(e);
+                continue;
             }
             Err(e) => {
                 failed = true;
@@ -66,16 +69,58 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
                 continue;
             }
         };
-        serde_json::to_writer(&mut out, &line)
-            .map_err(|e| format!("failed to write output ({e})"))?;
-        out.write_all(b"\n")
-            .map_err(|e| format!("failed to write output ({e})"))?;
+        let written = serde_json::to_writer(&mut out, &line)
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"));
+        if stopped_reading(written)? {
+            break;
+        }
     }
-    out.flush()
-        .map_err(|e| format!("failed to write output ({e})"))?;
+    stopped_reading(out.flush())?;
+    if let (Some(unread), Some(cause)) = (records.stopped(), stopped_by) {
+        eprintln!("error: {unread}: {cause}\n  hint: the records before it were explained; correct the input and run again");
+        return Ok(ExitCode::from(2));
+    }
     Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Whether the reader of standard output has gone (`shikaku explain … | head`): then there is
+/// no one to tell, and explaining stops quietly, as other filters do. Other write errors stop
+/// the command.
+fn stopped_reading(written: std::io::Result<()>) -> Result<bool, String> {
+    match written {
+        Ok(()) => Ok(false),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(true),
+        Err(e) => Err(format!("failed to write output ({e})")),
+    }
+}
+
+/// Adds what printing the names and address takes (外字, fallback fonts, substitutions), as
+/// the issuer's tables decide it; false when a field cannot be printed.
+fn add_characters(
+    line: &mut serde_json::Value,
+    record: &record::Record,
+    issuer: &shikaku::issuer::Issuer,
+) -> bool {
+    match shikaku::gaiji::explain(record, issuer) {
+        Ok(notes) => {
+            line["characters"] = notes.iter().map(|n| n.to_json()).collect();
+            true
+        }
+        Err(e) => {
+            line["characters_error"] = e.into();
+            false
+        }
+    }
+}
+
+/// Names the layout a record prints with, and with `--layouts`, the file it comes from.
+fn add_layout(line: &mut serde_json::Value, elig: &eligibility::Eligibility, layouts: &Catalog) {
+    let name = format!("{}-{}", elig.scheme.as_str(), elig.document.as_str());
+    line["layout"] = serde_json::Value::from(name.as_str());
+    line["layout_file"] = serde_json::Value::from(layouts.origin(&name));
 }
