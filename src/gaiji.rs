@@ -54,7 +54,7 @@ impl std::error::Error for TableError {}
 /// list it, or lists it by an MJ文字図形名 that needs IPAmj明朝, which is not installed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnmappedGaiji {
-    /// The record field (its schema name).
+    /// The field: a record's (its schema name), or an issuer profile's key.
     pub field: &'static str,
     /// The private-use character.
     pub character: char,
@@ -66,25 +66,28 @@ pub struct UnmappedGaiji {
 
 impl std::fmt::Display for UnmappedGaiji {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        let code = u32::from(self.character);
-        let at = self.position;
-        match &self.font {
-            None => write!(
-                f,
-                "failed to convert 外字 (private-use character U+{code:04X} at character {at} is not in the issuer's 外字 map)"
-            ),
-            Some(font) => write!(
-                f,
-                "failed to convert 外字 (the 外字 map gives private-use character U+{code:04X} at character {at} as an MJ文字図形名, and {} is not installed to look it up)",
-                font.font().display_name()
-            ),
-        }
+        write!(f, "failed to convert 外字 ({})", self.reason())
     }
 }
 
 impl std::error::Error for UnmappedGaiji {}
 
 impl UnmappedGaiji {
+    /// Why, in code points: never the text around the character.
+    pub fn reason(&self) -> String {
+        let code = u32::from(self.character);
+        let at = self.position;
+        match &self.font {
+            None => format!(
+                "private-use character U+{code:04X} at character {at} is not in the issuer's 外字 map"
+            ),
+            Some(font) => format!(
+                "the 外字 map gives private-use character U+{code:04X} at character {at} as an MJ文字図形名, and {} is not installed to look it up",
+                font.font().display_name()
+            ),
+        }
+    }
+
     /// What to do about it.
     pub fn hint(&self) -> String {
         match &self.font {
@@ -211,6 +214,16 @@ pub fn convert<'r>(
         }
     }
     Ok((Cow::Owned(converted), notes))
+}
+
+/// Converts one text of the issuer profile (its name, a contact line, …) with the issuer's 外字
+/// map, as records are converted: a municipality's own text may hold its 外字 too.
+pub fn convert_text(
+    value: &str,
+    field: &'static str,
+    map: &GaijiMap,
+) -> Result<String, UnmappedGaiji> {
+    map.convert(value, field, &mut Vec::new())
 }
 
 /// What printing a record's text fields takes, as `explain` reports it: the 外字 map's

@@ -262,6 +262,21 @@ impl Positions {
     }
 }
 
+/// The error for a broken rule, at the key's line and column in the profile's text.
+fn invalid(text: &str, broken: Broken) -> IssuerError {
+    let positions: Positions = toml::from_str(text).unwrap_or_default();
+    let position = positions
+        .of(broken.field)
+        .map(|span| toml_position(text, Some(span)));
+    IssuerError::Invalid {
+        path: PathBuf::new(),
+        position,
+        field: broken.field,
+        message: broken.message,
+        hint: broken.hint,
+    }
+}
+
 /// A value's rule broken: the key, the rule and how to fix it.
 struct Broken {
     field: &'static str,
@@ -312,6 +327,9 @@ impl Issuer {
             issuer.substitution_table =
                 Substitutions::from_csv(&text, &name).map_err(IssuerError::Table)?;
         }
+        issuer
+            .convert_gaiji()
+            .map_err(|broken| invalid(&text, broken).within(path))?;
         Ok(issuer)
     }
 
@@ -327,20 +345,32 @@ impl Issuer {
             }
         };
         let issuer: Issuer = toml::from_str(text).map_err(toml_error)?;
-        if let Err(broken) = issuer.validate() {
-            let positions: Positions = toml::from_str(text).unwrap_or_default();
-            let position = positions
-                .of(broken.field)
-                .map(|span| toml_position(text, Some(span)));
-            return Err(IssuerError::Invalid {
-                path: PathBuf::new(),
-                position,
-                field: broken.field,
-                message: broken.message,
-                hint: broken.hint,
-            });
-        }
+        issuer.validate().map_err(|broken| invalid(text, broken))?;
         Ok(issuer)
+    }
+
+    /// Converts the 外字 (private-use characters) of the profile's own printed text with its
+    /// 外字 map, as records' are; one the map does not list stops the profile, naming the key and
+    /// the code point.
+    fn convert_gaiji(&mut self) -> Result<(), Broken> {
+        let map = &self.gaiji_map;
+        let texts = [
+            ("name", &mut self.name),
+            ("prefecture", &mut self.prefecture),
+            ("special_medical_note", &mut self.special_medical_note),
+        ];
+        let seal_text = self.seal_text.iter_mut().map(|t| ("seal_text", t));
+        let contact = self.contact.iter_mut().map(|line| ("contact", line));
+        for (field, value) in texts.into_iter().chain(seal_text).chain(contact) {
+            if value.contains(crate::font::is_private_use) {
+                *value = crate::gaiji::convert_text(value, field, map).map_err(|e| Broken {
+                    field,
+                    message: e.reason(),
+                    hint: Some(e.hint()),
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// The scheme the profile issues for: kouki insurer numbers have 8 digits, kokuho ones 6.

@@ -294,6 +294,12 @@ fn fonts_missing_fallback_fonts_reject_only_the_records_that_need_them() {
             .contains("as an MJ文字図形名, and IPAmj明朝 is not installed"),
         "{mj}"
     );
+    // Names never reach the report: the field and the code point say which character.
+    for error in &errors {
+        assert!(error["value"].is_null(), "{error}");
+        let text = format!("{}{}", error["reason"], error["hint"]);
+        assert!(!text.contains('田') && !text.contains('見'), "{error}");
+    }
     let manifest = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
     assert_eq!(manifest.lines().count(), 7, "{manifest}");
 }
@@ -387,4 +393,37 @@ fn fonts_a_bad_gaiji_map_stops_the_run_with_file_and_line() {
         stderr.contains("gaiji.csv:3: U+4E00 is not a private-use code point\n  hint: the 外字 map converts private-use characters"),
         "{stderr}"
     );
+}
+
+/// The profile's own text goes through its 外字 map as records do: a contact line typed with
+/// the municipality's private-use 邉 prints the character it stands for, variation selector
+/// included.
+#[test]
+fn fonts_the_issuer_profiles_text_is_converted_with_its_gaiji_map() {
+    require_fallback_fonts();
+    let dir = out_dir("fonts-profile-gaiji");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy("tests/data/fonts/issuers/gaiji.csv", dir.join("gaiji.csv")).unwrap();
+    std::fs::write(
+        dir.join("profile.toml"),
+        "name = \"外字市\"\ninsurer_number = \"100016\"\nprefecture = \"群馬県\"\ngaiji = \"gaiji.csv\"\ncontact = [\"【お問い合わせ】\\uE001見市 保険年金課\"]\n",
+    )
+    .unwrap();
+    let pdf = dir.join("notice.pdf");
+    let output = shikaku(&[
+        "preview",
+        "--layout",
+        "kokuho-oshirase",
+        "--record",
+        "samples/records.csv",
+        "--issuer",
+        dir.join("profile.toml").to_str().unwrap(),
+        "--out",
+        pdf.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let text = tool("pdftotext", &[pdf.to_str().unwrap(), "-"]);
+    assert!(text.contains("邉\u{E0102}見市 保険年金課"), "{text}");
+    assert!(!text.contains('\u{E001}'), "{text}");
 }

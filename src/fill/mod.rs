@@ -71,13 +71,15 @@ pub enum FillErrorKind {
 
 impl std::fmt::Display for FillError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        match &self.field {
-            Some(field) => write!(
+        match (&self.field, &self.kind) {
+            // The 外字 map converts the record before any element is drawn.
+            (Some(field), FillErrorKind::Gaiji(_)) => write!(f, "field `{field}`: ")?,
+            (Some(field), _) => write!(
                 f,
                 "field `{field}` (element `{}` of layout {}): ",
                 self.element, self.layout
             )?,
-            None => write!(f, "element `{}` of layout {}: ", self.element, self.layout)?,
+            (None, _) => write!(f, "element `{}` of layout {}: ", self.element, self.layout)?,
         }
         match &self.kind {
             FillErrorKind::Text(e) => e.fmt(f),
@@ -98,7 +100,7 @@ impl FillError {
     /// A suggestion for the person who has to fix it.
     pub fn hint(&self) -> Option<String> {
         match &self.kind {
-            FillErrorKind::Text(TextError::Missing(m)) => Some(m.hint()),
+            FillErrorKind::Text(TextError::Missing(m)) => Some(self.missing_hint(m)),
             FillErrorKind::Gaiji(e) => Some(e.hint()),
             FillErrorKind::Text(TextError::Overflow { .. }) => {
                 Some(format!("shorten the value, or give element `{}` a larger box or a looser fit rule in the layout", self.element))
@@ -106,6 +108,21 @@ impl FillError {
             FillErrorKind::Barcode(e) => Some(e.hint().into()),
             FillErrorKind::NonFinite => Some("please report this as a bug, with the layout".into()),
             _ => None,
+        }
+    }
+}
+
+impl FillError {
+    /// What to do about a character no font has: its source decides who changes it.
+    fn missing_hint(&self, missing: &crate::font::MissingGlyph) -> String {
+        if !missing.unavailable.is_empty() {
+            return missing.hint();
+        }
+        let key = self.field.and_then(|f| f.name().strip_prefix("issuer."));
+        match (self.field, key) {
+            (_, Some(key)) => format!("change `{key}` in the issuer profile, or list a substitute (MJ縮退) in its substitution table (`substitutions`)"),
+            (None, _) => format!("change the text of element `{}` in the layout to characters its fonts have", self.element),
+            _ => missing.hint(),
         }
     }
 }
