@@ -58,9 +58,12 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 const RENDERER_FILES: &[&str] = &[
     "src/display.rs",
     "src/font.rs",
+    "src/font",
     "src/render/mod.rs",
     "src/render/pdf",
-    "fonts",
+    "fonts/BIZUDGothic-Regular.ttf",
+    "fonts/BIZUDGothic-Bold.ttf",
+    "fonts/BIZUDMincho-Regular.ttf",
 ];
 
 /// The crates the PDF backend writes with, by their Cargo.lock entries.

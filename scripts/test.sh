@@ -2,8 +2,9 @@
 # Runs the test suite. The end-to-end tests read our PDFs back with real tools
 # (pdftotext, pdffonts, pdftoppm from poppler-utils; zbarimg from zbar-tools;
 # qpdf), draw the samples with two more renderers to compare them (mutool from
-# mupdf-tools, gs from ghostscript), and drive the preview page in headless
-# Chromium through chromedriver (chromium, chromium-driver); the server's TLS
+# mupdf-tools, gs from ghostscript), drive the preview page in headless
+# Chromium through chromedriver (chromium, chromium-driver), print 外字 with
+# the fallback fonts (fonts-ipamj-mincho, fonts-noto-cjk), and the server's TLS
 # test makes a certificate with openssl and talks to it with curl. This installs
 # those Debian packages first when they are missing.
 set -euo pipefail
@@ -19,6 +20,8 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)
+[ -f /usr/share/fonts/truetype/ipamj/ipamjm.ttf ] || need+=(fonts-ipamj-mincho)
+[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} (needed by the end-to-end tests)" >&2
   SUDO=""

@@ -267,8 +267,13 @@ fn postal_digits(postal_code: &str) -> Result<String, BarcodeError> {
 }
 
 /// Full-width ASCII to ASCII, hyphen look-alikes to `-`, and lower case to upper (manual p19 rule 1);
-/// `None` for the characters the rules delete (`&`, `/`, `・`, `.`: p19 rule 2).
+/// `None` for the characters the rules delete (`&`, `/`, `・`, `.`: p19 rule 2), and for variation
+/// selectors, which choose a glyph of the character before them (葛󠄀飾区) and are no character of
+/// their own: kept, one would part a 漢数字 from its unit or 字 from its number.
 fn normalize_char(c: char) -> Option<char> {
+    if crate::font::is_variation_selector(c) {
+        return None;
+    }
     let c = match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         '\u{3000}' => ' ',
@@ -721,6 +726,18 @@ mod tests {
         assert_eq!(
             message,
             "failed to encode the customer barcode (the postal code is a 代表番号 ending in 00)"
+        );
+    }
+
+    #[test]
+    fn variation_selectors_do_not_split_the_address() {
+        assert_eq!(
+            address_number("東京都葛\u{E0100}飾区立石五\u{E0101}丁目13番1号").unwrap(),
+            "5-13-1"
+        );
+        assert_eq!(
+            address_number("山形県最上郡真室川町大字\u{E0100}新町123番地").unwrap(),
+            address_number("山形県最上郡真室川町大字新町123番地").unwrap()
         );
     }
 

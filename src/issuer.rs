@@ -11,6 +11,8 @@ use toml::Spanned;
 
 use crate::diag::toml_position;
 use crate::eligibility::Rules;
+use crate::font::Fallbacks;
+use crate::gaiji::{GaijiMap, Substitutions, TableError};
 use crate::layout::{self, Catalog, Layout, LayoutError, LayoutKind};
 use crate::limits::{self, ReadError};
 use crate::record::Scheme;
@@ -47,9 +49,29 @@ pub struct Issuer {
     /// Which layout prints each document, where the insurer's differs from the default.
     #[serde(default)]
     pub layouts: Layouts,
+    /// The fallback fonts of each font (`[fonts]`: font name → fallback font names, tried in
+    /// order); fonts it leaves out keep the default chains (docs/decisions.md §5).
+    #[serde(default)]
+    pub fonts: Fallbacks,
+    /// The 外字 map (CSV: private-use code point → the character it stands for), a path
+    /// relative to the profile file; none by default, and then a private-use character in a
+    /// record is an error.
+    #[serde(default)]
+    pub gaiji: Option<PathBuf>,
+    /// The substitution table (CSV, MJ縮退-style: a character no font has → what to print
+    /// instead), relative to the profile file; none by default, and then such a character is
+    /// an error.
+    #[serde(default)]
+    pub substitutions: Option<PathBuf>,
     /// The seal image bytes, loaded with the profile.
     #[serde(skip)]
     pub seal_png: Option<Vec<u8>>,
+    /// The 外字 map, loaded with the profile.
+    #[serde(skip)]
+    pub gaiji_map: GaijiMap,
+    /// The substitution table, loaded with the profile.
+    #[serde(skip)]
+    pub substitution_table: Substitutions,
     /// The profile file, for messages (empty for a profile parsed from text).
     #[serde(skip)]
     pub path: PathBuf,
@@ -113,6 +135,10 @@ pub enum IssuerError {
     },
     /// Occurs when a layout the profile names cannot be loaded.
     Layout(PathBuf, LayoutError),
+    /// Occurs when the 外字 map or the substitution table the profile names cannot be read.
+    ReadTable(PathBuf, ReadError),
+    /// Occurs when the 外字 map or the substitution table has a bad line.
+    Table(TableError),
     /// Occurs when a value is out of its allowed form.
     Invalid {
         /// The profile file.
@@ -159,6 +185,10 @@ impl std::fmt::Display for IssuerError {
             IssuerError::Layout(path, e) => {
                 write!(f, "{}: invalid `layouts` ({e})", shown(path))
             }
+            IssuerError::ReadTable(p, e) => {
+                write!(f, "failed to read the issuer's table {} ({e})", p.display())
+            }
+            IssuerError::Table(e) => e.fmt(f),
             IssuerError::Invalid {
                 path,
                 position,
@@ -232,6 +262,21 @@ impl Positions {
     }
 }
 
+/// The error for a broken rule, at the key's line and column in the profile's text.
+fn invalid(text: &str, broken: Broken) -> IssuerError {
+    let positions: Positions = toml::from_str(text).unwrap_or_default();
+    let position = positions
+        .of(broken.field)
+        .map(|span| toml_position(text, Some(span)));
+    IssuerError::Invalid {
+        path: PathBuf::new(),
+        position,
+        field: broken.field,
+        message: broken.message,
+        hint: broken.hint,
+    }
+}
+
 /// A value's rule broken: the key, the rule and how to fix it.
 struct Broken {
     field: &'static str,
@@ -273,6 +318,18 @@ impl Issuer {
             limits::png::decode(&bytes).map_err(|e| seal_error(e.to_string()))?;
             issuer.seal_png = Some(bytes);
         }
+        if let Some(file) = &issuer.gaiji {
+            let (text, name) = read_table(base, file)?;
+            issuer.gaiji_map = GaijiMap::from_csv(&text, &name).map_err(IssuerError::Table)?;
+        }
+        if let Some(file) = &issuer.substitutions {
+            let (text, name) = read_table(base, file)?;
+            issuer.substitution_table =
+                Substitutions::from_csv(&text, &name).map_err(IssuerError::Table)?;
+        }
+        issuer
+            .convert_gaiji()
+            .map_err(|broken| invalid(&text, broken).within(path))?;
         Ok(issuer)
     }
 
@@ -288,20 +345,32 @@ impl Issuer {
             }
         };
         let issuer: Issuer = toml::from_str(text).map_err(toml_error)?;
-        if let Err(broken) = issuer.validate() {
-            let positions: Positions = toml::from_str(text).unwrap_or_default();
-            let position = positions
-                .of(broken.field)
-                .map(|span| toml_position(text, Some(span)));
-            return Err(IssuerError::Invalid {
-                path: PathBuf::new(),
-                position,
-                field: broken.field,
-                message: broken.message,
-                hint: broken.hint,
-            });
-        }
+        issuer.validate().map_err(|broken| invalid(text, broken))?;
         Ok(issuer)
+    }
+
+    /// Converts the 外字 (private-use characters) of the profile's own printed text with its
+    /// 外字 map, as records' are; one the map does not list stops the profile, naming the key and
+    /// the code point.
+    fn convert_gaiji(&mut self) -> Result<(), Broken> {
+        let map = &self.gaiji_map;
+        let texts = [
+            ("name", &mut self.name),
+            ("prefecture", &mut self.prefecture),
+            ("special_medical_note", &mut self.special_medical_note),
+        ];
+        let seal_text = self.seal_text.iter_mut().map(|t| ("seal_text", t));
+        let contact = self.contact.iter_mut().map(|line| ("contact", line));
+        for (field, value) in texts.into_iter().chain(seal_text).chain(contact) {
+            if value.contains(crate::font::is_private_use) {
+                *value = crate::gaiji::convert_text(value, field, map).map_err(|e| Broken {
+                    field,
+                    message: e.reason(),
+                    hint: Some(e.hint()),
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// The scheme the profile issues for: kouki insurer numbers have 8 digits, kokuho ones 6.
@@ -416,6 +485,15 @@ impl Issuer {
             )
         })
     }
+}
+
+/// Reads a table the profile names (a regular file within the size limit of configuration
+/// files), relative to the profile's folder; returns its text and its path for messages.
+fn read_table(folder: &Path, file: &Path) -> Result<(String, String), IssuerError> {
+    let path = folder.join(file);
+    let text = limits::read_capped_text(&path, limits::file::MAX_CONFIG_BYTES)
+        .map_err(|e| IssuerError::ReadTable(path.clone(), e))?;
+    Ok((text, path.display().to_string()))
 }
 
 /// A value for a message, escaped, and cut after 80 characters.

@@ -6,7 +6,9 @@
 //! 2. [`eligibility`]: a record and its renewal cycle → [`eligibility::Eligibility`];
 //! 3. [`layout`]: TOML → [`layout::Layout`], validated and normalized to points, and [`lint`]ed
 //!    for what a print shop would query (hairlines, tiny or squeezed text, elements near the trim);
-//! 4. [`fill`]: layout + issuer → [`fill::Form`], then + record + eligibility → [`display::Document`];
+//! 4. [`fill`]: layout + issuer → [`fill::Form`], then + record + eligibility → [`display::Document`],
+//!    with the issuer's 外字 map applied first ([`gaiji`]) and each character set in the first font of
+//!    its fallback chain that has it ([`font::shape`]);
 //! 5. [`render::pdf`]: display lists → PDF bytes; [`render::png`]: a page → a PNG preview.
 //!
 //! Around it: [`batch`] renders a records file into print files in mailing order, [`golden`]
@@ -22,6 +24,7 @@ pub mod eligibility;
 pub mod era;
 pub mod fill;
 pub mod font;
+pub mod gaiji;
 pub mod golden;
 pub mod impose;
 pub mod insurer_number;

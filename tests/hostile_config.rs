@@ -148,6 +148,7 @@ cases! {
     hostile_layout_image_dev_zero => "image-dev-zero",
     hostile_layout_image_directory => "image-directory",
     hostile_layout_text_zero_width => "text-zero-width",
+    hostile_layout_text_no_font => "text-no-font",
 }
 
 cases! {
@@ -169,6 +170,8 @@ cases! {
     hostile_issuer_seal_missing => "seal-missing",
     hostile_issuer_name_blank => "name-blank",
     hostile_issuer_contact_bidi_override => "contact-bidi-override",
+    hostile_issuer_contact_gaiji_unmapped => "contact-gaiji-unmapped",
+    hostile_issuer_contact_no_font => "contact-no-font",
 }
 
 cases! {
@@ -182,6 +185,8 @@ cases! {
     hostile_record_name_zero_width_space => "name-zero-width-space",
     hostile_record_name_c1_control => "name-c1-control",
     hostile_record_name_byte_order_mark => "name-byte-order-mark",
+    hostile_record_name_no_font => "name-no-font",
+    hostile_record_name_gaiji_unmapped => "name-gaiji-unmapped",
     hostile_record_name_unpaired_surrogate => "name-unpaired-surrogate",
     hostile_record_address_replacement_character => "address-replacement-character",
     hostile_record_address_line_separator => "address-line-separator",

@@ -4,6 +4,7 @@ mod batch;
 mod browser;
 mod cli;
 mod faults;
+mod fonts;
 mod golden;
 mod golden_cli;
 mod hostile;

@@ -140,7 +140,7 @@ fn base64_decode(text: &str) -> Vec<u8> {
 }
 
 /// The PDF/A-2b rules (ISO 19005-2) that this writer could get wrong, checked object by object.
-fn pdfa_structure(pdf: &Path) {
+pub(crate) fn pdfa_structure(pdf: &Path) {
     let bytes = std::fs::read(pdf).unwrap();
     // 6.1.2: the header, then a comment of at least four bytes above 127.
     assert!(
@@ -203,7 +203,8 @@ fn pdfa_structure(pdf: &Path) {
         icc.len(),
         "the ICC header's size"
     );
-    // 6.2.11.4: every font embedded; 6.2.11.3.2: CIDFontType2 with a CIDToGIDMap.
+    // 6.2.11.4: every font embedded; 6.2.11.3.2: CIDFontType2 with a CIDToGIDMap; a CFF font
+    // (Noto CJK, a fallback) as CIDFontType0 with a CIDFontType0C program.
     let mut fonts = 0;
     for (key, dict) in objects.all() {
         if dict["/Type"] == "/Font" && dict["/Subtype"] == "/CIDFontType2" {
@@ -215,9 +216,21 @@ fn pdfa_structure(pdf: &Path) {
                 "{key}: font not embedded"
             );
         }
+        if dict["/Type"] == "/Font" && dict["/Subtype"] == "/CIDFontType0" {
+            fonts += 1;
+            let descriptor = objects.dict(&dict["/FontDescriptor"]);
+            let program = objects.dict(&descriptor["/FontFile3"]);
+            assert_eq!(
+                program["/Subtype"], "/CIDFontType0C",
+                "{key}: font not embedded"
+            );
+        }
         if dict["/Type"] == "/Font" {
             assert!(
-                matches!(dict["/Subtype"].as_str(), Some("/Type0" | "/CIDFontType2")),
+                matches!(
+                    dict["/Subtype"].as_str(),
+                    Some("/Type0" | "/CIDFontType2" | "/CIDFontType0")
+                ),
                 "{key}: {dict}"
             );
         }

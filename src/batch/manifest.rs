@@ -36,6 +36,11 @@ pub struct Row {
     pub mailing_sequence: u64,
     /// The input's total number of records, so merged shards can prove completeness.
     pub input_records: u64,
+    /// Characters no font has that the issuer's substitution table replaced, so that staff
+    /// know the printed name differs from the registry: `field:U+XXXX>U+YYYY`, `; ` between
+    /// them; empty for almost every record.
+    #[serde(default)]
+    pub substitutions: String,
 }
 
 /// A cell that a spreadsheet will show as text, never run as a formula: one starting
@@ -150,6 +155,7 @@ mod tests {
             mail_class: "registered".into(),
             mailing_sequence: input_record,
             input_records: total,
+            substitutions: String::new(),
         }
     }
 

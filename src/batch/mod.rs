@@ -302,7 +302,13 @@ impl std::fmt::Display for BatchError {
         match self {
             BatchError::Input(e) => e.fmt(f),
             BatchError::Layout(e) => e.fmt(f),
-            BatchError::Form(e) => write!(f, "failed to prepare the layout ({e})"),
+            BatchError::Form(e) => {
+                write!(f, "failed to prepare the layout ({e})")?;
+                match e.hint() {
+                    Some(hint) => write!(f, "\n  hint: {hint}"),
+                    None => Ok(()),
+                }
+            }
             BatchError::Issuer(e) => write!(
                 f,
                 "{e}\n  hint: name a bundled layout or a layout file of the profile's scheme and document"

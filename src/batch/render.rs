@@ -509,7 +509,23 @@ pub(super) fn settings(options: &BatchOptions, forms: &Forms) -> Settings {
             hash(format!("{issuer:?}")),
         );
     }
+    // Other files of a fallback font give other glyph ids, so a resumed run must use the same.
+    for (font, identity) in crate::font::identity(&fallback_fonts(options)) {
+        settings.insert(format!("font {font}"), identity);
+    }
     settings
+}
+
+/// The fonts of every issuer's fallback chains, once each.
+fn fallback_fonts(options: &BatchOptions) -> Vec<crate::font::FontId> {
+    let mut fonts: Vec<_> = options
+        .issuers
+        .iter()
+        .flat_map(|i| i.fonts.fonts())
+        .collect();
+    fonts.sort();
+    fonts.dedup();
+    fonts
 }
 
 /// [`process`], with a panic (a bug) turned into a rejection of that record rather
@@ -622,7 +638,7 @@ fn process(
         );
     };
     let layout_name = form.layout().name().to_string();
-    let mut document = match form.fill(&record, elig) {
+    let (mut document, notes) = match form.fill_noted(&record, elig) {
         Ok(d) => d,
         Err(e) => return reject(e.field.map(|f| f.name()), e.to_string(), e.hint()),
     };
@@ -664,6 +680,7 @@ fn process(
     let mut bytes = Vec::with_capacity(1024);
     put_str(&mut bytes, &household_key);
     put_str(&mut bytes, &record.record_id);
+    put_str(&mut bytes, &crate::gaiji::substitutions(&notes));
     for page in &document.pages {
         encode_page(page, &pdf_options(options, None)).to_bytes(&mut bytes);
     }
@@ -856,8 +873,8 @@ fn spilled(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchError> {
     Ok(bytes)
 }
 
-/// The start of a record's spilled bytes: its household key and record id, without
-/// reading its pages back again (the manifest needs only those).
+/// The start of a record's spilled bytes: its household key, record id and substitutions,
+/// without reading its pages back again (the manifest needs only those).
 fn spilled_head(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchError> {
     const HEAD: u32 = 512;
     if entry.len <= HEAD {
@@ -869,7 +886,10 @@ fn spilled_head(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchErro
         .file
         .read_exact_at(&mut bytes, entry.offset)
         .map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
-    match take_str(&bytes).and_then(|(_, rest)| take_str(rest)) {
+    let head = take_str(&bytes)
+        .and_then(|(_, rest)| take_str(rest))
+        .and_then(|(_, rest)| take_str(rest));
+    match head {
         Some(_) => Ok(bytes),
         None => spilled(rendered, entry),
     }
@@ -966,6 +986,7 @@ fn pages(rendered: &Rendered, entry: &Entry) -> Result<Vec<EncodedPage>, BatchEr
     let forms = &rendered.forms;
     let bytes = spilled(rendered, entry)?;
     let (_, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
+    let (_, rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
     let (_, mut rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
     (0..entry.pages)
         .map(|_| {
@@ -1080,6 +1101,7 @@ fn manifest_rows(
         mail_class: String::new(),
         mailing_sequence: 0,
         input_records: rendered.read,
+        substitutions: String::new(),
     };
     for &i in &plan.order {
         let entry = &rendered.entries[i];
@@ -1087,7 +1109,8 @@ fn manifest_rows(
         let file = &files[f as usize];
         let bytes = spilled_head(rendered, entry)?;
         let (household, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
-        let (record_id, _) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
+        let (record_id, rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
+        let (substitutions, _) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
         put(Row {
             document: entry.document.as_str().into(),
             layout: file.layout.clone(),
@@ -1097,6 +1120,7 @@ fn manifest_rows(
             household: spreadsheet_safe(household).into_owned(),
             mail_class: file.class.as_str().into(),
             mailing_sequence: plan.envelope[i].1,
+            substitutions: substitutions.to_string(),
             ..row(record_id, entry.index, "rendered")
         })?;
     }

@@ -44,13 +44,16 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
     for item in records.by_ref() {
         let line = match item {
             Ok((_, record)) => {
-                let rules = issuers
+                let issuer = issuers
                     .iter()
-                    .find(|i| i.insurer_number == record.insurer_number)
-                    .map_or_else(Rules::default, |i| i.rules.clone());
+                    .find(|i| i.insurer_number == record.insurer_number);
+                let rules = issuer.map_or_else(Rules::default, |i| i.rules.clone());
                 let result = eligibility::evaluate(&record, &rules, &options);
                 failed |= result.is_err();
                 let mut line = eligibility::explain_json(&record, &result);
+                if let Some(issuer) = issuer {
+                    failed |= !add_characters(&mut line, &record, issuer);
+                }
                 if let Ok(evaluated) = &result {
                     add_layout(&mut line, &evaluated.eligibility, &layouts);
                 }
@@ -93,6 +96,25 @@ fn stopped_reading(written: std::io::Result<()>) -> Result<bool, String> {
         Ok(()) => Ok(false),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(true),
         Err(e) => Err(format!("failed to write output ({e})")),
+    }
+}
+
+/// Adds what printing the names and address takes (外字, fallback fonts, substitutions), as
+/// the issuer's tables decide it; false when a field cannot be printed.
+fn add_characters(
+    line: &mut serde_json::Value,
+    record: &record::Record,
+    issuer: &shikaku::issuer::Issuer,
+) -> bool {
+    match shikaku::gaiji::explain(record, issuer) {
+        Ok(notes) => {
+            line["characters"] = notes.iter().map(|n| n.to_json()).collect();
+            true
+        }
+        Err(e) => {
+            line["characters_error"] = e.into();
+            false
+        }
     }
 }
 

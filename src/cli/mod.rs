@@ -28,6 +28,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// A folder searched first for the fallback fonts (IPAmj明朝 ipamjm.ttf, Noto CJK), before
+    /// fonts/ and Debian's font folders.
+    #[arg(long, global = true, value_name = "DIR")]
+    fonts: Option<PathBuf>,
+    /// Search only the --fonts folder, not fonts/ or Debian's: for a deployment that pins its
+    /// font files.
+    #[arg(long, global = true, requires = "fonts")]
+    no_system_fonts: bool,
 }
 
 const EXIT_CODES: &str = "Exit status: 0 every record rendered; 1 some records rejected (see errors.jsonl); 2 nothing could run, the input could not be read to its end, or the run failed; 130 / 143 a render stopped by Ctrl-C / SIGTERM (resume it with --resume).";
@@ -180,7 +188,7 @@ fn count(n: u64, noun: &str) -> String {
 /// Parses the arguments and runs the subcommand.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result = set_fonts(cli.fonts, !cli.no_system_fonts).and_then(|()| match cli.command {
         Command::Render(args) => render::run(args),
         Command::Explain(args) => explain::run(args),
         Command::MergeManifests(args) => merge::run(args),
@@ -190,7 +198,7 @@ pub fn main() -> ExitCode {
         Command::User(args) => user::run(args),
         Command::Ledger(args) => ledger::run(args),
         Command::Lint(args) => lint::run(args),
-    };
+    });
     match result {
         Ok(code) => code,
         Err(message) => {
@@ -200,9 +208,48 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Puts `--fonts DIR` first among the folders searched for fallback fonts (or alone).
+fn set_fonts(folder: Option<PathBuf>, defaults: bool) -> Result<(), String> {
+    let Some(folder) = folder else {
+        return Ok(());
+    };
+    if !folder.is_dir() {
+        return Err(format!(
+            "failed to use font folder {} (not a folder)\n  hint: --fonts names the folder holding ipamjm.ttf or the Noto CJK fonts",
+            folder.display()
+        ));
+    }
+    shikaku::font::set_font_folders(vec![folder], defaults).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn takes_a_font_folder_before_or_after_the_subcommand() {
+        for args in [
+            &[
+                "shikaku",
+                "--fonts",
+                "/opt/fonts",
+                "explain",
+                "--input",
+                "a.csv",
+            ][..],
+            &[
+                "shikaku",
+                "explain",
+                "--input",
+                "a.csv",
+                "--fonts",
+                "/opt/fonts",
+            ][..],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert_eq!(cli.fonts, Some(PathBuf::from("/opt/fonts")));
+        }
+    }
 
     #[test]
     fn counts_take_the_plural_except_for_one() {

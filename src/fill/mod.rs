@@ -19,7 +19,7 @@ pub use text::TextError;
 use crate::barcode::{BarcodeError, CustomerBarcode};
 use crate::display::{Document, Item, ItemKind, Layer, Page, Path, PathOp, Point, Raster, Rect};
 use crate::eligibility::Eligibility;
-use crate::font::Fonts;
+use crate::gaiji::{TextNote, UnmappedGaiji};
 use crate::issuer::Issuer;
 use crate::layout::{CutLineDef, Element, ElementKind, Field, ImageSource, Layout, Piece, TextDef};
 use crate::record::Record;
@@ -63,25 +63,30 @@ pub enum FillErrorKind {
     Image(String),
     /// The customer barcode cannot be made from the postal code and address.
     Barcode(BarcodeError),
+    /// A private-use character (外字) the issuer's 外字 map does not list.
+    Gaiji(UnmappedGaiji),
     /// A computed position or size is NaN or infinite: never written, whatever produced it.
     NonFinite,
 }
 
 impl std::fmt::Display for FillError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        match &self.field {
-            Some(field) => write!(
+        match (&self.field, &self.kind) {
+            // The 外字 map converts the record before any element is drawn.
+            (Some(field), FillErrorKind::Gaiji(_)) => write!(f, "field `{field}`: ")?,
+            (Some(field), _) => write!(
                 f,
                 "field `{field}` (element `{}` of layout {}): ",
                 self.element, self.layout
             )?,
-            None => write!(f, "element `{}` of layout {}: ", self.element, self.layout)?,
+            (None, _) => write!(f, "element `{}` of layout {}: ", self.element, self.layout)?,
         }
         match &self.kind {
             FillErrorKind::Text(e) => e.fmt(f),
             FillErrorKind::Qr(e) => write!(f, "failed to encode the QR code ({e})"),
             FillErrorKind::Image(e) => write!(f, "failed to decode the image ({e})"),
             FillErrorKind::Barcode(e) => e.fmt(f),
+            FillErrorKind::Gaiji(e) => e.fmt(f),
             FillErrorKind::NonFinite => f.write_str(
                 "failed to place the element (a position or size is not a finite number)",
             ),
@@ -95,15 +100,29 @@ impl FillError {
     /// A suggestion for the person who has to fix it.
     pub fn hint(&self) -> Option<String> {
         match &self.kind {
-            FillErrorKind::Text(TextError::Missing(_)) => Some(
-                "外字 cannot be printed: send the character as UCS with an Ideographic Variation Sequence the font has, or a registered substitute (MJ縮退)".into(),
-            ),
+            FillErrorKind::Text(TextError::Missing(m)) => Some(self.missing_hint(m)),
+            FillErrorKind::Gaiji(e) => Some(e.hint()),
             FillErrorKind::Text(TextError::Overflow { .. }) => {
                 Some(format!("shorten the value, or give element `{}` a larger box or a looser fit rule in the layout", self.element))
             }
             FillErrorKind::Barcode(e) => Some(e.hint().into()),
             FillErrorKind::NonFinite => Some("please report this as a bug, with the layout".into()),
             _ => None,
+        }
+    }
+}
+
+impl FillError {
+    /// What to do about a character no font has: its source decides who changes it.
+    fn missing_hint(&self, missing: &crate::font::MissingGlyph) -> String {
+        if !missing.unavailable.is_empty() {
+            return missing.hint();
+        }
+        let key = self.field.and_then(|f| f.name().strip_prefix("issuer."));
+        match (self.field, key) {
+            (_, Some(key)) => format!("change `{key}` in the issuer profile, or list a substitute (MJ縮退) in its substitution table (`substitutions`)"),
+            (None, _) => format!("change the text of element `{}` in the layout to characters its fonts have", self.element),
+            _ => missing.hint(),
         }
     }
 }
@@ -140,7 +159,15 @@ impl Form {
                 if element.is_static() {
                     if ctx.holds(element.when()) {
                         let images = load_image(&layout, element, &issuer)?;
-                        draw(&layout, element, &ctx, images.as_ref(), &mut items)?;
+                        let mut notes = Vec::new();
+                        draw(
+                            &layout,
+                            element,
+                            &ctx,
+                            images.as_ref(),
+                            &mut items,
+                            &mut notes,
+                        )?;
                     }
                 } else {
                     dynamic.push(element.clone());
@@ -191,8 +218,27 @@ impl Form {
 
     /// Draws one record's document.
     pub fn fill(&self, record: &Record, eligibility: &Eligibility) -> Result<Document, FillError> {
+        self.fill_noted(record, eligibility)
+            .map(|(document, _)| document)
+    }
+
+    /// Draws one record's document, and says which characters were printed with help: 外字
+    /// converted by the issuer's map, clusters from a fallback font, substitutions. Each note
+    /// appears once, however many elements print its field.
+    pub fn fill_noted(
+        &self,
+        record: &Record,
+        eligibility: &Eligibility,
+    ) -> Result<(Document, Vec<TextNote>), FillError> {
+        let (record, mut notes) =
+            crate::gaiji::convert(record, &self.issuer.gaiji_map).map_err(|e| FillError {
+                layout: self.layout.name().to_string(),
+                element: Arc::from("-"),
+                field: Field::from_name(e.field),
+                kind: FillErrorKind::Gaiji(e),
+            })?;
         let ctx = Context {
-            record: Some((record, eligibility)),
+            record: Some((&record, eligibility)),
             issuer: &self.issuer,
         };
         let mut pages = Vec::with_capacity(self.pages.len());
@@ -200,7 +246,14 @@ impl Form {
             let mut items = Vec::new();
             for (element, image) in page.dynamic.iter().zip(&page.images) {
                 if ctx.holds(element.when()) {
-                    draw(&self.layout, element, &ctx, image.as_ref(), &mut items)?;
+                    draw(
+                        &self.layout,
+                        element,
+                        &ctx,
+                        image.as_ref(),
+                        &mut items,
+                        &mut notes,
+                    )?;
                 }
             }
             check_finite(&self.layout, &items)?;
@@ -211,7 +264,9 @@ impl Form {
                 bleed: 0.0,
             });
         }
-        Ok(Document { pages })
+        notes.sort();
+        notes.dedup();
+        Ok((Document { pages }, notes))
     }
 }
 
@@ -275,10 +330,11 @@ fn draw(
     ctx: &Context,
     image: Option<&Arc<Raster>>,
     out: &mut Vec<Item>,
+    notes: &mut Vec<TextNote>,
 ) -> Result<(), FillError> {
     let id = element.id();
     match element.kind() {
-        ElementKind::Text(def) => out.extend(set_text(layout, element, def, ctx)?),
+        ElementKind::Text(def) => out.extend(set_text(layout, element, def, ctx, notes)?),
         ElementKind::Line(def) => out.push(shape::line(def, id)),
         ElementKind::Rect(def) => out.push(shape::rect(def, id)),
         ElementKind::Image(def) => {
@@ -296,7 +352,7 @@ fn draw(
             })?;
             out.extend(items);
         }
-        ElementKind::CutLine(def) => cut_line(layout, element, def, ctx, out)?,
+        ElementKind::CutLine(def) => cut_line(layout, element, def, ctx, out, notes)?,
         ElementKind::Barcode(def) => {
             let (postal, address) = (ctx.render(&def.postal), ctx.render(&def.address));
             let barcode = CustomerBarcode::encode(&postal, &address).map_err(|e| {
@@ -324,17 +380,21 @@ fn set_text(
     element: &Element,
     def: &TextDef,
     ctx: &Context,
+    notes: &mut Vec<TextNote>,
 ) -> Result<Vec<Item>, FillError> {
     let value = ctx.render(&def.template);
-    let font = Fonts::bundled().get(def.font);
-    text::set(&value, def, font, element.id()).map_err(|e| {
-        error(
-            layout,
-            element,
-            first_field(&def.template),
-            FillErrorKind::Text(e),
-        )
-    })
+    let fonts = text::Chain {
+        chain: ctx.issuer.fonts.chain(def.font),
+        substitutions: &ctx.issuer.substitution_table,
+    };
+    let field = first_field(&def.template);
+    let first_note = notes.len();
+    let items = text::set(&value, def, &fonts, element.id(), notes)
+        .map_err(|e| error(layout, element, field, FillErrorKind::Text(e)))?;
+    for note in &mut notes[first_note..] {
+        note.field = field.map(|f| f.name());
+    }
+    Ok(items)
 }
 
 fn cut_line(
@@ -343,6 +403,7 @@ fn cut_line(
     def: &CutLineDef,
     ctx: &Context,
     out: &mut Vec<Item>,
+    notes: &mut Vec<TextNote>,
 ) -> Result<(), FillError> {
     let id = element.id();
     let mut line = def.line.clone();
@@ -365,7 +426,7 @@ fn cut_line(
     }
     out.push(shape::line(&line, id));
     if let Some(caption) = &def.caption {
-        out.extend(set_text(layout, element, caption, ctx)?);
+        out.extend(set_text(layout, element, caption, ctx, notes)?);
     }
     Ok(())
 }

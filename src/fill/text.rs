@@ -1,18 +1,24 @@
 //! Fitting text into its box the way Japanese forms do: squeeze (長体), then
 //! shrink, then wrap with 禁則 line breaking. Text that still does not fit is an
 //! error; it is never drawn outside its box or clipped.
+//!
+//! A character the element's font lacks comes from the next font of its fallback chain
+//! ([`crate::font::shape`]) and is measured with that font's advance, so the fit rule sees the
+//! mixed run as it prints; one the whole chain lacks is replaced only if the issuer's
+//! substitution table says so, and each replacement is noted.
 
 use std::sync::Arc;
 
 use crate::display::{Item, ItemKind, Point, TextRun};
-use crate::font::{Font, FontId, Glyph, MissingGlyph};
+use crate::font::{FontId, Glyph, MissingGlyph};
+use crate::gaiji::{Substitutions, TextNote};
 use crate::layout::{Align, Fit, TextDef, VAlign};
 
 /// Why text could not be set.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TextError {
-    /// A character the font lacks.
-    Missing(MissingGlyph),
+    /// A character no font of the chain has (boxed: it names the fonts, and errors travel by value).
+    Missing(Box<MissingGlyph>),
     /// The text does not fit even squeezed, shrunk and wrapped as far as allowed.
     Overflow {
         /// The fit rule that was exhausted.
@@ -47,24 +53,42 @@ fn in_set(set: &str, c: char) -> bool {
     !(c.is_ascii_alphanumeric() || ('\u{4E00}'..='\u{9FFF}').contains(&c)) && set.contains(c)
 }
 
-/// Sets `text` in the box of `def`, returning one run per line.
+/// What setting text may draw on besides the element's own font.
+pub struct Chain<'a> {
+    /// The element's font, then its fallbacks.
+    pub chain: &'a [FontId],
+    /// What to print for a cluster no font of the chain has.
+    pub substitutions: &'a Substitutions,
+}
+
+/// Sets `text` in the box of `def`, returning one run per line and font, and noting each
+/// cluster that came from a fallback font or the substitution table.
 pub fn set(
     text: &str,
     def: &TextDef,
-    font: &Font,
+    fonts: &Chain,
     element: &Arc<str>,
+    notes: &mut Vec<TextNote>,
 ) -> Result<Vec<Item>, TextError> {
     if text.is_empty() {
         return Ok(Vec::new());
     }
-    let paragraphs = text
+    let mut shaped = text
         .split('\n')
-        .map(|p| Ok((p, font.shape(p)?)))
+        .map(|p| crate::gaiji::shape(p, fonts.chain, fonts.substitutions, notes))
         .collect::<Result<Vec<_>, MissingGlyph>>()
-        .map_err(TextError::Missing)?;
+        .map_err(|m| TextError::Missing(Box::new(m)))?;
+    let primary = fonts.chain[0];
+    for (text, glyphs) in &shaped {
+        crate::gaiji::fallback_notes(text, glyphs, primary, None, notes);
+    }
+    let paragraphs: Vec<(&str, Vec<Glyph>)> = shaped
+        .iter_mut()
+        .map(|(text, glyphs)| (&**text, std::mem::take(glyphs)))
+        .collect();
     let (lines, size, h_scale) =
         fit(&paragraphs, def).ok_or(TextError::Overflow { fit: def.fit })?;
-    Ok(place(lines, size, h_scale, def, font, element))
+    Ok(place(lines, size, h_scale, def, primary, element))
 }
 
 /// One line: its text and glyphs, and its natural width in ems.
@@ -240,70 +264,99 @@ fn place(
     size: f32,
     h_scale: f32,
     def: &TextDef,
-    font: &Font,
+    primary: FontId,
     element: &Arc<str>,
 ) -> Vec<Item> {
     let rect = def.rect;
     let block = block_height(lines.len() as u32, size, def.fit.leading);
     // Centre the em box (ascender to descender) on the line, as CJK typesetting does.
+    let font = crate::font::Fonts::global().get(primary);
     let ascent = size * font.ascender() / (font.ascender() - font.descender());
     let top = match def.valign {
         VAlign::Top => rect.y,
         VAlign::Middle => rect.y + (rect.height - block) / 2.0,
         VAlign::Bottom => rect.y + rect.height - block,
     };
-    let font_id: FontId = def.font;
-    lines
-        .into_iter()
-        .enumerate()
-        .filter(|(_, line)| !line.glyphs.is_empty())
-        .map(|(i, line)| {
-            let width = line.width * size * h_scale;
-            let count = line.glyphs.len();
-            let (x, spacing) = match def.align {
-                Align::Left => (rect.x, 0.0),
-                Align::Center => (rect.x + (rect.width - width) / 2.0, 0.0),
-                Align::Right => (rect.x + rect.width - width, 0.0),
-                Align::Distribute if count > 1 => {
-                    (rect.x, (rect.width - width) / h_scale / (count - 1) as f32)
-                }
-                Align::Distribute => (rect.x + (rect.width - width) / 2.0, 0.0),
-            };
-            let base = line.glyphs[0].cluster.start;
+    let mut items = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        if line.glyphs.is_empty() {
+            continue;
+        }
+        let width = line.width * size * h_scale;
+        let count = line.glyphs.len();
+        let (x, spacing) = match def.align {
+            Align::Left => (rect.x, 0.0),
+            Align::Center => (rect.x + (rect.width - width) / 2.0, 0.0),
+            Align::Right => (rect.x + rect.width - width, 0.0),
+            Align::Distribute if count > 1 => {
+                (rect.x, (rect.width - width) / h_scale / (count - 1) as f32)
+            }
+            Align::Distribute => (rect.x + (rect.width - width) / 2.0, 0.0),
+        };
+        let baseline = top + ascent + i as f32 * size * def.fit.leading;
+        let line_start = line.glyphs[0].cluster.start;
+        let mut x = x;
+        // One run per stretch of glyphs from one font: a run names one font.
+        for glyphs in line.glyphs.chunk_by(|a, b| a.font == b.font) {
+            let run_font = glyphs[0].font;
+            let (start, end) = (
+                glyphs[0].cluster.start,
+                glyphs[glyphs.len() - 1].cluster.end,
+            );
             let run = TextRun {
-                font: font_id,
+                font: run_font,
                 size,
                 h_scale,
                 spacing,
                 origin: Point {
                     x,
-                    y: top + ascent + i as f32 * size * def.fit.leading,
+                    y: baseline + shift(primary, run_font) * size,
                 },
-                glyphs: line
-                    .glyphs
+                glyphs: glyphs
                     .iter()
                     .map(|g| Glyph {
-                        id: g.id,
-                        advance: g.advance,
-                        cluster: g.cluster.start - base..g.cluster.end - base,
+                        cluster: g.cluster.start - start..g.cluster.end - start,
+                        ..g.clone()
                     })
                     .collect(),
-                text: line.text.to_string(),
+                text: line.text[(start - line_start) as usize..(end - line_start) as usize]
+                    .to_string(),
                 color: def.color,
             };
-            Item {
+            x += run.width();
+            items.push(Item {
                 element: element.clone(),
                 kind: ItemKind::Text(run),
-            }
-        })
-        .collect()
+            });
+        }
+    }
+    items
+}
+
+/// How far down (in ems) a fallback font's glyphs go so that its ideographic em box sits where
+/// the element's font has it: nothing for the fonts shikaku ships and finds, whose boxes all
+/// span −0.12 to 0.88 em (to within a font unit: −246/2048 is −0.1201), but a font with another
+/// box would otherwise ride high or low.
+fn shift(primary: FontId, font: FontId) -> f32 {
+    /// Differences below this are font-unit rounding, not design: a shift would only part the
+    /// baselines of one name by a thousandth of a point.
+    const SAME_BOX: f32 = 0.005;
+    if primary == font {
+        return 0.0;
+    }
+    let fonts = crate::font::Fonts::global();
+    let difference = fonts.get(font).em_bottom() - fonts.get(primary).em_bottom();
+    if difference.abs() < SAME_BOX {
+        0.0
+    } else {
+        difference
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::display::{Color, Rect};
-    use crate::font::Fonts;
     use crate::layout::{mm, Template};
 
     fn def(w_mm: f32, h_mm: f32, size: f32, fit: Fit) -> TextDef {
@@ -325,8 +378,11 @@ mod tests {
     }
 
     fn runs(text: &str, def: &TextDef) -> Result<Vec<TextRun>, TextError> {
-        let font = Fonts::bundled().get(FontId::Gothic);
-        let items = set(text, def, font, &Arc::from("t"))?;
+        let fonts = super::Chain {
+            chain: &[FontId::Gothic],
+            substitutions: &Substitutions::default(),
+        };
+        let items = set(text, def, &fonts, &Arc::from("t"), &mut Vec::new())?;
         Ok(items
             .into_iter()
             .map(|i| match i.kind {
@@ -425,6 +481,67 @@ mod tests {
         let r = runs("氏名", &d).unwrap();
         let right = r[0].origin.x + r[0].advance(0) + r[0].glyphs[1].advance * 8.0;
         assert!((right - mm(20.0)).abs() < 0.01);
+    }
+
+    #[test]
+    fn a_variation_sequence_stays_whole_at_a_line_end() {
+        // Three characters a line: the break falls right after 葛 and its selector.
+        let fit = Fit {
+            min_h_scale: 1.0,
+            min_size: 10.0,
+            max_lines: 3,
+            leading: 1.2,
+        };
+        let r = runs(
+            "あい葛\u{E0100}うえお",
+            &def(30.0 / mm(1.0), 20.0, 10.0, fit),
+        )
+        .unwrap();
+        assert_eq!(r[0].text, "あい葛\u{E0100}");
+        assert_eq!(r[1].text, "うえお");
+    }
+
+    #[test]
+    fn a_fallback_glyph_continues_the_line_at_the_same_size_squeeze_and_baseline() {
+        let chain = crate::font::Fallbacks::default();
+        let fonts = super::Chain {
+            chain: chain.chain(FontId::Gothic),
+            substitutions: &Substitutions::default(),
+        };
+        if crate::font::Fonts::global()
+            .try_get(FontId::NotoSansJp)
+            .is_err()
+        {
+            return; // scripts/test.sh installs fonts-noto-cjk; tests/fonts.rs insists on it
+        }
+        // 12 characters at 9 pt in 80 pt: squeezed, 𠮷 included.
+        let d = def(80.0 / mm(1.0), 5.0, 9.0, FIT);
+        let mut notes = Vec::new();
+        let items = set(
+            "𠮷田あいうえおかきくけこ",
+            &d,
+            &fonts,
+            &Arc::from("t"),
+            &mut notes,
+        )
+        .unwrap();
+        let r: Vec<TextRun> = items
+            .into_iter()
+            .map(|i| match i.kind {
+                ItemKind::Text(t) => t,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(r.len(), 2);
+        assert_eq!((r[0].font, r[1].font), (FontId::NotoSansJp, FontId::Gothic));
+        assert_eq!((r[0].size, r[0].h_scale), (r[1].size, r[1].h_scale));
+        assert!(r[0].h_scale < 1.0);
+        assert_eq!(r[0].origin.y, r[1].origin.y);
+        assert!((r[0].origin.x + r[0].width() - r[1].origin.x).abs() < 1e-4);
+        // The mixed line fills the box exactly: the fit rule measured both fonts' advances.
+        assert!((r[0].width() + r[1].width() - 80.0).abs() < 0.01);
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].code_points(), "layout:U+20BB7=noto-sans-jp");
     }
 
     #[test]

@@ -469,10 +469,10 @@ mod tests {
 
     #[test]
     fn names_never_reach_messages() {
-        let err = single(&with("name", json!("鈴木\u{E000}花子"))).expect_err("PUA");
+        let err = single(&with("name", json!("鈴木\u{FFFD}花子"))).expect_err("U+FFFD");
         assert!(!err.to_string().contains("鈴木"));
-        assert_eq!(err.value(), Some("鈴木\u{E000}花子"));
-        assert!(err.to_string().contains("U+E000"));
+        assert_eq!(err.value(), Some("鈴木\u{FFFD}花子"));
+        assert!(err.to_string().contains("U+FFFD"));
     }
 
     #[test]

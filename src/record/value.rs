@@ -96,8 +96,7 @@ impl Invalid {
 /// Results of the value parsers.
 pub(crate) type Parsed<T> = Result<T, Invalid>;
 
-const PUA_HINT: &str = "外字 cannot be printed: send the character as its MJ+ / UCS code point, \
-                        with an Ideographic Variation Sequence where the glyph needs one";
+const PUA_HINT: &str = "an identifier cannot hold 外字: send it in ASCII or JIS characters";
 
 /// Trims surrounding ASCII whitespace only: a leading full-width space (U+3000) may be meant.
 fn trim(text: &str) -> &str {
@@ -110,9 +109,11 @@ fn is_blank(text: &str) -> bool {
 }
 
 /// Free text that is printed as given (names, addresses, remarks): JSON strings only.
+/// Private-use characters (外字) pass: the issuer's 外字 map converts them when the record is
+/// filled, and refuses those it does not list (`crate::gaiji`).
 pub(crate) fn text(raw: Raw) -> Parsed<String> {
     match raw {
-        Raw::Text(text) => checked_text(text),
+        Raw::Text(text) => checked_text(text, true),
         other => Err(Invalid::new(
             "invalid text",
             format!("expected a string, found {}", other.kind()),
@@ -120,20 +121,21 @@ pub(crate) fn text(raw: Raw) -> Parsed<String> {
     }
 }
 
-/// An identifier (record_id, 記号, 世帯番号): text, or a JSON whole number.
+/// An identifier (record_id, 記号, 世帯番号): text without 外字, or a JSON whole number.
 pub(crate) fn identifier(raw: Raw) -> Parsed<String> {
     match raw {
         Raw::Number(n) => whole_number(n, "invalid identifier").map(|n| n.to_string()),
+        Raw::Text(text) => checked_text(text, false),
         other => text(other),
     }
 }
 
 /// Rejects what must never reach print: characters that print as nothing, as a box or
 /// reorder their neighbours ([`limits::chars`]: controls, noncharacters, U+FFFD, bidi
-/// controls, zero-width characters), and private-use characters (外字). Ideographic
-/// Variation Sequences (U+E0100–U+E01EF) and standardized variation selectors pass untouched.
-/// Messages name the code point and its position, never the text.
-fn checked_text(text: &str) -> Parsed<String> {
+/// controls, zero-width characters), and, unless `gaiji`, private-use characters (外字).
+/// Ideographic Variation Sequences (U+E0100–U+E01EF) and standardized variation selectors pass
+/// untouched. Messages name the code point and its position, never the text.
+fn checked_text(text: &str, gaiji: bool) -> Parsed<String> {
     if let Some((at, c, why)) = limits::chars::first_refused(text) {
         let why_text = format!(
             "contains {} U+{:04X} at character {at}",
@@ -148,7 +150,7 @@ fn checked_text(text: &str) -> Parsed<String> {
         });
     }
     for (i, c) in text.chars().enumerate() {
-        if is_private_use(c) {
+        if !gaiji && crate::font::is_private_use(c) {
             let why = format!(
                 "contains private-use character U+{:04X} at character {}",
                 u32::from(c),
@@ -158,11 +160,6 @@ fn checked_text(text: &str) -> Parsed<String> {
         }
     }
     Ok(text.to_owned())
-}
-
-/// Private-use areas: the BMP's U+E000–U+F8FF and planes 15–16.
-fn is_private_use(c: char) -> bool {
-    matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{10FFFF}')
 }
 
 /// Full-width digits (０–９, common in municipal exports) → ASCII; everything else kept.
@@ -273,7 +270,7 @@ pub(crate) fn number(raw: Raw, scheme: Scheme) -> Parsed<String> {
     match scheme {
         Scheme::Kouki if text.len() == 8 && all_digits(&text) => Ok(text.into_owned()),
         Scheme::Kouki => Err(wrong_digits(what, "8 digits for kouki", &text, from_number)),
-        Scheme::Kokuho => checked_text(&text),
+        Scheme::Kokuho => checked_text(&text, false),
     }
 }
 
@@ -509,18 +506,18 @@ mod tests {
     }
 
     #[test]
-    fn text_refuses_private_use_with_a_hint() {
-        let err = text(Raw::Text("佐\u{E001}藤")).expect_err("PUA");
+    fn text_keeps_private_use_for_the_gaiji_map_but_identifiers_refuse_it() {
+        assert_eq!(
+            text(Raw::Text("佐\u{E001}藤")).as_deref(),
+            Ok("佐\u{E001}藤")
+        );
+        let err = identifier(Raw::Text("H\u{E001}")).expect_err("PUA");
         assert_eq!(
             err.why,
             "contains private-use character U+E001 at character 2"
         );
-        assert!(err
-            .hint
-            .as_deref()
-            .is_some_and(|h| h.contains("Ideographic Variation Sequence")));
-        assert!(text(Raw::Text("\u{F0001}")).is_err());
-        assert!(text(Raw::Text("\u{10FFFD}")).is_err());
+        assert!(identifier(Raw::Text("\u{F0001}")).is_err());
+        assert!(identifier(Raw::Text("\u{10FFFD}")).is_err());
     }
 
     #[test]

@@ -470,6 +470,7 @@ async fn explain(
         let result = eligibility::evaluate(&record, &issuer.rules, &server.eligibility);
         let mut value = explain_value(&record, &result);
         value["issuer"] = issuer_json(&issuer);
+        value["characters"] = characters_json(&record, &issuer);
         if let Ok(evaluated) = &result {
             let name = query
                 .layout
@@ -480,6 +481,28 @@ async fn explain(
         Ok(json_response(StatusCode::OK, &value))
     })
     .await
+}
+
+/// Which characters of the names and address print with help — from a fallback font, by the
+/// substitution table, or converted from 外字 — so that staff see a name that will look
+/// different from the rest, or differ from the registry. Each entry has the characters
+/// themselves (the page shows them beside the form) and a Japanese description.
+fn characters_json(record: &Record, issuer: &Issuer) -> Value {
+    let notes = match crate::gaiji::explain(record, issuer) {
+        Ok(notes) => notes,
+        // The render request reports what cannot be printed; here there is nothing to show.
+        Err(_) => return Value::Array(Vec::new()),
+    };
+    notes
+        .iter()
+        .map(|note| {
+            let mut value = note.to_json();
+            value["chars"] = Value::from(note.text.as_str());
+            value["label"] = Value::from(messages::label(note.field.unwrap_or_default()));
+            value["message_ja"] = Value::from(messages::text_note(note));
+            value
+        })
+        .collect()
 }
 
 /// [`eligibility::explain_json`] with a `label` on each reason and a `message_ja` on each

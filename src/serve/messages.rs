@@ -185,15 +185,43 @@ pub fn contradiction_hint(c: &Contradiction) -> &'static str {
     }
 }
 
+/// How a character of a name or address is printed, when not plainly.
+pub fn text_note(note: &crate::gaiji::TextNote) -> String {
+    use crate::gaiji::NoteKind;
+    match &note.kind {
+        NoteKind::Fallback { font } => format!("{}で印字します", font.display_name()),
+        NoteKind::Substituted { to } => {
+            format!("どのフォントにもないため「{to}」で代替して印字します（戸籍・住民票の字形と異なります）")
+        }
+        NoteKind::Gaiji { code } => {
+            format!("外字 U+{:04X} を外字表により変換しました", u32::from(*code))
+        }
+    }
+}
+
 /// Why a value could not be placed on the document.
 pub fn fill_error(error: &FillError) -> String {
     let label = error.field.map_or("値", |f| label(f.name()));
     match &error.kind {
-        FillErrorKind::Text(TextError::Missing(_)) => {
+        FillErrorKind::Text(TextError::Missing(m)) if !m.unavailable.is_empty() => {
+            let fonts: Vec<&str> = m.unavailable.iter().map(|u| u.font().display_name()).collect();
             format!(
-                "{label}に、フォントにない文字（外字）があります。MJ+/UCSの文字で入力してください"
+                "{label}の文字 U+{:04X} を印刷するフォント（{}）がこのサーバーにありません。管理者に連絡してください",
+                u32::from(m.character),
+                fonts.join("、")
             )
         }
+        FillErrorKind::Text(TextError::Missing(m)) => {
+            format!(
+                "{label}に、どのフォントにもない文字（U+{:04X}）があります。MJ+/UCSの文字で入力してください",
+                u32::from(m.character)
+            )
+        }
+        FillErrorKind::Gaiji(e) => format!(
+            "{label}の外字（私用領域の文字 U+{:04X}、{}文字目）は外字表にありません。外字表に登録するか、MJ+/UCSの文字で入力してください",
+            u32::from(e.character),
+            e.position
+        ),
         FillErrorKind::Text(TextError::Overflow { .. }) => {
             format!("{label}が長すぎて枠に収まりません")
         }
@@ -242,8 +270,8 @@ mod tests {
             ("birth_date", json!("1800-01-01"), "1868年"),
             ("birth_date", json!(19580412), "文字列"),
             (
-                "name",
-                json!("佐\u{E000}藤"),
+                "household_id",
+                json!("H\u{E000}1"),
                 "外字（私用領域の文字 U+E000、2文字目）",
             ),
             ("name", json!("佐藤\n太郎"), "制御文字（U+000A、3文字目）"),

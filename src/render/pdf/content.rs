@@ -1,6 +1,6 @@
 //! Content streams: display items → PDF operators, with the y axis flipped.
 
-use pdf_writer::{Content, Name, Str};
+use pdf_writer::{Content, Name, Str, TextStr};
 
 use super::UsedGlyph;
 use crate::display::{Color, Item, ItemKind, Path, PathOp, Placed, Point, Stroke, TextRun};
@@ -169,19 +169,6 @@ impl Builder {
     /// `BT /Fn size Tf … Tm <glyphs> Tj ET`, glyphs named by their full-font ids.
     fn text(&mut self, run: &TextRun) {
         self.set_fill(run.color);
-        let mut bytes = Vec::with_capacity(run.glyphs.len() * 2);
-        for glyph in &run.glyphs {
-            let mut chars =
-                run.text[glyph.cluster.start as usize..glyph.cluster.end as usize].chars();
-            let base = chars.next().unwrap_or('\u{FFFD}');
-            self.glyphs.push(UsedGlyph {
-                font: run.font,
-                id: glyph.id,
-                base,
-                selector: chars.next(),
-            });
-            bytes.extend_from_slice(&glyph.id.to_be_bytes());
-        }
         let (x, y) = self.point(run.origin);
         let name = super::font_name(run.font);
         self.content.begin_text();
@@ -197,7 +184,40 @@ impl Builder {
             self.spacing = run.spacing;
         }
         self.content.set_text_matrix([1.0, 0.0, 0.0, 1.0, x, y]);
-        self.content.show(Str(&bytes));
+        let mut bytes = Vec::with_capacity(run.glyphs.len() * 2);
+        for glyph in &run.glyphs {
+            let text = &run.text[glyph.cluster.start as usize..glyph.cluster.end as usize];
+            let mut chars = text.chars();
+            let base = chars.next().unwrap_or('\u{FFFD}');
+            let selector = chars.next();
+            self.glyphs.push(UsedGlyph {
+                font: run.font,
+                id: glyph.id,
+                base,
+                selector,
+            });
+            if selector.is_none() {
+                bytes.extend_from_slice(&glyph.id.to_be_bytes());
+                continue;
+            }
+            // A variant glyph can also be its base character's default glyph, and a file's
+            // ToUnicode map gives one text per glyph (the plain character's, see font.rs):
+            // `/Span <</ActualText …>> BDC … EMC` says what this occurrence stands for,
+            // selector included (PDF 32000 §14.9.4).
+            if !bytes.is_empty() {
+                self.content.show(Str(&bytes));
+                bytes.clear();
+            }
+            self.content
+                .begin_marked_content_with_properties(Name(b"Span"))
+                .properties()
+                .actual_text(TextStr(text));
+            self.content.show(Str(&glyph.id.to_be_bytes()));
+            self.content.end_marked_content();
+        }
+        if !bytes.is_empty() {
+            self.content.show(Str(&bytes));
+        }
         self.content.end_text();
     }
 

@@ -161,7 +161,7 @@ mod tests {
             },
             items: vec![],
         });
-        let font = crate::font::Fonts::bundled().get(FontId::Gothic);
+        let font = crate::font::Fonts::global().get(FontId::Gothic);
         let run = TextRun {
             font: FontId::Gothic,
             size: 8.0,

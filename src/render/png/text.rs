@@ -21,7 +21,7 @@ impl GlyphCache {
     fn get(&mut self, font: FontId, id: u16) -> Option<&tiny_skia::Path> {
         self.0
             .entry((font, id))
-            .or_insert_with(|| outline(Fonts::bundled().get(font).face(), id))
+            .or_insert_with(|| outline(Fonts::global().get(font).face(), id))
             .as_ref()
     }
 }
@@ -59,7 +59,7 @@ impl OutlineBuilder for Outline {
 
 /// Fills each glyph's outline at its pen position on the baseline.
 pub fn render_text(canvas: &mut Canvas, run: &TextRun) {
-    let scale = run.size / Fonts::bundled().get(run.font).units_per_em();
+    let scale = run.size / Fonts::global().get(run.font).units_per_em();
     let paint = paint(run.color);
     let mut x = run.origin.x;
     for (i, glyph) in run.glyphs.iter().enumerate() {
@@ -92,7 +92,7 @@ mod tests {
     };
 
     fn run(text: &str, h_scale: f32, spacing: f32) -> TextRun {
-        let glyphs = Fonts::bundled().get(FontId::Gothic).shape(text).unwrap();
+        let glyphs = Fonts::global().get(FontId::Gothic).shape(text).unwrap();
         TextRun {
             font: FontId::Gothic,
             size: 20.0,
@@ -120,7 +120,7 @@ mod tests {
     #[test]
     fn draws_a_glyph_inside_its_bounding_box() {
         let run = run("田", 1.0, 0.0);
-        let font = Fonts::bundled().get(FontId::Gothic);
+        let font = Fonts::global().get(FontId::Gothic);
         let bbox = font
             .face()
             .glyph_bounding_box(ttf_parser::GlyphId(run.glyphs[0].id))

@@ -478,6 +478,10 @@ function showDecision(explained) {
     li.textContent = `${warning.label}: ${warning.message_ja}`;
     problems.append(li);
   }
+  // Characters printed from a fallback font, by substitution or from 外字: staff see which.
+  for (const c of explained.characters || []) {
+    add(`${c.label}の文字`, `${c.chars}（${c.text}）: ${c.message_ja}`);
+  }
 }
 
 async function lookup() {
