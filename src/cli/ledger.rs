@@ -83,6 +83,14 @@ pub fn run(args: LedgerArgs) -> Result<ExitCode, String> {
                 Reason::from(reason).label(),
                 summary.rejected
             );
+            if summary.cards_without_expiry > 0 {
+                eprintln!(
+                    "warning: {}: {} cards imported without their 有効期限 (the manifest has no `expiry_date` column)",
+                    manifest.display(),
+                    summary.cards_without_expiry
+                );
+                eprintln!("  hint: manifests from this version on carry it; `shikaku explain` on the run's input gives it for a member");
+            }
         }
         LedgerAction::Show {
             record_id,
