@@ -72,9 +72,11 @@ pub fn run(args: LedgerArgs) -> Result<ExitCode, String> {
             ledger,
             reason,
         } => {
+            // The manifest first: a wrong path must not leave a new, empty ledger behind.
+            let run = ledger::Manifest::read(&manifest).map_err(|e| e.to_string())?;
             let mut ledger = Ledger::open(&ledger).map_err(|e| e.to_string())?;
             let summary =
-                ledger::import(&mut ledger, &manifest, reason.into()).map_err(|e| e.to_string())?;
+                ledger::import(&mut ledger, &run, reason.into()).map_err(|e| e.to_string())?;
             eprintln!(
                 "imported {} as batch run {}: {} documents ({}), {} rejected records",
                 manifest.display(),

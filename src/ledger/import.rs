@@ -23,28 +23,33 @@ pub struct ImportSummary {
     pub cards_without_expiry: u64,
 }
 
-/// Adds the run of `manifest` (a batch run's `manifest.csv`) with `reason` for its documents.
-/// Each document gets the SHA-256 of its print file (found beside the manifest), as the run
-/// printed many members into one file. A manifest already imported is refused.
-pub fn import(
-    ledger: &mut Ledger,
-    manifest: &Path,
-    reason: Reason,
-) -> Result<ImportSummary, LedgerError> {
-    let plain = |message: String, hint| LedgerError { message, hint };
-    let bytes = std::fs::read(manifest).map_err(|e| {
-        plain(
-            format!("failed to read the manifest {} ({e})", manifest.display()),
-            None,
-        )
-    })?;
-    let rows = read_rows(manifest, &bytes)?;
-    let manifest_sha = sha256_hex(&bytes);
-    let folder = manifest.parent().unwrap_or(Path::new("."));
-    let mut file_hashes = std::collections::BTreeMap::new();
-    for row in rows.iter().filter(|r| r.status == "rendered") {
-        if !file_hashes.contains_key(&row.file) {
-            let hash = std::fs::read(folder.join(&row.file))
+/// A batch run's manifest, read and checked, with the hashes of its print files: everything
+/// an import needs before it touches the ledger, so that a wrong path creates no ledger file.
+#[derive(Debug)]
+pub struct Manifest {
+    path: std::path::PathBuf,
+    rows: Vec<Row>,
+    sha256: String,
+    file_hashes: std::collections::BTreeMap<String, String>,
+}
+
+impl Manifest {
+    /// Reads `manifest` (a batch run's `manifest.csv`) and hashes the print files beside it.
+    pub fn read(manifest: &Path) -> Result<Manifest, LedgerError> {
+        let plain = |message: String, hint| LedgerError { message, hint };
+        let bytes = std::fs::read(manifest).map_err(|e| {
+            plain(
+                format!("failed to read the manifest {} ({e})", manifest.display()),
+                None,
+            )
+        })?;
+        let rows = read_rows(manifest, &bytes)?;
+        let manifest_sha = sha256_hex(&bytes);
+        let folder = manifest.parent().unwrap_or(Path::new("."));
+        let mut file_hashes = std::collections::BTreeMap::new();
+        for row in rows.iter().filter(|r| r.status == "rendered") {
+            if !file_hashes.contains_key(&row.file) {
+                let hash = std::fs::read(folder.join(&row.file))
                 .map(|b| sha256_hex(&b))
                 .map_err(|e| {
                     plain(
@@ -57,9 +62,33 @@ pub fn import(
                         Some("import the manifest from the run's output folder, with its PDFs beside it"),
                     )
                 })?;
-            file_hashes.insert(row.file.clone(), hash);
+                file_hashes.insert(row.file.clone(), hash);
+            }
         }
+        Ok(Manifest {
+            path: manifest.to_owned(),
+            rows,
+            sha256: manifest_sha,
+            file_hashes,
+        })
     }
+}
+
+/// Adds the run of `manifest` with `reason` for its documents. Each document gets the SHA-256
+/// of its print file, as the run printed many members into one file. A manifest already
+/// imported is refused.
+pub fn import(
+    ledger: &mut Ledger,
+    manifest: &Manifest,
+    reason: Reason,
+) -> Result<ImportSummary, LedgerError> {
+    let plain = |message: String, hint| LedgerError { message, hint };
+    let Manifest {
+        path: manifest,
+        rows,
+        sha256: manifest_sha,
+        file_hashes,
+    } = manifest;
     let path = ledger.path.clone();
     let fail = |doing: &str, e| LedgerError::sqlite(&path, doing, e);
     ledger

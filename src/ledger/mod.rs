@@ -28,7 +28,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use import::{import, ImportSummary};
+pub use import::{import, ImportSummary, Manifest};
 
 /// The schema, created when the file is new; `user_version` says which one a file has.
 const SCHEMA: &str = "
