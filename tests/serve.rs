@@ -872,3 +872,207 @@ async fn a_trusted_proxy_names_the_user_and_only_it_may_connect() {
         Some("address"),
     );
 }
+
+/// A request as the sweep below sends it: method, URI, extra headers, JSON body.
+struct Refusal {
+    method: &'static str,
+    uri: &'static str,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+    status: StatusCode,
+}
+
+fn refusal(method: &'static str, uri: &'static str, body: String, status: StatusCode) -> Refusal {
+    Refusal {
+        method,
+        uri,
+        headers: Vec::new(),
+        body,
+        status,
+    }
+}
+
+/// Every reason the API refuses a request for, one request each, through a server with login
+/// and a ledger: each answer carries a Japanese message, and no two reasons share one, so
+/// that counter staff can tell them apart. (The HTTP layer's own reasons, 400/408/414/431/503
+/// before the router, are in `serve_http.rs`.)
+#[tokio::test]
+async fn every_refusal_has_its_own_japanese_message() {
+    let path = ledger_path("refusals");
+    let router = router_with_login("refusals", Some(&path));
+    let clerk = session_of(&log_in(&router, "clerk", "pass word").await);
+    let viewer = session_of(&log_in(&router, "viewer", "pass word").await);
+    let record = sample("T0001").to_string();
+    let mut invalid = sample("T0001");
+    invalid["birth_date"] = json!("1958-02-30");
+    let mut contradiction = sample("T0001");
+    contradiction["expiry_date"] = json!("2026-09-30");
+    let mut too_long = sample("T0001");
+    too_long["name"] = json!("あ".repeat(101));
+    let as_clerk = |mut r: Refusal| {
+        r.headers.push(("cookie", clerk.clone()));
+        r
+    };
+    let with = |mut r: Refusal, name: &'static str, value: &str| {
+        r.headers.push((name, value.to_owned()));
+        r
+    };
+    use StatusCode as S;
+    let cases = [
+        // Login and roles.
+        refusal("GET", "/api/records/T0003", String::new(), S::UNAUTHORIZED),
+        refusal(
+            "POST",
+            "/api/login",
+            json!({"user": "clerk", "password": "wrong pass"}).to_string(),
+            S::UNAUTHORIZED,
+        ),
+        refusal(
+            "POST",
+            "/api/login",
+            json!({"user": "clerk"}).to_string(),
+            S::BAD_REQUEST,
+        ),
+        with(
+            refusal(
+                "POST",
+                "/api/render?reason=new",
+                record.clone(),
+                S::FORBIDDEN,
+            ),
+            "cookie",
+            &viewer,
+        ),
+        // Host and Origin.
+        with(
+            as_clerk(refusal("GET", "/api/layouts", String::new(), S::FORBIDDEN)),
+            "origin",
+            "http://attacker.example",
+        ),
+        // The query.
+        as_clerk(refusal(
+            "POST",
+            "/api/render?format=gif",
+            record.clone(),
+            S::BAD_REQUEST,
+        )),
+        as_clerk(refusal(
+            "POST",
+            "/api/render?format=png&page=0",
+            record.clone(),
+            S::BAD_REQUEST,
+        )),
+        as_clerk(refusal(
+            "POST",
+            "/api/render?page=1",
+            record.clone(),
+            S::BAD_REQUEST,
+        )),
+        as_clerk(refusal(
+            "POST",
+            "/api/render?format=png&page=9",
+            record.clone(),
+            S::BAD_REQUEST,
+        )),
+        as_clerk(refusal(
+            "POST",
+            "/api/render?action=fax&reason=new",
+            record.clone(),
+            S::BAD_REQUEST,
+        )),
+        as_clerk(refusal(
+            "POST",
+            "/api/render?reason=lost",
+            record.clone(),
+            S::BAD_REQUEST,
+        )),
+        as_clerk(refusal(
+            "POST",
+            "/api/render",
+            record.clone(),
+            S::BAD_REQUEST,
+        )),
+        as_clerk(refusal(
+            "POST",
+            "/api/render?format=png&reason=new",
+            record.clone(),
+            S::BAD_REQUEST,
+        )),
+        as_clerk(refusal(
+            "POST",
+            "/api/render?layout=nope&reason=new",
+            record.clone(),
+            S::BAD_REQUEST,
+        )),
+        // Routes and bodies.
+        as_clerk(refusal("GET", "/api/nothing", String::new(), S::NOT_FOUND)),
+        as_clerk(refusal(
+            "GET",
+            "/api/render",
+            String::new(),
+            S::METHOD_NOT_ALLOWED,
+        )),
+        as_clerk(refusal("POST", "/api/explain", "{".into(), S::BAD_REQUEST)),
+        as_clerk(refusal(
+            "POST",
+            "/api/explain",
+            "x".repeat(MAX_BODY_BYTES + 1),
+            S::PAYLOAD_TOO_LARGE,
+        )),
+        // Records.
+        as_clerk(refusal(
+            "GET",
+            "/api/records/X9999",
+            String::new(),
+            S::NOT_FOUND,
+        )),
+        as_clerk(refusal(
+            "POST",
+            "/api/explain",
+            invalid.to_string(),
+            S::UNPROCESSABLE_ENTITY,
+        )),
+        as_clerk(refusal(
+            "POST",
+            "/api/render?reason=new",
+            contradiction.to_string(),
+            S::UNPROCESSABLE_ENTITY,
+        )),
+        as_clerk(refusal(
+            "POST",
+            "/api/explain",
+            too_long.to_string(),
+            S::UNPROCESSABLE_ENTITY,
+        )),
+    ];
+    let mut by_message: std::collections::BTreeMap<String, String> = Default::default();
+    for case in cases {
+        let mut request = Request::builder()
+            .method(case.method)
+            .uri(case.uri)
+            .header(header::HOST, ADDR)
+            .header(header::CONTENT_TYPE, "application/json");
+        for (name, value) in &case.headers {
+            request = request.header(*name, value);
+        }
+        let reply = send(&router, request.body(Body::from(case.body)).unwrap()).await;
+        let what = format!("{} {}", case.method, case.uri);
+        assert_eq!(
+            reply.status,
+            case.status,
+            "{what}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        let body = reply.json();
+        let message = body["message_ja"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            message
+                .chars()
+                .any(|c| ('\u{3040}'..='\u{30FF}').contains(&c)),
+            "{what}: no Japanese in {body}"
+        );
+        if let Some(earlier) = by_message.insert(message.clone(), what.clone()) {
+            panic!("{what} and {earlier} share the message {message}");
+        }
+    }
+}

@@ -678,9 +678,17 @@ fn process(
         }
     }
     let mut bytes = Vec::with_capacity(1024);
-    put_str(&mut bytes, &household_key);
-    put_str(&mut bytes, &record.record_id);
-    put_str(&mut bytes, &crate::gaiji::substitutions(&notes));
+    let expiry_date = elig.expiry_date.map(|d| d.to_string()).unwrap_or_default();
+    let substitutions = crate::gaiji::substitutions(&notes);
+    put_head(
+        &mut bytes,
+        &Head {
+            household: &household_key,
+            record_id: &record.record_id,
+            expiry_date: &expiry_date,
+            substitutions: &substitutions,
+        },
+    );
     for page in &document.pages {
         encode_page(page, &pdf_options(options, None)).to_bytes(&mut bytes);
     }
@@ -699,6 +707,39 @@ fn process(
         bytes,
         warnings: evaluated.warnings.len() as u64,
     }
+}
+
+/// What the manifest needs of a rendered record, spilled before its pages so that the
+/// manifest reads it back without the pages.
+struct Head<'a> {
+    household: &'a str,
+    record_id: &'a str,
+    /// 有効期限 as `YYYY-MM-DD`, empty when the document has none.
+    expiry_date: &'a str,
+    /// The 外字 substitutions made in the record, for the manifest.
+    substitutions: &'a str,
+}
+
+fn put_head(out: &mut Vec<u8>, head: &Head) {
+    put_str(out, head.household);
+    put_str(out, head.record_id);
+    put_str(out, head.expiry_date);
+    put_str(out, head.substitutions);
+}
+
+/// The head of a record's spilled bytes, and the bytes after it (its pages).
+fn take_head(bytes: &[u8]) -> Option<(Head<'_>, &[u8])> {
+    let (household, rest) = take_str(bytes)?;
+    let (record_id, rest) = take_str(rest)?;
+    let (expiry_date, rest) = take_str(rest)?;
+    let (substitutions, rest) = take_str(rest)?;
+    let head = Head {
+        household,
+        record_id,
+        expiry_date,
+        substitutions,
+    };
+    Some((head, rest))
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {
@@ -873,8 +914,8 @@ fn spilled(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchError> {
     Ok(bytes)
 }
 
-/// The start of a record's spilled bytes: its household key, record id and substitutions,
-/// without reading its pages back again (the manifest needs only those).
+/// The start of a record's spilled bytes: its [`Head`], without
+/// reading its pages back again (the manifest needs only those).
 fn spilled_head(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchError> {
     const HEAD: u32 = 512;
     if entry.len <= HEAD {
@@ -886,10 +927,7 @@ fn spilled_head(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchErro
         .file
         .read_exact_at(&mut bytes, entry.offset)
         .map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
-    let head = take_str(&bytes)
-        .and_then(|(_, rest)| take_str(rest))
-        .and_then(|(_, rest)| take_str(rest));
-    match head {
+    match take_head(&bytes) {
         Some(_) => Ok(bytes),
         None => spilled(rendered, entry),
     }
@@ -985,9 +1023,7 @@ fn nup(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -> bool 
 fn pages(rendered: &Rendered, entry: &Entry) -> Result<Vec<EncodedPage>, BatchError> {
     let forms = &rendered.forms;
     let bytes = spilled(rendered, entry)?;
-    let (_, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
-    let (_, rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
-    let (_, mut rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
+    let (_, mut rest) = take_head(&bytes).ok_or_else(|| corrupt(rendered))?;
     (0..entry.pages)
         .map(|_| {
             EncodedPage::from_bytes(
@@ -1102,26 +1138,26 @@ fn manifest_rows(
         mailing_sequence: 0,
         input_records: rendered.read,
         substitutions: String::new(),
+        expiry_date: String::new(),
     };
     for &i in &plan.order {
         let entry = &rendered.entries[i];
         let (f, first_page) = position[i];
         let file = &files[f as usize];
         let bytes = spilled_head(rendered, entry)?;
-        let (household, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
-        let (record_id, rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
-        let (substitutions, _) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
+        let (head, _) = take_head(&bytes).ok_or_else(|| corrupt(rendered))?;
         put(Row {
             document: entry.document.as_str().into(),
             layout: file.layout.clone(),
             file: file.name.clone(),
             first_page,
             page_count: u64::from(entry.pages),
-            household: spreadsheet_safe(household).into_owned(),
+            household: spreadsheet_safe(head.household).into_owned(),
             mail_class: file.class.as_str().into(),
             mailing_sequence: plan.envelope[i].1,
-            substitutions: substitutions.to_string(),
-            ..row(record_id, entry.index, "rendered")
+            substitutions: head.substitutions.to_string(),
+            expiry_date: head.expiry_date.into(),
+            ..row(head.record_id, entry.index, "rendered")
         })?;
     }
     for (index, e) in &rendered.rejections {

@@ -72,9 +72,11 @@ pub fn run(args: LedgerArgs) -> Result<ExitCode, String> {
             ledger,
             reason,
         } => {
+            // The manifest first: a wrong path must not leave a new, empty ledger behind.
+            let run = ledger::Manifest::read(&manifest).map_err(|e| e.to_string())?;
             let mut ledger = Ledger::open(&ledger).map_err(|e| e.to_string())?;
             let summary =
-                ledger::import(&mut ledger, &manifest, reason.into()).map_err(|e| e.to_string())?;
+                ledger::import(&mut ledger, &run, reason.into()).map_err(|e| e.to_string())?;
             eprintln!(
                 "imported {} as batch run {}: {} documents ({}), {} rejected records",
                 manifest.display(),
@@ -83,6 +85,14 @@ pub fn run(args: LedgerArgs) -> Result<ExitCode, String> {
                 Reason::from(reason).label(),
                 summary.rejected
             );
+            if summary.cards_without_expiry > 0 {
+                eprintln!(
+                    "warning: {}: {} cards imported without their 有効期限 (the manifest has no `expiry_date` column)",
+                    manifest.display(),
+                    summary.cards_without_expiry
+                );
+                eprintln!("  hint: manifests from this version on carry it; `shikaku explain` on the run's input gives it for a member");
+            }
         }
         LedgerAction::Show {
             record_id,

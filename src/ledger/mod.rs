@@ -28,7 +28,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use import::{import, ImportSummary};
+pub use import::{import, ImportSummary, Manifest};
 
 /// The schema, created when the file is new; `user_version` says which one a file has.
 const SCHEMA: &str = "
@@ -401,14 +401,19 @@ impl Ledger {
 }
 
 /// Creates an empty file readable by its owner only, for SQLite to fill.
+/// Creates the file 0600 before SQLite opens it (SQLite would make it 0644). Another process
+/// creating it at the same moment (two imports, or an import and the server) is no error.
 fn create_private(path: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
+    match std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(path)
-        .map(drop)
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        opened => opened.map(drop),
+    }
 }
 
 /// The SHA-256 of bytes, as lower-case hex.

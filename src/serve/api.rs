@@ -317,7 +317,7 @@ impl RenderQuery {
                 StatusCode::BAD_REQUEST,
                 "unknown reason",
                 Some("reason"),
-                "交付の理由を選んでください",
+                "交付の理由は 新規・更新・再交付（紛失・破損・記載事項変更）のどれかです",
             )
             .hint(format!("reasons are {}", codes.join(", ")))
         })
