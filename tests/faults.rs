@@ -464,3 +464,60 @@ fn faults_summary_after_resume_is_byte_identical() {
         std::fs::read(whole.join("summary.json")).unwrap()
     );
 }
+
+/// A real full disk, where the test may mount one (root, as in CI): a 3 MiB tmpfs fills
+/// while print files are written. The run ends with the device's own error, and after
+/// the disk is grown `--resume` gives the bytes of an uninterrupted run. Skipped, saying
+/// so, where mounting is not permitted; the injected-writer test above always runs.
+#[test]
+fn faults_a_real_full_disk_ends_the_run_and_resumes_after_it_grows() {
+    let input = records(1200);
+    let whole = tmp("tmpfs-whole");
+    let ok = shikaku(&render_args(&input, &whole));
+    assert_eq!(ok.status.code(), Some(0));
+    let mount = tmp("tmpfs-mount");
+    std::fs::create_dir_all(&mount).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=3M", "tmpfs"])
+        .arg(&mount)
+        .output();
+    if !mounted.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: cannot mount a tmpfs here (not root?)");
+        return;
+    }
+    let out = mount.join("out");
+    let full = shikaku(&render_args(&input, &out));
+    let resize = |size: &str| {
+        Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&mount)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let grown = resize("200M");
+    let resumed = {
+        let mut args = render_args(&input, &out);
+        args.push("--resume");
+        shikaku(&args)
+    };
+    let outcome = outputs(&out);
+    let _ = Command::new("umount").arg(&mount).status();
+    let stderr = String::from_utf8_lossy(&full.stderr);
+    assert_eq!(full.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("No space left on device") && stderr.contains(out.to_str().unwrap()),
+        "{stderr}"
+    );
+    assert!(grown, "the tmpfs could not be grown");
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let expected = outputs(&whole);
+    assert!(
+        outcome == expected,
+        "output after the resume differs from an uninterrupted run's"
+    );
+}
