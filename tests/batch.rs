@@ -11,8 +11,15 @@ pub(crate) fn tmp(name: &str) -> PathBuf {
 }
 
 /// Synthetic records from bench/gen_records.py (deterministic).
+/// `n` generated records, cached in the target directory under a name that changes with the
+/// generator, so a changed generator never leaves a stale cache behind.
 pub(crate) fn records(n: usize) -> PathBuf {
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("records-{n}.csv"));
+    let generator = std::fs::read("bench/gen_records.py").expect("the generator is readable");
+    // FNV-1a: any stable hash of the script will do.
+    let hash = generator.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("records-{n}-{hash:016x}.csv"));
     if !path.exists() {
         let status = Command::new("python3")
             .args([

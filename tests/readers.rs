@@ -21,12 +21,12 @@ fn options() -> ReadOptions {
 }
 
 fn csv_row(id: &str) -> String {
-    format!("{id},kouki,39102013,12345678,鈴木 花子,女,1948-11-03,2023-11-03,2025-08-01,true")
+    format!("{id},kouki,39102017,12345678,鈴木 花子,女,1948-11-03,2023-11-03,2025-08-01,true")
 }
 
 fn json_row(id: &str) -> String {
     format!(
-        r#"{{"record_id":"{id}","scheme":"kouki","insurer_number":"39102013","number":"12345678","name":"鈴木 花子","sex":"女","birth_date":"1948-11-03","qualified_date":"2023-11-03","issue_date":"2025-08-01","has_myna_hoken":true}}"#
+        r#"{{"record_id":"{id}","scheme":"kouki","insurer_number":"39102017","number":"12345678","name":"鈴木 花子","sex":"女","birth_date":"1948-11-03","qualified_date":"2023-11-03","issue_date":"2025-08-01","has_myna_hoken":true}}"#
     )
 }
 

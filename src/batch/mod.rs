@@ -15,8 +15,8 @@
 //! `--resume` safe: a file an interrupted run finished is the file this run
 //! would write, so it is kept, and the rest are written.
 //!
-//! A run holds its output folder's [lock](lock) from start to end, marks the folder
-//! [interrupted](state) before it writes anything, and ends on every failure (a full
+//! A run holds its output folder's lock (`lock.rs`) from start to end, marks the folder
+//! interrupted (`state.rs`) before it writes anything, and ends on every failure (a full
 //! disk, a worker that cannot go on, [`BatchOptions::cancel`]) with an error naming
 //! the file, leaving the folder resumable. docs/reliability.md tells the whole story.
 
@@ -37,8 +37,8 @@ use serde::Serialize;
 use crate::eligibility;
 use crate::fill::FillError;
 use crate::impose::{ImposeError, Sheet};
-use crate::issuer::Issuer;
-use crate::layout::{Layout, LayoutError};
+use crate::issuer::{Issuer, IssuerError};
+use crate::layout::{Catalog, Layout, LayoutError};
 use crate::record::{self, ErrorReportEntry};
 
 /// What to render and where.
@@ -51,7 +51,10 @@ pub struct BatchOptions {
     pub out: PathBuf,
     /// Issuer profiles; each record uses the one with its `insurer_number`.
     pub issuers: Vec<Arc<Issuer>>,
-    /// A layout forced on every record, instead of choosing by scheme and document.
+    /// Where layouts come from: the bundled ones, or a folder in front of them.
+    pub layouts: Catalog,
+    /// A layout used instead of the standard one of its scheme and document (or carrier
+    /// sheet); records of other schemes and documents keep theirs.
     pub layout: Option<Arc<Layout>>,
     /// The eligibility options (cycle, check mode).
     pub eligibility: eligibility::Options,
@@ -78,6 +81,10 @@ pub struct BatchOptions {
     pub sheet: Sheet,
     /// Write PDF/A-2b files (`--pdfa`).
     pub pdfa: bool,
+    /// Write PDF/X-4 files (`--pdfx`).
+    pub pdfx: bool,
+    /// The files' creation date (`--pdf-date`), needed by PDF/X.
+    pub date: Option<chrono::NaiveDate>,
 }
 
 impl BatchOptions {
@@ -88,6 +95,7 @@ impl BatchOptions {
             read: record::ReadOptions::default(),
             out,
             issuers,
+            layouts: Catalog::default(),
             layout: None,
             eligibility: eligibility::Options::default(),
             per_file: 1000,
@@ -97,8 +105,10 @@ impl BatchOptions {
             overwrite: false,
             cancel: Arc::new(AtomicBool::new(false)),
             fault: None,
-            sheet: Sheet::one_per_page(),
+            sheet: Sheet::one_per_page(0.0),
             pdfa: false,
+            pdfx: false,
+            date: None,
         }
     }
 }
@@ -269,10 +279,12 @@ pub struct FileSummary {
 pub enum BatchError {
     /// Occurs when the input cannot be opened or its header is wrong.
     Input(record::OpenError),
-    /// Occurs when a bundled layout cannot be loaded.
-    Layout(LayoutError),
+    /// Occurs when `--layout` names a layout no profile of the run can print.
+    Layout(Box<LayoutError>),
     /// Occurs when a layout cannot be prepared for an issuer (its static text does not fit, say).
     Form(FillError),
+    /// Occurs when a layout an issuer profile names cannot be loaded or prints something else.
+    Issuer(Box<IssuerError>),
     /// Occurs when an output file cannot be written or read back.
     Output(PathBuf, std::io::Error),
     /// Occurs when the output folder holds another run's files.
@@ -291,6 +303,10 @@ impl std::fmt::Display for BatchError {
             BatchError::Input(e) => e.fmt(f),
             BatchError::Layout(e) => e.fmt(f),
             BatchError::Form(e) => write!(f, "failed to prepare the layout ({e})"),
+            BatchError::Issuer(e) => write!(
+                f,
+                "{e}\n  hint: name a bundled layout or a layout file of the profile's scheme and document"
+            ),
             BatchError::Output(p, e) => {
                 write!(f, "failed to write {} ({e})", p.display())?;
                 if e.raw_os_error() == Some(libc::ENOSPC) {

@@ -21,7 +21,7 @@ use crate::eligibility::{self, Document};
 use crate::fill::{fnv1a, Form};
 use crate::impose::{self, Imposer, SheetKind};
 use crate::issuer::Issuer;
-use crate::layout::{bundled_names, Layout};
+use crate::layout::{Layout, LayoutError, LayoutKind};
 use crate::record::{self, ErrorReportEntry, Origin, Record, RecordError};
 use crate::render::pdf::{encode_page, EncodedPage, PdfOptions, PdfWriter};
 
@@ -63,9 +63,30 @@ struct Entry {
 /// serve an issuer stops the run at once; and the shared layers and images they draw.
 pub(super) struct Forms {
     by_key: BTreeMap<(String, String), Arc<Form>>,
+    /// The layout each issuer prints each kind with: (insurer number, kind) → layout name.
+    chosen: BTreeMap<(String, LayoutKind), String>,
     layouts: Vec<String>,
     layers: BTreeMap<String, Arc<Layer>>,
     images: BTreeMap<u64, Arc<Raster>>,
+}
+
+/// The layouts an issuer prints with, by kind: the profile's choice (or its scheme's standard
+/// layout) from the catalog, with a `--layout` of the profile's scheme in place of the one of
+/// its kind; records of other schemes and kinds keep theirs.
+fn issuer_layouts(
+    options: &BatchOptions,
+    issuer: &Issuer,
+) -> Result<Vec<(LayoutKind, Arc<Layout>)>, BatchError> {
+    LayoutKind::ALL
+        .into_iter()
+        .map(|kind| match &options.layout {
+            Some(l) if l.kind() == kind && l.scheme() == issuer.scheme() => Ok((kind, l.clone())),
+            _ => issuer
+                .load_layout(kind, &options.layouts)
+                .map(|l| (kind, Arc::new(l)))
+                .map_err(|e| BatchError::Issuer(Box::new(e))),
+        })
+        .collect()
 }
 
 impl Forms {
@@ -73,25 +94,14 @@ impl Forms {
     pub(super) fn new(options: &BatchOptions) -> Result<Forms, BatchError> {
         let mut forms = Forms {
             by_key: BTreeMap::new(),
+            chosen: BTreeMap::new(),
             layouts: Vec::new(),
             layers: BTreeMap::new(),
             images: BTreeMap::new(),
         };
         for issuer in &options.issuers {
-            let kouki = issuer.insurer_number.len() == 8;
-            let layouts: Vec<Arc<Layout>> = match &options.layout {
-                Some(layout) => vec![layout.clone()],
-                None => bundled_names()
-                    .filter(|name| name.starts_with("kouki") == kouki)
-                    .map(|name| Layout::load(name).map(Arc::new).map_err(BatchError::Layout))
-                    .collect::<Result<_, _>>()?,
-            };
-            for layout in layouts {
-                let carrier = layout.name().ends_with("-daishi");
-                if options.sheet.kind() != SheetKind::Card
-                    && layout.document() == Document::Kakuninsho
-                    && !carrier
-                {
+            for (kind, layout) in issuer_layouts(options, issuer)? {
+                if options.sheet.kind() != SheetKind::Card && kind == LayoutKind::Kakuninsho {
                     impose::check_size("card", layout.size(), options.sheet.card())
                         .map_err(BatchError::Impose)?;
                 }
@@ -102,13 +112,32 @@ impl Forms {
                 forms
                     .images
                     .extend(form.images().map(|i| (i.key, i.clone())));
-                forms.by_key.insert(
-                    (
-                        form.layout().name().to_string(),
-                        issuer.insurer_number.clone(),
+                let name = form.layout().name().to_string();
+                forms
+                    .chosen
+                    .insert((issuer.insurer_number.clone(), kind), name.clone());
+                forms
+                    .by_key
+                    .insert((name, issuer.insurer_number.clone()), Arc::new(form));
+            }
+        }
+        if let Some(forced) = &options.layout {
+            if !options
+                .issuers
+                .iter()
+                .any(|i| i.scheme() == forced.scheme())
+            {
+                return Err(BatchError::Layout(Box::new(LayoutError {
+                    file: forced.name().into(),
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "the layout prints {} documents, and no issuer profile given is {}",
+                        forced.scheme().as_str(),
+                        forced.scheme().as_str()
                     ),
-                    Arc::new(form),
-                );
+                    hint: Some("pass that scheme's issuer profile with --issuer".into()),
+                })));
             }
         }
         for back in [false, true] {
@@ -125,9 +154,11 @@ impl Forms {
         Ok(forms)
     }
 
-    fn get(&self, layout: &str, issuer: &Issuer) -> Option<&Arc<Form>> {
+    /// The form an issuer prints `kind` with.
+    fn of_kind(&self, kind: LayoutKind, issuer: &Issuer) -> Option<&Arc<Form>> {
+        let name = self.chosen.get(&(issuer.insurer_number.clone(), kind))?;
         self.by_key
-            .get(&(layout.to_string(), issuer.insurer_number.clone()))
+            .get(&(name.clone(), issuer.insurer_number.clone()))
     }
 
     fn layout_index(&self, name: &str) -> u16 {
@@ -571,22 +602,26 @@ fn process(
                 .map(|c| c.to_string())
                 .collect::<Vec<_>>()
                 .join("; ");
-            let hint = "correct the record, or run with --check warn to print the rules' values";
+            let hint = contradictions[0].hint();
             return reject(Some(contradictions[0].field), reason, Some(hint.into()));
         }
     };
     let elig = &evaluated.eligibility;
-    let layout_name = match &options.layout {
-        Some(l) => l.name().to_string(),
-        None => format!("{}-{}", elig.scheme.as_str(), elig.document.as_str()),
-    };
-    let Some(form) = forms.get(&layout_name, issuer) else {
+    let form = forms
+        .of_kind(LayoutKind::of(elig.document), issuer)
+        .filter(|f| f.layout().scheme() == elig.scheme);
+    let Some(form) = form else {
         return reject(
             Some("scheme"),
-            format!("the issuer profile cannot print layout {layout_name}"),
+            format!(
+                "the issuer profile cannot print a {} {}",
+                elig.scheme.as_str(),
+                elig.document.as_str()
+            ),
             Some("check the record's scheme and insurer_number".into()),
         );
     };
+    let layout_name = form.layout().name().to_string();
     let mut document = match form.fill(&record, elig) {
         Ok(d) => d,
         Err(e) => return reject(e.field.map(|f| f.name()), e.to_string(), e.hint()),
@@ -594,8 +629,7 @@ fn process(
     if options.sheet.kind() == SheetKind::Carrier && elig.document == Document::Kakuninsho {
         // A carrier sheet (台紙) is a layout of its own, filled for the same record
         // (address, barcode, cover message), with the card at its die-cut slot.
-        let Some(carrier_form) = forms.get(&format!("{}-daishi", elig.scheme.as_str()), issuer)
-        else {
+        let Some(carrier_form) = forms.of_kind(LayoutKind::Daishi, issuer) else {
             return reject(
                 Some("scheme"),
                 "no carrier layout for this scheme".into(),
@@ -620,12 +654,18 @@ fn process(
                 )
             }
         }
+    } else if elig.document == Document::Kakuninsho {
+        // Cards get their bleed here, before encoding, so that an n-up sheet assembled later from
+        // the encoded pages draws it with each card.
+        for page in &mut document.pages {
+            impose::bleed::extend(page, options.sheet.bleed());
+        }
     }
     let mut bytes = Vec::with_capacity(1024);
     put_str(&mut bytes, &household_key);
     put_str(&mut bytes, &record.record_id);
     for page in &document.pages {
-        encode_page(page).to_bytes(&mut bytes);
+        encode_page(page, &pdf_options(options, None)).to_bytes(&mut bytes);
     }
     let entry = Entry {
         index,
@@ -856,10 +896,7 @@ fn write_file(
         .iter()
         .find(|((l, _), _)| *l == file.layout)
         .map(|(_, f)| f.layout().title().to_string());
-    let mut writer = PdfWriter::new(PdfOptions {
-        title,
-        pdfa: options.pdfa,
-    });
+    let mut writer = PdfWriter::new(pdf_options(options, title));
     if nup(options, rendered, file) {
         let sheet = &options.sheet;
         for group in file.entries.chunks(sheet.slots().len()) {
@@ -891,6 +928,16 @@ fn write_file(
     }
     let path = options.out.join(&file.name);
     write_atomic_with(&path, &writer.finish(), options.fault.as_ref())
+}
+
+/// The PDF options of the run's files.
+fn pdf_options(options: &BatchOptions, title: Option<String>) -> PdfOptions {
+    PdfOptions {
+        title,
+        pdfa: options.pdfa,
+        pdfx: options.pdfx,
+        date: options.date,
+    }
 }
 
 /// The pages of a file: one sheet side for each group of cards on an n-up sheet.

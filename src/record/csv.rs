@@ -487,7 +487,7 @@ mod tests {
     fn optional_columns_may_be_left_out() {
         let header = "record_id,scheme,insurer_number,number,name,sex,birth_date,qualified_date,issue_date,has_myna_hoken";
         let results = csv(&format!(
-            "{header}\nR1,kouki,39102013,12345678,鈴木 花子,2,1948-11-03,2023-11-03,2025-08-01,1\n"
+            "{header}\nR1,kouki,39102017,12345678,鈴木 花子,2,1948-11-03,2023-11-03,2025-08-01,1\n"
         ));
         assert_eq!(record(&results[0]).address, None);
         assert!(record(&results[0]).has_myna_hoken);

@@ -501,7 +501,7 @@ pub(crate) mod testing {
     /// A valid kouki JSON object with this record_id.
     pub(crate) fn object(id: &str) -> serde_json::Value {
         serde_json::json!({
-            "record_id": id, "scheme": "kouki", "insurer_number": "39102013", "number": "12345678",
+            "record_id": id, "scheme": "kouki", "insurer_number": "39102017", "number": "12345678",
             "name": "鈴木 花子", "name_kana": "スズキ ハナコ", "sex": "女", "birth_date": "1948-11-03",
             "postal_code": "3700065", "address": "群馬県高崎市末広町23-1", "qualified_date": "2023-11-03",
             "issue_date": "2025-08-01", "has_myna_hoken": true, "copay_ratio": 1
