@@ -128,6 +128,8 @@ hostile! {
     hostile_json_array_broken: "json-array-broken.json",
     hostile_json_array_truncated: "json-array-truncated.json",
     hostile_json_array_trailing_garbage: "json-array-trailing-garbage.json",
+    hostile_json_array_long_broken_element: "json-array-long-broken-element.json",
+    hostile_json_array_value_refused: "json-array-value-refused.json",
 }
 
 /// Issue 10, item 13: the manifest is opened in spreadsheets, so ids that a spreadsheet
