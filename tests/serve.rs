@@ -282,6 +282,26 @@ async fn a_key_given_twice_is_refused() {
     assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, Some("record_id"));
 }
 
+/// Issue 10, item 3: a lone surrogate is named by its field, never quoted.
+#[tokio::test]
+async fn a_lone_surrogate_is_refused_naming_its_field() {
+    let mut record = sample("T0001");
+    record["name"] = json!("佐藤 PLACEHOLDER");
+    let text = record.to_string().replace("PLACEHOLDER", "\\ud800");
+    let request = Request::post("/api/render")
+        .header(header::HOST, ADDR)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(text))
+        .unwrap();
+    let reply = send(&router(), request).await;
+    let body = assert_error(&reply, StatusCode::UNPROCESSABLE_ENTITY, Some("name"));
+    let error = body["error"].as_str().unwrap();
+    assert!(
+        error.contains("U+D800") && !error.contains("佐藤"),
+        "{body}"
+    );
+}
+
 #[tokio::test]
 async fn a_record_of_another_insurer_is_refused_naming_the_insurer_number() {
     let mut record = sample("T0001");

@@ -3,17 +3,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::mailing::{self, Letter, MailClass};
 use super::manifest::{spreadsheet_safe, Row};
+use super::report::{unlinked, Report};
 use super::state::{self, Begun, DoneLog, Settings};
 use super::{
-    create_private, error_report, temporary, write_atomic_with, BatchError, BatchOptions, Budgeted,
-    FileSummary, Progress, Summary, UnreadInput, WriteFault,
+    create_private, temporary, write_atomic_with, BatchError, BatchOptions, Budgeted, FileSummary,
+    Progress, Summary, UnreadInput, WriteFault,
 };
 use crate::display::Point;
 use crate::display::{Layer, Raster};
@@ -30,7 +31,7 @@ pub(super) struct Rendered {
     spill: Spill,
     entries: Vec<Entry>,
     forms: Forms,
-    rejections: Vec<(u64, ErrorReportEntry)>,
+    report: Report,
     read: u64,
     other_shards: u64,
     warnings: u64,
@@ -183,15 +184,7 @@ impl Spill {
         let path = options
             .out
             .join(format!(".shikaku-spill-{}", std::process::id()));
-        let error = |e| BatchError::Output(path.clone(), e);
-        let file = File::options()
-            .create_new(true)
-            .read(true)
-            .write(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(error)?;
-        std::fs::remove_file(&path).map_err(error)?;
+        let file = unlinked(&path)?;
         Ok(Spill { file, path })
     }
 
@@ -255,6 +248,18 @@ impl Input {
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
+/// FNV-1a of a whole input file, as a run's fingerprint holds it.
+pub(super) fn hash_input(path: &std::path::Path) -> std::io::Result<u64> {
+    let hash = Arc::new(AtomicU64::new(FNV_OFFSET));
+    let mut counting = Counting {
+        inner: std::io::BufReader::with_capacity(1 << 16, File::open(path)?),
+        bytes: Arc::new(AtomicU64::new(0)),
+        hash: hash.clone(),
+    };
+    std::io::copy(&mut counting, &mut std::io::sink())?;
+    Ok(hash.load(Ordering::Relaxed))
+}
+
 /// Counts and hashes the input as it is read: the count drives the progress bar,
 /// the hash goes into the run's fingerprint.
 pub(super) struct Counting<R> {
@@ -286,7 +291,7 @@ enum Outcome {
         warnings: u64,
     },
     Rejected(u64, Box<ErrorReportEntry>),
-    OtherShard,
+    OtherShard(u64),
 }
 
 /// Phase one: reads, evaluates, fills and encodes every record.
@@ -306,7 +311,7 @@ pub(super) fn render(
         spill,
         entries: Vec::new(),
         forms,
-        rejections: Vec::new(),
+        report: Report::create(options)?,
         read: 0,
         other_shards: 0,
         warnings: 0,
@@ -327,6 +332,7 @@ pub(super) fn render(
     let (total_bytes, bytes_read) = (input.total_bytes, input.bytes_read.clone());
     let cancel = &options.cancel;
     let forms = &rendered.forms;
+    let (spill, report) = (&rendered.spill, &mut rendered.report);
     let records = &mut input.records;
     let mut tally = Tally::default();
     let (written, unread) = std::thread::scope(|scope| {
@@ -364,7 +370,8 @@ pub(super) fn render(
         drop((record_rx, outcome_tx));
         let written = tally.spill(
             &outcome_rx,
-            &mut writer,
+            (&mut writer, spill),
+            report,
             |read| progress.rendering(read, bytes_read.load(Ordering::Relaxed), total_bytes),
             cancel,
         );
@@ -372,13 +379,13 @@ pub(super) fn render(
         let unread = reader.join().expect("the reader thread does not panic");
         (written, unread)
     });
-    written
-        .and_then(|()| writer.flush())
-        .map_err(|e| rendered.spill.error(e))?;
+    written?;
+    writer.flush().map_err(|e| rendered.spill.error(e))?;
     drop(writer);
     if cancel.load(Ordering::Relaxed) {
         return Err(BatchError::Cancelled);
     }
+    rendered.report.flush()?;
     rendered.unread = unread.map(|(at, e)| UnreadInput {
         line: at.line,
         byte: at.byte,
@@ -392,9 +399,7 @@ pub(super) fn render(
     rendered.other_shards = tally.other_shards;
     rendered.warnings = tally.warnings;
     rendered.entries = tally.entries;
-    rendered.rejections = tally.rejections;
     rendered.entries.sort_unstable_by_key(|e| e.index);
-    rendered.rejections.sort_unstable_by_key(|(i, _)| *i);
     rendered.input_hash = input.hash.load(Ordering::Relaxed);
     Ok(rendered)
 }
@@ -403,7 +408,6 @@ pub(super) fn render(
 #[derive(Default)]
 struct Tally {
     entries: Vec<Entry>,
-    rejections: Vec<(u64, ErrorReportEntry)>,
     read: u64,
     other_shards: u64,
     warnings: u64,
@@ -412,16 +416,17 @@ struct Tally {
 }
 
 impl Tally {
-    /// Takes outcomes in the order they come, writing rendered pages to the spill; stops
-    /// at the first failed write, or when the run is cancelled (then with no error: the
-    /// caller sees the flag).
+    /// Takes outcomes in the order they come, writing rendered pages to the spill and
+    /// rejections to the report; stops at the first failed write, or when the run is
+    /// cancelled (then with no error: the caller sees the flag).
     fn spill<W: Write>(
         &mut self,
         outcomes: &crossbeam_channel::Receiver<Outcome>,
-        writer: &mut W,
+        (writer, spill): (&mut W, &Spill),
+        report: &mut Report,
         progress: impl Fn(u64),
         cancel: &std::sync::atomic::AtomicBool,
-    ) -> std::io::Result<()> {
+    ) -> Result<(), BatchError> {
         for outcome in outcomes {
             if cancel.load(Ordering::Relaxed) {
                 return Ok(());
@@ -433,15 +438,19 @@ impl Tally {
                     bytes,
                     warnings,
                 } => {
-                    writer.write_all(&bytes)?;
+                    writer.write_all(&bytes).map_err(|e| spill.error(e))?;
                     entry.offset = self.offset;
                     entry.len = bytes.len() as u32;
                     self.offset += bytes.len() as u64;
                     self.warnings += warnings;
                     self.entries.push(entry);
+                    report.settle(entry.index, None)?;
                 }
-                Outcome::Rejected(index, entry) => self.rejections.push((index, *entry)),
-                Outcome::OtherShard => self.other_shards += 1,
+                Outcome::Rejected(index, entry) => report.settle(index, Some(entry))?,
+                Outcome::OtherShard(index) => {
+                    self.other_shards += 1;
+                    report.settle(index, None)?;
+                }
             }
             if self.read % 512 == 0 {
                 progress(self.read);
@@ -573,7 +582,7 @@ fn process(
         Err(e) => {
             // An unreadable record has no household: its shard is chosen by position.
             if options.shard.is_some_and(|s| !s.owns(index - 1)) {
-                return Outcome::OtherShard;
+                return Outcome::OtherShard(index);
             }
             return Outcome::Rejected(index, Box::new(e.report_entry()));
         }
@@ -581,7 +590,7 @@ fn process(
     let household_key = mailing::household_key(&record);
     let household = mailing::household_hash(&household_key);
     if options.shard.is_some_and(|s| !s.owns(household)) {
-        return Outcome::OtherShard;
+        return Outcome::OtherShard(index);
     }
     let reject = |field: Option<&str>, reason: String, hint: Option<String>| {
         Outcome::Rejected(
@@ -768,7 +777,7 @@ pub(super) fn assemble(
     options: &BatchOptions,
     settings: &Settings,
     begun: &Begun,
-    rendered: Rendered,
+    mut rendered: Rendered,
     progress: &dyn Progress,
 ) -> Result<super::Summary, BatchError> {
     let plan = {
@@ -793,7 +802,7 @@ pub(super) fn assemble(
     let summary = Summary {
         read: rendered.read,
         rendered: rendered.entries.len() as u64,
-        rejected: rendered.rejections.len() as u64,
+        rejected: rendered.report.rejected(),
         other_shards: rendered.other_shards,
         warnings: rendered.warnings,
         pages: files
@@ -812,13 +821,12 @@ pub(super) fn assemble(
             .collect(),
         unread: rendered.unread.clone(),
         resumed_files: kept,
+        already_finished: false,
     };
     let out = &options.out;
     let fault = options.fault.as_ref();
     write_manifest(options, &rendered, &plan, &files)?;
-    let rejections: Vec<ErrorReportEntry> =
-        rendered.rejections.iter().map(|(_, e)| e.clone()).collect();
-    write_atomic_with(&out.join("errors.jsonl"), &error_report(&rejections), fault)?;
+    rendered.report.commit()?;
     let json = serde_json::to_vec_pretty(&summary).expect("summary serializes");
     write_atomic_with(&out.join("summary.json"), &json, fault)?;
     let names = files.into_iter().map(|f| f.name);
@@ -1160,12 +1168,9 @@ fn manifest_rows(
             ..row(head.record_id, entry.index, "rendered")
         })?;
     }
-    for (index, e) in &rendered.rejections {
-        put(row(
-            e.record_id.as_deref().unwrap_or(""),
-            *index,
-            "rejected",
-        ))?;
+    for rejected in rendered.report.rows() {
+        let (index, record_id) = rejected?;
+        put(row(&record_id, index, "rejected"))?;
     }
     if rendered.unread.is_some() {
         put(row("", rendered.read + 1, "unread"))?;

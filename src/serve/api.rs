@@ -533,7 +533,15 @@ fn explain_value(record: &Record, result: &Result<Evaluated, Vec<Contradiction>>
 
 /// A record from a request body, and the issuer profile it belongs to.
 fn prepare(server: &Server, body: &[u8]) -> Result<(Record, Arc<Issuer>), ApiError> {
+    let origin = || Origin::single("request");
     let value: Value = serde_json::from_slice(body).map_err(|e| {
+        // Sound JSON with a value that cannot be taken (a lone surrogate, a number out of
+        // range) is told by its field, like any invalid value.
+        if let Err(e) = Record::from_json_slice(body, origin()) {
+            if e.field().is_some() {
+                return ApiError::record(&[e]);
+            }
+        }
         let error = format!(
             "failed to parse JSON at line {} column {} ({})",
             e.line(),
@@ -548,7 +556,6 @@ fn prepare(server: &Server, body: &[u8]) -> Result<(Record, Arc<Issuer>), ApiErr
         )
         .hint("send one record as a JSON object")
     })?;
-    let origin = || Origin::single("request");
     let record = Record::from_json_slice(body, origin()).map_err(|first| {
         let mut errors = Record::errors_in_json_value(&value, origin());
         // A key given twice is seen only in the text: the parsed value has merged it.
