@@ -7,6 +7,7 @@ mod golden;
 mod golden_cli;
 mod preview;
 mod print;
+mod profiles;
 mod records;
 mod serve;
 mod webdriver;

@@ -13,6 +13,7 @@ mod template;
 use std::sync::Arc;
 
 pub use field::{Field, FieldType, Format};
+pub(crate) use parse::unknown_key_hint;
 pub use parse::{bundled_names, LayoutError};
 pub(crate) use template::closest;
 pub use template::{Piece, Template};

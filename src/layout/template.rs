@@ -113,7 +113,7 @@ pub(crate) fn closest<'a>(
 ) -> Option<&'a str> {
     candidates
         .map(|c| (edit_distance(word, c), c))
-        .filter(|&(d, c)| d <= (c.len() / 3).max(1))
+        .filter(|&(d, c)| d <= (c.chars().count() / 3).max(1))
         .min_by_key(|&(d, _)| d)
         .map(|(_, c)| c)
 }
@@ -125,8 +125,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {

@@ -150,7 +150,7 @@ impl<R: BufRead> CsvRecords<R> {
 
 /// A line holding nothing but whitespace (csv itself skips only empty ones, and a
 /// blank CRLF line arrives as one cell holding CR).
-fn is_blank(row: &ByteRecord) -> bool {
+pub(crate) fn is_blank(row: &ByteRecord) -> bool {
     row.len() == 1 && row.as_slice().iter().all(u8::is_ascii_whitespace)
 }
 
@@ -158,7 +158,7 @@ fn is_blank(row: &ByteRecord) -> bool {
 /// before any blank lines it skipped. A row ends just after its LF, except the last
 /// row of a file without a final LF; for that one csv's own start is right unless
 /// blank lines precede it, the one case left off by one.
-fn start_line<R: std::io::Read>(row: &ByteRecord, reader: &csv::Reader<R>) -> u64 {
+pub(crate) fn start_line<R: std::io::Read>(row: &ByteRecord, reader: &csv::Reader<R>) -> u64 {
     let reported = row.position().map_or(1, |p| p.line());
     let newlines = row.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
     reported.max(reader.position().line().saturating_sub(newlines + 1))
@@ -266,7 +266,7 @@ fn decode_cell(bytes: &[u8], field: Field, encoding: Encoding) -> Result<Cow<'_,
 }
 
 /// Where the first invalid CP932 sequence starts.
-fn cp932_error_offset(bytes: &[u8]) -> usize {
+pub(crate) fn cp932_error_offset(bytes: &[u8]) -> usize {
     let mut decoder = SHIFT_JIS.new_decoder_without_bom_handling();
     let mut sink = String::with_capacity(bytes.len() * 3);
     let (result, read) = decoder.decode_to_string_without_replacement(bytes, &mut sink, true);

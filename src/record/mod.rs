@@ -20,18 +20,22 @@ mod csv;
 mod error;
 mod field;
 mod json;
+mod normalize;
+mod profile;
 mod value;
 
 use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use error::{ErrorReportEntry, OpenError, OpenErrorKind, RecordError, RecordErrorKind};
 pub use field::Field;
+pub use profile::{Profile, ProfileError};
 
 use assemble::Batch;
 
@@ -186,6 +190,8 @@ pub enum Format {
     JsonLines,
     /// One JSON array of objects (`.json`).
     JsonArray,
+    /// Fixed-width records, read only with an input profile ([`ReadOptions::profile`]).
+    FixedWidth,
 }
 
 impl Format {
@@ -238,6 +244,11 @@ pub struct ReadOptions {
     /// holds a row whole before it can be measured, so there the limit turns an
     /// unclosed quote into a clear error but does not bound memory.
     pub max_record_bytes: usize,
+    /// An input profile (default none): the file is a municipality's own export (CSV with
+    /// its own headers, or fixed-width records), read through the profile's columns and
+    /// conversions. The profile then decides format and encoding; the two fields above are
+    /// not consulted.
+    pub profile: Option<Arc<Profile>>,
 }
 
 impl Default for ReadOptions {
@@ -246,6 +257,7 @@ impl Default for ReadOptions {
             format: None,
             encoding: Encoding::Utf8,
             max_record_bytes: 64 * 1024,
+            profile: None,
         }
     }
 }
@@ -282,6 +294,7 @@ pub fn read_from<R: Read>(
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let bom = skip_bom(&mut reader).map_err(|e| open_error(OpenErrorKind::Io(e.to_string())))?;
     let format = match options.format.or_else(|| Format::from_extension(path)) {
+        _ if options.profile.is_some() => Format::Csv,
         Some(Format::JsonArray) if options.format.is_none() => sniff_json(&mut reader),
         Some(format) => format,
         None => {
@@ -360,6 +373,7 @@ enum Source<R: Read> {
     Csv(csv::CsvRecords<BufReader<R>>),
     Lines(json::LineRecords<BufReader<R>>),
     Array(json::ArrayRecords<BufReader<R>>),
+    Profiled(profile::ProfileRecords<BufReader<R>>),
 }
 
 impl<R: Read> Records<R> {
@@ -377,11 +391,34 @@ impl<R: Read> Records<R> {
             hint: Some(hint.into()),
         };
         let limit = options.max_record_bytes;
-        let source = match (format, options.encoding) {
+        let encoding = match &options.profile {
+            Some(profile) => profile.encoding(),
+            None => options.encoding,
+        };
+        let source = match (format, encoding) {
             _ if bom == Bom::Utf16 => {
                 let why = "the file is UTF-16, which is not supported";
                 let hint = "save it as UTF-8 (Excel: 「CSV UTF-8」) or as CP932 CSV";
                 return Err(open_error(None, OpenErrorKind::Encoding(why), hint));
+            }
+            (_, Encoding::Cp932) if bom == Bom::Utf8 && options.profile.is_some() => {
+                let why = "the file starts with a UTF-8 byte order mark but its profile says CP932";
+                return Err(open_error(
+                    None,
+                    OpenErrorKind::Encoding(why),
+                    "set encoding = \"utf-8\" in the input profile",
+                ));
+            }
+            _ if options.profile.is_some() => {
+                let profile = options.profile.clone().expect("checked above");
+                Source::Profiled(profile::ProfileRecords::open(
+                    reader, &file, profile, limit,
+                )?)
+            }
+            (Format::FixedWidth, _) => {
+                let hint =
+                    "fixed-width records are read with an input profile that gives their layout";
+                return Err(open_error(None, OpenErrorKind::UnknownFormat, hint));
             }
             (Format::Csv, Encoding::Cp932) if bom == Bom::Utf8 => {
                 let why = "the file starts with a UTF-8 byte order mark but was declared CP932";
@@ -425,6 +462,8 @@ impl<R: Read> Records<R> {
             Source::Csv(_) => Format::Csv,
             Source::Lines(_) => Format::JsonLines,
             Source::Array(_) => Format::JsonArray,
+            Source::Profiled(profile::ProfileRecords::Delimited(_)) => Format::Csv,
+            Source::Profiled(profile::ProfileRecords::Fixed(_)) => Format::FixedWidth,
         }
     }
 }
@@ -446,6 +485,7 @@ impl<R: Read> Iterator for Records<R> {
             Source::Csv(records) => records.next(&mut self.batch),
             Source::Lines(records) => records.next(&mut self.batch),
             Source::Array(records) => records.next(&mut self.batch),
+            Source::Profiled(records) => records.next(&mut self.batch),
         }
     }
 }

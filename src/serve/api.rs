@@ -16,13 +16,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::ApiError;
-use super::messages;
 use super::page;
 use super::preview::preview_png;
 use super::records::form_values;
 use super::{Lookup, Server};
 use crate::eligibility::{self, Contradiction, Evaluated};
 use crate::issuer::Issuer;
+use crate::messages;
 use crate::record::{Field, Origin, Record};
 use crate::render::pdf::{pdf, PdfOptions};
 

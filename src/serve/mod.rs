@@ -24,7 +24,6 @@
 
 mod api;
 mod error;
-mod messages;
 pub mod page;
 mod preview;
 mod records;

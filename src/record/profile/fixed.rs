@@ -1,0 +1,623 @@
+//! Fixed-width (固定長) records: each field at a byte offset and length, in CP932 (or UTF-8),
+//! with CRLF or LF after each record, or none at all.
+//!
+//! CP932 is decoded column by column, as the host wrote it. A double-byte character cut by a
+//! column's byte range (a wrong start or length in the profile, or a host that truncated a
+//! name mid-character) is an error naming the record, its byte offset and the field, never a
+//! value with a stray half character. The user-defined area (0xF040–0xF9FC) decodes to
+//! private use (U+E000–U+E757, as the WHATWG Encoding Standard maps it), where the 外字
+//! checks find it.
+//!
+//! With line ends, a record of the wrong length costs only that line: reading goes on at the
+//! next one. Without them, nothing marks where a record ends, so a short last record is
+//! reported and reading stops there.
+
+use std::borrow::Cow;
+use std::io::{self, BufRead};
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::super::assemble::{Batch, Problem};
+use super::super::{Encoding, Field, Origin, Record, RecordError, RecordErrorKind};
+use super::{decode, finish, values, Layout, LineEnd, Place, Profile};
+use crate::record::error::SourceRef;
+
+/// DOS's end-of-file mark, which some exports still append.
+const EOF_MARK: u8 = 0x1A;
+
+/// The records of a fixed-width input.
+pub(crate) struct FixedRecords<R> {
+    reader: R,
+    profile: Arc<Profile>,
+    encoding: Encoding,
+    record_length: usize,
+    line_end: LineEnd,
+    /// Each column's byte range within a record.
+    ranges: Vec<Range<usize>>,
+    record: Vec<u8>,
+    values: Vec<String>,
+    /// Byte offset in the file of the next record.
+    offset: u64,
+    /// Line of the next record (1 throughout without line ends).
+    line: u64,
+    index: u64,
+    done: bool,
+}
+
+/// What one read found.
+enum Read {
+    /// A record in `record`, starting at this offset and line.
+    Record { offset: u64, line: u64 },
+    /// A line of the wrong length (its bytes in `record`, at most the record length + 1).
+    WrongLength {
+        offset: u64,
+        line: u64,
+        found: usize,
+        ends_in_cr: bool,
+    },
+    /// The end of the input.
+    End,
+}
+
+impl<R: BufRead> FixedRecords<R> {
+    pub(crate) fn new(reader: R, profile: Arc<Profile>) -> Self {
+        let Layout::Fixed {
+            encoding,
+            record_length,
+            line_end,
+        } = profile.layout
+        else {
+            unreachable!("a fixed-width reader is made for fixed-width profiles only")
+        };
+        let ranges = profile
+            .columns
+            .iter()
+            .map(|c| match c.place {
+                Place::Bytes { start, length } => start..start + length,
+                // The parser gives every column of a fixed-width profile a byte range.
+                _ => 0..0,
+            })
+            .collect();
+        FixedRecords {
+            reader,
+            encoding,
+            record_length,
+            line_end,
+            ranges,
+            record: Vec::with_capacity(record_length + 2),
+            values: vec![String::new(); Field::ALL.len()],
+            profile,
+            offset: 0,
+            line: 1,
+            index: 0,
+            done: false,
+        }
+    }
+
+    /// The next record, or `None` at the end of the input.
+    pub(crate) fn next(
+        &mut self,
+        batch: &mut Batch,
+    ) -> Option<Result<(Origin, Record), RecordError>> {
+        if self.done {
+            return None;
+        }
+        let read = match self.line_end {
+            LineEnd::None => self.read_exact(),
+            LineEnd::Crlf | LineEnd::Lf => self.read_line(),
+        };
+        match read {
+            Ok(Read::End) => {
+                self.done = true;
+                None
+            }
+            Ok(Read::Record { offset, line }) => {
+                self.index += 1;
+                Some(self.record(batch, offset, line))
+            }
+            Ok(Read::WrongLength {
+                offset,
+                line,
+                found,
+                ends_in_cr,
+            }) => {
+                self.index += 1;
+                let kind = RecordErrorKind::RecordLength {
+                    expected: self.record_length,
+                    found,
+                };
+                let mut problem = Problem::record(kind);
+                if self.line_end == LineEnd::Lf && ends_in_cr && found == self.record_length + 1 {
+                    problem = problem.with_hint("the records end in CRLF: set line_end = \"crlf\"");
+                } else if self.line_end == LineEnd::None {
+                    problem = problem.with_hint("the file ends inside a record: was it cut short?");
+                }
+                let origin = batch.origin(line, self.index);
+                let mut error = problem.at(origin, None, self.line_end == LineEnd::None);
+                error.source = Some(Box::new(SourceRef {
+                    columns: Vec::new(),
+                    byte: Some(offset),
+                }));
+                Some(Err(error))
+            }
+            Err(e) => {
+                self.done = true;
+                let origin = batch.origin(self.line, self.index + 1);
+                let error = Problem::record(RecordErrorKind::Read(e.to_string()));
+                Some(Err(error.at(origin, None, true)))
+            }
+        }
+    }
+
+    /// Reads one record without line ends: exactly `record_length` bytes.
+    fn read_exact(&mut self) -> io::Result<Read> {
+        self.record.clear();
+        while self.record.len() < self.record_length {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            let n = buf.len().min(self.record_length - self.record.len());
+            self.record.extend_from_slice(&buf[..n]);
+            self.reader.consume(n);
+        }
+        let offset = self.offset;
+        self.offset += self.record.len() as u64;
+        let trailing = |b: &u8| matches!(*b, EOF_MARK | b'\r' | b'\n');
+        if self.record.iter().all(trailing) {
+            return Ok(Read::End);
+        }
+        if self.record.len() < self.record_length {
+            return Ok(Read::WrongLength {
+                offset,
+                line: 1,
+                found: self.record.len(),
+                ends_in_cr: false,
+            });
+        }
+        Ok(Read::Record { offset, line: 1 })
+    }
+
+    /// Reads one line, keeping at most `record_length + 1` bytes of it: a longer line is
+    /// the wrong length whatever it holds, and memory stays bounded.
+    fn read_line(&mut self) -> io::Result<Read> {
+        loop {
+            self.record.clear();
+            let keep = self.record_length + 1;
+            let (mut length, mut ended, mut last) = (0usize, false, None);
+            while !ended {
+                let buf = self.reader.fill_buf()?;
+                if buf.is_empty() {
+                    break;
+                }
+                let (take, used) = match memchr::memchr(b'\n', buf) {
+                    Some(at) => {
+                        ended = true;
+                        (at, at + 1)
+                    }
+                    None => (buf.len(), buf.len()),
+                };
+                if take > 0 {
+                    last = Some(buf[take - 1]);
+                }
+                let room = keep.saturating_sub(self.record.len());
+                self.record.extend_from_slice(&buf[..take.min(room)]);
+                length += take;
+                self.reader.consume(used);
+            }
+            let (offset, line) = (self.offset, self.line);
+            self.offset += (length + usize::from(ended)) as u64;
+            self.line += 1;
+            let ends_in_cr = last == Some(b'\r');
+            let found = if self.line_end == LineEnd::Crlf && ends_in_cr {
+                length - 1
+            } else {
+                length
+            };
+            if found == 0 || (!ended && self.record.iter().all(|&b| b == EOF_MARK)) {
+                if ended {
+                    continue; // a blank line
+                }
+                return Ok(Read::End);
+            }
+            if found != self.record_length {
+                return Ok(Read::WrongLength {
+                    offset,
+                    line,
+                    found,
+                    ends_in_cr,
+                });
+            }
+            self.record.truncate(found);
+            return Ok(Read::Record { offset, line });
+        }
+    }
+
+    fn record(
+        &mut self,
+        batch: &mut Batch,
+        offset: u64,
+        line: u64,
+    ) -> Result<(Origin, Record), RecordError> {
+        let origin = batch.origin(line, self.index);
+        let (record, ranges, encoding) = (&self.record, &self.ranges, self.encoding);
+        let problem = values(
+            &self.profile,
+            |column, field| cell(record, ranges[column].clone(), encoding, field),
+            &mut self.values,
+        );
+        let ranges = &self.ranges;
+        finish(
+            &self.profile,
+            batch,
+            origin,
+            &self.values,
+            problem,
+            Some(offset),
+            |column| Some(offset + ranges[column].start as u64),
+        )
+    }
+}
+
+/// One column of a record as text, or why it is not: a character cut at either end of the
+/// range, or bytes invalid in the encoding.
+fn cell(
+    record: &[u8],
+    range: Range<usize>,
+    encoding: Encoding,
+    field: Field,
+) -> Result<Cow<'_, str>, Problem> {
+    let cut = |end: bool| {
+        Problem::field(field, RecordErrorKind::SplitCharacter { end }).with_hint(
+            "check the column's start and length in the input profile against the record layout",
+        )
+    };
+    if range.start > 0 && starts_inside_character(record, range.start, encoding) {
+        return Err(cut(false));
+    }
+    let bytes = &record[range];
+    decode(bytes, encoding).map_err(|(offset, byte)| {
+        if ends_inside_character(bytes, offset, encoding) {
+            return cut(true);
+        }
+        let lossy = match encoding {
+            Encoding::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
+            Encoding::Cp932 => encoding_rs::SHIFT_JIS
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
+        };
+        let kind = RecordErrorKind::Encoding {
+            encoding: encoding.name(),
+            offset,
+            byte,
+        };
+        Problem::field(field, kind).with_value(Some(lossy))
+    })
+}
+
+/// CP932 lead bytes: the first of a double-byte character.
+fn is_lead(byte: u8) -> bool {
+    matches!(byte, 0x81..=0x9F | 0xE0..=0xFC)
+}
+
+/// Whether byte `at` of the record is the second byte of a character begun before it.
+/// CP932 cannot be read backwards (a trail byte may look like a lead byte), so this reads
+/// from the record's start, and only when the byte before could be a lead byte at all.
+fn starts_inside_character(record: &[u8], at: usize, encoding: Encoding) -> bool {
+    match encoding {
+        Encoding::Utf8 => matches!(record[at], 0x80..=0xBF),
+        Encoding::Cp932 if !is_lead(record[at - 1]) => false,
+        Encoding::Cp932 => {
+            let mut i = 0;
+            while i < at {
+                i += if is_lead(record[i]) { 2 } else { 1 };
+            }
+            i > at
+        }
+    }
+}
+
+/// Whether a decoding error at `offset` is a character whose bytes run past the column.
+fn ends_inside_character(bytes: &[u8], offset: usize, encoding: Encoding) -> bool {
+    let Some(&byte) = bytes.get(offset) else {
+        return false;
+    };
+    let needs = match encoding {
+        Encoding::Cp932 if is_lead(byte) => 2,
+        Encoding::Utf8 => match byte {
+            0xC2..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF4 => 4,
+            _ => return false,
+        },
+        Encoding::Cp932 => return false,
+    };
+    offset + needs > bytes.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::testing::{error, record};
+    use super::super::super::{from_reader, Format, ReadOptions};
+    use super::super::convert::{Conversion, DateForm};
+    use super::super::testing::*;
+    use super::*;
+
+    fn profile(text: &str) -> Arc<Profile> {
+        Arc::new(Profile::from_toml(text, "profile.toml").expect("valid profile"))
+    }
+
+    fn read(profile: Arc<Profile>, bytes: &[u8]) -> Vec<Result<(Origin, Record), RecordError>> {
+        let options = ReadOptions {
+            profile: Some(profile),
+            ..ReadOptions::default()
+        };
+        from_reader(bytes, "members.dat", Format::FixedWidth, &options)
+            .expect("opens")
+            .collect()
+    }
+
+    fn lines(records: &[Vec<u8>], end: &[u8]) -> Vec<u8> {
+        records
+            .iter()
+            .flat_map(|r| [r.as_slice(), end].concat())
+            .collect()
+    }
+
+    fn sample() -> Vec<u8> {
+        fixed_record("12345678", "鈴木", "花子", "ｽｽﾞｷ ﾊﾅｺ")
+    }
+
+    #[test]
+    fn reads_fields_by_byte_range_with_conversions() {
+        let results = read(profile(FIXED), &lines(&[sample()], b"\r\n"));
+        let r = record(&results[0]);
+        assert_eq!(r.record_id, "12345678");
+        assert_eq!(r.name, "鈴木 花子");
+        assert_eq!(r.name_kana.as_deref(), Some("スズキ ハナコ"));
+        assert_eq!(r.sex, crate::record::Sex::Female);
+        assert_eq!(r.birth_date.to_string(), "1948-11-03");
+        assert_eq!(r.qualified_date.to_string(), "2023-11-03");
+        assert!(r.has_myna_hoken);
+        assert_eq!(r.household_id.as_deref(), Some("H0452"));
+    }
+
+    #[test]
+    fn line_ends_crlf_lf_or_none_and_an_eof_mark() {
+        let crlf = profile(FIXED);
+        let lf = profile(&FIXED.replace(
+            "record_length = 60",
+            "record_length = 60\nline_end = \"lf\"",
+        ));
+        let none = profile(&FIXED.replace(
+            "record_length = 60",
+            "record_length = 60\nline_end = \"none\"",
+        ));
+        let two = [sample(), fixed_record("12345679", "鈴木", "一郎", "ｽｽﾞｷ")];
+        for (profile, bytes) in [
+            (crlf, [lines(&two, b"\r\n"), vec![EOF_MARK]].concat()),
+            (lf, lines(&two, b"\n")),
+            (none, [two.concat(), vec![EOF_MARK]].concat()),
+        ] {
+            let results = read(profile, &bytes);
+            assert_eq!(results.len(), 2);
+            assert_eq!(record(&results[1]).name, "鈴木 一郎");
+        }
+    }
+
+    #[test]
+    fn a_wrong_length_costs_one_line_and_names_its_byte_offset() {
+        let mut short = sample();
+        short.truncate(57);
+        let bytes = lines(&[sample(), short, sample()], b"\r\n");
+        let results = read(profile(FIXED), &bytes);
+        let err = error(&results[1]);
+        assert_eq!(
+            err.to_string(),
+            "members.dat:2 (record 2, byte 62): failed to read fixed-width record (found 57 instead of 60 bytes)"
+        );
+        assert!(!err.ends_input());
+        assert!(error(&results[2])
+            .to_string()
+            .contains("duplicate record_id"));
+    }
+
+    #[test]
+    fn crlf_records_read_as_lf_get_a_hint() {
+        let lf = profile(&FIXED.replace(
+            "record_length = 60",
+            "record_length = 60\nline_end = \"lf\"",
+        ));
+        let results = read(lf, &lines(&[sample()], b"\r\n"));
+        assert_eq!(
+            error(&results[0]).hint(),
+            Some("the records end in CRLF: set line_end = \"crlf\"")
+        );
+    }
+
+    #[test]
+    fn a_truncated_last_record_without_line_ends_ends_the_input() {
+        let none = profile(&FIXED.replace(
+            "record_length = 60",
+            "record_length = 60\nline_end = \"none\"",
+        ));
+        let bytes = [sample(), sample()[..30].to_vec()].concat();
+        let results = read(none, &bytes);
+        assert_eq!(results.len(), 2);
+        let err = error(&results[1]);
+        assert!(err.ends_input());
+        assert_eq!(
+            err.to_string(),
+            "members.dat:1 (record 2, byte 60): failed to read fixed-width record (found 30 instead of 60 bytes)\n  hint: the file ends inside a record: was it cut short?"
+        );
+    }
+
+    #[test]
+    fn an_empty_file_has_no_records() {
+        assert!(read(profile(FIXED), b"").is_empty());
+        assert!(read(profile(FIXED), b"\r\n\r\n").is_empty());
+    }
+
+    #[test]
+    fn a_character_cut_by_a_column_end_names_record_byte_and_field() {
+        // 氏 is 10 bytes: a five-character name fills it, and a sixth cannot fit. Here the
+        // host wrote 11 bytes of name: the column's last byte is a lead byte.
+        let mut bytes = sample();
+        let long = encoding_rs::SHIFT_JIS.encode("a勅使河原左").0;
+        bytes[8..18].copy_from_slice(&long[..10]);
+        let results = read(profile(FIXED), &lines(&[bytes], b"\r\n"));
+        let err = error(&results[0]);
+        assert_eq!(err.kind(), &RecordErrorKind::SplitCharacter { end: true });
+        assert_eq!(err.value(), None);
+        assert!(
+            err.to_string()
+                .starts_with("members.dat:1 (record 1, byte 8, field `name` from column `氏`): "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_column_starting_inside_a_character_is_refused() {
+        // 名 starts at byte 19; shift it one byte left so it begins inside 鈴木's last character.
+        let shifted = FIXED.replace(
+            "\"名\" = { start = 19, length = 10 }",
+            "\"名\" = { start = 18, length = 10 }",
+        );
+        let results = read(
+            profile(&shifted),
+            &lines(
+                &[fixed_record("12345678", "鈴木鈴木鈴", "花子", "ｽｽﾞｷ")],
+                b"\r\n",
+            ),
+        );
+        let err = error(&results[0]);
+        assert_eq!(err.kind(), &RecordErrorKind::SplitCharacter { end: false });
+        assert_eq!(
+            err.to_string(),
+            "members.dat:1 (record 1, byte 17, field `name` from column `名`): failed to decode value (a double-byte character is cut by the column's start)\n  hint: check the column's start and length in the input profile against the record layout"
+        );
+    }
+
+    #[test]
+    fn trailing_0x5c_bytes_decode_as_the_kana_and_kanji_they_end() {
+        // ソ is 0x83 0x5C and 表 0x95 0x5C: the second byte is ASCII's backslash.
+        let bytes = fixed_record("12345678", "表", "ソノ", "ｿﾉ");
+        let results = read(profile(FIXED), &lines(&[bytes], b"\r\n"));
+        let r = record(&results[0]);
+        assert_eq!(r.name, "表 ソノ");
+        assert_eq!(r.name_kana.as_deref(), Some("ソノ"));
+    }
+
+    #[test]
+    fn user_defined_area_bytes_become_private_use_for_the_gaiji_checks() {
+        let mut bytes = sample();
+        bytes[8..10].copy_from_slice(&[0xF0, 0x40]);
+        let results = read(profile(FIXED), &lines(&[bytes], b"\r\n"));
+        let err = error(&results[0]);
+        assert_eq!(err.field(), Some(Field::Name));
+        assert!(
+            err.to_string()
+                .contains("private-use character U+E000 at character 1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn invalid_bytes_name_their_offset_and_go_to_the_report() {
+        let mut bytes = sample();
+        bytes[28] = 0xFF;
+        let results = read(profile(FIXED), &lines(&[bytes], b"\r\n"));
+        let err = error(&results[0]);
+        assert_eq!(
+            err.to_string(),
+            "members.dat:1 (record 1, byte 28, field `name_kana` from column `カナ`): failed to decode value (byte 0xFF at offset 0 is not valid CP932)"
+        );
+    }
+
+    #[test]
+    fn unknown_codes_name_the_column_but_not_the_value() {
+        let mut bytes = sample();
+        bytes[38] = b'9';
+        let results = read(profile(FIXED), &lines(&[bytes], b"\r\n"));
+        let err = error(&results[0]);
+        assert_eq!(
+            err.to_string(),
+            "members.dat:1 (record 1, byte 38, field `sex` from column `性別`): unknown code (not in the profile's code table: `1`, `2`)\n  hint: add the code to the field's `codes` in the input profile"
+        );
+        assert_eq!(err.value(), Some("9"));
+        let entry = err.report_entry();
+        assert_eq!(
+            (entry.source.as_deref(), entry.byte),
+            (Some("性別"), Some(38))
+        );
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn profiles() -> [Arc<Profile>; 2] {
+            let none = FIXED.replace(
+                "record_length = 60",
+                "record_length = 60\nline_end = \"none\"",
+            );
+            [profile(FIXED), profile(&none)]
+        }
+
+        /// Bytes that look like a host export: mostly valid records, with any bytes spliced in.
+        fn export() -> impl Strategy<Value = Vec<u8>> {
+            let record = prop_oneof![
+                Just(sample()),
+                Just(fixed_record("12345679", "表", "ソノ", "ｿﾉ")),
+                proptest::collection::vec(any::<u8>(), 0..70),
+            ];
+            proptest::collection::vec(
+                (
+                    record,
+                    prop_oneof![Just(&b"\r\n"[..]), Just(&b""[..]), Just(&b"\n"[..])],
+                ),
+                0..6,
+            )
+            .prop_map(|parts| {
+                parts
+                    .into_iter()
+                    .flat_map(|(r, end)| [r, end.to_vec()].concat())
+                    .collect()
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn any_bytes_give_records_or_errors_naming_record_and_byte(bytes in export()) {
+                for profile in profiles() {
+                    let results = read(profile, &bytes);
+                    let mut index = 0;
+                    for result in &results {
+                        index += 1;
+                        match result {
+                            Ok((origin, _)) => prop_assert_eq!(origin.index, index),
+                            Err(e) => {
+                                prop_assert_eq!(e.origin().index, index);
+                                let entry = e.report_entry();
+                                prop_assert!(entry.byte.is_some(), "no byte offset: {}", e);
+                                prop_assert!(entry.byte.unwrap() <= bytes.len() as u64);
+                                let message = e.to_string();
+                                prop_assert!(message.contains(&format!("(record {index}, byte ")), "{}", message);
+                            }
+                        }
+                    }
+                    prop_assert!(results.len() <= bytes.len() / 60 + bytes.iter().filter(|&&b| b == b'\n').count() + 1);
+                }
+            }
+
+            #[test]
+            fn conversions_never_panic(text in "\\PC{0,12}") {
+                for form in [DateForm::Yyyymmdd, DateForm::Wareki, DateForm::EraCode(super::super::super::convert::default_era_codes())] {
+                    let _ = Conversion::Date(form).apply(&text);
+                }
+            }
+        }
+    }
+}
