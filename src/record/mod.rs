@@ -411,8 +411,10 @@ impl<R: Read> Records<R> {
             }
             _ if options.profile.is_some() => {
                 let profile = options.profile.clone().expect("checked above");
+                // Byte offsets in messages count from the file's start, byte order mark included.
+                let start = if bom == Bom::Utf8 { 3 } else { 0 };
                 Source::Profiled(profile::ProfileRecords::open(
-                    reader, &file, profile, limit,
+                    reader, &file, profile, limit, start,
                 )?)
             }
             (Format::FixedWidth, _) => {

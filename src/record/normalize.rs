@@ -36,18 +36,14 @@ use super::Field;
 
 /// The values of a record's text slots that normalisation changes, by slot; `None` for the
 /// rest, which stay as given (most values: the check allocates nothing for them).
-pub(crate) fn changed(slots: &Slots) -> Vec<Option<String>> {
-    slots
-        .iter()
-        .zip(Field::ALL)
-        .map(|(slot, field)| match slot {
-            Some(Raw::Text(text)) => match value(field, text) {
-                Cow::Owned(normal) => Some(normal),
-                Cow::Borrowed(_) => None,
-            },
-            _ => None,
-        })
-        .collect()
+pub(crate) fn changed(slots: &Slots) -> [Option<String>; Field::ALL.len()] {
+    std::array::from_fn(|i| match slots[i] {
+        Some(Raw::Text(text)) => match value(Field::ALL[i], text) {
+            Cow::Owned(normal) => Some(normal),
+            Cow::Borrowed(_) => None,
+        },
+        _ => None,
+    })
 }
 
 /// A value normalised for its field: [`text`] for all, plus [`digits`] for numeric fields.

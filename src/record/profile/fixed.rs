@@ -60,7 +60,8 @@ enum Read {
 }
 
 impl<R: BufRead> FixedRecords<R> {
-    pub(crate) fn new(reader: R, profile: Arc<Profile>) -> Self {
+    /// A reader whose first byte is at file offset `start` (after a byte order mark).
+    pub(crate) fn new(reader: R, profile: Arc<Profile>, start: u64) -> Self {
         let Layout::Fixed {
             encoding,
             record_length,
@@ -87,7 +88,7 @@ impl<R: BufRead> FixedRecords<R> {
             record: Vec::with_capacity(record_length + 2),
             values: vec![String::new(); Field::ALL.len()],
             profile,
-            offset: 0,
+            offset: start,
             line: 1,
             index: 0,
             done: false,
@@ -450,6 +451,25 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "members.dat:1 (record 2, byte 60): failed to read fixed-width record (found 30 instead of 60 bytes)\n  hint: the file ends inside a record: was it cut short?"
+        );
+    }
+
+    #[test]
+    fn utf8_records_count_byte_offsets_from_the_byte_order_mark() {
+        let utf8 = FIXED.replace(
+            "record_length = 60",
+            "record_length = 60\nencoding = \"utf-8\"",
+        );
+        // 氏 holds 10 bytes: 鈴木木 is 9 in UTF-8, and the 10th is the first of another 木.
+        let mut record = fixed_record("12345678", "", "", "ｽｽﾞｷ");
+        record[8..18].copy_from_slice(&"鈴木木木".as_bytes()[..10]);
+        let bytes = [b"\xEF\xBB\xBF".to_vec(), record, b"\r\n".to_vec()].concat();
+        let results = read(profile(&utf8), &bytes);
+        let err = error(&results[0]);
+        assert_eq!(err.kind(), &RecordErrorKind::SplitCharacter { end: true });
+        assert!(
+            err.to_string().contains("(record 1, byte 11, field `name`"),
+            "{err}"
         );
     }
 

@@ -324,12 +324,13 @@ pub(crate) enum ProfileRecords<R> {
 
 impl<R: BufRead> ProfileRecords<R> {
     /// Checks what can be checked before the first record: for CSV the header against the
-    /// columns the profile names.
+    /// columns the profile names. `start` is the file offset of the reader's first byte.
     pub(crate) fn open(
         reader: R,
         file: &str,
         profile: Arc<Profile>,
         max_record_bytes: usize,
+        start: u64,
     ) -> Result<Self, OpenError> {
         match profile.layout {
             Layout::Delimited { .. } => Ok(ProfileRecords::Delimited(DelimitedRecords::open(
@@ -338,7 +339,9 @@ impl<R: BufRead> ProfileRecords<R> {
                 profile,
                 max_record_bytes,
             )?)),
-            Layout::Fixed { .. } => Ok(ProfileRecords::Fixed(FixedRecords::new(reader, profile))),
+            Layout::Fixed { .. } => Ok(ProfileRecords::Fixed(FixedRecords::new(
+                reader, profile, start,
+            ))),
         }
     }
 
