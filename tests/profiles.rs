@@ -312,6 +312,27 @@ fn check_counts_per_field_without_values() {
 }
 
 #[test]
+fn check_exits_2_when_reading_stops_before_the_end() {
+    let output = shikaku(&[
+        "check",
+        "--input",
+        "tests/data/profiles/truncated-last-record.dat",
+        "--input-profile",
+        "tests/data/profiles/host-noeol.toml",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.ends_with(
+            "(record): 1 record (3)\n  1 × failed to read fixed-width record (found 41 instead of 60 bytes)\n\
+             reading stopped at byte 120: the rest of the input was not read\n\
+             3 read = 0 valid + 3 invalid\n"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn check_and_explain_stop_on_a_broken_profile() {
     for command in ["check", "explain"] {
         let output = shikaku(&[

@@ -60,8 +60,9 @@ struct Report {
     invalid: u64,
     /// Keyed by the field's place in the schema (record-level problems last), then its name.
     fields: BTreeMap<(usize, String), Tally>,
-    /// The line where reading stopped, if an error ended the input.
-    stopped_at: Option<u64>,
+    /// Where reading stopped (`line 12`, or `byte 4788` in a fixed-width file), if an error
+    /// ended the input.
+    stopped_at: Option<String>,
 }
 
 impl Report {
@@ -107,10 +108,10 @@ impl Report {
                 writeln!(out, "  … {} other reasons", reasons.len() - REASONS)?;
             }
         }
-        if let Some(line) = self.stopped_at {
+        if let Some(place) = &self.stopped_at {
             writeln!(
                 out,
-                "reading stopped at line {line}: the rest of the input was not read"
+                "reading stopped at {place}: the rest of the input was not read"
             )?;
         }
         writeln!(
@@ -143,7 +144,10 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
                 let reason = e.kind().to_string();
                 report.fail(e.origin().index, e.field().map(Field::name), reason);
                 if e.ends_input() {
-                    report.stopped_at = Some(e.origin().line);
+                    report.stopped_at = Some(match e.report_entry().byte {
+                        Some(byte) => format!("byte {byte}"),
+                        None => format!("line {}", e.origin().line),
+                    });
                 }
                 continue;
             }
