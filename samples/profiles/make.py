@@ -5,7 +5,7 @@
 
 (bench/read.sh uses the arguments to write the same exports of a large generated file.)
 
-- kokuho-host.dat: fixed-width CP932 records of 340 bytes with CRLF, as a host system exports
+- kokuho-host.dat: fixed-width CP932 records of 350 bytes with CRLF, as a host system exports
   them: codes (制度区分, 性別, flags), 元号コード dates, half-width katakana, padding with
   full-width spaces in 漢字 columns. Read with kokuho-host.toml.
 - kokuho-export.csv: CSV in UTF-8 with a byte order mark (Excel's 「CSV UTF-8」), Japanese
@@ -91,7 +91,7 @@ def flag(value):
 def fixed(row):
     family, _, given = row["name"].partition(" ")
     fields = [
-        pad(row["record_id"], 5),
+        pad(row["record_id"], 10),
         pad("1" if row["scheme"] == "kokuho" else "2", 1),
         pad(row["insurer_number"], 8),
         pad(row["symbol"], 10, kanji=True),
@@ -112,10 +112,10 @@ def fixed(row):
         pad(row["residence_expiry"].replace("-", "") or "00000000", 8),
         pad(flag(row["special_medical"]), 1),
         pad(flag(row["certificate_requested"]), 1),
-        pad(row["household_id"], 5),
+        pad(row["household_id"], 10),
     ]
     record = b"".join(fields)
-    return record + b" " * (340 - len(record))
+    return record + b" " * (350 - len(record))
 
 
 def export_row(row):
