@@ -154,7 +154,7 @@ impl<R: BufRead> DelimitedRecords<R> {
         };
         let problem = values(
             &self.profile,
-            |column, field| cell(bytes(cells[column]), encoding, field),
+            |column, field, _| cell(bytes(cells[column]), encoding, field),
             &mut self.values,
         );
         finish(

@@ -219,12 +219,12 @@ pub(crate) struct CellProblem {
     pub(crate) column: usize,
 }
 
-/// One record's contract values, from a function that reads a column's cell (decoded,
-/// untrimmed), into `out` (one string per field, empty for none; reused record to record).
+/// One record's contract values, from a function that reads a column's cell (decoded; it may
+/// already drop the padding the rule's trim would), into `out` (one string per field, empty for none; reused record to record).
 /// Stops at the first problem, as the field rules do.
 fn values<'c>(
     profile: &Profile,
-    mut cell: impl FnMut(usize, Field) -> Result<Cow<'c, str>, Problem>,
+    mut cell: impl FnMut(usize, Field, Trim) -> Result<Cow<'c, str>, Problem>,
     out: &mut [String],
 ) -> Option<CellProblem> {
     for value in out.iter_mut() {
@@ -236,7 +236,7 @@ fn values<'c>(
             Source::Columns { columns, join } => {
                 let mut joined: Option<Cow<'c, str>> = None;
                 for &column in columns {
-                    let text = match cell(column, rule.field) {
+                    let text = match cell(column, rule.field, rule.trim) {
                         Ok(text) => text,
                         Err(problem) => return Some(CellProblem { problem, column }),
                     };
