@@ -77,15 +77,22 @@ pub(crate) fn text(raw: &str) -> Cow<'_, str> {
     if raw.is_ascii() {
         return Cow::Borrowed(raw);
     }
-    let has_half_width = raw.chars().any(is_half_width_kana);
-    if !has_half_width && is_nfc_quick(raw.chars()) == IsNormalized::Yes {
+    let (mut has_half_width, mut plain) = (false, true);
+    for c in raw.chars() {
+        has_half_width |= is_half_width_kana(c);
+        plain &= is_plainly_nfc(c);
+    }
+    if !has_half_width && (plain || is_nfc_quick(raw.chars()) == IsNormalized::Yes) {
         return Cow::Borrowed(raw);
     }
-    let widened = if has_half_width {
-        Cow::Owned(widen_kana(raw))
-    } else {
-        Cow::Borrowed(raw)
-    };
+    if !has_half_width {
+        return Cow::Owned(nfc_keeping_compatibility_ideographs(raw));
+    }
+    let widened = widen_kana(raw);
+    // Host exports' half-width kana widen to plain full-width kana: nothing left for NFC.
+    if widened.chars().all(is_plainly_nfc) {
+        return Cow::Owned(widened);
+    }
     Cow::Owned(nfc_keeping_compatibility_ideographs(&widened))
 }
 
@@ -107,6 +114,23 @@ fn fold_digit(c: char) -> char {
         '－' | '‐' | '‑' | '‒' | '−' | '﹣' => '-',
         other => other,
     }
+}
+
+/// Characters that are NFC and combine with nothing: ASCII, kana (but the combining sound
+/// marks U+3099–U+309A and the tone marks U+302A–U+302F), CJK unified ideographs and the
+/// full-width forms. Most Japanese text is only these, so the Unicode quick check, a table
+/// look-up per character, is skipped for it.
+fn is_plainly_nfc(c: char) -> bool {
+    matches!(
+        c,
+        '\0'..='\u{7F}'
+            | '\u{3000}'..='\u{3029}'
+            | '\u{3030}'..='\u{3098}'
+            | '\u{309B}'..='\u{30FF}'
+            | '\u{3400}'..='\u{4DBF}'
+            | '\u{4E00}'..='\u{9FFF}'
+            | '\u{FF01}'..='\u{FF60}'
+    )
 }
 
 fn is_half_width_kana(c: char) -> bool {
@@ -235,6 +259,28 @@ mod tests {
         assert_eq!(value(Field::Symbol, "高０１"), "高01");
         assert_eq!(value(Field::Address, "高崎市１２番地"), "高崎市１２番地");
         assert_eq!(value(Field::Name, "ｻﾄｳ２世"), "サトウ２世");
+    }
+
+    #[test]
+    fn plainly_nfc_characters_are_nfc_and_start_nothing() {
+        use unicode_normalization::char::canonical_combining_class;
+        let ranges = [
+            (0x00, 0x7F),
+            (0x3000, 0x3029),
+            (0x3030, 0x3098),
+            (0x309B, 0x30FF),
+            (0x3400, 0x4DBF),
+            (0x4E00, 0x9FFF),
+            (0xFF01, 0xFF60),
+        ];
+        for (first, last) in ranges {
+            for c in (first..=last).filter_map(char::from_u32) {
+                assert!(is_plainly_nfc(c));
+                assert_eq!(canonical_combining_class(c), 0, "U+{:04X}", u32::from(c));
+                let s = c.to_string();
+                assert_eq!(s.nfc().collect::<String>(), s, "U+{:04X}", u32::from(c));
+            }
+        }
     }
 
     #[test]
