@@ -48,9 +48,9 @@ pub fn record_error(error: &RecordError) -> String {
         RecordErrorKind::Encoding { encoding, .. } => {
             format!("文字コードが正しくありません（{encoding}として読めないバイトがあります）")
         }
-        RecordErrorKind::FieldCount { .. } | RecordErrorKind::Read(_) => {
-            "記録を読み取れません".into()
-        }
+        RecordErrorKind::FieldCount { .. }
+        | RecordErrorKind::UnclosedQuote { .. }
+        | RecordErrorKind::Read(_) => "記録を読み取れません".into(),
         RecordErrorKind::RecordLength { expected, found } => {
             format!("固定長レコードの長さが違います（{expected}バイトのはずが{found}バイト）")
         }
@@ -108,6 +108,9 @@ fn invalid(field: Option<Field>, what: &str, why: &str) -> String {
         }
         "invalid identifier" => "0以上の整数か文字列で入力してください".into(),
         "invalid scheme" => "制度は「国民健康保険」か「後期高齢者医療」を選んでください".into(),
+        "invalid insurer number" if why.starts_with("check digit") => {
+            "保険者番号の最後の桁（検証番号）が合いません。番号を確かめてください".into()
+        }
         "invalid insurer number" => {
             "保険者番号は、国民健康保険なら6桁、後期高齢者医療なら39で始まる8桁の数字です".into()
         }
@@ -168,11 +171,26 @@ pub fn contradiction(c: &Contradiction) -> String {
             "後期高齢者医療には記号・枝番がありません。空欄にしてください".into()
         }
         "expiry.before-issue" => "交付年月日が有効期限より後です".into(),
+        "expiry.before-effective" => {
+            "有効期限が発効期日より前になります。適用開始年月日と更新年度を確かめてください".into()
+        }
+        "expiry.before-qualified" => {
+            "有効期限が適用開始年月日より前になります。適用開始年月日と更新年度を確かめてください"
+                .into()
+        }
+        "items.required" => format!(
+            "{}はこの書類の必須記載事項です。入力してください",
+            label(c.field)
+        ),
         "expiry.requested" => "申請による資格確認書には申請日が必要です".into(),
         "burden.elderly" => "70〜74歳の方は負担割合（2割か3割）を選んでください".into(),
         "burden.kouki" => "後期高齢者医療では負担割合（1割・2割・3割）を選んでください".into(),
         "burden.range" => "負担割合は1割・2割・3割のいずれかです".into(),
-        "rules.valid" | "option.cycle" | "cycle.option" | "cycle.issue-date" => {
+        "rules.valid"
+        | "option.cycle"
+        | "cycle.option"
+        | "cycle.issue-date"
+        | "cycle.qualified-date" => {
             format!("発行者の設定または更新年度が正しくありません（{}）", c)
         }
         _ if c.field.ends_with("_date") => {
@@ -239,7 +257,7 @@ mod tests {
         record[field] = value;
         if field == "symbol" {
             record["scheme"] = json!("kouki");
-            record["insurer_number"] = json!("39102013");
+            record["insurer_number"] = json!("39102017");
             record["number"] = json!("12345678");
         }
         let error = Record::from_json_value(&record, Origin::single("form")).expect_err("refused");
@@ -269,6 +287,7 @@ mod tests {
             ("record_id", json!(-1), "整数"),
             ("scheme", json!("国保"), "制度は"),
             ("insurer_number", json!("10202"), "6桁"),
+            ("insurer_number", json!("102021"), "検証番号"),
             ("branch", json!("123"), "枝番"),
             ("postal_code", json!("370-080"), "郵便番号"),
             ("sex", json!("M"), "性別は"),
@@ -291,7 +310,7 @@ mod tests {
     fn a_kouki_number_gets_its_own_message() {
         let mut record = kokuho();
         record["scheme"] = json!("kouki");
-        record["insurer_number"] = json!("39102013");
+        record["insurer_number"] = json!("39102017");
         record["number"] = json!("1234567");
         let error = Record::from_json_value(&record, Origin::single("form")).expect_err("refused");
         assert_eq!(
@@ -336,6 +355,31 @@ mod tests {
         assert_eq!(label("birth_date"), "生年月日");
         assert_eq!(label("expiry_date"), "有効期限");
         assert_eq!(label("document"), "交付する書類");
+    }
+
+    #[test]
+    fn a_missing_required_item_names_its_field() {
+        let c = Contradiction {
+            field: "householder_name",
+            given: "(empty)".into(),
+            derived: "a value (国民健康保険法施行規則第6条 資格確認書の記載事項)".into(),
+            rule: "items.required",
+        };
+        assert_eq!(
+            contradiction(&c),
+            "世帯主氏名はこの書類の必須記載事項です。入力してください"
+        );
+    }
+
+    #[test]
+    fn a_document_expiring_before_it_starts_says_so() {
+        let c = Contradiction {
+            field: "effective_date",
+            given: "2026-08-15".into(),
+            derived: "on or before the 有効期限 2026-07-31".into(),
+            rule: "expiry.before-effective",
+        };
+        assert!(contradiction(&c).starts_with("有効期限が発効期日より前"));
     }
 
     #[test]

@@ -181,6 +181,23 @@ fn sample_row(id: &str) -> String {
         .to_string()
 }
 
+/// Renders `input` with the sample profiles into `out`, expecting exit status 1 (some records
+/// rejected); returns stderr.
+fn render_rejecting(input: &Path, out: &Path) -> String {
+    let output = shikaku(&[
+        "render",
+        "--input",
+        input.to_str().unwrap(),
+        "--issuer",
+        "samples/issuers",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    stderr
+}
+
 #[test]
 fn bad_records_go_to_the_report_and_the_rest_still_render() {
     let good = sample_row("T0001");
@@ -196,17 +213,7 @@ fn bad_records_go_to_the_report_and_the_rest_still_render() {
         .replace("1960-05-12", "1960-02-30");
     let input = csv_with("bad-records", &[good, gaiji, too_long, bad_date]);
     let out = out_dir("bad-records");
-    let output = shikaku(&[
-        "render",
-        "--input",
-        input.to_str().unwrap(),
-        "--issuer",
-        "samples/issuers",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let stderr = render_rejecting(&input, &out);
     assert!(
         stderr.contains("4 read = 1 rendered + 3 rejected"),
         "{stderr}"
@@ -299,4 +306,45 @@ fn reads_cp932_csv() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("15 read = 15 rendered"), "{stderr}");
+}
+
+/// Issue 11 item 3: a kokuho 資格確認書 without 世帯主氏名 or 住所, two of its 必須記載事項
+/// (国民健康保険法施行規則第6条), is refused naming the field, never printed; the お知らせ, which
+/// has neither item, still prints without them.
+#[test]
+fn a_card_missing_a_required_item_is_refused_naming_the_field() {
+    let card = sample_row("T0001").replacen("T0001", "X0011", 1).replace(
+        "群馬県高崎市中尾町12番地3,佐藤 太郎,",
+        "群馬県高崎市中尾町12番地3,,",
+    );
+    let notice = sample_row("T0002").replacen("T0002", "X0012", 1).replace(
+        "群馬県高崎市中尾町12番地3,佐藤 太郎,",
+        "群馬県高崎市中尾町12番地3,,",
+    );
+    assert!(card.contains(",,2020-04-01") && notice.contains(",,2020-04-01"));
+    let input = csv_with("required-items", &[card, notice]);
+    let out = out_dir("required-items");
+    let stderr = render_rejecting(&input, &out);
+    assert!(
+        stderr.contains("2 read = 1 rendered + 1 rejected"),
+        "{stderr}"
+    );
+    let report = std::fs::read_to_string(out.join("errors.jsonl")).unwrap();
+    let entry: serde_json::Value = serde_json::from_str(report.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (&entry["record_id"], &entry["field"]),
+        (&"X0011".into(), &"householder_name".into()),
+        "{report}"
+    );
+    assert!(
+        entry["reason"]
+            .as_str()
+            .unwrap()
+            .contains("国民健康保険法施行規則第6条"),
+        "{report}"
+    );
+    assert_eq!(
+        entry["hint"],
+        "fill in the field: the document cannot be printed without it"
+    );
 }

@@ -36,118 +36,54 @@ fn diagnostics(input: &Path, profile: &Path) -> String {
     }
 }
 
-/// Compares the messages for `input` read with `profile` against `reference`: `Err` says how
-/// they differ, or that the reference was rewritten.
-fn compare(input: &str, profile: &str, reference: &str) -> Result<(), String> {
-    let reference = Path::new(DATA).join(reference);
-    let actual = diagnostics(&Path::new(DATA).join(input), &Path::new(DATA).join(profile));
-    if std::env::var_os("SHIKAKU_UPDATE").is_some() {
-        std::fs::write(&reference, &actual).expect("reference is writable");
-        return Err(format!("reference updated: {}", reference.display()));
-    }
-    let expected = std::fs::read_to_string(&reference).map_err(|e| {
-        format!(
-            "{} ({e}); run with SHIKAKU_UPDATE=1 to create it",
-            reference.display()
-        )
-    })?;
-    if actual == expected {
-        Ok(())
-    } else {
-        Err(format!(
-            "messages for {input} differ from {}:\n{actual}",
-            reference.display()
-        ))
-    }
-}
-
+/// Compares the messages for `input` read with `profile` (both in `tests/data/profiles/`)
+/// with `reference`, or rewrites it under `SHIKAKU_UPDATE`.
 fn check(input: &str, profile: &str, reference: &str) {
-    if let Err(e) = compare(input, profile, reference) {
-        panic!("{e}");
-    }
+    let data = Path::new(DATA);
+    let actual = diagnostics(&data.join(input), &data.join(profile));
+    crate::reference::check(&data.join(reference), &actual);
 }
 
-#[test]
-fn profiles_truncated_last_record() {
-    check(
-        "truncated-last-record.dat",
-        "host-noeol.toml",
-        "truncated-last-record.stderr",
-    );
+/// One `#[test]` a case: name, input, profile, expected messages.
+macro_rules! profile_cases {
+    ($($name:ident: $input:literal, $profile:expr => $reference:literal,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                check($input, $profile, $reference);
+            }
+        )*
+    };
 }
 
-#[test]
-fn profiles_wrong_record_length() {
-    check("wrong-length.dat", "host.toml", "wrong-length.stderr");
-}
+const EXPORT: &str = "../../../samples/profiles/kokuho-export.toml";
 
-#[test]
-fn profiles_character_split_at_a_column_end() {
-    check("split-character.dat", "host.toml", "split-character.stderr");
-}
-
-#[test]
-fn profiles_sjis_0x5c_trail_bytes_read_clean() {
-    check("sjis-5c.dat", "host.toml", "sjis-5c.stderr");
-}
-
-#[test]
-fn profiles_gaiji_area_is_private_use() {
-    check("gaiji.dat", "host.toml", "gaiji.stderr");
-}
-
-#[test]
-fn profiles_empty_file() {
-    check("empty.dat", "host.toml", "empty.stderr");
-}
-
-#[test]
-fn profiles_bad_values() {
-    check("bad-values.dat", "host.toml", "bad-values.stderr");
-}
-
-#[test]
-fn profiles_header_only_csv() {
-    check(
-        "header-only.csv",
-        "../../../samples/profiles/kokuho-export.toml",
-        "header-only.stderr",
-    );
-}
-
-#[test]
-fn profiles_header_lacks_a_column() {
-    check(
-        "missing-column.csv",
-        "../../../samples/profiles/kokuho-export.toml",
-        "missing-column.stderr",
-    );
-}
-
-#[test]
-fn profiles_data_row_taken_for_a_header() {
-    check(
-        "no-header.csv",
-        "../../../samples/profiles/kokuho-export.toml",
-        "no-header.stderr",
-    );
-}
-
-#[test]
-fn profiles_broken_profiles_stop_before_the_first_record() {
-    let failures = [
-        "past-record",
-        "unknown-field",
-        "unknown-date-form",
-        "unknown-column",
-        "no-source",
-        "bad-constant",
-        "bare-japanese-key",
-    ]
-    .into_iter()
-    .filter_map(|p| compare("sjis-5c.dat", &format!("{p}.toml"), &format!("{p}.stderr")).err())
-    .collect::<Vec<_>>();
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+profile_cases! {
+    profiles_truncated_last_record: "truncated-last-record.dat", "host-noeol.toml" => "truncated-last-record.stderr",
+    profiles_wrong_record_length: "wrong-length.dat", "host.toml" => "wrong-length.stderr",
+    profiles_short_lines: "short-lines.dat", "host.toml" => "short-lines.stderr",
+    profiles_character_split_at_a_column_end: "split-character.dat", "host.toml" => "split-character.stderr",
+    profiles_lead_byte_at_a_column_end: "lead-byte-at-column-end.dat", "host.toml" => "lead-byte-at-column-end.stderr",
+    profiles_invalid_bytes: "invalid-bytes.dat", "host.toml" => "invalid-bytes.stderr",
+    profiles_sjis_0x5c_trail_bytes_read_clean: "sjis-5c.dat", "host.toml" => "sjis-5c.stderr",
+    profiles_gaiji_area_is_private_use: "gaiji.dat", "host.toml" => "gaiji.stderr",
+    profiles_empty_file: "empty.dat", "host.toml" => "empty.stderr",
+    profiles_bad_values: "bad-values.dat", "host.toml" => "bad-values.stderr",
+    profiles_unknown_codes: "unknown-codes.dat", "host.toml" => "unknown-codes.stderr",
+    profiles_crlf_and_lf_mixed: "mixed-line-ends.dat", "host.toml" => "mixed-line-ends.stderr",
+    profiles_utf8_bom_before_cp932: "bom.dat", "host.toml" => "bom.stderr",
+    profiles_no_line_ends_but_profile_says_crlf: "no-line-ends.dat", "host.toml" => "no-line-ends.stderr",
+    profiles_line_ends_but_profile_says_none: "line-ends-declared-none.dat", "host-noeol.toml" => "line-ends-declared-none.stderr",
+    profiles_header_only_csv: "header-only.csv", EXPORT => "header-only.stderr",
+    profiles_header_lacks_a_column: "missing-column.csv", EXPORT => "missing-column.stderr",
+    profiles_data_row_taken_for_a_header: "no-header.csv", EXPORT => "no-header.stderr",
+    profiles_broken_past_record: "sjis-5c.dat", "past-record.toml" => "past-record.stderr",
+    profiles_broken_unknown_field: "sjis-5c.dat", "unknown-field.toml" => "unknown-field.stderr",
+    profiles_broken_unknown_date_form: "sjis-5c.dat", "unknown-date-form.toml" => "unknown-date-form.stderr",
+    profiles_broken_unknown_column: "sjis-5c.dat", "unknown-column.toml" => "unknown-column.stderr",
+    profiles_broken_no_source: "sjis-5c.dat", "no-source.toml" => "no-source.stderr",
+    profiles_broken_bad_constant: "sjis-5c.dat", "bad-constant.toml" => "bad-constant.stderr",
+    profiles_broken_bare_japanese_key: "sjis-5c.dat", "bare-japanese-key.toml" => "bare-japanese-key.stderr",
 }
 
 fn shikaku(args: &[&str]) -> Output {
@@ -312,7 +248,7 @@ fn check_counts_per_field_without_values() {
 }
 
 #[test]
-fn check_exits_2_when_reading_stops_before_the_end() {
+fn check_lists_a_truncated_last_record_with_the_others() {
     let output = shikaku(&[
         "check",
         "--input",
@@ -320,16 +256,68 @@ fn check_exits_2_when_reading_stops_before_the_end() {
         "--input-profile",
         "tests/data/profiles/host-noeol.toml",
     ]);
-    assert_eq!(output.status.code(), Some(2));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.ends_with(
-            "(record): 1 record (3)\n  1 × failed to read fixed-width record (found 41 instead of 60 bytes)\n\
-             reading stopped at byte 120: the rest of the input was not read\n\
-             3 read = 0 valid + 3 invalid\n"
-        ),
-        "{stdout}"
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "(record): 1 record (3)\n  1 × failed to read fixed-width record (found 41 instead of 60 bytes)\n\
+         3 read = 2 valid + 1 invalid\n"
     );
+}
+
+#[test]
+fn check_exits_2_and_says_where_when_reading_stops_before_the_end() {
+    let output = shikaku(&[
+        "check",
+        "--input",
+        "tests/data/hostile/json-array-broken.json",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "2 read = 2 valid + 0 invalid (the rest of the input not read, see below)\n"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: input not read from line 43 (byte 1119) on: tests/data/hostile/json-array-broken.json:46:3 (record 3): failed to parse JSON (expected `,` or `}`)\n  hint: the records before it were checked; correct the input and run again\n"
+    );
+}
+
+#[test]
+fn wrong_flags_and_unreadable_profiles_stop_before_the_first_record() {
+    let host = "tests/data/profiles/host.toml";
+    let input = "tests/data/profiles/sjis-5c.dat";
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--input-profile", host, "--encoding", "cp932"],
+            "error: --format and --encoding do not go with --input-profile\n  hint: the profile's [input] gives the format and encoding\n",
+        ),
+        (
+            &["--input-profile", host, "--format", "csv"],
+            "error: --format and --encoding do not go with --input-profile\n  hint: the profile's [input] gives the format and encoding\n",
+        ),
+        (
+            &["--input-profile", "/dev/zero"],
+            "error: /dev/zero:1:1: failed to read input profile (not a regular file but a device)\n",
+        ),
+        (
+            &["--input-profile", "tests/data/profiles"],
+            "error: tests/data/profiles:1:1: failed to read input profile (not a regular file but a directory)\n",
+        ),
+        (
+            &["--input-profile", "tests/data/profiles/missing.toml"],
+            "error: tests/data/profiles/missing.toml:1:1: failed to read input profile (No such file or directory (os error 2))\n",
+        ),
+    ];
+    for (flags, expected) in cases {
+        let output = shikaku(&[&["check", "--input", input], flags].concat());
+        assert_eq!(output.status.code(), Some(2), "{flags:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            expected,
+            "{flags:?}"
+        );
+        assert_eq!(output.stdout, b"", "{flags:?}");
+    }
 }
 
 #[test]

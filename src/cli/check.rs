@@ -60,9 +60,9 @@ struct Report {
     invalid: u64,
     /// Keyed by the field's place in the schema (record-level problems last), then its name.
     fields: BTreeMap<(usize, String), Tally>,
-    /// Where reading stopped (`line 12`, or `byte 4788` in a fixed-width file), if an error
-    /// ended the input.
-    stopped_at: Option<String>,
+    /// Where reading stopped and why, if an error ended the input: `input not read from
+    /// line L (byte B) on: …`, as render says it. What was not read is not a record.
+    unread: Option<String>,
 }
 
 impl Report {
@@ -108,15 +108,14 @@ impl Report {
                 writeln!(out, "  … {} other reasons", reasons.len() - REASONS)?;
             }
         }
-        if let Some(place) = &self.stopped_at {
-            writeln!(
-                out,
-                "reading stopped at {place}: the rest of the input was not read"
-            )?;
-        }
+        let unread = if self.unread.is_some() {
+            " (the rest of the input not read, see below)"
+        } else {
+            ""
+        };
         writeln!(
             out,
-            "{} read = {} valid + {} invalid",
+            "{} read = {} valid + {} invalid{unread}",
             self.read,
             self.read - self.invalid,
             self.invalid
@@ -132,26 +131,26 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         super::render::load_issuers(&args.issuer)?
     };
     let options = args.rules.options();
-    let records =
+    let mut records =
         record::read(&args.input.input, &args.input.read_options()?).map_err(|e| e.to_string())?;
     let mut report = Report::default();
-    for item in records {
-        report.read += 1;
+    while let Some(item) = records.next() {
         let (index, record) = match item {
+            Err(e) if e.ends_input() => {
+                let at = records.stopped().map(|at| at.to_string());
+                report.unread = Some(format!("{}: {e}", at.unwrap_or_default()));
+                break;
+            }
             Ok((origin, record)) => (origin.index, record),
             Err(e) => {
+                report.read += 1;
                 report.invalid += 1;
                 let reason = e.kind().to_string();
                 report.fail(e.origin().index, e.field().map(Field::name), reason);
-                if e.ends_input() {
-                    report.stopped_at = Some(match e.report_entry().byte {
-                        Some(byte) => format!("byte {byte}"),
-                        None => format!("line {}", e.origin().line),
-                    });
-                }
                 continue;
             }
         };
+        report.read += 1;
         let issuer = issuers
             .iter()
             .find(|i| i.insurer_number == record.insurer_number);
@@ -179,9 +178,11 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         .write(&mut out)
         .and_then(|()| out.flush())
         .map_err(|e| format!("failed to write output ({e})"))?;
-    Ok(if report.stopped_at.is_some() {
-        ExitCode::from(2)
-    } else if report.invalid > 0 {
+    if let Some(unread) = &report.unread {
+        eprintln!("error: {unread}\n  hint: the records before it were checked; correct the input and run again");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(if report.invalid > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -122,3 +122,38 @@ pub(super) fn issued_after_expiry(
         rule: "expiry.before-issue",
     })
 }
+
+/// The invariant every printed document keeps: its 有効期限 is not before its 発効期日
+/// (`expiry.before-effective`) nor before its 適用開始年月日 (`expiry.before-qualified`). A
+/// document that expires before it takes effect cannot be used on any day; it is refused in every
+/// check mode, naming the field, rather than printed. Checked on the values that would be printed,
+/// so a record's own dates under `--check off` are held to it too.
+pub(super) fn expires_before_start(
+    record: &Record,
+    expiry: Option<NaiveDate>,
+    effective: Option<NaiveDate>,
+) -> Vec<Contradiction> {
+    let Some(expiry) = expiry else {
+        return Vec::new();
+    };
+    let starts = [
+        ("effective_date", effective, "expiry.before-effective"),
+        (
+            "qualified_date",
+            Some(record.qualified_date),
+            "expiry.before-qualified",
+        ),
+    ];
+    starts
+        .into_iter()
+        .filter_map(|(field, start, rule)| {
+            let start = start.filter(|&s| expiry < s)?;
+            Some(Contradiction {
+                field,
+                given: start.to_string(),
+                derived: format!("on or before the 有効期限 {expiry}"),
+                rule,
+            })
+        })
+        .collect()
+}

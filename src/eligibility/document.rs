@@ -3,6 +3,9 @@
 use super::{Cycle, Derived, Document, Rules};
 use crate::record::{Record, Scheme};
 
+/// The rule name of the kouki interim rule's document choice.
+pub(super) const KOUKI_INTERIM: &str = "document.kouki-interim";
+
 /// The ground a document is issued on; the expiry rules differ by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Ground {
@@ -42,7 +45,7 @@ pub(super) fn decide(record: &Record, rules: &Rules, cycle: &Cycle) -> Derived<G
             "後期高齢者医療の暫定運用: {} までは全員に資格確認書 (domain-research §5、seed 004)",
             rules.kouki_interim_end
         );
-        return Derived::new(Ground::KoukiInterim, "document.kouki-interim", detail);
+        return Derived::new(Ground::KoukiInterim, KOUKI_INTERIM, detail);
     }
     if !record.has_myna_hoken {
         return Derived::new(

@@ -5,8 +5,9 @@
 //!
 //! One private file per rule family, each rule citing the seed it comes from (docs/eligibility.md
 //! has them in plain words): `cycle` (the renewal period), `document` (資格確認書 or お知らせ),
-//! `expiry` (有効期限), `burden` (高齢受給者, 負担割合 and 発効期日), `special` (特別療養費) and
-//! `check` (record errors, and the record's own values against the rules'). [`age`] holds the
+//! `expiry` (有効期限), `burden` (高齢受給者, 負担割合 and 発効期日), `special` (特別療養費),
+//! `items` (the 必須記載事項 each document must print) and `check` (record errors, and the
+//! record's own values against the rules'). [`age`] holds the
 //! 年齢計算 the rules count with.
 
 pub mod age;
@@ -16,6 +17,7 @@ mod cycle;
 mod document;
 mod expiry;
 mod explain;
+mod items;
 mod rules;
 mod special;
 #[cfg(test)]
@@ -85,6 +87,16 @@ pub struct Eligibility {
     pub reasons: Vec<Reason>,
 }
 
+impl Eligibility {
+    /// Whether the document is a 資格確認書 given under the kouki interim rule (every kouki
+    /// member, card or not), which is what the carrier sheet's cover message must say.
+    pub fn kouki_interim(&self) -> bool {
+        self.reasons
+            .iter()
+            .any(|r| r.field == "document" && r.rule == document::KOUKI_INTERIM)
+    }
+}
+
 /// The rule behind one derived value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {
@@ -116,8 +128,9 @@ pub enum Check {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Options {
     /// The cycle by the year it starts in (`--cycle 2025`: the cycle from 2025's cycle-start day).
-    /// Default `None`: the cycle that contains the record's 交付年月日. Pass it for renewal batches
-    /// printed before the cycle starts.
+    /// Default `None`: the cycle that contains the day the document starts to apply, the later of
+    /// the record's 交付年月日 and 適用開始年月日. Pass it for renewal batches printed before the
+    /// cycle starts.
     pub cycle: Option<i32>,
     /// How the record's own values are checked (default [`Check::Strict`]).
     pub check: Check,
@@ -143,6 +156,20 @@ pub struct Contradiction {
     pub derived: String,
     /// The rule's name, as in [`Reason::rule`].
     pub rule: &'static str,
+}
+
+impl Contradiction {
+    /// What to do about it, for a `hint:` line: required items and the invariant cannot be
+    /// printed in any check mode, so `--check warn` is offered only for the rest.
+    pub fn hint(&self) -> &'static str {
+        match self.rule {
+            "items.required" => "fill in the field: the document cannot be printed without it",
+            "expiry.before-effective" | "expiry.before-qualified" => {
+                "check the record's qualified_date, and the cycle chosen with --cycle"
+            }
+            _ => "correct the record, or run with --check warn to print the rules' values",
+        }
+    }
 }
 
 /// `field `expiry_date`: record says 2026-07-31, rule `expiry.turns-75` gives 2026-03-14`.
@@ -207,7 +234,14 @@ pub fn evaluate(
     let (month, day) = rules
         .cycle_start_month_day()
         .map_err(|e| vec![rules_error(e)])?;
-    let start = cycle::start(month, day, options.cycle, record.issue_date).map_err(|e| vec![e])?;
+    let start = cycle::start(
+        month,
+        day,
+        options.cycle,
+        record.issue_date,
+        record.qualified_date,
+    )
+    .map_err(|e| vec![e])?;
     let next_start = cycle::anniversary(start.value, 1).map_err(|e| vec![e])?;
     let elderly = burden::shows_elderly(record, start.value, next_start);
     let cycle =
@@ -216,6 +250,7 @@ pub fn evaluate(
     let mut errors = check::record_errors(record, &cycle.value);
     let mut disagreements = check::kouki_symbol(record);
     let document = document::decide(record, rules, &cycle.value);
+    errors.extend(items::missing(record, document.value.document()));
     let expiry = expiry::expiry(record, rules, &cycle.value, document.value, elderly);
     let effective = burden::effective_date(record, &cycle.value, elderly);
     let copay = burden::copay_ratio(record, elderly);
@@ -242,6 +277,11 @@ pub fn evaluate(
         &mut disagreements,
     );
     errors.extend(check::issued_after_expiry(record, expiry.value));
+    errors.extend(check::expires_before_start(
+        record,
+        expiry.value,
+        effective.value,
+    ));
     if !errors.is_empty() || (options.check == Check::Strict && !disagreements.is_empty()) {
         errors.extend(disagreements);
         return Err(errors);

@@ -13,7 +13,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 
 /// A kokuho member without a マイナ保険証, renewed in July for the cycle starting 8/1 that year.
 /// The 負担割合 is 2 so that 高齢受給者 rows print; under 70 it is ignored.
-fn kokuho(birth: NaiveDate, renewal_year: i32) -> Record {
+pub(super) fn kokuho(birth: NaiveDate, renewal_year: i32) -> Record {
     Record {
         record_id: "r1".into(),
         scheme: Scheme::Kokuho,
@@ -47,7 +47,7 @@ fn kokuho(birth: NaiveDate, renewal_year: i32) -> Record {
 fn kouki(birth: NaiveDate, renewal_year: i32) -> Record {
     Record {
         scheme: Scheme::Kouki,
-        insurer_number: "39102013".into(),
+        insurer_number: "39102017".into(),
         symbol: None,
         number: "12345678".into(),
         branch: None,
@@ -1120,4 +1120,161 @@ fn explain_json_object() {
     assert_eq!(json["errors"][0]["rule"], "expiry.turns-75");
     assert_eq!(json["errors"][0]["given"], "2026-07-31");
     assert!(json.get("document").is_none());
+}
+
+/// Issue 11 item 1: a kouki member whose coverage starts in the next cycle (75th birthday
+/// 2026-08-15, mailed 2026-07-20) gets the document of the cycle in which coverage applies
+/// (高齢者の医療の確保に関する法律第52条: kouki from the 75th birthday), never one that expires on
+/// 2026-07-31 before it takes effect on 2026-08-15.
+#[test]
+fn issue_11_next_cycle_coverage() {
+    let joining = |myna| {
+        with(kouki(d(1951, 8, 15), 2026), |m| {
+            m.qualified_date = d(2026, 8, 15);
+            m.issue_date = d(2026, 7, 20);
+            m.has_myna_hoken = myna;
+        })
+    };
+    let e = eligibility(&joining(false), None, "高確法52条: no マイナ保険証");
+    assert_eq!(
+        (e.cycle.start, rule(&e, "cycle")),
+        (d(2026, 8, 1), "cycle.qualified-date")
+    );
+    assert_eq!(
+        (e.document, e.expiry_date, e.effective_date),
+        (
+            Document::Kakuninsho,
+            Some(d(2027, 7, 31)),
+            Some(d(2026, 8, 15))
+        )
+    );
+    // The interim rule ends 2026-07-31: from the cycle of 2026-08-01 a holder gets the お知らせ.
+    let e = eligibility(&joining(true), None, "暫定運用 ended: holder");
+    assert_eq!(
+        (e.document, rule(&e, "document")),
+        (Document::Oshirase, "document.myna-holder")
+    );
+    assert_eq!(
+        (e.expiry_date, e.effective_date),
+        (Some(d(2027, 7, 31)), Some(d(2026, 8, 15)))
+    );
+    // A renewal batch for the cycle that ends first cannot hold this member: refused, naming both
+    // the 発効期日 and the 適用開始年月日 the 有効期限 would precede.
+    let errors = run(
+        &joining(false),
+        &Rules::default(),
+        Some(2025),
+        Check::Strict,
+    )
+    .unwrap_err();
+    let named: Vec<_> = errors.iter().map(|c| (c.field, c.rule)).collect();
+    assert_eq!(
+        named,
+        [
+            ("effective_date", "expiry.before-effective"),
+            ("qualified_date", "expiry.before-qualified")
+        ]
+    );
+    assert_eq!(
+        errors[0].to_string(),
+        "field `effective_date`: record says 2026-08-15, rule `expiry.before-effective` gives on or before the 有効期限 2026-07-31"
+    );
+}
+
+/// The invariant holds for every record and every check mode: a record's own 有効期限 printed
+/// under `--check off` may not precede its 発効期日 or 適用開始年月日 either.
+#[test]
+fn no_printed_expiry_precedes_the_start() {
+    let r = with(kouki(d(1940, 5, 5), 2025), |m| {
+        m.expiry_date = Some(d(2025, 8, 15));
+        m.effective_date = Some(d(2025, 9, 1));
+    });
+    // Strict refuses the disagreement, warn prints the rules' values, and off would print the
+    // record's: there the invariant refuses them.
+    assert!(run(&r, &Rules::default(), Some(2025), Check::Strict).is_err());
+    let warned = run(&r, &Rules::default(), Some(2025), Check::Warn).unwrap();
+    assert_eq!(warned.eligibility.expiry_date, Some(d(2026, 7, 31)));
+    let errors = run(&r, &Rules::default(), Some(2025), Check::Off).unwrap_err();
+    let named: Vec<_> = errors.iter().map(|c| (c.field, c.rule)).collect();
+    assert_eq!(named, [("effective_date", "expiry.before-effective")]);
+    // A kokuho member joining on moving in after the mailing: the cycle of the move.
+    let moving = with(kokuho(d(1980, 5, 5), 2026), |m| {
+        m.qualified_date = d(2026, 8, 3);
+        m.issue_date = d(2026, 7, 28);
+    });
+    let e = eligibility(&moving, None, "国保法7条: from the day of moving in");
+    assert_eq!(
+        (e.cycle.start, e.expiry_date),
+        (d(2026, 8, 1), Some(d(2027, 7, 31)))
+    );
+    // Every evaluated document keeps the invariant across the calendar.
+    for birth in [
+        d(1950, 8, 15),
+        d(1951, 8, 1),
+        d(1955, 10, 1),
+        d(1980, 2, 29),
+    ] {
+        for (issue, qualified) in [
+            (d(2026, 7, 20), d(2026, 8, 15)),
+            (d(2026, 7, 31), d(2026, 8, 1)),
+            (d(2026, 1, 10), d(2025, 4, 1)),
+        ] {
+            for record in [kokuho(birth, 2026), kouki(birth, 2026)] {
+                let record = with(record, |m| {
+                    m.issue_date = issue;
+                    m.qualified_date = qualified;
+                });
+                if let Ok(ev) = run(&record, &Rules::default(), None, Check::Strict) {
+                    let e = ev.eligibility;
+                    if let Some(expiry) = e.expiry_date {
+                        assert!(expiry >= e.effective_date.unwrap_or(expiry), "{e:?}");
+                        assert!(expiry >= record.qualified_date, "{e:?}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Issue 11 item 3: the 必須記載事項 of each document (国民健康保険法施行規則第6条 for the kokuho
+/// 資格確認書, 第7条の3 for the お知らせ; 大津市 「後期高齢者医療資格確認書の見かた」 for kouki).
+#[test]
+fn issue_11_required_items() {
+    let card = kokuho(d(1980, 5, 5), 2025);
+    for field in ["symbol", "branch", "householder_name", "address"] {
+        let missing = with(card.clone(), |m| match field {
+            "symbol" => m.symbol = None,
+            "branch" => m.branch = None,
+            "householder_name" => m.householder_name = Some("  ".into()),
+            _ => m.address = None,
+        });
+        for check in [Check::Strict, Check::Warn, Check::Off] {
+            let errors = run(&missing, &Rules::default(), Some(2025), check).unwrap_err();
+            assert_eq!(
+                errors.iter().map(|c| (c.field, c.rule)).collect::<Vec<_>>(),
+                [(field, "items.required")],
+                "{field} {check:?}"
+            );
+            assert!(errors[0].derived.contains("国民健康保険法施行規則第6条"));
+        }
+    }
+    // The お知らせ has 記号・番号・枝番 but neither 世帯主氏名 nor 住所.
+    let notice = with(card.clone(), |m| {
+        m.has_myna_hoken = true;
+        m.householder_name = None;
+        m.address = None;
+    });
+    assert_eq!(
+        eligibility(&notice, Some(2025), "施行規則第7条の3").document,
+        Document::Oshirase
+    );
+    let notice = with(notice, |m| m.branch = None);
+    let errors = error_rules(&notice, Some(2025));
+    assert_eq!(errors, ["items.required"]);
+    // kouki documents are personal: no 世帯主, and several 広域連合 print no 住所.
+    let personal = with(kouki(d(1940, 5, 5), 2025), |m| {
+        m.householder_name = None;
+        m.address = None;
+    });
+    assert!(run(&personal, &Rules::default(), Some(2025), Check::Strict).is_ok());
 }

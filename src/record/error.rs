@@ -55,6 +55,12 @@ pub enum RecordErrorKind {
         /// Fields in the row.
         found: usize,
     },
+    /// Occurs when a CSV line ends inside quotes. No field may hold a line break, so the
+    /// quote is a mistake; the line is the record, and reading goes on at the next line.
+    UnclosedQuote {
+        /// 1-based column in which the quote was opened.
+        column: usize,
+    },
     /// Occurs when a record is longer than [`ReadOptions::max_record_bytes`](super::ReadOptions::max_record_bytes).
     TooLong {
         /// The limit in bytes.
@@ -245,6 +251,10 @@ impl RecordErrorKind {
             RecordErrorKind::FieldCount { expected, found } => {
                 write!(f, "failed to parse CSV (found {found} instead of {expected} fields)")
             }
+            RecordErrorKind::UnclosedQuote { column } => write!(
+                f,
+                "failed to parse CSV (the quote opened in column {column} is not closed on the line)"
+            ),
             RecordErrorKind::TooLong { limit } => {
                 write!(f, "failed to read record (longer than the limit of {limit} bytes)")
             }
@@ -279,6 +289,28 @@ impl RecordErrorKind {
 impl fmt::Display for RecordErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.write(f, None)
+    }
+}
+
+/// Where reading stopped before the end of an input: nothing from here on was read.
+///
+/// Occurs after an I/O error, or where a JSON array's syntax breaks (there is no safe
+/// place to resume in an array). CSV and JSON Lines otherwise go on at the next line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Unread {
+    /// 1-based line of the first byte not read.
+    pub line: u64,
+    /// 0-based offset in the file of the first byte not read.
+    pub byte: u64,
+}
+
+impl fmt::Display for Unread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "input not read from line {} (byte {}) on",
+            self.line, self.byte
+        )
     }
 }
 
@@ -336,13 +368,15 @@ pub enum OpenErrorKind {
     /// Occurs when a CSV file has no header row.
     MissingHeader,
     /// Occurs when a CSV header names a column that is not in the schema. Every record
-    /// would fail, so this is treated as bad configuration rather than bad records.
+    /// would fail, so this is treated as bad configuration rather than bad records. The
+    /// cell is not quoted: when the header is missing, the first row is a member's data.
     UnknownColumn {
         /// 1-based column number.
         column: usize,
-        /// The header cell as written.
-        name: String,
     },
+    /// Occurs when the CSV header line cannot be split into cells (a quote not closed,
+    /// a line past the record size limit).
+    MalformedHeader(String),
     /// Occurs when a CSV header names the same field twice.
     DuplicateColumn {
         /// The field.
@@ -355,6 +389,10 @@ pub enum OpenErrorKind {
     /// Occurs when an input profile does not fit the file: it names a column the header
     /// lacks, or one the header has twice. The error names the place in the profile.
     Profile(Box<crate::record::profile::ProfileError>),
+    /// Occurs when a fixed-width input does not fit its profile as a whole: its line ends
+    /// are not the profile's, or its record length is past the record size limit. Every
+    /// record would be misread, so this stops before the first one.
+    FixedWidth(String),
     /// Occurs when a JSON array input does not start with `[`.
     NotAnArray {
         /// What it starts with: a character, or `end of input`.
@@ -363,6 +401,16 @@ pub enum OpenErrorKind {
 }
 
 impl OpenError {
+    /// An input that cannot be opened or read from the start.
+    pub fn io(file: String, e: std::io::Error) -> OpenError {
+        OpenError {
+            file,
+            line: None,
+            kind: OpenErrorKind::Io(e.to_string()),
+            hint: None,
+        }
+    }
+
     /// The input, as named by the caller.
     pub fn file(&self) -> &str {
         &self.file
@@ -413,11 +461,11 @@ impl fmt::Display for OpenErrorKind {
             OpenErrorKind::MissingHeader => {
                 f.write_str("failed to read CSV header (the file is empty)")
             }
-            OpenErrorKind::UnknownColumn { column, name } => write!(
+            OpenErrorKind::UnknownColumn { column } => write!(
                 f,
-                "failed to read CSV header (unknown column `{}` in column {column})",
-                name.escape_debug()
+                "failed to read CSV header (column {column} is not a field name)"
             ),
+            OpenErrorKind::MalformedHeader(why) => write!(f, "failed to read CSV header ({why})"),
             OpenErrorKind::DuplicateColumn {
                 field,
                 columns: (a, b),
@@ -432,6 +480,9 @@ impl fmt::Display for OpenErrorKind {
                 )
             }
             OpenErrorKind::Profile(error) => write!(f, "{}", error.message),
+            OpenErrorKind::FixedWidth(why) => {
+                write!(f, "failed to read fixed-width input ({why})")
+            }
             OpenErrorKind::NotAnArray { found } => {
                 write!(f, "failed to read JSON array (expected `[`, found {found})")
             }

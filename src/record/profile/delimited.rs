@@ -3,47 +3,58 @@
 //!
 //! The header is matched after the same normalisation as values (ｶﾅ氏名 finds カナ氏名), and a
 //! column the profile names but the header lacks stops the input before the first record,
-//! naming the place in the profile.
+//! naming the place in the profile. Rows are read as the contract CSV reads them
+//! ([`super::super::csv`]): one record a line, through [`Lines`], so a stray quote costs only
+//! its own line and no line makes the reader hold more than the record size limit.
 
 use std::borrow::Cow;
 use std::io::BufRead;
 use std::sync::Arc;
 
-use ::csv::{ByteRecord, ReaderBuilder, Terminator};
-
 use super::super::assemble::{Batch, Problem};
-use super::super::csv::{is_blank, start_line};
+use super::super::csv::{decode_cell, is_blank, Cells, Dialect, Unclosed};
+use super::super::lines::{Line, Lines};
 use super::super::normalize;
 use super::super::{
-    Encoding, Field, OpenError, OpenErrorKind, Origin, Record, RecordError, RecordErrorKind,
+    Encoding, Field, OpenError, OpenErrorKind, Origin, Record, RecordError, RecordErrorKind, Unread,
 };
-use super::{decode, finish, values, Layout, Place, Profile, ProfileError};
+use super::{finish, values, Layout, Place, Profile, ProfileError};
+
+/// The most header cells looked at: far more than any export has, and few enough that a
+/// hostile first line cannot make the reader hold a span per byte.
+const MAX_HEADER_COLUMNS: usize = 1024;
 
 /// Rows of a profiled CSV input after its header.
 pub(crate) struct DelimitedRecords<R> {
-    reader: ::csv::Reader<R>,
+    lines: Lines<R>,
     profile: Arc<Profile>,
     encoding: Encoding,
+    cells: Cells,
     /// The CSV column of each profile column.
-    cells: Vec<usize>,
+    columns: Vec<usize>,
+    /// Cells kept per row: up to the last column the profile reads.
+    keep: usize,
     /// Fields every row must have: the header's count, or enough for the last position read.
     width: usize,
     /// Whether rows must have exactly `width` fields (with a header) or at least that many.
     exact: bool,
-    max_record_bytes: usize,
-    row: ByteRecord,
     values: Vec<String>,
     index: u64,
-    done: bool,
+    /// Where reading stopped after an I/O error.
+    stopped: Option<Unread>,
+    /// The last line read ended inside quotes: this one may be the rest of its value.
+    after_unclosed: bool,
 }
 
 impl<R: BufRead> DelimitedRecords<R> {
-    /// Reads the header, if there is one, and finds every column the profile names.
+    /// Reads the header, if there is one, and finds every column the profile names. `offset`
+    /// is where the reader starts in the input (after a byte order mark).
     pub(crate) fn open(
         reader: R,
         file: &str,
         profile: Arc<Profile>,
         max_record_bytes: usize,
+        offset: u64,
     ) -> Result<Self, OpenError> {
         let Layout::Delimited {
             encoding,
@@ -54,49 +65,37 @@ impl<R: BufRead> DelimitedRecords<R> {
         else {
             unreachable!("a delimited reader is made for delimited profiles only")
         };
-        let mut builder = ReaderBuilder::new();
-        builder
-            .has_headers(false)
-            .flexible(true)
-            .terminator(Terminator::Any(b'\n'))
-            .delimiter(delimiter);
-        match quote {
-            Some(quote) => builder.quote(quote),
-            None => builder.quoting(false),
+        let dialect = Dialect {
+            delimiter,
+            quote,
+            cp932_trail_bytes: encoding == Encoding::Cp932
+                && (delimiter >= 0x40 || quote.is_some_and(|q| q >= 0x40)),
         };
-        let mut reader = builder.from_reader(reader);
-        let open_error = |line, kind| OpenError {
+        let mut lines = Lines::new(reader, max_record_bytes, offset);
+        let names = match header {
+            true => Some(header_names(&mut lines, file, dialect, encoding)?),
+            false => None,
+        };
+        let columns = locate(&profile, names.as_deref(), file).map_err(|e| OpenError {
             file: file.to_owned(),
-            line,
-            kind,
+            line: Some(lines.line().max(1)),
+            kind: OpenErrorKind::Profile(Box::new(e)),
             hint: None,
-        };
-        let names = if header {
-            let mut row = ByteRecord::new();
-            match reader.read_byte_record(&mut row) {
-                Ok(true) => {}
-                Ok(false) => return Err(open_error(None, OpenErrorKind::MissingHeader)),
-                Err(e) => return Err(open_error(None, OpenErrorKind::Io(e.to_string()))),
-            }
-            Some(header_names(&row, encoding))
-        } else {
-            None
-        };
-        let cells = locate(&profile, names.as_deref(), file)
-            .map_err(|e| open_error(Some(1), OpenErrorKind::Profile(Box::new(e))))?;
-        let needed = cells.iter().map(|&c| c + 1).max().unwrap_or(0);
+        })?;
+        let keep = columns.iter().map(|&c| c + 1).max().unwrap_or(0);
         Ok(DelimitedRecords {
-            reader,
+            lines,
             encoding,
-            width: names.as_ref().map_or(needed, Vec::len),
+            cells: Cells::with_dialect(dialect),
+            keep,
+            width: names.as_ref().map_or(keep, Vec::len),
             exact: names.is_some(),
-            cells,
+            columns,
             profile,
-            max_record_bytes,
-            row: ByteRecord::new(),
             values: vec![String::new(); Field::ALL.len()],
             index: 0,
-            done: false,
+            stopped: None,
+            after_unclosed: false,
         })
     }
 
@@ -105,56 +104,81 @@ impl<R: BufRead> DelimitedRecords<R> {
         &mut self,
         batch: &mut Batch,
     ) -> Option<Result<(Origin, Record), RecordError>> {
-        while !self.done {
-            match self.reader.read_byte_record(&mut self.row) {
-                Ok(true) if is_blank(&self.row) => continue,
-                Ok(true) => {
-                    self.index += 1;
-                    return Some(self.record(batch));
-                }
-                Ok(false) => return None,
+        if self.stopped.is_some() {
+            return None;
+        }
+        loop {
+            let found = match self.lines.next() {
+                Ok(Line::End) => return None,
+                Ok(Line::Read) if is_blank(self.lines.text()) => continue,
+                Ok(found) => found,
                 Err(e) => {
-                    self.done = true;
-                    let origin = batch.origin(self.reader.position().line(), self.index + 1);
+                    let (line, byte) = (self.lines.line(), self.lines.start());
+                    self.stopped = Some(Unread { line, byte });
+                    let origin = batch.origin(line, self.index + 1);
                     let problem = Problem::record(RecordErrorKind::Read(e.to_string()));
                     return Some(Err(problem.at(origin, None, true)));
                 }
-            }
+            };
+            self.index += 1;
+            let origin = batch.origin(self.lines.line(), self.index);
+            return Some(match found {
+                Line::TooLong => {
+                    self.after_unclosed = false;
+                    let limit = self.lines.limit();
+                    Err(Problem::record(RecordErrorKind::TooLong { limit }).at(origin, None, false))
+                }
+                _ => self.record(origin, batch),
+            });
         }
-        None
     }
 
-    fn record(&mut self, batch: &mut Batch) -> Result<(Origin, Record), RecordError> {
-        let origin = batch.origin(start_line(&self.row, &self.reader), self.index);
-        let found = self.row.len();
-        let shape = if self.row.as_slice().len() > self.max_record_bytes {
-            Some(RecordErrorKind::TooLong {
-                limit: self.max_record_bytes,
-            })
-        } else if found < self.width || (self.exact && found != self.width) {
-            Some(RecordErrorKind::FieldCount {
-                expected: self.width,
-                found,
-            })
-        } else {
-            None
-        };
-        if let Some(kind) = shape {
-            return Err(Problem::record(kind).at(origin, None, false));
-        }
-        let (row, cells, encoding) = (&self.row, &self.cells, self.encoding);
-        let last = found.saturating_sub(1);
-        let bytes = |i: usize| {
-            let bytes = row.get(i).unwrap_or_default();
-            // Only LF ends a row (see the contract reader): the last cell keeps a CRLF's CR.
-            match bytes {
-                [head @ .., b'\r'] if i == last => head,
-                _ => bytes,
+    /// Where reading stopped before the end of the input, if it did.
+    pub(crate) fn stopped(&self) -> Option<Unread> {
+        self.stopped
+    }
+
+    /// Bytes held for the current line and its values.
+    pub(crate) fn buffered(&self) -> usize {
+        self.lines.buffered()
+            + self.cells.buffered()
+            + self.values.iter().map(String::capacity).sum::<usize>()
+    }
+
+    fn record(
+        &mut self,
+        origin: Origin,
+        batch: &mut Batch,
+    ) -> Result<(Origin, Record), RecordError> {
+        let line = self.lines.text();
+        let split = self.cells.split(line, self.keep);
+        let after_unclosed = std::mem::replace(&mut self.after_unclosed, split.is_err());
+        let found = self.cells.count;
+        let problem = match split {
+            Err(Unclosed { column }) => Some(
+                Problem::record(RecordErrorKind::UnclosedQuote { column })
+                    .with_hint("a value cannot continue onto the next line: close the quote, and write a quote inside a quoted value twice"),
+            ),
+            Ok(()) if found < self.width || (self.exact && found != self.width) => {
+                let problem = Problem::record(RecordErrorKind::FieldCount {
+                    expected: self.width,
+                    found,
+                });
+                Some(match after_unclosed {
+                    true => problem.with_hint("the line before ended inside quotes: this line may be the rest of its value"),
+                    false => problem,
+                })
             }
+            Ok(()) => None,
         };
+        if let Some(problem) = problem {
+            return Err(problem.at(origin, None, false));
+        }
+        let raw: Vec<Cow<[u8]>> = self.cells.unquoted(line).collect();
+        let (columns, encoding) = (&self.columns, self.encoding);
         let problem = values(
             &self.profile,
-            |column, field, _| cell(bytes(cells[column]), encoding, field),
+            |column, field, _| decode_cell(&raw[columns[column]], field, encoding),
             &mut self.values,
         );
         finish(
@@ -169,18 +193,61 @@ impl<R: BufRead> DelimitedRecords<R> {
     }
 }
 
-/// The header's names, decoded (undecodable bytes become U+FFFD, which matches no name),
-/// trimmed and normalised like values.
-fn header_names(row: &ByteRecord, encoding: Encoding) -> Vec<String> {
-    row.iter()
+/// Reads the header line and returns its names, decoded (undecodable bytes become U+FFFD,
+/// which matches no name), trimmed and normalised like values.
+fn header_names<R: BufRead>(
+    lines: &mut Lines<R>,
+    file: &str,
+    dialect: Dialect,
+    encoding: Encoding,
+) -> Result<Vec<String>, OpenError> {
+    let open_error = |line, kind| OpenError {
+        file: file.to_owned(),
+        line,
+        kind,
+        hint: None,
+    };
+    let found = loop {
+        match lines.next() {
+            Ok(Line::Read) if is_blank(lines.text()) => continue,
+            Ok(found) => break found,
+            Err(e) => return Err(open_error(None, OpenErrorKind::Io(e.to_string()))),
+        }
+    };
+    let line = Some(lines.line());
+    match found {
+        Line::End => return Err(open_error(None, OpenErrorKind::MissingHeader)),
+        Line::TooLong => {
+            let why = format!("longer than the limit of {} bytes", lines.limit());
+            return Err(open_error(line, OpenErrorKind::MalformedHeader(why)));
+        }
+        Line::Read => {}
+    }
+    let mut cells = Cells::with_dialect(dialect);
+    if let Err(Unclosed { column }) = cells.split(lines.text(), MAX_HEADER_COLUMNS) {
+        let why = format!("the quote opened in column {column} is not closed on the line");
+        return Err(open_error(line, OpenErrorKind::MalformedHeader(why)));
+    }
+    if cells.count > MAX_HEADER_COLUMNS {
+        let why = format!(
+            "{} columns, more than the {MAX_HEADER_COLUMNS} read",
+            cells.count
+        );
+        return Err(open_error(line, OpenErrorKind::MalformedHeader(why)));
+    }
+    Ok(cells
+        .unquoted(lines.text())
         .map(|bytes| {
             let name = match encoding {
-                Encoding::Utf8 => String::from_utf8_lossy(bytes),
-                Encoding::Cp932 => encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes).0,
+                Encoding::Utf8 => String::from_utf8_lossy(&bytes).into_owned(),
+                Encoding::Cp932 => encoding_rs::SHIFT_JIS
+                    .decode_without_bom_handling(&bytes)
+                    .0
+                    .into_owned(),
             };
             normalize::text(name.trim_matches(|c: char| c.is_whitespace())).into_owned()
         })
-        .collect()
+        .collect())
 }
 
 /// The CSV column of each profile column: its position, or its name's place in the header.
@@ -253,24 +320,6 @@ fn missing_column(
     )
 }
 
-fn cell(bytes: &[u8], encoding: Encoding, field: Field) -> Result<Cow<'_, str>, Problem> {
-    decode(bytes, encoding).map_err(|(offset, byte)| {
-        let kind = RecordErrorKind::Encoding {
-            encoding: encoding.name(),
-            offset,
-            byte,
-        };
-        let lossy = match encoding {
-            Encoding::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
-            Encoding::Cp932 => encoding_rs::SHIFT_JIS
-                .decode_without_bom_handling(bytes)
-                .0
-                .into_owned(),
-        };
-        Problem::field(field, kind).with_value(Some(lossy))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::super::testing::{error, record};
@@ -311,7 +360,7 @@ has_myna_hoken = { column = "マイナ保険証", boolean = { true = ["有"], fa
     #[test]
     fn japanese_headers_with_joins_codes_and_dates() {
         let text = format!(
-            "{HEADER}\r\nR1,2,39100015,10234567,山本,正,ﾔﾏﾓﾄ,ﾀﾀﾞｼ,1,S20.2.3,20200203,無\r\n"
+            "{HEADER}\r\nR1,2,39100011,10234567,山本,正,ﾔﾏﾓﾄ,ﾀﾀﾞｼ,1,S20.2.3,20200203,無\r\n"
         );
         let results = read(PROFILE, &text).expect("opens");
         let r = record(&results[0]);
@@ -344,7 +393,7 @@ has_myna_hoken = { column = "マイナ保険証", boolean = { true = ["有"], fa
 
     #[test]
     fn a_data_row_taken_for_a_header_stays_out_of_the_message() {
-        let err = read(PROFILE, "R1,2,39100015,10234567,山本,正\n").expect_err("refused");
+        let err = read(PROFILE, "R1,2,39100011,10234567,山本,正\n").expect_err("refused");
         let message = err.to_string();
         assert!(!message.contains("山本"), "{message}");
         assert!(message.contains("set header = false"), "{message}");
@@ -366,7 +415,7 @@ name = { position = 2 }
 [fields]
 record_id = { column = "id" }
 scheme = { value = "kouki" }
-insurer_number = { value = "39100015" }
+insurer_number = { value = "39100011" }
 number = { column = "id" }
 name = { column = "name" }
 sex = { value = "2" }
@@ -390,7 +439,7 @@ has_myna_hoken = { value = "false" }
     #[test]
     fn value_errors_name_field_and_source_column() {
         let text =
-            format!("{HEADER}\nR1,2,39100015,10234567,山本,正,ﾔﾏﾓﾄ,ﾀﾀﾞｼ,1,H31.5.1,20200203,無\n");
+            format!("{HEADER}\nR1,2,39100011,10234567,山本,正,ﾔﾏﾓﾄ,ﾀﾀﾞｼ,1,H31.5.1,20200203,無\n");
         let results = read(PROFILE, &text).expect("opens");
         assert_eq!(
             error(&results[0]).to_string(),
@@ -412,5 +461,69 @@ has_myna_hoken = { value = "false" }
             .is_empty());
         let err = read(PROFILE, "").expect_err("empty");
         assert_eq!(err.kind(), &OpenErrorKind::MissingHeader);
+    }
+
+    fn row(id: &str) -> String {
+        format!("{id},2,39100011,10234567,山本,正,ﾔﾏﾓﾄ,ﾀﾀﾞｼ,1,S20.2.3,20200203,無")
+    }
+
+    #[test]
+    fn a_stray_quote_costs_only_its_own_line() {
+        let stray = row("R2").replace("山本", "\"山本");
+        let text = format!("{HEADER}\n{}\n{stray}\n{}\n", row("R1"), row("R3"));
+        let results = read(PROFILE, &text).expect("opens");
+        assert_eq!(results.len(), 3);
+        assert_eq!(
+            error(&results[1]).to_string(),
+            "members.csv:3 (record 2): failed to parse CSV (the quote opened in column 5 is not closed on the line)\n  hint: a value cannot continue onto the next line: close the quote, and write a quote inside a quoted value twice"
+        );
+        assert_eq!(record(&results[2]).record_id, "R3");
+    }
+
+    #[test]
+    fn a_line_past_the_limit_is_skipped_without_being_held() {
+        let profile = Profile::from_toml(PROFILE, "profile.toml").expect("valid profile");
+        let options = ReadOptions {
+            profile: Some(Arc::new(profile)),
+            max_record_bytes: 300,
+            ..ReadOptions::default()
+        };
+        let long = format!("\"{}", "x".repeat(100_000));
+        let text = format!("{HEADER}\n{long}\n{}\n", row("R1"));
+        let mut records =
+            from_reader(text.as_bytes(), "members.csv", Format::Csv, &options).expect("opens");
+        let first = records.next().expect("a result");
+        assert_eq!(
+            error(&first).kind(),
+            &RecordErrorKind::TooLong { limit: 300 }
+        );
+        assert!(
+            records.buffered_bytes() <= 300 + 12 * 24,
+            "{}",
+            records.buffered_bytes()
+        );
+        assert!(records.next().expect("a result").is_ok());
+        assert!(records.next().is_none());
+    }
+
+    #[test]
+    fn a_delimiter_that_is_also_a_cp932_trail_byte_splits_only_between_characters() {
+        // ポ is 0x83 0x7C in CP932: its second byte is `|`.
+        let profile = PROFILE.replace(
+            "format = \"csv\"",
+            "format = \"csv\"\ndelimiter = \"|\"\nencoding = \"cp932\"",
+        );
+        let text = format!("{HEADER}\n{}\n", row("R1").replace("山本", "ポール")).replace(',', "|");
+        let bytes = encoding_rs::SHIFT_JIS.encode(&text).0.into_owned();
+        assert!(bytes.windows(2).any(|w| w == [0x83, b'|']));
+        let profile = Profile::from_toml(&profile, "profile.toml").expect("valid profile");
+        let options = ReadOptions {
+            profile: Some(Arc::new(profile)),
+            ..ReadOptions::default()
+        };
+        let results: Results = from_reader(&bytes[..], "members.csv", Format::Csv, &options)
+            .expect("opens")
+            .collect();
+        assert_eq!(record(&results[0]).name, "ポール 正");
     }
 }

@@ -1,5 +1,5 @@
 //! Fixed-width (固定長) records: each field at a byte offset and length, in CP932 (or UTF-8),
-//! with CRLF or LF after each record, or none at all.
+//! with a line end after each record (LF, or CRLF), or none at all.
 //!
 //! CP932 is decoded column by column, as the host wrote it. A double-byte character cut by a
 //! column's byte range (a wrong start or length in the profile, or a host that truncated a
@@ -8,9 +8,13 @@
 //! private use (U+E000–U+E757, as the WHATWG Encoding Standard maps it), where the 外字
 //! checks find it.
 //!
-//! With line ends, a record of the wrong length costs only that line: reading goes on at the
-//! next one. Without them, nothing marks where a record ends, so a short last record is
-//! reported and reading stops there.
+//! Nothing is lost and memory stays bounded, as for the other readers: with line ends, a
+//! record of the wrong length costs only its line, and at most the record length + 1 bytes
+//! of a line are held; without them every record is exactly the record length, so a bad one
+//! costs only itself and a short last one is reported as a record. An I/O error ends the
+//! input, and [`FixedRecords::stopped`] says at which line and byte. A profile whose line
+//! ends do not match the file would misread every record, so the first bytes are checked
+//! when the file is opened.
 
 use std::borrow::Cow;
 use std::io::{self, BufRead};
@@ -18,7 +22,10 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::super::assemble::{Batch, Problem};
-use super::super::{Encoding, Field, Origin, Record, RecordError, RecordErrorKind};
+use super::super::lines::fill;
+use super::super::{
+    Encoding, Field, OpenError, OpenErrorKind, Origin, Record, RecordError, RecordErrorKind, Unread,
+};
 use super::convert::Trim;
 use super::{decode, finish, values, Layout, LineEnd, Place, Profile};
 use crate::record::error::SourceRef;
@@ -43,26 +50,34 @@ pub(crate) struct FixedRecords<R> {
     line: u64,
     index: u64,
     done: bool,
+    /// Where reading stopped after an I/O error.
+    stopped: Option<Unread>,
 }
 
 /// What one read found.
 enum Read {
     /// A record in `record`, starting at this offset and line.
     Record { offset: u64, line: u64 },
-    /// A line of the wrong length (its bytes in `record`, at most the record length + 1).
+    /// A line of the wrong length, or a short last record without line ends.
     WrongLength {
         offset: u64,
         line: u64,
         found: usize,
-        ends_in_cr: bool,
     },
     /// The end of the input.
     End,
 }
 
 impl<R: BufRead> FixedRecords<R> {
-    /// A reader whose first byte is at file offset `start` (after a byte order mark).
-    pub(crate) fn new(reader: R, profile: Arc<Profile>, start: u64) -> Self {
+    /// A reader whose first byte is at file offset `start` (after a byte order mark). Looks
+    /// at the first bytes to see that the file's line ends are the profile's.
+    pub(crate) fn open(
+        mut reader: R,
+        file: &str,
+        profile: Arc<Profile>,
+        max_record_bytes: usize,
+        start: u64,
+    ) -> Result<Self, OpenError> {
         let Layout::Fixed {
             encoding,
             record_length,
@@ -71,6 +86,22 @@ impl<R: BufRead> FixedRecords<R> {
         else {
             unreachable!("a fixed-width reader is made for fixed-width profiles only")
         };
+        let open_error = |why: String, hint: String| OpenError {
+            file: file.to_owned(),
+            line: None,
+            kind: OpenErrorKind::FixedWidth(why),
+            hint: Some(hint),
+        };
+        if record_length > max_record_bytes {
+            return Err(open_error(
+                format!("record_length {record_length} is longer than the record size limit of {max_record_bytes} bytes"),
+                "check record_length in the input profile".into(),
+            ));
+        }
+        let first = fill(&mut reader).map_err(|e| OpenError::io(file.to_owned(), e))?;
+        if let Some((why, hint)) = line_end_mismatch(first, record_length, line_end) {
+            return Err(open_error(why.into(), hint));
+        }
         let ranges = profile
             .columns
             .iter()
@@ -80,20 +111,21 @@ impl<R: BufRead> FixedRecords<R> {
                 _ => 0..0,
             })
             .collect();
-        FixedRecords {
+        Ok(FixedRecords {
             reader,
             encoding,
             record_length,
             line_end,
             ranges,
-            record: Vec::with_capacity(record_length + 2),
+            record: Vec::with_capacity(record_length + 1),
             values: vec![String::new(); Field::ALL.len()],
             profile,
             offset: start,
             line: 1,
             index: 0,
             done: false,
-        }
+            stopped: None,
+        })
     }
 
     /// The next record, or `None` at the end of the input.
@@ -106,7 +138,7 @@ impl<R: BufRead> FixedRecords<R> {
         }
         let read = match self.line_end {
             LineEnd::None => self.read_exact(),
-            LineEnd::Crlf | LineEnd::Lf => self.read_line(),
+            LineEnd::Lines => self.read_line(),
         };
         match read {
             Ok(Read::End) => {
@@ -121,7 +153,6 @@ impl<R: BufRead> FixedRecords<R> {
                 offset,
                 line,
                 found,
-                ends_in_cr,
             }) => {
                 self.index += 1;
                 let kind = RecordErrorKind::RecordLength {
@@ -129,13 +160,11 @@ impl<R: BufRead> FixedRecords<R> {
                     found,
                 };
                 let mut problem = Problem::record(kind);
-                if self.line_end == LineEnd::Lf && ends_in_cr && found == self.record_length + 1 {
-                    problem = problem.with_hint("the records end in CRLF: set line_end = \"crlf\"");
-                } else if self.line_end == LineEnd::None {
+                if self.line_end == LineEnd::None {
                     problem = problem.with_hint("the file ends inside a record: was it cut short?");
                 }
                 let origin = batch.origin(line, self.index);
-                let mut error = problem.at(origin, None, self.line_end == LineEnd::None);
+                let mut error = problem.at(origin, None, false);
                 error.source = Some(Box::new(SourceRef {
                     columns: Vec::new(),
                     byte: Some(offset),
@@ -144,18 +173,38 @@ impl<R: BufRead> FixedRecords<R> {
             }
             Err(e) => {
                 self.done = true;
+                self.stopped = Some(Unread {
+                    line: self.line,
+                    byte: self.offset,
+                });
                 let origin = batch.origin(self.line, self.index + 1);
-                let error = Problem::record(RecordErrorKind::Read(e.to_string()));
-                Some(Err(error.at(origin, None, true)))
+                let mut error =
+                    Problem::record(RecordErrorKind::Read(e.to_string())).at(origin, None, true);
+                error.source = Some(Box::new(SourceRef {
+                    columns: Vec::new(),
+                    byte: Some(self.offset),
+                }));
+                Some(Err(error))
             }
         }
     }
 
-    /// Reads one record without line ends: exactly `record_length` bytes.
+    /// Where reading stopped before the end of the input, if it did.
+    pub(crate) fn stopped(&self) -> Option<Unread> {
+        self.stopped
+    }
+
+    /// Bytes held for the current record and its values.
+    pub(crate) fn buffered(&self) -> usize {
+        self.record.capacity() + self.values.iter().map(String::capacity).sum::<usize>()
+    }
+
+    /// Reads one record without line ends: exactly `record_length` bytes. On an I/O error
+    /// the offset stays the record's, so the caller can say where reading stopped.
     fn read_exact(&mut self) -> io::Result<Read> {
         self.record.clear();
         while self.record.len() < self.record_length {
-            let buf = self.reader.fill_buf()?;
+            let buf = fill(&mut self.reader)?;
             if buf.is_empty() {
                 break;
             }
@@ -165,30 +214,33 @@ impl<R: BufRead> FixedRecords<R> {
         }
         let offset = self.offset;
         self.offset += self.record.len() as u64;
-        let trailing = |b: &u8| matches!(*b, EOF_MARK | b'\r' | b'\n');
-        if self.record.iter().all(trailing) {
-            return Ok(Read::End);
-        }
         if self.record.len() < self.record_length {
+            // What follows the last record: nothing, a line end, or DOS's end-of-file mark.
+            // A whole record of these mid-file is read (and refused) like any other.
+            let trailing = |b: &u8| matches!(*b, EOF_MARK | b'\r' | b'\n');
+            if self.record.iter().all(trailing) {
+                return Ok(Read::End);
+            }
             return Ok(Read::WrongLength {
                 offset,
                 line: 1,
                 found: self.record.len(),
-                ends_in_cr: false,
             });
         }
         Ok(Read::Record { offset, line: 1 })
     }
 
     /// Reads one line, keeping at most `record_length + 1` bytes of it: a longer line is
-    /// the wrong length whatever it holds, and memory stays bounded.
+    /// the wrong length whatever it holds, and memory stays bounded. A CR before the LF is
+    /// the line end's (CP932 and UTF-8 text never hold one). On an I/O error the line and
+    /// offset stay those of the line that could not be read.
     fn read_line(&mut self) -> io::Result<Read> {
         loop {
             self.record.clear();
             let keep = self.record_length + 1;
-            let (mut length, mut ended, mut last) = (0usize, false, None);
+            let (mut length, mut ended, mut last) = (0u64, false, None);
             while !ended {
-                let buf = self.reader.fill_buf()?;
+                let buf = fill(&mut self.reader)?;
                 if buf.is_empty() {
                     break;
                 }
@@ -204,33 +256,28 @@ impl<R: BufRead> FixedRecords<R> {
                 }
                 let room = keep.saturating_sub(self.record.len());
                 self.record.extend_from_slice(&buf[..take.min(room)]);
-                length += take;
+                length += take as u64;
                 self.reader.consume(used);
             }
             let (offset, line) = (self.offset, self.line);
-            self.offset += (length + usize::from(ended)) as u64;
+            self.offset += length + u64::from(ended);
             self.line += 1;
-            let ends_in_cr = last == Some(b'\r');
-            let found = if self.line_end == LineEnd::Crlf && ends_in_cr {
-                length - 1
-            } else {
-                length
-            };
-            if found == 0 || (!ended && self.record.iter().all(|&b| b == EOF_MARK)) {
+            let found = length - u64::from(last == Some(b'\r'));
+            let eof_marks = length <= keep as u64 && self.record.iter().all(|&b| b == EOF_MARK);
+            if found == 0 || (!ended && eof_marks) {
                 if ended {
                     continue; // a blank line
                 }
                 return Ok(Read::End);
             }
-            if found != self.record_length {
+            if found != self.record_length as u64 {
                 return Ok(Read::WrongLength {
                     offset,
                     line,
-                    found,
-                    ends_in_cr,
+                    found: usize::try_from(found).unwrap_or(usize::MAX),
                 });
             }
-            self.record.truncate(found);
+            self.record.truncate(self.record_length);
             return Ok(Read::Record { offset, line });
         }
     }
@@ -258,6 +305,39 @@ impl<R: BufRead> FixedRecords<R> {
             Some(offset),
             |column| Some(offset + ranges[column].start as u64),
         )
+    }
+}
+
+/// Why the file's first bytes say the profile's line ends are wrong, with a hint; `None`
+/// when they fit, or when too little is buffered to tell. Every record would be misread
+/// otherwise: a file without line ends read by lines is one long line, and line ends read
+/// as data shift each record by one or two bytes more than the last.
+fn line_end_mismatch(
+    first: &[u8],
+    record_length: usize,
+    line_end: LineEnd,
+) -> Option<(&'static str, String)> {
+    let after_record = first.get(record_length..)?;
+    let line_end_bytes = match after_record {
+        [b'\n', ..] => 1,
+        [b'\r', b'\n', ..] => 2,
+        _ => 0,
+    };
+    match line_end {
+        // More after the line end: a file of one record may end in a line break.
+        LineEnd::None if line_end_bytes > 0 && after_record.len() > line_end_bytes => Some((
+            "the first record is followed by a line end, but the profile says line_end = \"none\"",
+            "set line_end = \"crlf\" (or \"lf\") in the input profile".into(),
+        )),
+        // Two records' worth without a single LF: not a file of lines, unless its first
+        // record alone is wildly long, which one bad record does not make likely.
+        LineEnd::Lines if first.len() > 2 * (record_length + 2) && memchr::memchr(b'\n', first).is_none() => Some((
+            "no line end in the first records, but the profile says the records end in one",
+            format!(
+                "if the records follow each other without line ends, set line_end = \"none\"; otherwise check record_length ({record_length})"
+            ),
+        )),
+        _ => None,
     }
 }
 
@@ -467,20 +547,94 @@ mod tests {
     }
 
     #[test]
-    fn crlf_records_read_as_lf_get_a_hint() {
+    fn crlf_and_lf_both_end_a_line_whichever_the_profile_names() {
         let lf = profile(&FIXED.replace(
             "record_length = 60",
             "record_length = 60\nline_end = \"lf\"",
         ));
-        let results = read(lf, &lines(&[sample()], b"\r\n"));
-        assert_eq!(
-            error(&results[0]).hint(),
-            Some("the records end in CRLF: set line_end = \"crlf\"")
-        );
+        let mixed = [lines(&[sample()], b"\r\n"), lines(&[sample()], b"\n")].concat();
+        for profile in [lf, profile(FIXED)] {
+            let results = read(profile, &mixed);
+            assert!(results[0].is_ok());
+            assert!(error(&results[1])
+                .to_string()
+                .contains("duplicate record_id"));
+        }
     }
 
     #[test]
-    fn a_truncated_last_record_without_line_ends_ends_the_input() {
+    fn line_ends_that_are_not_the_profiles_stop_before_the_first_record() {
+        let none = profile(&FIXED.replace(
+            "record_length = 60",
+            "record_length = 60\nline_end = \"none\"",
+        ));
+        let options = |profile| ReadOptions {
+            profile: Some(profile),
+            ..ReadOptions::default()
+        };
+        let open = |profile, bytes: &[u8]| {
+            from_reader(bytes, "members.dat", Format::FixedWidth, &options(profile))
+                .expect_err("refused")
+                .to_string()
+        };
+        assert_eq!(
+            open(none, &lines(&[sample(), sample()], b"\r\n")),
+            "members.dat: failed to read fixed-width input (the first record is followed by a line end, but the profile says line_end = \"none\")\n  hint: set line_end = \"crlf\" (or \"lf\") in the input profile"
+        );
+        assert_eq!(
+            open(profile(FIXED), &[sample(), sample(), sample()].concat()),
+            "members.dat: failed to read fixed-width input (no line end in the first records, but the profile says the records end in one)\n  hint: if the records follow each other without line ends, set line_end = \"none\"; otherwise check record_length (60)"
+        );
+        // One record without its line end is a file of one line.
+        assert_eq!(read(profile(FIXED), &sample()).len(), 1);
+    }
+
+    #[test]
+    fn a_line_of_a_megabyte_is_one_wrong_length_held_to_the_record_length() {
+        // After a good first record: a file that starts with no line end at all is refused
+        // at open (see line_ends_that_are_not_the_profiles_stop_before_the_first_record).
+        let huge = vec![b'x'; 1 << 20];
+        let next = fixed_record("12345679", "鈴木", "一郎", "ｽｽﾞｷ");
+        let bytes = [lines(&[sample()], b"\r\n"), huge, b"\r\n".to_vec()]
+            .concat()
+            .into_iter()
+            .chain(lines(&[next], b"\r\n"))
+            .collect::<Vec<u8>>();
+        let options = ReadOptions {
+            profile: Some(profile(FIXED)),
+            ..ReadOptions::default()
+        };
+        let mut records =
+            from_reader(&bytes[..], "members.dat", Format::FixedWidth, &options).expect("opens");
+        assert!(records.next().expect("a result").is_ok());
+        let first = records.next().expect("a result");
+        assert_eq!(
+            error(&first).kind(),
+            &RecordErrorKind::RecordLength {
+                expected: 60,
+                found: 1 << 20
+            }
+        );
+        // The line buffer, and the values of the record before.
+        assert!(records.buffered_bytes() <= 61 + Field::ALL.len() * 4 * 60);
+        assert_eq!(record(&records.next().expect("a result")).name, "鈴木 一郎");
+        assert!(records.next().is_none());
+    }
+
+    #[test]
+    fn a_record_length_past_the_size_limit_stops() {
+        let options = ReadOptions {
+            profile: Some(profile(FIXED)),
+            max_record_bytes: 50,
+            ..ReadOptions::default()
+        };
+        let err = from_reader(&b""[..], "members.dat", Format::FixedWidth, &options)
+            .expect_err("refused");
+        assert_eq!(err.to_string(), "members.dat: failed to read fixed-width input (record_length 60 is longer than the record size limit of 50 bytes)\n  hint: check record_length in the input profile");
+    }
+
+    #[test]
+    fn a_truncated_last_record_without_line_ends_is_a_record_error() {
         let none = profile(&FIXED.replace(
             "record_length = 60",
             "record_length = 60\nline_end = \"none\"",
@@ -489,7 +643,7 @@ mod tests {
         let results = read(none, &bytes);
         assert_eq!(results.len(), 2);
         let err = error(&results[1]);
-        assert!(err.ends_input());
+        assert!(!err.ends_input(), "nothing after it is left unread");
         assert_eq!(
             err.to_string(),
             "members.dat:1 (record 2, byte 60): failed to read fixed-width record (found 30 instead of 60 bytes)\n  hint: the file ends inside a record: was it cut short?"
@@ -634,57 +788,114 @@ mod tests {
 
         use super::*;
 
-        fn profiles() -> [Arc<Profile>; 2] {
-            let none = FIXED.replace(
-                "record_length = 60",
-                "record_length = 60\nline_end = \"none\"",
-            );
-            [profile(FIXED), profile(&none)]
+        /// A valid record whose record_id is `n`, so that records never duplicate each other.
+        fn valid(n: usize, kanji: bool) -> Vec<u8> {
+            let id = format!("{:08}", 10_000_000 + n);
+            match kanji {
+                false => fixed_record(&id, "鈴木", "花子", "ｽｽﾞｷ ﾊﾅｺ"),
+                true => fixed_record(&id, "表", "ソノ", "ｿﾉ"),
+            }
         }
 
-        /// Bytes that look like a host export: mostly valid records, with any bytes spliced in.
-        fn export() -> impl Strategy<Value = Vec<u8>> {
-            let record = prop_oneof![
-                Just(sample()),
-                Just(fixed_record("12345679", "表", "ソノ", "ｿﾉ")),
+        /// Bytes that look like a host export: valid records and any bytes, each followed by
+        /// CRLF, LF or nothing; and the valid records in it.
+        fn export() -> impl Strategy<Value = (Vec<u8>, Vec<Vec<u8>>)> {
+            let part = (
+                0..3u8,
                 proptest::collection::vec(any::<u8>(), 0..70),
-            ];
-            proptest::collection::vec(
-                (
-                    record,
-                    prop_oneof![Just(&b"\r\n"[..]), Just(&b""[..]), Just(&b"\n"[..])],
-                ),
-                0..6,
-            )
-            .prop_map(|parts| {
-                parts
-                    .into_iter()
-                    .flat_map(|(r, end)| [r, end.to_vec()].concat())
-                    .collect()
+                prop_oneof![Just(&b"\r\n"[..]), Just(&b""[..]), Just(&b"\n"[..])],
+            );
+            proptest::collection::vec(part, 0..8).prop_map(|parts| {
+                let (mut bytes, mut good) = (Vec::new(), Vec::new());
+                for (i, (kind, garbage, end)) in parts.into_iter().enumerate() {
+                    let record = match kind {
+                        0 | 1 => valid(i, kind == 1),
+                        _ => garbage,
+                    };
+                    if kind < 2 {
+                        good.push(record.clone());
+                    }
+                    bytes.extend_from_slice(&record);
+                    bytes.extend_from_slice(end);
+                }
+                (bytes, good)
             })
         }
 
+        /// The lines the reader must account for: every line but blank ones (a CR before the
+        /// LF is the line end's) and a last line of DOS end-of-file marks.
+        fn counted_lines(bytes: &[u8]) -> Vec<&[u8]> {
+            let mut segments: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+            let last = segments.pop().unwrap_or_default();
+            let mut lines: Vec<&[u8]> = segments
+                .into_iter()
+                .map(|s| s.strip_suffix(b"\r").unwrap_or(s))
+                .filter(|s| !s.is_empty())
+                .collect();
+            let last = last.strip_suffix(b"\r").unwrap_or(last);
+            if !last.is_empty() && !last.iter().all(|&b| b == EOF_MARK) {
+                lines.push(last);
+            }
+            lines
+        }
+
+        /// The records of a file without line ends: 60-byte chunks, and a last short one
+        /// unless it holds only what may follow the last record.
+        fn counted_chunks(bytes: &[u8]) -> Vec<&[u8]> {
+            let mut chunks: Vec<&[u8]> = bytes.chunks(60).collect();
+            if chunks.last().is_some_and(|c| {
+                c.len() < 60 && c.iter().all(|b| matches!(*b, EOF_MARK | b'\r' | b'\n'))
+            }) {
+                chunks.pop();
+            }
+            chunks
+        }
+
         proptest! {
+            /// Nothing lost, bounded memory, and a bad record costs only itself: every line (or
+            /// chunk) is one result in order, each error names its record and byte, the reader
+            /// never holds more than a record's worth, and a valid record on its own line (or at
+            /// a chunk boundary) is read whatever surrounds it.
             #[test]
-            fn any_bytes_give_records_or_errors_naming_record_and_byte(bytes in export()) {
-                for profile in profiles() {
-                    let results = read(profile, &bytes);
-                    let mut index = 0;
-                    for result in &results {
-                        index += 1;
+            fn every_record_is_read_or_refused_alone_in_bounded_memory((bytes, good) in export()) {
+                let none = FIXED.replace("record_length = 60", "record_length = 60\nline_end = \"none\"");
+                for (profile, units) in [
+                    (profile(FIXED), counted_lines(&bytes)),
+                    (profile(&none), counted_chunks(&bytes)),
+                ] {
+                    let options = ReadOptions { profile: Some(profile), ..ReadOptions::default() };
+                    let mut records = match from_reader(&bytes[..], "members.dat", Format::FixedWidth, &options) {
+                        Ok(records) => records,
+                        Err(e) => {
+                            // Only the line-end check may refuse a file, before any record.
+                            prop_assert!(matches!(e.kind(), OpenErrorKind::FixedWidth(_)), "{}", e);
+                            continue;
+                        }
+                    };
+                    let mut results = Vec::new();
+                    while let Some(result) = records.next() {
+                        prop_assert!(records.buffered_bytes() <= 61 + Field::ALL.len() * 4 * 60);
+                        results.push(result);
+                    }
+                    prop_assert!(records.stopped().is_none());
+                    prop_assert_eq!(results.len(), units.len());
+                    for (i, (result, unit)) in results.iter().zip(&units).enumerate() {
+                        let index = i as u64 + 1;
                         match result {
                             Ok((origin, _)) => prop_assert_eq!(origin.index, index),
                             Err(e) => {
                                 prop_assert_eq!(e.origin().index, index);
-                                let entry = e.report_entry();
-                                prop_assert!(entry.byte.is_some(), "no byte offset: {}", e);
-                                prop_assert!(entry.byte.unwrap() <= bytes.len() as u64);
+                                prop_assert!(!e.ends_input());
+                                let byte = e.report_entry().byte;
+                                prop_assert!(byte.is_some_and(|b| b <= bytes.len() as u64), "no byte offset: {}", e);
                                 let message = e.to_string();
                                 prop_assert!(message.contains(&format!("(record {index}, byte ")), "{}", message);
                             }
                         }
+                        if good.iter().any(|g| g.as_slice() == *unit) {
+                            prop_assert!(result.is_ok(), "a valid record was refused: {:?}", result);
+                        }
                     }
-                    prop_assert!(results.len() <= bytes.len() / 60 + bytes.iter().filter(|&&b| b == b'\n').count() + 1);
                 }
             }
 

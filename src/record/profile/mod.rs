@@ -25,7 +25,7 @@ use std::sync::Arc;
 use super::assemble::{empty_slots, Batch, Problem};
 use super::error::SourceRef;
 use super::value::Raw;
-use super::{Encoding, Field, OpenError, Origin, Record, RecordError};
+use super::{Encoding, Field, OpenError, Origin, Record, RecordError, Unread};
 use convert::{Conversion, Trim};
 
 pub(crate) use delimited::DelimitedRecords;
@@ -67,8 +67,8 @@ pub(crate) enum Layout {
 /// What follows each fixed-width record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LineEnd {
-    Crlf,
-    Lf,
+    /// A line end: LF, or CRLF (a CR before the LF is dropped either way).
+    Lines,
     /// Records follow each other directly, as a host writes them.
     None,
 }
@@ -155,7 +155,9 @@ impl Profile {
     /// Reads a profile file.
     pub fn from_path(path: &Path) -> Result<Profile, ProfileError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ProfileError {
+        // A profile is configuration: a regular file of bounded size, never a FIFO or device.
+        let limit = crate::limits::file::MAX_CONFIG_BYTES;
+        let text = crate::limits::read_capped_text(path, limit).map_err(|e| ProfileError {
             file: file.clone(),
             line: 1,
             column: 1,
@@ -324,7 +326,8 @@ pub(crate) enum ProfileRecords<R> {
 
 impl<R: BufRead> ProfileRecords<R> {
     /// Checks what can be checked before the first record: for CSV the header against the
-    /// columns the profile names. `start` is the file offset of the reader's first byte.
+    /// columns the profile names, for fixed width the line ends. `start` is the file offset of
+    /// the reader's first byte.
     pub(crate) fn open(
         reader: R,
         file: &str,
@@ -338,10 +341,31 @@ impl<R: BufRead> ProfileRecords<R> {
                 file,
                 profile,
                 max_record_bytes,
+                start,
             )?)),
-            Layout::Fixed { .. } => Ok(ProfileRecords::Fixed(FixedRecords::new(
-                reader, profile, start,
-            ))),
+            Layout::Fixed { .. } => Ok(ProfileRecords::Fixed(FixedRecords::open(
+                reader,
+                file,
+                profile,
+                max_record_bytes,
+                start,
+            )?)),
+        }
+    }
+
+    /// Where reading stopped before the end of the input (an I/O error), if it did.
+    pub(crate) fn stopped(&self) -> Option<Unread> {
+        match self {
+            ProfileRecords::Delimited(records) => records.stopped(),
+            ProfileRecords::Fixed(records) => records.stopped(),
+        }
+    }
+
+    /// Bytes of the input held now.
+    pub(crate) fn buffered(&self) -> usize {
+        match self {
+            ProfileRecords::Delimited(records) => records.buffered(),
+            ProfileRecords::Fixed(records) => records.buffered(),
         }
     }
 
@@ -394,7 +418,7 @@ record_length = 60
 [fields]
 record_id = { column = "番号" }
 scheme = { value = "kouki" }
-insurer_number = { value = "39100015" }
+insurer_number = { value = "39100011" }
 number = { column = "番号" }
 name = { columns = ["氏", "名"] }
 name_kana = { column = "カナ" }

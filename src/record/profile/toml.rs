@@ -227,8 +227,7 @@ impl Parser<'_> {
                     .as_ref()
                     .map(|l| (l.get_ref().as_str(), l.span()))
                 {
-                    None | Some(("crlf", _)) => LineEnd::Crlf,
-                    Some(("lf", _)) => LineEnd::Lf,
+                    None | Some(("crlf" | "lf", _)) => LineEnd::Lines,
                     Some(("none", _)) => LineEnd::None,
                     Some((other, span)) => {
                         return Err(self.error(
