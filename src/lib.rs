@@ -33,6 +33,7 @@ pub mod layout;
 pub mod ledger;
 pub mod limits;
 pub mod lint;
+pub mod messages;
 pub mod record;
 pub mod render;
 pub mod serve;

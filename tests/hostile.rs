@@ -15,18 +15,26 @@ const DATA: &str = "tests/data/hostile";
 
 /// What a run over the case did, as the reference holds it.
 fn outcome(case: &str) -> String {
+    run(&Path::new(DATA).join(case), None)
+}
+
+/// What `shikaku render` did with `input`, read through `profile` if given.
+fn run(input: &Path, profile: Option<&Path>) -> String {
+    let case = input.file_name().expect("a file").to_string_lossy();
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("hostile-{case}"));
     let _ = std::fs::remove_dir_all(&out);
-    let input = Path::new(DATA).join(case);
-    let output = Command::new(env!("CARGO_BIN_EXE_shikaku"))
-        .args(["render", "--input"])
-        .arg(&input)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shikaku"));
+    command.args(["render", "--input"]).arg(input);
+    if let Some(profile) = profile {
+        command.arg("--input-profile").arg(profile);
+    }
+    let output = command
         .args(["--issuer", "samples/issuers", "--out"])
         .arg(&out)
         .output()
         .expect("the binary runs");
     let stderr = String::from_utf8_lossy(&output.stderr).replace(out.to_str().unwrap(), "OUT");
-    check_no_personal_data(case, &stderr);
+    check_no_personal_data(&case, &stderr);
     let status = output.status.code().expect("exits, not killed");
     format!(
         "exit {status}\n{}\nerrors.jsonl:\n{}stderr:\n{stderr}",
@@ -104,6 +112,14 @@ fn check(case: &str) {
     crate::reference::check(&reference, &actual);
 }
 
+/// A fixed-width or profiled CSV case of `tests/data/profiles/`, rendered through its
+/// profile, against `<case>.expected` beside it.
+fn check_profiled(case: &str, profile: &str) {
+    let data = Path::new("tests/data/profiles");
+    let actual = run(&data.join(case), Some(&data.join(profile)));
+    crate::reference::check(&data.join(format!("{case}.expected")), &actual);
+}
+
 macro_rules! hostile {
     ($($name:ident: $file:literal,)*) => {
         $(
@@ -130,6 +146,30 @@ hostile! {
     hostile_json_array_trailing_garbage: "json-array-trailing-garbage.json",
     hostile_json_array_long_broken_element: "json-array-long-broken-element.json",
     hostile_json_array_value_refused: "json-array-value-refused.json",
+}
+
+macro_rules! hostile_profiled {
+    ($($name:ident: $file:literal, $profile:literal,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                check_profiled($file, $profile);
+            }
+        )*
+    };
+}
+
+hostile_profiled! {
+    hostile_fixed_wrong_length: "wrong-length.dat", "host.toml",
+    hostile_fixed_short_lines: "short-lines.dat", "host.toml",
+    hostile_fixed_lead_byte_at_column_end: "lead-byte-at-column-end.dat", "host.toml",
+    hostile_fixed_invalid_bytes: "invalid-bytes.dat", "host.toml",
+    hostile_fixed_unknown_codes: "unknown-codes.dat", "host.toml",
+    hostile_fixed_mixed_line_ends: "mixed-line-ends.dat", "host.toml",
+    hostile_fixed_truncated_last_record: "truncated-last-record.dat", "host-noeol.toml",
+    hostile_fixed_bom: "bom.dat", "host.toml",
+    hostile_fixed_no_line_ends: "no-line-ends.dat", "host.toml",
+    hostile_fixed_line_ends_declared_none: "line-ends-declared-none.dat", "host-noeol.toml",
 }
 
 /// Issue 10, item 13: the manifest is opened in spreadsheets, so ids that a spreadsheet

@@ -14,6 +14,7 @@ mod layouts;
 mod ledger;
 mod preview;
 mod print;
+mod profiles;
 mod readers;
 mod records;
 mod reference;

@@ -23,6 +23,7 @@ use crate::fill::{fnv1a, Form};
 use crate::impose::{self, Imposer, SheetKind};
 use crate::issuer::Issuer;
 use crate::layout::{Layout, LayoutError, LayoutKind};
+use crate::messages;
 use crate::record::{self, ErrorReportEntry, Origin, Record, RecordError};
 use crate::render::pdf::{encode_page, EncodedPage, PdfOptions, PdfWriter};
 
@@ -563,8 +564,11 @@ fn process_caught(
                 record_id,
                 field: None,
                 reason: "internal error while rendering this record".into(),
+                message_ja: "内部エラーで印刷できませんでした。開発元に連絡してください".into(),
                 value: None,
                 hint: Some("please report this as a bug".into()),
+                source: None,
+                byte: None,
             }),
         )
     })
@@ -592,7 +596,7 @@ fn process(
     if options.shard.is_some_and(|s| !s.owns(household)) {
         return Outcome::OtherShard(index);
     }
-    let reject = |field: Option<&str>, reason: String, hint: Option<String>| {
+    let reject = |field: Option<&str>, reason: String, message_ja: String, hint: Option<String>| {
         Outcome::Rejected(
             index,
             Box::new(ErrorReportEntry {
@@ -603,9 +607,21 @@ fn process(
                 record_id: Some(record.record_id.clone()),
                 field: field.map(str::to_string),
                 reason,
+                message_ja,
                 value: None,
                 hint,
+                source: None,
+                byte: None,
             }),
+        )
+    };
+    let reject_fill = |e: &crate::fill::FillError| {
+        let message_ja = messages::fill_error(e);
+        reject(
+            e.field.map(|f| f.name()),
+            e.to_string(),
+            message_ja,
+            e.hint(),
         )
     };
     let Some(issuer) = options
@@ -616,6 +632,7 @@ fn process(
         return reject(
             Some("insurer_number"),
             "no issuer profile has this insurer number".into(),
+            "保険者番号に合う発行者の設定がありません".into(),
             Some("pass the insurer's profile with --issuer".into()),
         );
     };
@@ -628,7 +645,17 @@ fn process(
                 .collect::<Vec<_>>()
                 .join("; ");
             let hint = contradictions[0].hint();
-            return reject(Some(contradictions[0].field), reason, Some(hint.into()));
+            let message_ja = contradictions
+                .iter()
+                .map(messages::contradiction)
+                .collect::<Vec<_>>()
+                .join("／");
+            return reject(
+                Some(contradictions[0].field),
+                reason,
+                message_ja,
+                Some(hint.into()),
+            );
         }
     };
     let elig = &evaluated.eligibility;
@@ -643,13 +670,14 @@ fn process(
                 elig.scheme.as_str(),
                 elig.document.as_str()
             ),
+            "この発行者の設定ではこの書類を印刷できません".into(),
             Some("check the record's scheme and insurer_number".into()),
         );
     };
     let layout_name = form.layout().name().to_string();
     let (mut document, notes) = match form.fill_noted(&record, elig) {
         Ok(d) => d,
-        Err(e) => return reject(e.field.map(|f| f.name()), e.to_string(), e.hint()),
+        Err(e) => return reject_fill(&e),
     };
     if options.sheet.kind() == SheetKind::Carrier && elig.document == Document::Kakuninsho {
         // A carrier sheet (台紙) is a layout of its own, filled for the same record
@@ -658,12 +686,13 @@ fn process(
             return reject(
                 Some("scheme"),
                 "no carrier layout for this scheme".into(),
+                "この制度の台紙の書式がありません".into(),
                 None,
             );
         };
         let carrier = match carrier_form.fill(&record, elig) {
             Ok(c) => c,
-            Err(e) => return reject(e.field.map(|f| f.name()), e.to_string(), e.hint()),
+            Err(e) => return reject_fill(&e),
         };
         let mut imposer = Imposer::new(&options.sheet);
         match imposer.push(document, Some(carrier)) {
@@ -675,6 +704,7 @@ fn process(
                 return reject(
                     None,
                     e.to_string(),
+                    "カードが台紙の枠に収まりません".into(),
                     Some("use a carrier sheet whose slot is the card's size".into()),
                 )
             }

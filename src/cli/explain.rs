@@ -14,7 +14,7 @@ use super::{InputArgs, RuleArgs};
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
     #[command(flatten)]
-    input: InputArgs,
+    pub(super) input: InputArgs,
     /// Issuer profiles whose `[rules]` apply (cycle start, validity, interim end), matched by
     /// insurer number; records of other insurers use the default rules.
     #[arg(long)]
@@ -35,7 +35,7 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
     let options = args.rules.options();
     let layouts = args.layouts.catalog()?;
     let records =
-        record::read(&args.input.input, &args.input.read_options()).map_err(|e| e.to_string())?;
+        record::read(&args.input.input, &args.input.read_options()?).map_err(|e| e.to_string())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut failed = false;

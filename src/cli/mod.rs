@@ -1,11 +1,12 @@
 //! The command line: argument parsing and one file per subcommand.
 //!
-//! Exit status: 0 when every record was rendered, 1 when some were rejected
-//! (see the error report), 2 when nothing could run (bad flags, layout, issuer
-//! profile or input), when the input could not be read to its end, or when the run
-//! failed (a full disk, say); 128 + the signal's number when SIGINT or SIGTERM
-//! stopped a render.
+//! Exit status: 0 when every record was rendered (or, for `check`, is valid), 1 when
+//! some were rejected (see the error report), 2 when nothing could run (bad flags, layout,
+//! issuer profile, input profile or input), when the input could not be read to its end,
+//! or when the run failed (a full disk, say); 128 + the signal's number when SIGINT or
+//! SIGTERM stopped a render.
 
+mod check;
 mod explain;
 mod golden;
 mod ledger;
@@ -17,8 +18,9 @@ mod serve;
 mod signals;
 mod user;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -44,6 +46,8 @@ const EXIT_CODES: &str = "Exit status: 0 every record rendered; 1 some records r
 enum Command {
     /// Render records into print-ready PDFs.
     Render(render::RenderArgs),
+    /// Read a records file and apply the rules without rendering: per-field error counts.
+    Check(check::CheckArgs),
     /// Explain, as JSON Lines, what the rules decide for each record and why.
     Explain(explain::ExplainArgs),
     /// Join the manifests of a sharded run, checking every input record appears once.
@@ -72,9 +76,14 @@ struct InputArgs {
     /// The file's format, when its extension does not say.
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
-    /// The CSV file's text encoding (municipal exports are often CP932 / Shift_JIS).
-    #[arg(long, value_enum, default_value_t = EncodingArg::Utf8)]
-    encoding: EncodingArg,
+    /// The CSV file's text encoding (municipal exports are often CP932 / Shift_JIS); utf8 by
+    /// default.
+    #[arg(long, value_enum)]
+    encoding: Option<EncodingArg>,
+    /// An input profile (TOML) for a municipality's own export: CSV with its own headers, or
+    /// fixed-width records; it gives the format and encoding (docs/records.md, "Input profiles").
+    #[arg(long, value_name = "FILE")]
+    input_profile: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -130,17 +139,33 @@ enum CheckArg {
 }
 
 impl InputArgs {
-    fn read_options(&self) -> shikaku::record::ReadOptions {
-        shikaku::record::ReadOptions {
-            max_record_bytes: shikaku::record::ReadOptions::default().max_record_bytes,
+    /// How to read the input; loads and checks the input profile, if any.
+    fn read_options(&self) -> Result<shikaku::record::ReadOptions, String> {
+        let profile = match &self.input_profile {
+            Some(_) if self.format.is_some() || self.encoding.is_some() => {
+                return Err("--format and --encoding do not go with --input-profile\n  hint: the profile's [input] gives the format and encoding".into())
+            }
+            Some(path) => Some(load_profile(path)?),
+            None => None,
+        };
+        Ok(shikaku::record::ReadOptions {
             format: self.format.map(|f| match f {
                 FormatArg::Csv => shikaku::record::Format::Csv,
                 FormatArg::Jsonl => shikaku::record::Format::JsonLines,
                 FormatArg::Json => shikaku::record::Format::JsonArray,
             }),
-            encoding: self.encoding.encoding(),
-        }
+            encoding: self.encoding.unwrap_or(EncodingArg::Utf8).encoding(),
+            profile,
+            ..shikaku::record::ReadOptions::default()
+        })
     }
+}
+
+/// Reads and checks an input profile; a broken one stops before the first record.
+fn load_profile(path: &Path) -> Result<Arc<shikaku::record::Profile>, String> {
+    shikaku::record::Profile::from_path(path)
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
 }
 
 impl EncodingArg {
@@ -190,6 +215,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = set_fonts(cli.fonts, !cli.no_system_fonts).and_then(|()| match cli.command {
         Command::Render(args) => render::run(args),
+        Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::MergeManifests(args) => merge::run(args),
         Command::Preview(args) => preview::run(args),
@@ -280,9 +306,34 @@ mod tests {
         let Command::Render(args) = cli.command else {
             panic!()
         };
-        assert!(matches!(args.input.encoding, EncodingArg::Cp932));
+        assert!(matches!(args.input.encoding, Some(EncodingArg::Cp932)));
+        assert!(args.input.input_profile.is_none());
         assert_eq!(args.rules.cycle, Some(2025));
         assert!(matches!(args.rules.check, CheckArg::Warn));
+    }
+
+    #[test]
+    fn an_input_profile_excludes_format_and_encoding() {
+        let parse = |extra: &[&str]| {
+            let args = [&["shikaku", "explain", "--input", "a.dat"], extra].concat();
+            let Command::Explain(args) = Cli::try_parse_from(args).unwrap().command else {
+                panic!()
+            };
+            args.input
+        };
+        let input = parse(&["--input-profile", "p.toml"]);
+        assert_eq!(input.input_profile.as_deref(), Some(Path::new("p.toml")));
+        let err = parse(&["--input-profile", "p.toml", "--encoding", "cp932"])
+            .read_options()
+            .expect_err("refused");
+        assert!(err.starts_with("--format and --encoding do not go with --input-profile"));
+        let err = parse(&["--input-profile", "missing.toml"])
+            .read_options()
+            .expect_err("no file");
+        assert!(
+            err.starts_with("missing.toml:1:1: failed to read input profile"),
+            "{err}"
+        );
     }
 
     #[test]

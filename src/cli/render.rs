@@ -140,7 +140,7 @@ pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
         }
         None => None,
     };
-    options.read = args.input.read_options();
+    options.read = args.input.read_options()?;
     options.eligibility = args.rules.options();
     options.per_file = args.per_file as usize;
     options.jobs = args.jobs.unwrap_or(options.jobs).max(1);

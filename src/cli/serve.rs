@@ -58,6 +58,15 @@ pub struct ServeArgs {
     /// The records file's text encoding (CSV only).
     #[arg(long, value_enum, default_value_t = EncodingArg::Utf8)]
     encoding: EncodingArg,
+    /// An input profile (TOML) for a --records file that is a municipality's own export (CSV
+    /// with its own headers, or fixed-width records); it gives the format and encoding.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "records",
+        conflicts_with = "encoding"
+    )]
+    input_profile: Option<PathBuf>,
     /// An issuer profile (TOML), or a folder of them; each record uses the profile with its
     /// insurer number. May be given more than once.
     #[arg(long, required = true)]
@@ -145,7 +154,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
     };
     let issuers = super::render::load_issuers(&args.issuer)?;
     let records = match &args.records {
-        Some(path) => load_records(path, &args.encoding)?,
+        Some(path) => load_records(path, &args.encoding, args.input_profile.as_deref())?,
         None => RecordIndex::default(),
     };
     let options = ServeOptions {
@@ -238,9 +247,14 @@ async fn serve(
 }
 
 /// Reads every record of the file; bad records are reported (without their values) and left out.
-fn load_records(path: &Path, encoding: &EncodingArg) -> Result<RecordIndex, String> {
+fn load_records(
+    path: &Path,
+    encoding: &EncodingArg,
+    profile: Option<&Path>,
+) -> Result<RecordIndex, String> {
     let options = ReadOptions {
         encoding: encoding.encoding(),
+        profile: profile.map(super::load_profile).transpose()?,
         ..ReadOptions::default()
     };
     let records = record::read(path, &options).map_err(|e| e.to_string())?;
@@ -440,6 +454,32 @@ mod tests {
         ])
         .is_ok());
         assert_eq!(parse(&["--issuer", "i"]).unwrap().session_idle, 30);
+    }
+
+    #[test]
+    fn takes_an_input_profile_for_the_records_file() {
+        let args = parse(&[
+            "--issuer",
+            "i",
+            "--records",
+            "m.dat",
+            "--input-profile",
+            "p.toml",
+        ])
+        .unwrap();
+        assert_eq!(args.input_profile.unwrap().to_str(), Some("p.toml"));
+        assert!(parse(&["--issuer", "i", "--input-profile", "p.toml"]).is_err());
+        assert!(parse(&[
+            "--issuer",
+            "i",
+            "--records",
+            "m.dat",
+            "--input-profile",
+            "p.toml",
+            "--encoding",
+            "cp932"
+        ])
+        .is_err());
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub use catalog::Catalog;
 pub use field::{Field, FieldType, Format};
 pub use legal::LegalText;
 pub(crate) use parse::bounds;
+pub(crate) use parse::unknown_key_hint;
 pub use parse::{bundled_names, bundled_source, LayoutError};
 pub(crate) use template::closest;
 pub use template::{Piece, Template};

@@ -345,7 +345,7 @@ pub fn bundled_source(name: &str) -> Option<&'static str> {
 }
 
 /// serde says "unknown field `x`, expected one of `a`, `b`": suggest the closest.
-fn unknown_key_hint(message: &str) -> Option<String> {
+pub(crate) fn unknown_key_hint(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `")?;
     let (key, rest) = rest.split_once('`')?;
     let expected = rest.split('`').skip(1).step_by(2);

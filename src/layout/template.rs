@@ -113,7 +113,7 @@ pub(crate) fn closest<'a>(
 ) -> Option<&'a str> {
     candidates
         .map(|c| (edit_distance(word, c), c))
-        .filter(|&(d, c)| d <= (c.len() / 3).max(1))
+        .filter(|&(d, c)| d <= (c.chars().count() / 3).max(1))
         .min_by_key(|&(d, _)| d)
         .map(|(_, c)| c)
 }

@@ -84,6 +84,7 @@ impl Problem {
             hint: self.hint,
             value: self.value.map(Redacted),
             ends_input,
+            source: None,
         }
     }
 }
@@ -241,6 +242,14 @@ pub(crate) fn field_problems(slots: &Slots) -> Vec<Problem> {
 fn build_all(slots: &Slots) -> Result<Record, Vec<Problem>> {
     use length::limited;
     use value::*;
+    let changed = super::normalize::changed(slots);
+    let mut normal = *slots;
+    for (slot, text) in normal.iter_mut().zip(&changed) {
+        if let Some(text) = text {
+            *slot = Some(Raw::Text(text));
+        }
+    }
+    let slots = &normal;
     let mut check = Checker {
         slots,
         problems: Vec::new(),
@@ -462,7 +471,7 @@ mod tests {
             json!({
                 "file": "members.jsonl", "line": 1, "column": null, "record": 1, "record_id": "R1",
                 "field": "birth_date", "reason": "invalid date (day is past the end of the month)",
-                "value": "1948-02-30", "hint": null
+                "message_ja": "その月にない日付です", "value": "1948-02-30", "hint": null
             })
         );
     }

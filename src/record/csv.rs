@@ -193,22 +193,45 @@ impl<R: BufRead> CsvRecords<R> {
 }
 
 /// A line holding nothing but whitespace.
-fn is_blank(line: &[u8]) -> bool {
+pub(crate) fn is_blank(line: &[u8]) -> bool {
     line.iter().all(u8::is_ascii_whitespace)
 }
 
 /// A quote still open at the end of a line, in this 1-based column.
 #[derive(Debug, PartialEq, Eq)]
-struct Unclosed {
-    column: usize,
+pub(crate) struct Unclosed {
+    pub(crate) column: usize,
+}
+
+/// How cells are separated and quoted: RFC 4180's comma and double quote, or what an
+/// input profile says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Dialect {
+    pub(crate) delimiter: u8,
+    /// `None`: quotes are text like any other byte.
+    pub(crate) quote: Option<u8>,
+    /// Skip the byte after a CP932 lead byte: needed only when the delimiter or quote is
+    /// a byte that can also be a trail byte (0x40 and above, such as `|`).
+    pub(crate) cp932_trail_bytes: bool,
+}
+
+impl Default for Dialect {
+    fn default() -> Self {
+        Dialect {
+            delimiter: b',',
+            quote: Some(b'"'),
+            cp932_trail_bytes: false,
+        }
+    }
 }
 
 /// Where each cell of one line is, as spans of the line (nothing is copied).
 #[derive(Debug, Default)]
-struct Cells {
+pub(crate) struct Cells {
+    dialect: Dialect,
     spans: Vec<Span>,
     /// Cells on the line, also those past the ones kept.
-    count: usize,
+    pub(crate) count: usize,
 }
 
 /// One cell: its bytes in the line, and whether it starts with a quote.
@@ -233,27 +256,49 @@ enum State {
 }
 
 impl Cells {
+    /// Cells split the profile's way.
+    pub(crate) fn with_dialect(dialect: Dialect) -> Self {
+        Cells {
+            dialect,
+            ..Cells::default()
+        }
+    }
+
     /// Splits a line at the commas outside quotes, as RFC 4180 and the csv crate do: a
     /// cell that starts with `"` runs to the next lone `"`, `""` inside it is one quote,
     /// and text after the closing quote is kept; a quote inside an unquoted cell is
     /// text. Keeps the spans of the first `keep` cells (enough to see that a row has too
     /// many, without holding a span per comma of a hostile line) and counts them all.
-    fn split(&mut self, line: &[u8], keep: usize) -> Result<(), Unclosed> {
+    pub(crate) fn split(&mut self, line: &[u8], keep: usize) -> Result<(), Unclosed> {
         self.spans.clear();
         self.spans.reserve_exact(keep);
         self.count = 0;
+        let Dialect {
+            delimiter,
+            quote,
+            cp932_trail_bytes,
+        } = self.dialect;
+        let is_quote = |b: u8| quote == Some(b);
         let mut state = State::Start;
         let mut start = 0;
         let mut quoted = false;
+        let mut trail = false;
         for (i, &b) in line.iter().enumerate() {
+            if trail {
+                // The lead byte before it already made this cell text.
+                trail = false;
+                continue;
+            }
+            trail = cp932_trail_bytes && matches!(b, 0x81..=0x9F | 0xE0..=0xFC);
             state = match (state, b) {
-                (State::Start, b'"') => {
+                (State::Start, b) if is_quote(b) => {
                     quoted = true;
                     State::Quoted
                 }
-                (State::Quoted, b'"') => State::QuoteSeen,
-                (State::QuoteSeen, b'"') | (State::Quoted, _) => State::Quoted,
-                (State::Start | State::Plain | State::QuoteSeen, b',') => {
+                (State::Quoted, b) if is_quote(b) => State::QuoteSeen,
+                (State::QuoteSeen, b) if is_quote(b) => State::Quoted,
+                (State::Quoted, _) => State::Quoted,
+                (State::Start | State::Plain | State::QuoteSeen, b) if b == delimiter => {
                     self.push(
                         Span {
                             start,
@@ -292,35 +337,39 @@ impl Cells {
     }
 
     /// The cells' values: quotes removed and doubled quotes made single.
-    fn unquoted<'a>(&'a self, line: &'a [u8]) -> impl Iterator<Item = Cow<'a, [u8]>> + 'a {
+    pub(crate) fn unquoted<'a>(
+        &'a self,
+        line: &'a [u8],
+    ) -> impl Iterator<Item = Cow<'a, [u8]>> + 'a {
+        let quote = self.dialect.quote.unwrap_or(b'"');
         self.spans
             .iter()
-            .map(|s| unquote(&line[s.start..s.end], s.quoted))
+            .map(move |s| unquote(&line[s.start..s.end], s.quoted, quote))
     }
 
     /// Bytes held for the spans.
-    fn buffered(&self) -> usize {
+    pub(crate) fn buffered(&self) -> usize {
         self.spans.capacity() * std::mem::size_of::<Span>()
     }
 }
 
 /// A cell's value: for a quoted cell, the text between the quotes with `""` made `"`,
 /// then any text after the closing quote.
-fn unquote(cell: &[u8], quoted: bool) -> Cow<'_, [u8]> {
+fn unquote(cell: &[u8], quoted: bool, quote: u8) -> Cow<'_, [u8]> {
     if !quoted {
         return Cow::Borrowed(cell);
     }
     let inner = &cell[1..];
-    match inner.iter().position(|&b| b == b'"') {
+    match inner.iter().position(|&b| b == quote) {
         Some(close) if close + 1 == inner.len() => Cow::Borrowed(&inner[..close]),
         _ => {
             let mut value = Vec::with_capacity(inner.len());
             let mut bytes = inner.iter().copied().peekable();
             while let Some(b) = bytes.next() {
-                if b != b'"' {
+                if b != quote {
                     value.push(b);
-                } else if bytes.next_if_eq(&b'"').is_some() {
-                    value.push(b'"');
+                } else if bytes.next_if_eq(&quote).is_some() {
+                    value.push(quote);
                 } else {
                     value.extend(bytes.by_ref());
                 }
@@ -398,7 +447,11 @@ fn unknown_column_hint(name: &str, names: &[String], encoding: Encoding) -> Opti
 }
 
 /// One cell as text in the declared encoding.
-fn decode_cell(bytes: &[u8], field: Field, encoding: Encoding) -> Result<Cow<'_, str>, Problem> {
+pub(crate) fn decode_cell(
+    bytes: &[u8],
+    field: Field,
+    encoding: Encoding,
+) -> Result<Cow<'_, str>, Problem> {
     let decoded = match encoding {
         Encoding::Utf8 => std::str::from_utf8(bytes)
             .map(Cow::Borrowed)
@@ -429,7 +482,7 @@ fn decode_cell(bytes: &[u8], field: Field, encoding: Encoding) -> Result<Cow<'_,
 }
 
 /// Where the first invalid CP932 sequence starts.
-fn cp932_error_offset(bytes: &[u8]) -> usize {
+pub(crate) fn cp932_error_offset(bytes: &[u8]) -> usize {
     let mut decoder = SHIFT_JIS.new_decoder_without_bom_handling();
     let mut sink = String::with_capacity(bytes.len() * 3);
     let (result, read) = decoder.decode_to_string_without_replacement(bytes, &mut sink, true);

@@ -21,6 +21,18 @@ pub struct RecordError {
     pub(crate) hint: Option<String>,
     pub(crate) value: Option<Redacted>,
     pub(crate) ends_input: bool,
+    /// Where an input profile took the value from; `None` for contract inputs.
+    pub(crate) source: Option<Box<SourceRef>>,
+}
+
+/// Where in a profiled input a record or value is: the source column(s) as the profile names
+/// them, and for fixed-width records the byte offset in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SourceRef {
+    /// `生年月日`, or `氏` and `名` for a join; empty for a constant or a record-level error.
+    pub(crate) columns: Vec<String>,
+    /// 0-based offset in the file of the column's first byte, or of the record's.
+    pub(crate) byte: Option<u64>,
 }
 
 /// Why a record could not be read.
@@ -66,6 +78,20 @@ pub enum RecordErrorKind {
     },
     /// Occurs when a JSON object gives the same key twice.
     DuplicateField,
+    /// Occurs when a fixed-width line is longer or shorter than the profile's record length,
+    /// or the input ends inside a record.
+    RecordLength {
+        /// The profile's record length in bytes.
+        expected: usize,
+        /// The bytes found (without the line end).
+        found: usize,
+    },
+    /// Occurs when a fixed-width column's byte range cuts a double-byte character: its first
+    /// byte is the second half of one, or its last byte the first half.
+    SplitCharacter {
+        /// Cut at the column's end (else at its start).
+        end: bool,
+    },
     /// Occurs when a value's bytes are not valid in the input's encoding.
     Encoding {
         /// `UTF-8` or `CP932`.
@@ -148,9 +174,19 @@ impl RecordError {
             record_id: self.record_id.clone(),
             field: self.field_name(),
             reason: self.kind.to_string(),
+            message_ja: crate::messages::record_error(self),
             value: self.value().map(str::to_owned),
             hint: self.hint.clone(),
+            source: self.source_column(),
+            byte: self.source.as_ref().and_then(|s| s.byte),
         }
+    }
+
+    /// The source column(s) an input profile read the faulty value from: `生年月日`, or
+    /// `氏 + 名` for a join.
+    pub fn source_column(&self) -> Option<String> {
+        let columns = &self.source.as_ref()?.columns;
+        (!columns.is_empty()).then(|| columns.join(" + "))
     }
 
     fn column(&self) -> Option<u64> {
@@ -183,8 +219,17 @@ impl fmt::Display for RecordError {
             write!(f, ":{column}")?;
         }
         write!(f, " (record {index}")?;
+        let source = self.source.as_deref();
+        if let Some(byte) = source.and_then(|s| s.byte) {
+            write!(f, ", byte {byte}")?;
+        }
         if let Some(field) = self.field {
             write!(f, ", field `{field}`")?;
+        }
+        match source.map_or(&[][..], |s| s.columns.as_slice()) {
+            [] => {}
+            [column] => write!(f, " from column `{column}`")?,
+            columns => write!(f, " from columns `{}`", columns.join("` + `"))?,
         }
         f.write_str("): ")?;
         self.kind.write(f, self.shown_value())?;
@@ -218,6 +263,15 @@ impl RecordErrorKind {
             }
             RecordErrorKind::UnknownField { key } => write!(f, "unknown field `{}`", key.escape_debug()),
             RecordErrorKind::DuplicateField => f.write_str("field given twice"),
+            RecordErrorKind::RecordLength { expected, found } => write!(
+                f,
+                "failed to read fixed-width record (found {found} instead of {expected} bytes)"
+            ),
+            RecordErrorKind::SplitCharacter { end } => write!(
+                f,
+                "failed to decode value (a double-byte character is cut by the column's {})",
+                if *end { "end" } else { "start" }
+            ),
             RecordErrorKind::Encoding { encoding, offset, byte } => write!(
                 f,
                 "failed to decode value (byte 0x{byte:02X} at offset {offset} is not valid {encoding})"
@@ -277,10 +331,18 @@ pub struct ErrorReportEntry {
     pub field: Option<String>,
     /// Why, without the value.
     pub reason: String,
+    /// The same in Japanese, saying what to correct (as the staff page shows it).
+    pub message_ja: String,
     /// The offending value as given (personal data).
     pub value: Option<String>,
     /// What to do about it.
     pub hint: Option<String>,
+    /// The source column(s) of an input profile, e.g. `生年月日` or `氏` + `名` (profiled inputs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The 0-based byte offset of the value, or of the record, in a fixed-width file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub byte: Option<u64>,
 }
 
 /// Occurs when an input cannot be read at all: stop before the first record, as for
@@ -324,6 +386,13 @@ pub enum OpenErrorKind {
     },
     /// Occurs when a CSV header lacks a required field.
     MissingColumn(Field),
+    /// Occurs when an input profile does not fit the file: it names a column the header
+    /// lacks, or one the header has twice. The error names the place in the profile.
+    Profile(Box<crate::record::profile::ProfileError>),
+    /// Occurs when a fixed-width input does not fit its profile as a whole: its line ends
+    /// are not the profile's, or its record length is past the record size limit. Every
+    /// record would be misread, so this stops before the first one.
+    FixedWidth(String),
     /// Occurs when a JSON array input does not start with `[`.
     NotAnArray {
         /// What it starts with: a character, or `end of input`.
@@ -359,12 +428,19 @@ impl OpenError {
 
     /// What to do about it.
     pub fn hint(&self) -> Option<&str> {
-        self.hint.as_deref()
+        match &self.kind {
+            OpenErrorKind::Profile(error) => error.hint(),
+            _ => self.hint.as_deref(),
+        }
     }
 }
 
 impl fmt::Display for OpenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let OpenErrorKind::Profile(error) = &self.kind {
+            // It names the profile's file:line:col, and the input in its message.
+            return error.fmt(f);
+        }
         f.write_str(&self.file)?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
@@ -402,6 +478,10 @@ impl fmt::Display for OpenErrorKind {
                     f,
                     "failed to read CSV header (missing required column `{field}`)"
                 )
+            }
+            OpenErrorKind::Profile(error) => write!(f, "{}", error.message),
+            OpenErrorKind::FixedWidth(why) => {
+                write!(f, "failed to read fixed-width input ({why})")
             }
             OpenErrorKind::NotAnArray { found } => {
                 write!(f, "failed to read JSON array (expected `[`, found {found})")

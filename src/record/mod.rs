@@ -24,18 +24,22 @@ mod error;
 mod field;
 mod json;
 mod lines;
+mod normalize;
+mod profile;
 mod value;
 
 use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use error::{ErrorReportEntry, OpenError, OpenErrorKind, RecordError, RecordErrorKind, Unread};
 pub use field::Field;
+pub use profile::{Profile, ProfileError};
 
 use assemble::Batch;
 
@@ -190,6 +194,8 @@ pub enum Format {
     JsonLines,
     /// One JSON array of objects (`.json`).
     JsonArray,
+    /// Fixed-width records, read only with an input profile ([`ReadOptions::profile`]).
+    FixedWidth,
 }
 
 impl Format {
@@ -241,6 +247,11 @@ pub struct ReadOptions {
     /// stops buffering at the limit, so no input (a quote or bracket never closed, a
     /// file without line breaks) makes it hold more than this.
     pub max_record_bytes: usize,
+    /// An input profile (default none): the file is a municipality's own export (CSV with
+    /// its own headers, or fixed-width records), read through the profile's columns and
+    /// conversions. The profile then decides format and encoding; the two fields above are
+    /// not consulted.
+    pub profile: Option<Arc<Profile>>,
 }
 
 impl Default for ReadOptions {
@@ -249,6 +260,7 @@ impl Default for ReadOptions {
             format: None,
             encoding: Encoding::Utf8,
             max_record_bytes: 64 * 1024,
+            profile: None,
         }
     }
 }
@@ -280,6 +292,7 @@ pub fn read_from<R: Read>(
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let bom = skip_bom(&mut reader).map_err(|e| open_error(OpenErrorKind::Io(e.to_string())))?;
     let format = match options.format.or_else(|| Format::from_extension(path)) {
+        _ if options.profile.is_some() => Format::Csv,
         Some(Format::JsonArray) if options.format.is_none() => sniff_json(&mut reader),
         Some(format) => format,
         None => {
@@ -363,6 +376,7 @@ enum Source<R: Read> {
     Csv(csv::CsvRecords<BufReader<R>>),
     Lines(json::LineRecords<BufReader<R>>),
     Array(json::ArrayRecords<BufReader<R>>),
+    Profiled(profile::ProfileRecords<BufReader<R>>),
 }
 
 impl<R: Read> Records<R> {
@@ -380,11 +394,39 @@ impl<R: Read> Records<R> {
             hint: Some(hint.into()),
         };
         let limit = options.max_record_bytes;
-        let source = match (format, options.encoding) {
+        let encoding = match &options.profile {
+            Some(profile) => profile.encoding(),
+            None => options.encoding,
+        };
+        let source = match (format, encoding) {
             _ if bom == Bom::Utf16 => {
                 let why = "the file is UTF-16, which is not supported";
                 let hint = "save it as UTF-8 (Excel: 「CSV UTF-8」) or as CP932 CSV";
                 return Err(open_error(None, OpenErrorKind::Encoding(why), hint));
+            }
+            (_, Encoding::Cp932) if bom == Bom::Utf8 && options.profile.is_some() => {
+                let why = "the file starts with a UTF-8 byte order mark but its profile says CP932";
+                return Err(open_error(
+                    None,
+                    OpenErrorKind::Encoding(why),
+                    "set encoding = \"utf-8\" in the input profile",
+                ));
+            }
+            _ if options.profile.is_some() => {
+                let profile = options.profile.clone().expect("checked above");
+                // Byte offsets in messages count from the file's start, byte order mark included.
+                Source::Profiled(profile::ProfileRecords::open(
+                    reader,
+                    &file,
+                    profile,
+                    limit,
+                    bom.skipped(),
+                )?)
+            }
+            (Format::FixedWidth, _) => {
+                let hint =
+                    "fixed-width records are read with an input profile that gives their layout";
+                return Err(open_error(None, OpenErrorKind::UnknownFormat, hint));
             }
             (Format::Csv, Encoding::Cp932) if bom == Bom::Utf8 => {
                 let why = "the file starts with a UTF-8 byte order mark but was declared CP932";
@@ -432,6 +474,8 @@ impl<R: Read> Records<R> {
             Source::Csv(_) => Format::Csv,
             Source::Lines(_) => Format::JsonLines,
             Source::Array(_) => Format::JsonArray,
+            Source::Profiled(profile::ProfileRecords::Delimited(_)) => Format::Csv,
+            Source::Profiled(profile::ProfileRecords::Fixed(_)) => Format::FixedWidth,
         }
     }
 
@@ -443,6 +487,7 @@ impl<R: Read> Records<R> {
             Source::Csv(records) => records.stopped(),
             Source::Lines(records) => records.stopped(),
             Source::Array(records) => records.stopped(),
+            Source::Profiled(records) => records.stopped(),
         }
     }
 
@@ -454,6 +499,7 @@ impl<R: Read> Records<R> {
             Source::Csv(records) => records.buffered(),
             Source::Lines(records) => records.buffered(),
             Source::Array(records) => records.buffered(),
+            Source::Profiled(records) => records.buffered(),
         }
     }
 }
@@ -475,6 +521,7 @@ impl<R: Read> Iterator for Records<R> {
             Source::Csv(records) => records.next(&mut self.batch),
             Source::Lines(records) => records.next(&mut self.batch),
             Source::Array(records) => records.next(&mut self.batch),
+            Source::Profiled(records) => records.next(&mut self.batch),
         }
     }
 }

@@ -18,7 +18,6 @@ use super::access;
 use super::audit;
 use super::error::ApiError;
 use super::login::{self, require, Staff};
-use super::messages;
 use super::page;
 use super::preview::preview_png;
 use super::records::form_values;
@@ -27,6 +26,7 @@ use super::{Lookup, Server};
 use crate::eligibility::{self, Contradiction, Evaluated};
 use crate::issuer::Issuer;
 use crate::ledger::{Action, Event, Issued, Reason};
+use crate::messages;
 use crate::record::{Field, Origin, Record};
 use crate::render::pdf::{pdf, PdfOptions};
 

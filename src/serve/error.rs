@@ -4,9 +4,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::messages;
 use crate::eligibility::Contradiction;
 use crate::fill::FillError;
+use crate::messages;
 use crate::record::RecordError;
 
 /// An error answered as `{"error", "field", "hint", "message_ja", "errors"}`.

@@ -29,7 +29,6 @@ mod audit;
 mod error;
 pub mod listen;
 pub mod login;
-mod messages;
 pub mod page;
 mod preview;
 mod records;

@@ -1,8 +1,10 @@
-//! Japanese messages for the page, shown beside the field at fault.
+//! Japanese messages for people who fix records: beside the field at fault on the staff page
+//! ([`crate::serve`]), and as `message_ja` in a batch's error report (`errors.jsonl`).
 //!
-//! The library's messages are English, for logs and error reports. Counter staff need to
-//! know what to type instead, in Japanese: these messages say that, from the error kinds
-//! and reasons of the record reader, the contradictions of the rules and the fill errors.
+//! The library's messages are English, for logs and error reports. Counter staff and the
+//! clerks who correct an export need to know what to type instead, in Japanese: these
+//! messages say that, from the error kinds and reasons of the record reader, the
+//! contradictions of the rules and the fill errors.
 //! The tests below feed every kind of bad value through the reader, so a reason that changes
 //! there falls to the generic message here and fails a test rather than going unnoticed.
 
@@ -44,12 +46,18 @@ pub fn record_error(error: &RecordError) -> String {
         }
         RecordErrorKind::Json { .. } => "JSONとして読み取れません".into(),
         RecordErrorKind::TooLong { limit } => format!("記録が長すぎます（{limit}バイトまで）"),
-        RecordErrorKind::Encoding { .. } => {
-            "文字コードが正しくありません（UTF-8で送ってください）".into()
+        RecordErrorKind::Encoding { encoding, .. } => {
+            format!("文字コードが正しくありません（{encoding}として読めないバイトがあります）")
         }
         RecordErrorKind::FieldCount { .. }
         | RecordErrorKind::UnclosedQuote { .. }
         | RecordErrorKind::Read(_) => "記録を読み取れません".into(),
+        RecordErrorKind::RecordLength { expected, found } => {
+            format!("固定長レコードの長さが違います（{expected}バイトのはずが{found}バイト）")
+        }
+        RecordErrorKind::SplitCharacter { .. } => {
+            format!("{label}の桁位置で全角文字が切れています。入力プロファイルの開始位置と長さを確認してください")
+        }
     }
 }
 
@@ -83,7 +91,7 @@ fn invalid(field: Option<Field>, what: &str, why: &str) -> String {
             _ if why.starts_with("expected a string") => {
                 "日付は文字列で 2025-08-01 のように入力してください".into()
             }
-            _ => generic(field),
+            _ => profile_date(field, why),
         },
         "invalid text" => {
             if let Some(message) = refused_character(why) {
@@ -129,6 +137,10 @@ fn invalid(field: Option<Field>, what: &str, why: &str) -> String {
             )
         }
         "impossible date" => impossible_date(field, why),
+        "unknown code" => format!(
+            "{}のコードが入力プロファイルのコード表にありません",
+            field.map_or("記録", Field::label)
+        ),
         _ => generic(field),
     }
 }
@@ -181,6 +193,27 @@ fn impossible_date(field: Option<Field>, why: &str) -> String {
             amount("months").unwrap_or_default()
         ),
         _ => format!("{label}がほかの日付と合いません"),
+    }
+}
+
+/// The reasons of the date forms an input profile converts (元号コード, YYYYMMDD, 和暦).
+fn profile_date(field: Option<Field>, why: &str) -> String {
+    if why.starts_with("after the last day of") {
+        "その元号の最後の日より後の日付です。改元後の元号で書いてください".into()
+    } else if why.starts_with("before the first day of") {
+        "その元号が始まる前の日付です".into()
+    } else if why.starts_with("元号コード") {
+        "元号コードが入力プロファイルの表にありません".into()
+    } else if why.starts_with("the year of an era") {
+        "元号の年は1（元年）からです".into()
+    } else if why.starts_with("expected 7 digits") {
+        "日付は元号コードと年月日の7桁（例: 5070801）で書いてください".into()
+    } else if why.starts_with("expected 8 digits") {
+        "日付は年月日の8桁（例: 20250801）で書いてください".into()
+    } else if why.starts_with("expected a 和暦 date") {
+        "和暦は 令和7年8月1日 や R7.8.1 のように書いてください".into()
+    } else {
+        generic(field)
     }
 }
 
@@ -468,6 +501,37 @@ mod tests {
         assert_eq!(
             record_error(&error),
             "後期高齢者医療の被保険者番号は8桁の数字です"
+        );
+    }
+
+    #[test]
+    fn errors_of_profiled_exports_get_their_own_japanese_messages() {
+        let profile = crate::record::Profile::from_path(std::path::Path::new(
+            "tests/data/profiles/host.toml",
+        ))
+        .expect("valid profile");
+        let options = crate::record::ReadOptions {
+            profile: Some(std::sync::Arc::new(profile)),
+            ..crate::record::ReadOptions::default()
+        };
+        let mut messages = Vec::new();
+        for input in ["bad-values.dat", "wrong-length.dat", "split-character.dat"] {
+            let path = std::path::Path::new("tests/data/profiles").join(input);
+            let records = crate::record::read(&path, &options).expect("opens");
+            messages.extend(records.filter_map(Result::err).map(|e| record_error(&e)));
+        }
+        assert_eq!(
+            messages,
+            [
+                "性別のコードが入力プロファイルのコード表にありません",
+                "その元号の最後の日より後の日付です。改元後の元号で書いてください",
+                "その月にない日付です",
+                "元号コードが入力プロファイルの表にありません",
+                "文字コードが正しくありません（CP932として読めないバイトがあります）",
+                "固定長レコードの長さが違います（60バイトのはずが59バイト）",
+                "固定長レコードの長さが違います（60バイトのはずが61バイト）",
+                "氏名の桁位置で全角文字が切れています。入力プロファイルの開始位置と長さを確認してください",
+            ]
         );
     }
 

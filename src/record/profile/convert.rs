@@ -1,0 +1,473 @@
+//! Conversions from a municipal export's spellings to the record contract's: code tables,
+//! booleans, date forms (元号コード, YYYYMMDD, 和暦 text), trimming and joins.
+//!
+//! A conversion only rewrites the spelling. The value then goes through the same field rules
+//! as every other input (`super::super::value`), so a converted date that does not exist is
+//! refused with the same reason as a typed one.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+
+use super::super::value::{fold_digits, Invalid};
+use crate::era::{Era, ERAS};
+
+/// How one field's source text becomes the contract's spelling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Conversion {
+    /// The text as it is (after trimming).
+    Text,
+    /// A code table: source code → contract value (`"1" → "男"`). The key `""` gives the
+    /// value for a blank source.
+    Codes(BTreeMap<String, String>),
+    /// Spellings of true and false (`"1"`, `"有"`); a blank not listed is left empty.
+    Boolean { yes: Vec<String>, no: Vec<String> },
+    /// A date form other than the contract's own.
+    Date(DateForm),
+}
+
+/// The date forms a profile can name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DateForm {
+    /// `20250801`.
+    Yyyymmdd,
+    /// 元号コード and YYMMDD in seven digits: `5070801` = 令和7年8月1日. The table gives the era
+    /// of each code digit.
+    EraCode(BTreeMap<char, Era>),
+    /// 和暦 text: `令和7年8月1日`, `令和元年5月1日`, `R7.8.1`, `H31/4/30`, `S350512`.
+    Wareki,
+}
+
+/// The usual 元号コード: 1 明治, 2 大正, 3 昭和, 4 平成, 5 令和 (the order of [`ERAS`]).
+pub(crate) fn default_era_codes() -> BTreeMap<char, Era> {
+    ('1'..='5').zip(ERAS).collect()
+}
+
+/// Which padding to trim from a source value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trim {
+    /// Half-width and full-width spaces at both ends (the default).
+    Both,
+    /// At the end only: a leading full-width space is kept.
+    End,
+    /// Nothing (the record contract still trims ASCII whitespace).
+    None,
+}
+
+impl Trim {
+    /// The value without its padding.
+    pub(crate) fn apply(self, text: &str) -> &str {
+        let pad = |c: char| c == ' ' || c == '\t' || c == '\u{3000}';
+        match self {
+            Trim::Both => text.trim_matches(pad),
+            Trim::End => text.trim_end_matches(pad),
+            Trim::None => text,
+        }
+    }
+}
+
+fn invalid(what: &'static str, why: impl Into<String>, hint: Option<&str>) -> Invalid {
+    Invalid {
+        what,
+        why: why.into(),
+        hint: hint.map(str::to_owned),
+    }
+}
+
+impl Conversion {
+    /// The contract's spelling of `text` (already trimmed); `None` for a value left empty.
+    pub(crate) fn apply<'a>(&'a self, text: &'a str) -> Result<Option<Cow<'a, str>>, Invalid> {
+        match self {
+            Conversion::Text => Ok(Some(Cow::Borrowed(text)).filter(|t| !t.is_empty())),
+            Conversion::Codes(table) => code(table, text).map(|v| v.map(Cow::Borrowed)),
+            Conversion::Boolean { yes, no } => boolean(yes, no, text),
+            Conversion::Date(_) if text.is_empty() || is_zero_date(text) => Ok(None),
+            Conversion::Date(form) => form.apply(text).map(|iso| Some(Cow::Owned(iso))),
+        }
+    }
+}
+
+fn code<'t>(table: &'t BTreeMap<String, String>, text: &str) -> Result<Option<&'t str>, Invalid> {
+    let found = table
+        .get(text)
+        .or_else(|| table.get(fold_digits(text).as_ref()));
+    match found {
+        Some(value) => Ok(Some(value.as_str())),
+        None if text.is_empty() => Ok(None),
+        None => {
+            let known: Vec<String> = table.keys().take(12).map(|k| format!("`{k}`")).collect();
+            Err(invalid(
+                "unknown code",
+                format!("not in the profile's code table: {}", known.join(", ")),
+                Some("add the code to the field's `codes` in the input profile"),
+            ))
+        }
+    }
+}
+
+fn boolean<'a>(yes: &[String], no: &[String], text: &str) -> Result<Option<Cow<'a, str>>, Invalid> {
+    let folded = fold_digits(text);
+    let is = |list: &[String]| list.iter().any(|s| s == text || *s == folded);
+    if is(yes) {
+        Ok(Some(Cow::Borrowed("true")))
+    } else if is(no) {
+        Ok(Some(Cow::Borrowed("false")))
+    } else if text.is_empty() {
+        Ok(None)
+    } else {
+        let spellings: Vec<String> = yes.iter().chain(no).map(|s| format!("`{s}`")).collect();
+        Err(invalid(
+            "invalid boolean",
+            format!("expected one of {}", spellings.join(", ")),
+            Some("add the spelling to the field's `boolean` in the input profile"),
+        ))
+    }
+}
+
+/// Host systems write zeros for "no date" (`00000000`, `0000000`).
+fn is_zero_date(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b == b'0')
+}
+
+impl DateForm {
+    /// The date as `YYYY-MM-DD`, for the contract's date rule to check.
+    fn apply(&self, text: &str) -> Result<String, Invalid> {
+        let digits = fold_digits(text);
+        match self {
+            DateForm::Yyyymmdd => yyyymmdd(&digits),
+            DateForm::EraCode(codes) => era_code(codes, &digits),
+            DateForm::Wareki => wareki(&digits),
+        }
+    }
+}
+
+fn all_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Two-digit numbers out of a string of ASCII digits, by byte range.
+fn number(text: &str, range: std::ops::Range<usize>) -> u32 {
+    text[range].parse().unwrap_or(0)
+}
+
+fn yyyymmdd(text: &str) -> Result<String, Invalid> {
+    if text.len() != 8 || !all_digits(text) {
+        return Err(invalid(
+            "invalid date",
+            "expected 8 digits (YYYYMMDD)",
+            None,
+        ));
+    }
+    Ok(format!("{}-{}-{}", &text[..4], &text[4..6], &text[6..]))
+}
+
+fn era_code(codes: &BTreeMap<char, Era>, text: &str) -> Result<String, Invalid> {
+    if text.len() != 7 || !all_digits(text) {
+        return Err(invalid(
+            "invalid date",
+            "expected 7 digits: 元号コード and YYMMDD",
+            None,
+        ));
+    }
+    let code = text.chars().next().unwrap_or('0');
+    let Some(&era) = codes.get(&code) else {
+        let known: Vec<String> = codes
+            .iter()
+            .map(|(c, e)| format!("{c} {}", e.name()))
+            .collect();
+        return Err(invalid(
+            "invalid date",
+            format!(
+                "元号コード {code} is not in the table ({})",
+                known.join(", ")
+            ),
+            Some("give the export's codes in the field's `era_codes`"),
+        ));
+    };
+    in_era(
+        era,
+        number(text, 1..3),
+        number(text, 3..5),
+        number(text, 5..7),
+    )
+}
+
+/// Era names and their abbreviations (JIS X 0301: M, T, S, H, R; and the first kanji).
+fn era_prefix(text: &str) -> Option<(Era, &str)> {
+    ERAS.iter().find_map(|&era| {
+        let name = era.name();
+        let initial = match name {
+            "明治" => "M",
+            "大正" => "T",
+            "昭和" => "S",
+            "平成" => "H",
+            _ => "R",
+        };
+        let kanji = &name[..name.char_indices().nth(1).map_or(name.len(), |(i, _)| i)];
+        [name, initial, &initial.to_ascii_lowercase(), kanji]
+            .into_iter()
+            .find_map(|prefix| text.strip_prefix(prefix))
+            .map(|rest| (era, rest))
+    })
+}
+
+/// Full-width Latin capitals (Ｒ７．８．１) and spaces inside the date are accidents of typing.
+fn tidy_wareki(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, ' ' | '\u{3000}'))
+        .map(|c| match c {
+            'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '．' | '／' | '－' => {
+                char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c)
+            }
+            other => other,
+        })
+        .collect()
+}
+
+fn wareki(text: &str) -> Result<String, Invalid> {
+    let shape = || {
+        invalid(
+            "invalid date",
+            "expected a 和暦 date like 令和7年8月1日 or R7.8.1",
+            None,
+        )
+    };
+    let tidy = tidy_wareki(text);
+    let (era, rest) = era_prefix(&tidy).ok_or_else(shape)?;
+    let rest = rest.replacen('元', "1", 1);
+    let parts: Vec<&str> = if rest.contains('年') {
+        rest.trim_end_matches('日').split(['年', '月']).collect()
+    } else if rest.contains(['.', '/', '-']) {
+        rest.split(['.', '/', '-']).collect()
+    } else if rest.len() == 6 && all_digits(&rest) {
+        vec![&rest[..2], &rest[2..4], &rest[4..]]
+    } else {
+        return Err(shape());
+    };
+    match parts[..] {
+        [year, month, day]
+            if [year, month, day]
+                .iter()
+                .all(|p| all_digits(p) && p.len() <= 2) =>
+        {
+            let n = |p: &str| p.parse().unwrap_or(0);
+            in_era(era, n(year), n(month), n(day))
+        }
+        _ => Err(shape()),
+    }
+}
+
+/// The Gregorian date of a year, month and day of an era, refused when it falls outside the
+/// era: 平成31年5月1日 does not exist (令和 began that day). A day that exists in no calendar
+/// (2月30日) is left for the contract's date rule, which says why.
+fn in_era(era: Era, year: u32, month: u32, day: u32) -> Result<String, Invalid> {
+    if year == 0 {
+        return Err(invalid(
+            "invalid date",
+            "the year of an era starts at 1 (元年)",
+            None,
+        ));
+    }
+    let gregorian = era.first_day().year() + year as i32 - 1;
+    let iso = format!("{gregorian:04}-{month:02}-{day:02}");
+    let Some(date) = NaiveDate::from_ymd_opt(gregorian, month, day) else {
+        return Ok(iso);
+    };
+    let next = ERAS.iter().find(|e| e.first_day() > era.first_day());
+    if date < era.first_day() {
+        return Err(invalid(
+            "invalid date",
+            format!(
+                "before the first day of {} ({})",
+                era.name(),
+                era.first_day()
+            ),
+            None,
+        ));
+    }
+    if let Some(next) = next.filter(|n| date >= n.first_day()) {
+        let last = next.first_day().pred_opt().unwrap_or(next.first_day());
+        return Err(invalid(
+            "invalid date",
+            format!("after the last day of {} ({last})", era.name()),
+            Some(&format!(
+                "from {} on, write the date in {}",
+                next.first_day(),
+                next.name()
+            )),
+        ));
+    }
+    Ok(iso)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(form: &DateForm, text: &str) -> Result<Option<String>, Invalid> {
+        Conversion::Date(form.clone())
+            .apply(text)
+            .map(|v| v.map(Cow::into_owned))
+    }
+
+    fn ok(form: &DateForm, text: &str) -> String {
+        date(form, text)
+            .unwrap_or_else(|e| panic!("{text}: {}", e.why))
+            .unwrap_or_default()
+    }
+
+    fn why(form: &DateForm, text: &str) -> String {
+        date(form, text).expect_err("refused").why
+    }
+
+    #[test]
+    fn era_codes_map_to_the_eras() {
+        let form = DateForm::EraCode(default_era_codes());
+        assert_eq!(ok(&form, "5070801"), "2025-08-01");
+        assert_eq!(ok(&form, "4310430"), "2019-04-30");
+        assert_eq!(ok(&form, "5010501"), "2019-05-01");
+        assert_eq!(ok(&form, "3350512"), "1960-05-12");
+        assert_eq!(ok(&form, "2150101"), "1926-01-01");
+        assert_eq!(ok(&form, "1450729"), "1912-07-29");
+        assert_eq!(ok(&form, "５０７０８０１"), "2025-08-01");
+        assert_eq!(date(&form, "0000000").ok(), Some(None));
+    }
+
+    #[test]
+    fn era_code_dates_outside_their_era_are_refused() {
+        let form = DateForm::EraCode(default_era_codes());
+        assert_eq!(
+            why(&form, "4310501"),
+            "after the last day of 平成 (2019-04-30)"
+        );
+        assert_eq!(
+            why(&form, "5010430"),
+            "before the first day of 令和 (2019-05-01)"
+        );
+        assert_eq!(
+            why(&form, "5000801"),
+            "the year of an era starts at 1 (元年)"
+        );
+        assert_eq!(
+            why(&form, "6070801"),
+            "元号コード 6 is not in the table (1 明治, 2 大正, 3 昭和, 4 平成, 5 令和)"
+        );
+        assert_eq!(
+            why(&form, "507081"),
+            "expected 7 digits: 元号コード and YYMMDD"
+        );
+        // A day no calendar has is passed on, for the contract's rule to name.
+        assert_eq!(ok(&form, "5070230"), "2025-02-30");
+    }
+
+    #[test]
+    fn era_codes_can_follow_another_table() {
+        // 日本年金機構's forms number the eras 5 昭和, 7 平成, 9 令和.
+        let codes = [('5', ERAS[2]), ('7', ERAS[3]), ('9', ERAS[4])].into();
+        let form = DateForm::EraCode(codes);
+        assert_eq!(ok(&form, "9070801"), "2025-08-01");
+        assert_eq!(ok(&form, "5350512"), "1960-05-12");
+    }
+
+    #[test]
+    fn wareki_text_in_its_usual_spellings() {
+        let form = DateForm::Wareki;
+        for text in [
+            "令和7年8月1日",
+            "令和 7年 8月 1日",
+            "令和７年８月１日",
+            "R7.8.1",
+            "R07.08.01",
+            "r7/8/1",
+            "Ｒ７．８．１",
+            "R070801",
+            "令7.8.1",
+        ] {
+            assert_eq!(ok(&form, text), "2025-08-01", "{text}");
+        }
+        assert_eq!(ok(&form, "令和元年5月1日"), "2019-05-01");
+        assert_eq!(ok(&form, "H31.4.30"), "2019-04-30");
+        assert_eq!(ok(&form, "S35.5.12"), "1960-05-12");
+        assert_eq!(ok(&form, "昭和64年1月7日"), "1989-01-07");
+        assert_eq!(ok(&form, "T15.12.24"), "1926-12-24");
+    }
+
+    #[test]
+    fn wareki_text_outside_its_era_or_misshapen_is_refused() {
+        let form = DateForm::Wareki;
+        assert_eq!(
+            why(&form, "H31.5.1"),
+            "after the last day of 平成 (2019-04-30)"
+        );
+        assert_eq!(
+            why(&form, "昭和64年1月8日"),
+            "after the last day of 昭和 (1989-01-07)"
+        );
+        for bad in [
+            "2025-08-01",
+            "令和",
+            "R7.8",
+            "R7.8.1.2",
+            "X7.8.1",
+            "R123.8.1",
+            "令和7年8月",
+        ] {
+            assert_eq!(
+                why(&form, bad),
+                "expected a 和暦 date like 令和7年8月1日 or R7.8.1",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn yyyymmdd_dates() {
+        assert_eq!(ok(&DateForm::Yyyymmdd, "20250801"), "2025-08-01");
+        assert_eq!(date(&DateForm::Yyyymmdd, "00000000").ok(), Some(None));
+        assert_eq!(
+            why(&DateForm::Yyyymmdd, "2025081"),
+            "expected 8 digits (YYYYMMDD)"
+        );
+    }
+
+    #[test]
+    fn code_tables_map_codes_and_blanks() {
+        let table: BTreeMap<String, String> = [("1", "男"), ("2", "女")]
+            .map(|(k, v)| (k.into(), v.into()))
+            .into();
+        let codes = Conversion::Codes(table.clone());
+        assert_eq!(codes.apply("1").unwrap().as_deref(), Some("男"));
+        assert_eq!(codes.apply("２").unwrap().as_deref(), Some("女"));
+        assert_eq!(codes.apply("").unwrap(), None);
+        let err = codes.apply("9").expect_err("unknown");
+        assert_eq!(err.why, "not in the profile's code table: `1`, `2`");
+        let mut with_blank = table;
+        with_blank.insert(String::new(), "女".into());
+        let codes = Conversion::Codes(with_blank);
+        assert_eq!(codes.apply("").unwrap().as_deref(), Some("女"));
+    }
+
+    #[test]
+    fn booleans_take_the_profile_spellings() {
+        let flag = Conversion::Boolean {
+            yes: vec!["1".into(), "有".into()],
+            no: vec!["0".into(), "無".into()],
+        };
+        let apply = |t: &str| flag.apply(t).map(|v| v.map(Cow::into_owned));
+        assert_eq!(apply("有").unwrap().as_deref(), Some("true"));
+        assert_eq!(apply("０").unwrap().as_deref(), Some("false"));
+        assert_eq!(apply("").unwrap(), None);
+        assert_eq!(
+            apply("○").expect_err("unlisted").why,
+            "expected one of `1`, `有`, `0`, `無`"
+        );
+    }
+
+    #[test]
+    fn trimming_takes_half_and_full_width_padding() {
+        assert_eq!(Trim::Both.apply("\u{3000}佐藤\u{3000}\u{3000}  "), "佐藤");
+        assert_eq!(Trim::End.apply("\u{3000}佐藤\u{3000} "), "\u{3000}佐藤");
+        assert_eq!(Trim::None.apply(" 佐藤\u{3000}"), " 佐藤\u{3000}");
+    }
+}
