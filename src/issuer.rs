@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::diag::toml_position;
 use crate::eligibility::Rules;
 use crate::layout::{self, Layout, LayoutError, LayoutKind};
+use crate::mail::MailClasses;
 use crate::record::Scheme;
 
 /// One insurer's profile, read from TOML.
@@ -42,6 +43,9 @@ pub struct Issuer {
     /// Which layout prints each document, where the insurer's differs from the default.
     #[serde(default)]
     pub layouts: Layouts,
+    /// The mail class each document is posted by (`[mail]`).
+    #[serde(default)]
+    pub mail: MailClasses,
     /// The seal image bytes, loaded with the profile.
     #[serde(skip)]
     pub seal_png: Option<Vec<u8>>,

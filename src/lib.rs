@@ -25,6 +25,7 @@ pub mod golden;
 pub mod impose;
 pub mod issuer;
 pub mod layout;
+pub mod mail;
 pub mod record;
 pub mod render;
 pub mod serve;

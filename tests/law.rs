@@ -115,26 +115,23 @@ fn kouki_interim_rule_carrier_sheet_says_every_member_gets_the_card() {
         .contains("マイナ保険証をお持ちでない方"));
 }
 
-/// The layout is an issuer's choice (`[layouts]` in its profile): a 広域連合 that leaves the 住所 off
-/// its cards gets them from a whole batch, in files named after the layout.
-#[test]
-fn an_issuer_profile_chooses_the_card_layout_for_a_batch() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("law-profile-layouts");
+/// Renders the sample records with the sample profiles, one of them with `extra` appended, into a
+/// fresh folder named `name`; returns the output folder.
+fn render_samples(name: &str, profile: &str, extra: &str) -> std::path::PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     let issuers = dir.join("issuers");
     std::fs::create_dir_all(&issuers).unwrap();
-    let kouki = std::fs::read_to_string("samples/issuers/gunma-kouki.toml").unwrap();
-    std::fs::write(
-        issuers.join("gunma-kouki.toml"),
-        kouki.replace(
-            "[rules]",
-            "[layouts]\nkakuninsho = \"kouki-kakuninsho-no-address\"\n\n[rules]",
-        ),
-    )
-    .unwrap();
-    for file in ["takasaki.toml", "takasaki-seal.png", "mogami.toml"] {
+    for file in [
+        "takasaki.toml",
+        "takasaki-seal.png",
+        "mogami.toml",
+        "gunma-kouki.toml",
+    ] {
         std::fs::copy(Path::new("samples/issuers").join(file), issuers.join(file)).unwrap();
     }
+    let text = std::fs::read_to_string(issuers.join(profile)).unwrap();
+    std::fs::write(issuers.join(profile), text + extra).unwrap();
     let out = dir.join("out");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_shikaku"))
         .args(["render", "--input", "samples/records.csv", "--issuer"])
@@ -143,18 +140,48 @@ fn an_issuer_profile_chooses_the_card_layout_for_a_batch() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    out
+}
+
+/// The layout is an issuer's choice (`[layouts]` in its profile): a 広域連合 that leaves the 住所 off
+/// its cards gets them from a whole batch, in files named after the layout.
+#[test]
+fn an_issuer_profile_chooses_the_card_layout_for_a_batch() {
+    let extra = "\n[layouts]\nkakuninsho = \"kouki-kakuninsho-no-address\"\n";
+    let out = render_samples("law-profile-layouts", "gunma-kouki.toml", extra);
     let manifest = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
     let kouki_rows: Vec<&str> = manifest.lines().filter(|l| l.contains(",kouki-")).collect();
     assert!(!kouki_rows.is_empty(), "{manifest}");
     for row in kouki_rows {
         assert!(row.contains(",kouki-kakuninsho-no-address,"), "{row}");
     }
-    assert!(out
-        .join("registered-kouki-kakuninsho-no-address-0001.pdf")
-        .exists());
+    let file = "registered-kouki-kakuninsho-no-address-0001.pdf";
+    assert!(out.join(file).exists());
+}
+
+/// The mail class is the insurer's: 半田市 sends the 資格確認書 by 簡易書留, others by 特定記録 or
+/// 普通郵便. A profile's `[mail]` table names it, and the print files and the manifest follow it.
+#[test]
+fn handa_kan_i_kakitome_from_the_profile_names_files_and_manifest() {
+    let extra = "\n[mail]\nkakuninsho = \"簡易書留\"\noshirase = \"特定記録\"\n";
+    let out = render_samples("law-mail-class", "takasaki.toml", extra);
+    let file = "simple-registered-kokuho-kakuninsho-0001.pdf";
+    assert!(out.join(file).exists());
+    let manifest = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
+    // 高崎市's (T…) envelopes go 簡易書留 when they hold a 資格確認書 (H0001 holds one and an お知らせ),
+    // 特定記録 when they hold only お知らせ (H0003); the other profiles keep the defaults.
+    let class = |record: &str| -> String {
+        let row = manifest
+            .lines()
+            .find(|r| r.starts_with(&format!("{record},")))
+            .unwrap_or_else(|| panic!("{record} in {manifest}"));
+        row.split(',').nth(9).unwrap().to_string()
+    };
+    assert_eq!(class("T0001"), "simple-registered");
+    assert_eq!(class("T0002"), "simple-registered");
+    assert_eq!(class("T0004"), "specified-record");
+    assert_eq!(class("T0007"), "registered");
+    assert_eq!(class("M0001"), "ordinary");
 }

@@ -41,6 +41,8 @@ struct Entry {
     household: u64,
     postal: u32,
     document: Document,
+    /// The mail class the issuer's profile gives the document.
+    class: MailClass,
     /// Index into `Forms::layouts`.
     layout: u16,
     pages: u16,
@@ -431,6 +433,7 @@ fn process(
         household,
         postal: mailing::postal_number(&record),
         document: elig.document,
+        class: issuer.mail.of(elig.document),
         layout: forms.layout_index(&layout_name),
         pages: document.pages.len() as u16,
         offset: 0,
@@ -476,7 +479,7 @@ pub(super) fn assemble(
                 index: e.index,
                 household: e.household,
                 postal: e.postal,
-                document: e.document,
+                class: e.class,
             })
             .collect();
         mailing::plan(&letters)
