@@ -185,3 +185,33 @@ fn handa_kan_i_kakitome_from_the_profile_names_files_and_manifest() {
     assert_eq!(class("T0007"), "registered");
     assert_eq!(class("M0001"), "ordinary");
 }
+
+/// Some insurers issue the 資格確認書 on a はがき-size sheet (100 × 148 mm) instead of an ID-1 card
+/// (上田市, for example; MHLW's 2025-03 material allows カード型 「はがき型を含む」). The はがき layouts
+/// print the same fields and the same 注意事項 from layouts/legal.toml, and a profile chooses them.
+#[test]
+fn ueda_hagaki_size_card_is_100_by_148_mm_with_the_same_legal_text() {
+    for (hagaki, card) in [
+        ("card/hagaki-kokuho", "card/elderly-2wari"),
+        ("card/hagaki-kouki", "card/kouki-1wari"),
+    ] {
+        let (hagaki, card) = (rendered(hagaki), rendered(card));
+        assert!(hagaki.starts_with("page 1 100.00x148.00mm"), "{hagaki}");
+        for element in [
+            "name", "number", "expiry", "copay", "address", "note-5", "organ-1",
+        ] {
+            // Compared as printed text: the はがき may wrap where the card does not.
+            let (h, c) = (
+                texts(&hagaki, element).concat(),
+                texts(&card, element).concat(),
+            );
+            assert_eq!(h, c, "{element}");
+        }
+    }
+    let profile = "name = \"上田市\"\ninsurer_number = \"100016\"\nprefecture = \"長野県\"\n[layouts]\nkakuninsho = \"kokuho-kakuninsho-hagaki\"\n";
+    let issuer = shikaku::issuer::Issuer::from_toml(profile).unwrap();
+    let layout = issuer
+        .load_layout(shikaku::layout::LayoutKind::Kakuninsho)
+        .unwrap();
+    assert_eq!(layout.name(), "kokuho-kakuninsho-hagaki");
+}

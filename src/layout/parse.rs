@@ -290,6 +290,14 @@ const BUNDLED: &[(&str, &str)] = &[
         "kouki-kakuninsho-no-address",
         include_str!("../../layouts/kouki-kakuninsho-no-address.toml"),
     ),
+    (
+        "kokuho-kakuninsho-hagaki",
+        include_str!("../../layouts/kokuho-kakuninsho-hagaki.toml"),
+    ),
+    (
+        "kouki-kakuninsho-hagaki",
+        include_str!("../../layouts/kouki-kakuninsho-hagaki.toml"),
+    ),
 ];
 
 /// The names of the bundled layouts.
