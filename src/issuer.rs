@@ -66,6 +66,8 @@ pub struct Layouts {
     pub oshirase: Option<String>,
     /// The carrier sheet (台紙) of `--impose carrier`.
     pub daishi: Option<String>,
+    /// The cover letter (送付状) on top of each envelope.
+    pub soufujo: Option<String>,
 }
 
 impl Layouts {
@@ -74,6 +76,7 @@ impl Layouts {
             LayoutKind::Kakuninsho => self.kakuninsho.as_ref(),
             LayoutKind::Oshirase => self.oshirase.as_ref(),
             LayoutKind::Daishi => self.daishi.as_ref(),
+            LayoutKind::Soufujo => self.soufujo.as_ref(),
         }
     }
 
@@ -82,6 +85,7 @@ impl Layouts {
             LayoutKind::Kakuninsho => self.kakuninsho.as_mut(),
             LayoutKind::Oshirase => self.oshirase.as_mut(),
             LayoutKind::Daishi => self.daishi.as_mut(),
+            LayoutKind::Soufujo => self.soufujo.as_mut(),
         }
     }
 }

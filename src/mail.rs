@@ -48,6 +48,9 @@ pub struct MailClasses {
     pub kakuninsho: MailClass,
     /// The お知らせ's class (default `ordinary`).
     pub oshirase: MailClass,
+    /// Whether each envelope gets a cover letter (送付状) on top, listing every member and
+    /// document inside and showing the address in the window (default true).
+    pub cover_letter: bool,
 }
 
 impl Default for MailClasses {
@@ -55,6 +58,7 @@ impl Default for MailClasses {
         MailClasses {
             kakuninsho: MailClass::Registered,
             oshirase: MailClass::Ordinary,
+            cover_letter: true,
         }
     }
 }

@@ -72,7 +72,10 @@ fn renders_the_bundled_samples_and_accounts_for_every_record() {
         );
     }
     let manifest = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
-    assert_eq!(manifest.lines().count(), 17, "{manifest}");
+    // A header, a row for each of the 16 records, and one for each envelope's cover letter.
+    let covers = manifest.lines().filter(|l| l.contains(",cover,")).count();
+    assert_eq!(summary["cover_letters"], covers);
+    assert_eq!(manifest.lines().count(), 17 + covers, "{manifest}");
 }
 
 #[test]

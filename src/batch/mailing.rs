@@ -9,16 +9,22 @@
 //! sorted by postal code, which is what bulk-mail discounts ask for, then by
 //! household. Members of one household keep their input order.
 
-use crate::record::Record;
+use crate::record::{Record, Scheme};
 
 pub use crate::mail::MailClass;
 
-/// The household a record belongs to: its `household_id`, or, when upstream sends
-/// none, the members who share a postal code, address and householder.
+/// The envelope a record's document goes in.
+///
+/// kokuho documents go to the 世帯主, one envelope per household (龍ケ崎市, 湯沢市, 江別市): the
+/// record's `household_id`, or, when upstream sends none, the members who share a postal code,
+/// address and householder. kouki documents are personal: one envelope per member. A 送付先
+/// (施設, 代理人) is where the envelope goes, so it is part of the key: members of one household
+/// with different 送付先 go in different envelopes, and those with the same one together.
 pub fn household_key(record: &Record) -> String {
-    match &record.household_id {
-        Some(id) => format!("id:{id}"),
-        None => format!(
+    let key = match (record.scheme, &record.household_id) {
+        (Scheme::Kouki, _) => format!("member:{}", record.record_id),
+        (Scheme::Kokuho, Some(id)) => format!("id:{id}"),
+        (Scheme::Kokuho, None) => format!(
             "addr:{}|{}|{}",
             record.postal_code.as_deref().unwrap_or(""),
             record.address.as_deref().unwrap_or(""),
@@ -27,7 +33,17 @@ pub fn household_key(record: &Record) -> String {
                 .as_deref()
                 .unwrap_or(&record.record_id)
         ),
+    };
+    if !record.has_mail_to() {
+        return key;
     }
+    format!(
+        "{key}|to:{}|{}|{}|{}",
+        record.mail_postal_code().unwrap_or(""),
+        record.mail_address().unwrap_or(""),
+        record.mail_to_name.as_deref().unwrap_or(""),
+        record.mail_to_care_of.map_or("", |c| c.label())
+    )
 }
 
 /// A stable 64-bit hash of a household key: the same on every machine and run,
@@ -49,11 +65,11 @@ pub struct Letter {
     pub class: MailClass,
 }
 
-/// The postal code as a sortable number; a missing or malformed one sorts first.
+/// The postal code the envelope goes to (the 送付先's, else the 住所's) as a sortable number; a
+/// missing one sorts first.
 pub fn postal_number(record: &Record) -> u32 {
     record
-        .postal_code
-        .as_deref()
+        .mail_postal_code()
         .and_then(|p| p.parse().ok())
         .unwrap_or(0)
 }

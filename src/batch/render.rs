@@ -1,5 +1,8 @@
 //! The two phases of a run: render records into a spill file, then assemble print files.
 
+#[path = "cover.rs"]
+mod cover;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -15,7 +18,7 @@ use super::{error_report, write_atomic, BatchError, BatchOptions, FileSummary, P
 use crate::display::Point;
 use crate::display::{Layer, Raster};
 use crate::eligibility::{self, Document};
-use crate::fill::{fnv1a, Form};
+use crate::fill::{fnv1a, Cover, Form};
 use crate::impose::{self, Imposer, SheetKind};
 use crate::issuer::Issuer;
 use crate::layout::{Layout, LayoutKind};
@@ -45,6 +48,11 @@ struct Entry {
     class: MailClass,
     /// Index into `Forms::layouts`.
     layout: u16,
+    /// Index into the run's issuer profiles.
+    issuer: u16,
+    /// The layout (index into `Forms::layouts`) of the envelope's cover letter, when the
+    /// issuer sends one.
+    cover: Option<u16>,
     pages: u16,
     offset: u64,
     len: u32,
@@ -57,6 +65,8 @@ struct Forms {
     /// The layout each issuer prints each kind with: (insurer number, kind) → layout name.
     chosen: BTreeMap<(String, LayoutKind), String>,
     layouts: Vec<String>,
+    /// The insurer number of each issuer profile, by its index in the run's options.
+    insurers: Vec<String>,
     layers: BTreeMap<String, Arc<Layer>>,
     images: BTreeMap<u64, Arc<Raster>>,
 }
@@ -67,6 +77,11 @@ impl Forms {
             by_key: BTreeMap::new(),
             chosen: BTreeMap::new(),
             layouts: Vec::new(),
+            insurers: options
+                .issuers
+                .iter()
+                .map(|i| i.insurer_number.clone())
+                .collect(),
             layers: BTreeMap::new(),
             images: BTreeMap::new(),
         };
@@ -75,6 +90,7 @@ impl Forms {
                 Some(layout) => vec![(layout.kind(), layout.clone())],
                 None => LayoutKind::ALL
                     .into_iter()
+                    .filter(|&k| k != LayoutKind::Soufujo || issuer.mail.cover_letter)
                     .map(|kind| Ok((kind, Arc::new(issuer.load_layout(kind)?))))
                     .collect::<Result<_, _>>()
                     .map_err(BatchError::Issuer)?,
@@ -119,6 +135,18 @@ impl Forms {
         let name = self.chosen.get(&(issuer.insurer_number.clone(), kind))?;
         self.by_key
             .get(&(name.clone(), issuer.insurer_number.clone()))
+    }
+
+    /// The cover letter form of an entry's envelope.
+    fn cover_form(&self, entry: &Entry) -> Option<&Arc<Form>> {
+        let layout = self.layouts.get(usize::from(entry.cover?))?;
+        let insurer = self.insurers.get(usize::from(entry.issuer))?;
+        self.by_key.get(&(layout.clone(), insurer.clone()))
+    }
+
+    /// How many members a page of the entry's cover letter lists.
+    fn cover_rows(&self, entry: &Entry) -> Option<usize> {
+        self.cover_form(entry).map(|f| f.cover_rows())
     }
 
     fn layout_index(&self, name: &str) -> u16 {
@@ -347,10 +375,10 @@ fn process(
             }),
         )
     };
-    let Some(issuer) = options
+    let Some(issuer_index) = options
         .issuers
         .iter()
-        .find(|i| i.insurer_number == record.insurer_number)
+        .position(|i| i.insurer_number == record.insurer_number)
     else {
         return reject(
             Some("insurer_number"),
@@ -358,6 +386,7 @@ fn process(
             Some("pass the insurer's profile with --issuer".into()),
         );
     };
+    let issuer = &options.issuers[issuer_index];
     let evaluated = match eligibility::evaluate(&record, &issuer.rules, &options.eligibility) {
         Ok(e) => e,
         Err(contradictions) => {
@@ -422,9 +451,23 @@ fn process(
             }
         }
     }
+    // The envelope's cover letter prints this record's address block and its line in the list:
+    // drawn alone now, so that a record whose envelope cannot be addressed is rejected here, with
+    // its field, rather than its whole envelope later.
+    let cover = match forms.of_kind(LayoutKind::Soufujo, issuer) {
+        Some(form) => {
+            if let Err(e) = form.fill(&record, elig) {
+                return reject(e.field.map(|f| f.name()), e.to_string(), e.hint());
+            }
+            let cover = Cover::of(&record, elig);
+            Some((cover, forms.layout_index(form.layout().name())))
+        }
+        None => None,
+    };
     let mut bytes = Vec::with_capacity(1024);
     put_str(&mut bytes, &household_key);
     put_str(&mut bytes, &record.record_id);
+    cover::put(&mut bytes, cover.as_ref().map(|(c, _)| c));
     for page in &document.pages {
         encode_page(page).to_bytes(&mut bytes);
     }
@@ -435,6 +478,8 @@ fn process(
         document: elig.document,
         class: issuer.mail.of(elig.document),
         layout: forms.layout_index(&layout_name),
+        issuer: issuer_index as u16,
+        cover: cover.map(|(_, layout)| layout),
         pages: document.pages.len() as u16,
         offset: 0,
         len: 0,
@@ -457,12 +502,15 @@ fn take_str(bytes: &[u8]) -> Option<(&str, &[u8])> {
     Some((s, &bytes[4 + n..]))
 }
 
-/// One print file to write: its name and its records, in mailing order.
+/// One print file to write: its name and its records, in mailing order, each with its
+/// envelope's number.
 struct PlannedFile {
     name: String,
     layout: String,
     class: MailClass,
     entries: Vec<(Entry, u64)>,
+    /// The file holds the cover letters of its entries' envelopes, one for each envelope.
+    covers: bool,
 }
 
 /// Phase two: orders the rendered records for the post and writes the files.
@@ -529,10 +577,11 @@ pub(super) fn assemble(
                 file: f.name.clone(),
                 layout: f.layout.clone(),
                 mail_class: f.class.as_str().into(),
-                documents: f.entries.len() as u64,
+                documents: file_documents(f),
                 pages: file_pages(options, &rendered, f),
             })
             .collect(),
+        cover_letters: files.iter().filter(|f| f.covers).map(file_documents).sum(),
         resumed_files: done.len(),
     };
     let out = &options.out;
@@ -548,33 +597,50 @@ pub(super) fn assemble(
     Ok(summary)
 }
 
-/// Cuts the mailing order into files: per mail class and layout, `per_file` documents each.
+/// Cuts the mailing order into files: per mail class and layout, `per_file` documents each,
+/// the class's cover letters (`per_file` envelopes a file) before its documents.
 fn plan_files(
     options: &BatchOptions,
     rendered: &Rendered,
     plan: &mailing::Plan,
 ) -> Vec<PlannedFile> {
-    let mut groups: BTreeMap<(MailClass, u16), Vec<(Entry, u64)>> = BTreeMap::new();
+    // (class, documents after covers, layout) → entries with their envelope numbers.
+    let mut groups: BTreeMap<(MailClass, bool, u16), Vec<(Entry, u64)>> = BTreeMap::new();
     for &i in &plan.order {
         let entry = rendered.entries[i];
         let (class, envelope) = plan.envelope[i];
         groups
-            .entry((class, entry.layout))
+            .entry((class, true, entry.layout))
             .or_default()
             .push((entry, envelope));
+        if let Some(cover) = entry.cover {
+            groups
+                .entry((class, false, cover))
+                .or_default()
+                .push((entry, envelope));
+        }
     }
     let shard = options
         .shard
         .map_or(String::new(), |s| format!("-s{}of{}", s.index, s.count));
+    let per_file = options.per_file.max(1);
     let mut files = Vec::new();
-    for ((class, layout), entries) in groups {
+    for ((class, documents, layout), entries) in groups {
         let layout = rendered.forms.layouts[usize::from(layout)].clone();
-        for (n, chunk) in entries.chunks(options.per_file.max(1)).enumerate() {
+        let chunks: Vec<Vec<(Entry, u64)>> = if documents {
+            entries.chunks(per_file).map(<[_]>::to_vec).collect()
+        } else {
+            // A file of covers holds whole envelopes: `per_file` of them.
+            let envelopes: Vec<&[(Entry, u64)]> = entries.chunk_by(|a, b| a.1 == b.1).collect();
+            envelopes.chunks(per_file).map(<[_]>::concat).collect()
+        };
+        for (n, chunk) in chunks.into_iter().enumerate() {
             files.push(PlannedFile {
                 name: format!("{}-{layout}{shard}-{:04}.pdf", class.as_str(), n + 1),
                 layout: layout.clone(),
                 class,
-                entries: chunk.to_vec(),
+                entries: chunk,
+                covers: !documents,
             });
         }
     }
@@ -592,10 +658,10 @@ fn spilled(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchError> {
     Ok(bytes)
 }
 
-/// The start of a record's spilled bytes: its household key and record id, without
-/// reading its pages back again (the manifest needs only those).
+/// The start of a record's spilled bytes: its household key, record id and cover values,
+/// without reading its pages back again (the manifest and the covers need only those).
 fn spilled_head(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchError> {
-    const HEAD: u32 = 512;
+    const HEAD: u32 = 1024;
     if entry.len <= HEAD {
         return spilled(rendered, entry);
     }
@@ -605,10 +671,18 @@ fn spilled_head(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchErro
         .file
         .read_exact_at(&mut bytes, entry.offset)
         .map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
-    match take_str(&bytes).and_then(|(_, rest)| take_str(rest)) {
+    match head(&bytes) {
         Some(_) => Ok(bytes),
         None => spilled(rendered, entry),
     }
+}
+
+/// Splits a record's spilled head into household key, record id and cover values.
+fn head(bytes: &[u8]) -> Option<(&str, &str, Option<Cover>)> {
+    let (household, rest) = take_str(bytes)?;
+    let (record_id, rest) = take_str(rest)?;
+    let (cover, _) = cover::take(rest)?;
+    Some((household, record_id, cover))
 }
 
 fn corrupt(rendered: &Rendered) -> BatchError {
@@ -636,7 +710,9 @@ fn write_file(
         title,
         pdfa: options.pdfa,
     });
-    if nup(options, rendered, file) {
+    if file.covers {
+        cover::write(rendered, file, &mut writer)?;
+    } else if nup(options, rendered, file) {
         let sheet = &options.sheet;
         for group in file.entries.chunks(sheet.slots().len()) {
             let cards = group
@@ -668,9 +744,22 @@ fn write_file(
     write_atomic(&options.out.join(&file.name), &writer.finish())
 }
 
+/// The documents of a file: its records', or for a file of cover letters its envelopes'.
+fn file_documents(file: &PlannedFile) -> u64 {
+    if file.covers {
+        cover::envelopes(file).count() as u64
+    } else {
+        file.entries.len() as u64
+    }
+}
+
 /// The pages of a file: one sheet side for each group of cards on an n-up sheet.
 fn file_pages(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -> u64 {
-    if nup(options, rendered, file) {
+    if file.covers {
+        cover::envelopes(file)
+            .map(|members| cover::pages(rendered, members))
+            .sum()
+    } else if nup(options, rendered, file) {
         let groups = file.entries.chunks(options.sheet.slots().len());
         groups
             .map(|g| g.iter().map(|(e, _)| u64::from(e.pages)).max().unwrap_or(0))
@@ -683,6 +772,7 @@ fn file_pages(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -
 /// Whether a file's cards go several to a sheet.
 fn nup(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -> bool {
     options.sheet.kind() == SheetKind::NUp
+        && !file.covers
         && file.entries.first().is_some_and(|(e, _)| {
             e.document == Document::Kakuninsho
                 && rendered.forms.layouts[usize::from(e.layout)] == file.layout
@@ -694,7 +784,8 @@ fn pages(rendered: &Rendered, entry: &Entry) -> Result<Vec<EncodedPage>, BatchEr
     let forms = &rendered.forms;
     let bytes = spilled(rendered, entry)?;
     let (_, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
-    let (_, mut rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
+    let (_, rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
+    let (_, mut rest) = cover::take(rest).ok_or_else(|| corrupt(rendered))?;
     (0..entry.pages)
         .map(|_| {
             EncodedPage::from_bytes(
@@ -717,10 +808,20 @@ fn write_manifest(
     plan: &mailing::Plan,
     files: &[PlannedFile],
 ) -> Result<(), BatchError> {
-    // Each rendered record's file and first page, by its position in `rendered.entries`.
+    // Each rendered record's file and first page, by its position in `rendered.entries`; and
+    // each envelope's cover letter: its file, first page and pages, by envelope number.
     let mut position = vec![(0u32, 0u64); rendered.entries.len()];
+    let mut covers: BTreeMap<u64, (u32, u64, u64)> = BTreeMap::new();
     for (f, file) in files.iter().enumerate() {
         let mut page = 1;
+        if file.covers {
+            for members in cover::envelopes(file) {
+                let pages = cover::pages(rendered, members);
+                covers.insert(members[0].1, (f as u32, page, pages));
+                page += pages;
+            }
+            continue;
+        }
         let per_sheet = if nup(options, rendered, file) {
             options.sheet.slots().len()
         } else {
@@ -747,13 +848,36 @@ fn write_manifest(
     let file = File::create(&tmp).map_err(error)?;
     let mut csv = csv::Writer::from_writer(BufWriter::new(file));
     let csv_error = |e: csv::Error| BatchError::Output(path.clone(), e.into());
+    let mut last_envelope = None;
     for &i in &plan.order {
         let entry = &rendered.entries[i];
         let (f, first_page) = position[i];
         let file = &files[f as usize];
         let bytes = spilled_head(rendered, entry)?;
-        let (household, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
-        let (record_id, _) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
+        let (household, record_id, _) = head(&bytes).ok_or_else(|| corrupt(rendered))?;
+        let envelope = plan.envelope[i].1;
+        // An envelope's cover letter comes first in it, so its row comes before its members'.
+        if last_envelope != Some(envelope) {
+            last_envelope = Some(envelope);
+            if let Some(&(c, first_page, page_count)) = covers.get(&envelope) {
+                let cover_file = &files[c as usize];
+                csv.serialize(Row {
+                    record_id: String::new(),
+                    input_record: 0,
+                    status: "cover".into(),
+                    document: "soufujo".into(),
+                    layout: cover_file.layout.clone(),
+                    file: cover_file.name.clone(),
+                    first_page,
+                    page_count,
+                    household: household.to_string(),
+                    mail_class: cover_file.class.as_str().into(),
+                    mailing_sequence: envelope,
+                    input_records: rendered.read,
+                })
+                .map_err(csv_error)?;
+            }
+        }
         csv.serialize(Row {
             record_id: record_id.to_string(),
             input_record: entry.index,
@@ -765,7 +889,7 @@ fn write_manifest(
             page_count: u64::from(entry.pages),
             household: household.to_string(),
             mail_class: file.class.as_str().into(),
-            mailing_sequence: plan.envelope[i].1,
+            mailing_sequence: envelope,
             input_records: rendered.read,
         })
         .map_err(csv_error)?;

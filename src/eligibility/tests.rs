@@ -40,6 +40,10 @@ fn kokuho(birth: NaiveDate, renewal_year: i32) -> Record {
         application_date: None,
         household_id: None,
         remarks: None,
+        mail_to_name: None,
+        mail_to_postal_code: None,
+        mail_to_address: None,
+        mail_to_care_of: None,
     }
 }
 

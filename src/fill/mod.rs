@@ -7,12 +7,14 @@
 //! is its own. Errors in the background are configuration errors and stop a run
 //! before the first record; errors in a record's values reject that record only.
 
+mod cover;
 mod shape;
 mod text;
 mod values;
 
 use std::sync::Arc;
 
+pub use cover::{document_name, Cover, Enclosure};
 pub use shape::fnv1a;
 pub use text::TextError;
 
@@ -107,6 +109,7 @@ impl Form {
     pub fn new(layout: Arc<Layout>, issuer: Arc<Issuer>) -> Result<Form, FillError> {
         let ctx = Context {
             record: None,
+            cover: None,
             issuer: &issuer,
         };
         let mut pages = Vec::with_capacity(layout.pages().len());
@@ -184,16 +187,63 @@ impl Form {
 
     /// Draws one record's document.
     pub fn fill(&self, record: &Record, eligibility: &Eligibility) -> Result<Document, FillError> {
-        let ctx = Context {
+        self.draw(&Context {
             record: Some((record, eligibility)),
+            cover: None,
             issuer: &self.issuer,
+        })
+    }
+
+    /// Draws an envelope's cover letter (送付状): one page for each [`Form::cover_rows`]
+    /// enclosures, each with the envelope's address block.
+    pub fn fill_cover(&self, cover: &Cover) -> Result<Document, FillError> {
+        let mut pages = Vec::new();
+        for chunk in cover.enclosures.chunks(self.cover_rows()) {
+            let part = Cover {
+                enclosures: chunk.to_vec(),
+                ..cover.clone()
+            };
+            pages.extend(
+                self.draw(&Context {
+                    record: None,
+                    cover: Some(&part),
+                    issuer: &self.issuer,
+                })?
+                .pages,
+            );
+        }
+        Ok(Document { pages })
+    }
+
+    /// How many enclosures a cover letter page lists: the fewest lines any element that prints
+    /// the list may take, so that every member's line keeps its place beside its document.
+    pub fn cover_rows(&self) -> usize {
+        let lists = |t: &TextDef| {
+            t.template.pieces().iter().any(|p| {
+                matches!(
+                    p,
+                    Piece::Value(Field::EnclosureNames | Field::EnclosureDocuments, _)
+                )
+            })
         };
+        let elements = self.layout.pages().iter().flat_map(|p| p.elements());
+        elements
+            .filter_map(|e| match e.kind() {
+                ElementKind::Text(t) if lists(t) => Some(t.fit.max_lines as usize),
+                _ => None,
+            })
+            .min()
+            .unwrap_or(usize::MAX)
+            .max(1)
+    }
+
+    fn draw(&self, ctx: &Context) -> Result<Document, FillError> {
         let mut pages = Vec::with_capacity(self.pages.len());
         for page in &self.pages {
             let mut items = Vec::new();
             for (element, image) in page.dynamic.iter().zip(&page.images) {
                 if ctx.holds(element.when()) {
-                    draw(&self.layout, element, &ctx, image.as_ref(), &mut items)?;
+                    draw(&self.layout, element, ctx, image.as_ref(), &mut items)?;
                 }
             }
             pages.push(Page {
@@ -240,9 +290,10 @@ fn error(
     }
 }
 
-fn first_field(template: &crate::layout::Template) -> Option<Field> {
+/// The record field behind the first value a template prints, which is what an error names.
+fn first_field(template: &crate::layout::Template, ctx: &Context) -> Option<Field> {
     template.pieces().iter().find_map(|p| match p {
-        Piece::Value(f, _) => Some(*f),
+        Piece::Value(f, _) => Some(ctx.source(*f)),
         Piece::Literal(_) => None,
     })
 }
@@ -268,7 +319,7 @@ fn draw(
                 error(
                     layout,
                     element,
-                    first_field(&def.value),
+                    first_field(&def.value, ctx),
                     FillErrorKind::Qr(e.0),
                 )
             })?;
@@ -287,7 +338,7 @@ fn draw(
                 error(
                     layout,
                     element,
-                    first_field(template),
+                    first_field(template, ctx),
                     FillErrorKind::Barcode(e),
                 )
             })?;
@@ -309,7 +360,7 @@ fn set_text(
         error(
             layout,
             element,
-            first_field(&def.template),
+            first_field(&def.template, ctx),
             FillErrorKind::Text(e),
         )
     })

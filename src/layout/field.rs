@@ -35,6 +35,24 @@ pub enum Field {
     IssueDate,
     /// `remarks`: 備考.
     Remarks,
+    /// `mail_to_name`: 送付先の宛名 (a facility, an agent).
+    MailToName,
+    /// `mail_to_postal_code`: 送付先郵便番号.
+    MailToPostalCode,
+    /// `mail_to_address`: 送付先住所.
+    MailToAddress,
+    /// `addressee`: the envelope's 様 line: the 世帯主 (kokuho), the member (kouki), or the 送付先.
+    Addressee,
+    /// `mail_postal_code`: the postal code the envelope goes to (the 送付先's, else the 住所's).
+    MailPostalCode,
+    /// `mail_address`: the address the envelope goes to (the 送付先, else the 住所).
+    MailAddress,
+    /// `mail_care_of`: 「〇〇様方」 / 「〇〇気付」 above the addressee, when the 送付先 has one.
+    MailCareOf,
+    /// `enclosure_names`: a cover letter's list of members, one a line.
+    EnclosureNames,
+    /// `enclosure_documents`: the document of each member in `enclosure_names`, one a line.
+    EnclosureDocuments,
     /// `expiry_date`: 有効期限 as the rules decided it.
     ExpiryDate,
     /// `effective_date`: 発効期日 as the rules decided it.
@@ -100,6 +118,23 @@ const FIELDS: &[(&str, Field, FieldType)] = &[
     ("qualified_date", Field::QualifiedDate, FieldType::Date),
     ("issue_date", Field::IssueDate, FieldType::Date),
     ("remarks", Field::Remarks, FieldType::Text),
+    ("mail_to_name", Field::MailToName, FieldType::Text),
+    (
+        "mail_to_postal_code",
+        Field::MailToPostalCode,
+        FieldType::Text,
+    ),
+    ("mail_to_address", Field::MailToAddress, FieldType::Text),
+    ("addressee", Field::Addressee, FieldType::Text),
+    ("mail_postal_code", Field::MailPostalCode, FieldType::Text),
+    ("mail_address", Field::MailAddress, FieldType::Text),
+    ("mail_care_of", Field::MailCareOf, FieldType::Text),
+    ("enclosure_names", Field::EnclosureNames, FieldType::Text),
+    (
+        "enclosure_documents",
+        Field::EnclosureDocuments,
+        FieldType::Text,
+    ),
     ("expiry_date", Field::ExpiryDate, FieldType::Date),
     ("effective_date", Field::EffectiveDate, FieldType::Date),
     ("copay_ratio", Field::CopayRatio, FieldType::Number),

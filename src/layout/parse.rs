@@ -291,6 +291,14 @@ const BUNDLED: &[(&str, &str)] = &[
         include_str!("../../layouts/kouki-kakuninsho-no-address.toml"),
     ),
     (
+        "kokuho-soufujo",
+        include_str!("../../layouts/kokuho-soufujo.toml"),
+    ),
+    (
+        "kouki-soufujo",
+        include_str!("../../layouts/kouki-soufujo.toml"),
+    ),
+    (
         "kokuho-kakuninsho-hagaki",
         include_str!("../../layouts/kokuho-kakuninsho-hagaki.toml"),
     ),
@@ -348,7 +356,7 @@ impl Parser<'_> {
             return Err(self.error(
                 raw.document.span(),
                 format!("unknown document `{name}`"),
-                Some("use `kakuninsho`, `oshirase` or `daishi`".into()),
+                Some("use `kakuninsho`, `oshirase`, `daishi` or `soufujo`".into()),
             ));
         };
         if !(raw.width > 0.0 && raw.height > 0.0 && raw.width <= 1200.0 && raw.height <= 1200.0) {

@@ -55,11 +55,19 @@ pub enum Field {
     HouseholdId,
     /// `remarks`: 備考.
     Remarks,
+    /// `mail_to_name`: 送付先の宛名, a care facility or an agent (代理人) the documents go to.
+    MailToName,
+    /// `mail_to_postal_code`: 送付先郵便番号.
+    MailToPostalCode,
+    /// `mail_to_address`: 送付先住所.
+    MailToAddress,
+    /// `mail_to_care_of`: 様方 or 気付, written after `mail_to_name` above the addressee.
+    MailToCareOf,
 }
 
 impl Field {
     /// Every field, in schema order (the order of `docs/records.md` and of error checks).
-    pub const ALL: [Field; 25] = [
+    pub const ALL: [Field; 29] = [
         Field::RecordId,
         Field::Scheme,
         Field::InsurerNumber,
@@ -85,6 +93,10 @@ impl Field {
         Field::ApplicationDate,
         Field::HouseholdId,
         Field::Remarks,
+        Field::MailToName,
+        Field::MailToPostalCode,
+        Field::MailToAddress,
+        Field::MailToCareOf,
     ];
 
     /// The snake_case name used as CSV header and JSON key.
@@ -115,6 +127,10 @@ impl Field {
             Field::ApplicationDate => "application_date",
             Field::HouseholdId => "household_id",
             Field::Remarks => "remarks",
+            Field::MailToName => "mail_to_name",
+            Field::MailToPostalCode => "mail_to_postal_code",
+            Field::MailToAddress => "mail_to_address",
+            Field::MailToCareOf => "mail_to_care_of",
         }
     }
 
@@ -146,6 +162,10 @@ impl Field {
             Field::ApplicationDate => "申請日",
             Field::HouseholdId => "世帯番号",
             Field::Remarks => "備考",
+            Field::MailToName => "送付先宛名",
+            Field::MailToPostalCode => "送付先郵便番号",
+            Field::MailToAddress => "送付先住所",
+            Field::MailToCareOf => "様方・気付",
         }
     }
 
@@ -192,6 +212,7 @@ impl Field {
                 | Field::ExpiryDate
                 | Field::ApplicationDate
                 | Field::HouseholdId
+                | Field::MailToCareOf
         )
     }
 
@@ -240,6 +261,8 @@ const ALIASES: &[(&str, Field)] = &[
     ("issued", Field::IssueDate),
     ("expiry", Field::ExpiryDate),
     ("ratio", Field::CopayRatio),
+    ("sofusaki", Field::MailToAddress),
+    ("send_to", Field::MailToAddress),
 ];
 
 /// The field whose name is closest to `key`, if close enough to be a likely typo:

@@ -74,6 +74,26 @@ impl Sex {
     }
 }
 
+/// How a 送付先's name is written above the addressee: 「〇〇様方」 (in the care of a person) or
+/// 「〇〇気付」 (in the care of a facility or business).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CareOf {
+    /// 様方.
+    Samakata,
+    /// 気付.
+    Kizuke,
+}
+
+impl CareOf {
+    /// The word printed after the 送付先's name.
+    pub fn label(self) -> &'static str {
+        match self {
+            CareOf::Samakata => "様方",
+            CareOf::Kizuke => "気付",
+        }
+    }
+}
+
 /// One member, as read from the input.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Record {
@@ -127,6 +147,14 @@ pub struct Record {
     pub household_id: Option<String>,
     /// 備考, printed in the remarks area when the layout has one.
     pub remarks: Option<String>,
+    /// 送付先の宛名: a care facility or an agent (代理人) the documents go to instead of 住所.
+    pub mail_to_name: Option<String>,
+    /// 送付先郵便番号 (7 digits); given with `mail_to_address`.
+    pub mail_to_postal_code: Option<String>,
+    /// 送付先住所: where the envelope goes when it is not the member's 住所.
+    pub mail_to_address: Option<String>,
+    /// 様方 or 気付: `mail_to_name` is then written above the addressee, not instead of them.
+    pub mail_to_care_of: Option<CareOf>,
 }
 
 /// Where a record came from, for error messages and reports.
@@ -152,6 +180,52 @@ impl Origin {
 }
 
 impl Record {
+    /// The name on the envelope's 様 line: the 送付先's name when it is given without 様方 or 気付;
+    /// otherwise, for kokuho, the 世帯主 (documents are mailed to the householder; the member's
+    /// own name when none is given), and for kouki the member (kouki documents are personal).
+    pub fn addressee(&self) -> &str {
+        match (&self.mail_to_name, self.mail_to_care_of) {
+            (Some(name), None) => name,
+            _ => match (self.scheme, &self.householder_name) {
+                (Scheme::Kokuho, Some(householder)) => householder,
+                _ => &self.name,
+            },
+        }
+    }
+
+    /// Whether the documents go to a 送付先 instead of the 住所.
+    pub fn has_mail_to(&self) -> bool {
+        self.mail_to_address.is_some()
+    }
+
+    /// The postal code the envelope goes to: the 送付先's, else the 住所's.
+    pub fn mail_postal_code(&self) -> Option<&str> {
+        if self.has_mail_to() {
+            self.mail_to_postal_code.as_deref()
+        } else {
+            self.postal_code.as_deref()
+        }
+    }
+
+    /// The address the envelope goes to: the 送付先's, else the 住所.
+    pub fn mail_address(&self) -> Option<&str> {
+        if self.has_mail_to() {
+            self.mail_to_address.as_deref()
+        } else {
+            self.address.as_deref()
+        }
+    }
+
+    /// 「〇〇様方」 or 「〇〇気付」: the line above the addressee when the 送付先 has one.
+    pub fn mail_care_of(&self) -> Option<String> {
+        let care_of = self.mail_to_care_of?;
+        Some(format!(
+            "{}{}",
+            self.mail_to_name.as_deref()?,
+            care_of.label()
+        ))
+    }
+
     /// Reads one record from a JSON object, with the rules of the streamed formats.
     ///
     /// A `Value` has already merged repeated keys; [`Record::from_json_slice`] refuses them.

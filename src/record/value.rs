@@ -104,6 +104,17 @@ pub(crate) fn text(raw: Raw) -> Parsed<String> {
     }
 }
 
+/// 様方 or 気付, exactly.
+pub(crate) fn care_of(raw: Raw) -> Parsed<super::CareOf> {
+    match text(raw)?.as_str() {
+        "様方" => Ok(super::CareOf::Samakata),
+        "気付" => Ok(super::CareOf::Kizuke),
+        _ => Err(Invalid::new("invalid care of", "expected 様方 or 気付").hint(
+            "write 様方 for a person's home, 気付 for a facility or business; leave it empty to address the 送付先 by name",
+        )),
+    }
+}
+
 /// An identifier (record_id, 記号, 世帯番号): text, or a JSON whole number.
 pub(crate) fn identifier(raw: Raw) -> Parsed<String> {
     match raw {

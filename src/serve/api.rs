@@ -159,6 +159,7 @@ pub(super) fn schema_json() -> Value {
                 Field::HasMynaHoken => ("select", json!([["false", "なし"], ["true", "あり"]])),
                 Field::CopayRatio => ("select", json!([["1", "1割"], ["2", "2割"], ["3", "3割"]])),
                 Field::SpecialMedical | Field::CertificateRequested => ("checkbox", Value::Null),
+                Field::MailToCareOf => ("select", json!([["様方", "様方"], ["気付", "気付"]])),
                 Field::BirthDate
                 | Field::QualifiedDate
                 | Field::IssueDate
@@ -642,5 +643,17 @@ mod tests {
         assert_eq!(fields[6]["label"], "氏名");
         assert_eq!(fields[9]["input"], "date");
         assert_eq!(fields[3]["scheme"], "kokuho");
+        // The 送付先 (施設, 代理人) a member's documents go to, with 様方 or 気付 to choose.
+        let care_of = fields
+            .iter()
+            .find(|f| f["name"] == "mail_to_care_of")
+            .unwrap();
+        assert_eq!(
+            (care_of["label"].as_str(), care_of["input"].as_str()),
+            (Some("様方・気付"), Some("select"))
+        );
+        for name in ["mail_to_name", "mail_to_postal_code", "mail_to_address"] {
+            assert!(fields.iter().any(|f| f["name"] == name), "{name}");
+        }
     }
 }

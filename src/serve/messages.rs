@@ -110,6 +110,10 @@ fn invalid(field: Option<Field>, what: &str, why: &str) -> String {
         "invalid copay ratio" => "負担割合は1割・2割・3割のいずれかです".into(),
         "invalid boolean" => "「はい」か「いいえ」を選んでください".into(),
         "unexpected value" => "後期高齢者医療には記号・枝番がありません。空欄にしてください".into(),
+        "invalid care of" => {
+            "様方・気付は「様方」か「気付」を入力してください（送付先の宛名で送るときは空欄）"
+                .into()
+        }
         _ => generic(field),
     }
 }
@@ -242,6 +246,7 @@ mod tests {
             ("copay_ratio", json!(4), "負担割合"),
             ("has_myna_hoken", json!("yes"), "はい"),
             ("symbol", json!("01"), "記号・枝番"),
+            ("mail_to_care_of", json!("御中"), "様方・気付は"),
             ("colour", json!("red"), "項目「colour」"),
         ];
         for (field, value, expected) in cases {

@@ -108,7 +108,7 @@ fn fold_digits(text: &str) -> String {
 pub fn form_values(record: &Record) -> Map<String, Value> {
     let date = |d: chrono::NaiveDate| Value::from(d.to_string());
     let text = |s: &str| Value::from(s);
-    let pairs: [(Field, Option<Value>); 25] = [
+    let pairs: [(Field, Option<Value>); Field::ALL.len()] = [
         (Field::RecordId, Some(text(&record.record_id))),
         (Field::Scheme, Some(text(record.scheme.as_str()))),
         (Field::InsurerNumber, Some(text(&record.insurer_number))),
@@ -149,6 +149,19 @@ pub fn form_values(record: &Record) -> Map<String, Value> {
         (Field::ApplicationDate, record.application_date.map(date)),
         (Field::HouseholdId, record.household_id.as_deref().map(text)),
         (Field::Remarks, record.remarks.as_deref().map(text)),
+        (Field::MailToName, record.mail_to_name.as_deref().map(text)),
+        (
+            Field::MailToPostalCode,
+            record.mail_to_postal_code.as_deref().map(text),
+        ),
+        (
+            Field::MailToAddress,
+            record.mail_to_address.as_deref().map(text),
+        ),
+        (
+            Field::MailToCareOf,
+            record.mail_to_care_of.map(|c| text(c.label())),
+        ),
     ];
     pairs
         .into_iter()
