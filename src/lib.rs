@@ -5,10 +5,11 @@
 //! 1. [`record::read`]: CSV / JSON → [`record::Record`], streamed one record at a time;
 //! 2. [`eligibility`]: a record and its renewal cycle → [`eligibility::Eligibility`];
 //! 3. [`layout`]: TOML → [`layout::Layout`], validated and normalized to points;
-//! 4. [`fill`]: layout + issuer → [`fill::Template`], then + record + eligibility → [`display::Document`];
+//! 4. [`fill`]: layout + issuer → [`fill::Form`], then + record + eligibility → [`display::Document`];
 //! 5. [`render::pdf`]: display lists → PDF bytes; [`render::png`]: a page → a PNG preview.
 //!
-//! Around it: [`batch`] renders a records file into print files in mailing order, [`golden`]
+//! Around it: [`batch`] renders a records file into print files in mailing order (by the mail
+//! classes of [`mail`], with a cover letter per envelope), [`golden`]
 //! compares cases with blessed PDFs (by layout element, in mm, and by pixel), and [`serve`] is the
 //! preview server for counter staff.
 #![warn(missing_docs)]
