@@ -1,7 +1,7 @@
 //! Which document a member gets: 資格確認書 or 資格情報のお知らせ, and on what ground.
 
 use super::{Cycle, Derived, Document, Rules};
-use crate::record::{Record, Scheme};
+use crate::record::{CertificateReason, Record, Scheme};
 
 /// The ground a document is issued on; the expiry rules differ by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,7 +10,11 @@ pub(super) enum Ground {
     KoukiInterim,
     /// No マイナ保険証: a 確認書.
     NoMynaHoken,
-    /// A マイナ保険証 holder who applied for a 確認書: one with a short validity.
+    /// A マイナ保険証 holder who cannot use it (要配慮: 要介護, 障害) and applied: a regular 確認書,
+    /// to the cycle end and renewed without a new application.
+    Consideration,
+    /// A マイナ保険証 holder who applied for a 確認書 in an emergency (card lost, being renewed):
+    /// one with a short validity.
     Requested,
     /// A マイナ保険証 holder: an お知らせ.
     MynaHolder,
@@ -21,7 +25,10 @@ impl Ground {
     pub(super) fn document(self) -> Document {
         match self {
             Ground::MynaHolder => Document::Oshirase,
-            Ground::KoukiInterim | Ground::NoMynaHoken | Ground::Requested => Document::Kakuninsho,
+            Ground::KoukiInterim
+            | Ground::NoMynaHoken
+            | Ground::Consideration
+            | Ground::Requested => Document::Kakuninsho,
         }
     }
 }
@@ -33,7 +40,11 @@ impl Ground {
 ///   decides, not the 交付年月日: renewals for the cycle after the rule ends are printed before it
 ///   ends, and they must already follow the split.
 /// - no マイナ保険証: 確認書 (seed 000, seed 003 【参考】 対象).
-/// - a holder who applied (`certificate_requested`): 確認書 (seed 003 Q11, seed 004 ①②, seed 000
+/// - a holder who applied because they cannot use the card (`certificate_reason = 要配慮`): a
+///   regular 確認書 (厚生労働省 全国高齢者医療・国民健康保険主管課（部）長会議資料, 令和7年3月:
+///   要配慮者 get one on application, renewed without applying again).
+/// - a holder who applied in an emergency (`certificate_reason = 緊急`, or `certificate_requested`
+///   alone): 確認書 with a short validity (seed 003 Q11, seed 004 ①②, seed 000
 ///   「申請により資格確認書の交付を受けることができます」).
 /// - otherwise: お知らせ (seed 000, seed 003 【参考】 対象).
 pub(super) fn decide(record: &Record, rules: &Rules, cycle: &Cycle) -> Derived<Ground> {
@@ -51,12 +62,22 @@ pub(super) fn decide(record: &Record, rules: &Rules, cycle: &Cycle) -> Derived<G
             "マイナ保険証をお持ちでない方には資格確認書 (seed 000、seed 003 【参考】)",
         );
     }
-    if record.certificate_requested {
-        return Derived::new(
-            Ground::Requested,
-            "document.requested",
-            "マイナ保険証をお持ちの方の申請による資格確認書 (seed 003 Q11、seed 004)",
-        );
+    match record.certificate_request() {
+        Some(CertificateReason::Consideration) => {
+            return Derived::new(
+                Ground::Consideration,
+                "document.consideration",
+                "マイナ保険証での受診が困難な方 (要介護・障害など、要配慮者) の申請による資格確認書: 通常の有効期限で、次回以降は申請なしで更新 (厚生労働省 全国高齢者医療・国民健康保険主管課（部）長会議資料、令和7年3月)",
+            )
+        }
+        Some(CertificateReason::Emergency) => {
+            return Derived::new(
+                Ground::Requested,
+                "document.requested",
+                "マイナ保険証をお持ちの方の申請による資格確認書 (seed 003 Q11、seed 004)",
+            )
+        }
+        None => {}
     }
     Derived::new(
         Ground::MynaHolder,

@@ -127,6 +127,9 @@ fn requested(record: &Record, rules: &Rules) -> Result<Derived<NaiveDate>, Contr
 /// one, since its 負担割合 is judged again every 8月1日 too (domain-research §7).
 fn cycle_end(cycle: &Cycle, ground: Ground) -> Derived<NaiveDate> {
     let detail = match ground {
+        Ground::Consideration => {
+            "周期の末日: 要配慮者の申請による資格確認書は通常の有効期限で、毎年申請なしで更新 (厚生労働省 全国高齢者医療・国民健康保険主管課（部）長会議資料、令和7年3月)"
+        }
         Ground::MynaHolder => {
             "周期の末日: 負担割合が記載されるお知らせは毎年更新 (seed 000 <<70歳から74歳の方>>)"
         }

@@ -37,6 +37,7 @@ pub(super) fn kokuho(birth: NaiveDate, renewal_year: i32) -> Record {
         residence_expiry: None,
         special_medical: false,
         certificate_requested: false,
+        certificate_reason: None,
         application_date: None,
         household_id: None,
         remarks: None,
@@ -1277,4 +1278,66 @@ fn issue_11_required_items() {
         m.address = None;
     });
     assert!(run(&personal, &Rules::default(), Some(2025), Check::Strict).is_ok());
+}
+
+/// Issue 11 item 2: a マイナ保険証 holder who applies because they cannot use it (要配慮: 要介護,
+/// 障害) gets a certificate valid to the cycle end and renewed every cycle without applying
+/// again (厚生労働省 全国高齢者医療・国民健康保険主管課（部）長会議資料, 令和7年3月), not the short
+/// validity of an emergency issue (最上地区広域連合 Q&A 令和6年11月 Q11, emergency issues only).
+#[test]
+fn issue_11_consideration_certificate() {
+    use crate::record::CertificateReason;
+    let applied = d(2025, 10, 15);
+    let care = with(requested(d(1980, 5, 5), applied), |m| {
+        m.certificate_requested = false;
+        m.certificate_reason = Some(CertificateReason::Consideration);
+    });
+    let e = eligibility(&care, None, "要配慮者: regular validity");
+    assert_eq!(
+        (e.document, rule(&e, "document")),
+        (Document::Kakuninsho, "document.consideration")
+    );
+    assert_eq!(
+        (e.expiry_date, rule(&e, "expiry_date")),
+        (Some(d(2026, 7, 31)), "expiry.cycle-end")
+    );
+    // The birthday rows still cut it short, as for any regular certificate.
+    let turning_75 = with(care.clone(), |m| m.birth_date = d(1951, 3, 15));
+    let e = eligibility(&turning_75, None, "要配慮者 turning 75");
+    assert_eq!(
+        (e.expiry_date, rule(&e, "expiry_date")),
+        (Some(d(2026, 3, 14)), "expiry.turns-75")
+    );
+    // Renewed at the next cycle without a new application: no application date needed.
+    let renewal = with(care.clone(), |m| {
+        m.application_date = None;
+        m.issue_date = d(2026, 7, 15);
+    });
+    let e = eligibility(&renewal, Some(2026), "要配慮者: renewal");
+    assert_eq!(
+        (e.document, e.expiry_date),
+        (Document::Kakuninsho, Some(d(2027, 7, 31)))
+    );
+    // An emergency issue keeps the short validity, by reason or by the bare flag.
+    let emergency = with(care.clone(), |m| {
+        m.certificate_reason = Some(CertificateReason::Emergency)
+    });
+    let legacy = requested(d(1980, 5, 5), applied);
+    for (record, case) in [
+        (emergency, "reason 緊急"),
+        (legacy, "certificate_requested"),
+    ] {
+        let e = eligibility(&record, None, case);
+        assert_eq!(
+            (rule(&e, "document"), e.expiry_date),
+            ("document.requested", Some(d(2026, 2, 28))),
+            "{case}"
+        );
+    }
+    // The reason wins over the flag: 要配慮 with certificate_requested set is still regular.
+    let both = with(care, |m| m.certificate_requested = true);
+    assert_eq!(
+        eligibility(&both, None, "both").expiry_date,
+        Some(d(2026, 7, 31))
+    );
 }

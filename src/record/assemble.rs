@@ -258,6 +258,7 @@ fn build_all(slots: &Slots) -> Result<Record, Vec<Problem>> {
     let residence_expiry = check.optional(Field::ResidenceExpiry, date);
     let special_medical = check.optional(Field::SpecialMedical, boolean);
     let certificate_requested = check.optional(Field::CertificateRequested, boolean);
+    let certificate_reason = check.optional(Field::CertificateReason, value::certificate_reason);
     let application_date = check.optional(Field::ApplicationDate, date);
     let household_id = check.optional(Field::HouseholdId, identifier);
     let remarks = check.optional(Field::Remarks, text);
@@ -285,6 +286,7 @@ fn build_all(slots: &Slots) -> Result<Record, Vec<Problem>> {
             residence_expiry: residence_expiry?,
             special_medical: special_medical?.unwrap_or(false),
             certificate_requested: certificate_requested?.unwrap_or(false),
+            certificate_reason: certificate_reason?,
             application_date: application_date?,
             household_id: household_id?,
             remarks: remarks?,

@@ -49,6 +49,8 @@ pub enum Field {
     SpecialMedical,
     /// `certificate_requested`: applied for a 資格確認書 while holding a マイナ保険証.
     CertificateRequested,
+    /// `certificate_reason`: why a マイナ保険証 holder applied (要配慮 or 緊急).
+    CertificateReason,
     /// `application_date`: the day of that application.
     ApplicationDate,
     /// `household_id`: 世帯番号.
@@ -59,7 +61,7 @@ pub enum Field {
 
 impl Field {
     /// Every field, in schema order (the order of `docs/records.md` and of error checks).
-    pub const ALL: [Field; 25] = [
+    pub const ALL: [Field; 26] = [
         Field::RecordId,
         Field::Scheme,
         Field::InsurerNumber,
@@ -82,6 +84,7 @@ impl Field {
         Field::ResidenceExpiry,
         Field::SpecialMedical,
         Field::CertificateRequested,
+        Field::CertificateReason,
         Field::ApplicationDate,
         Field::HouseholdId,
         Field::Remarks,
@@ -112,6 +115,7 @@ impl Field {
             Field::ResidenceExpiry => "residence_expiry",
             Field::SpecialMedical => "special_medical",
             Field::CertificateRequested => "certificate_requested",
+            Field::CertificateReason => "certificate_reason",
             Field::ApplicationDate => "application_date",
             Field::HouseholdId => "household_id",
             Field::Remarks => "remarks",
@@ -143,6 +147,7 @@ impl Field {
             Field::ResidenceExpiry => "在留期間満了日",
             Field::SpecialMedical => "特別療養費",
             Field::CertificateRequested => "資格確認書交付申請",
+            Field::CertificateReason => "交付申請の理由",
             Field::ApplicationDate => "申請日",
             Field::HouseholdId => "世帯番号",
             Field::Remarks => "備考",
@@ -175,8 +180,9 @@ impl Field {
     ///
     /// Only administrative values qualify. Everything that identifies or describes a
     /// person (name, kana, address, 記号・番号, birth date, postal code, remarks, and
-    /// also sex, residence expiry, 特別療養費 and the certificate application, which
-    /// reveal nationality, tax arrears or disability) stays in the error report only.
+    /// also sex, residence expiry, 特別療養費 and the certificate application and its
+    /// reason, which reveal nationality, tax arrears or disability) stays in the error
+    /// report only.
     pub fn value_in_messages(self) -> bool {
         matches!(
             self,
@@ -316,6 +322,7 @@ mod tests {
             Field::BirthDate,
             Field::PostalCode,
             Field::Remarks,
+            Field::CertificateReason,
         ] {
             assert!(!field.value_in_messages());
         }

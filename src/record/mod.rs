@@ -74,6 +74,28 @@ impl Sex {
     }
 }
 
+/// Why a マイナ保険証 holder applied for a 資格確認書; the two get different validities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CertificateReason {
+    /// 要配慮: the member cannot use the マイナ保険証 without help (要介護, 障害 and the like). The
+    /// certificate runs to the cycle end and is renewed every cycle without a new application
+    /// (厚生労働省 全国高齢者医療・国民健康保険主管課（部）長会議資料, 令和7年3月).
+    Consideration,
+    /// 緊急: the card is lost, being renewed or returned; a short validity, no renewal
+    /// (最上地区広域連合 Q&A 令和6年11月, Q11).
+    Emergency,
+}
+
+impl CertificateReason {
+    /// The word used in records and shown to staff: `要配慮` or `緊急`.
+    pub fn label(self) -> &'static str {
+        match self {
+            CertificateReason::Consideration => "要配慮",
+            CertificateReason::Emergency => "緊急",
+        }
+    }
+}
+
 /// One member, as read from the input.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Record {
@@ -121,6 +143,9 @@ pub struct Record {
     pub special_medical: bool,
     /// A マイナ保険証 holder who applied for a 資格確認書 (要介護, disability, lost card).
     pub certificate_requested: bool,
+    /// Why: 要配慮 (a regular certificate, renewed every cycle) or 緊急 (a short one). Giving a
+    /// reason is itself the application; `certificate_requested` alone means 緊急, as before.
+    pub certificate_reason: Option<CertificateReason>,
     /// The day that application was made.
     pub application_date: Option<NaiveDate>,
     /// 世帯番号: groups members of one household into one envelope.
@@ -152,6 +177,14 @@ impl Origin {
 }
 
 impl Record {
+    /// The member's application for a 資格確認書, if any: the reason given, or 緊急 for a bare
+    /// `certificate_requested` (what every application meant before reasons were recorded).
+    pub fn certificate_request(&self) -> Option<CertificateReason> {
+        self.certificate_reason.or(self
+            .certificate_requested
+            .then_some(CertificateReason::Emergency))
+    }
+
     /// Reads one record from a JSON object, with the rules of the streamed formats.
     ///
     /// A `Value` has already merged repeated keys; [`Record::from_json_slice`] refuses them.
@@ -458,14 +491,14 @@ pub(crate) mod testing {
     /// The header of a CSV input with every field.
     pub(crate) const HEADER: &str = "record_id,scheme,insurer_number,symbol,number,branch,name,name_kana,sex,\
         birth_date,postal_code,address,householder_name,qualified_date,issue_date,has_myna_hoken,copay_ratio,\
-        effective_date,expiry_date,residence_expiry,special_medical,certificate_requested,application_date,\
+        effective_date,expiry_date,residence_expiry,special_medical,certificate_requested,certificate_reason,application_date,\
         household_id,remarks";
 
     /// A valid kokuho CSV row with this record_id.
     pub(crate) fn row(id: &str) -> String {
         format!(
             "{id},kokuho,102020,01,1234567,01,佐藤 太郎,サトウ タロウ,男,1958-04-12,370-0801,\
-             群馬県高崎市八島町1-2,佐藤 太郎,2020-04-01,2025-08-01,false,,,,,false,false,,H0001,"
+             群馬県高崎市八島町1-2,佐藤 太郎,2020-04-01,2025-08-01,false,,,,,false,false,,,H0001,"
         )
     }
 

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 use serde_json::Number;
 
-use super::{Scheme, Sex};
+use super::{CertificateReason, Scheme, Sex};
 
 /// A value as given, before any rule is applied.
 #[derive(Debug, Clone, Copy)]
@@ -324,6 +324,19 @@ pub(crate) fn copay_ratio(raw: Raw) -> Parsed<u8> {
     }
 }
 
+/// Why a holder applied for a 資格確認書: `要配慮`, or `緊急` (also written `紛失等`).
+pub(crate) fn certificate_reason(raw: Raw) -> Parsed<CertificateReason> {
+    match raw {
+        Raw::Text("要配慮") => Ok(CertificateReason::Consideration),
+        Raw::Text("緊急" | "紛失等") => Ok(CertificateReason::Emergency),
+        _ => Err(Invalid::new(
+            "invalid certificate reason",
+            "expected 要配慮 or 緊急",
+        )
+        .hint("要配慮: the member cannot use the マイナ保険証 (要介護, 障害); 緊急: a lost or renewing card")),
+    }
+}
+
 /// A yes/no flag: JSON true/false, or `true`/`false` (any case, as spreadsheets write
 /// `TRUE`), or `1`/`0`. Words such as yes/no or 有/無 are refused: they invite spellings
 /// nobody listed.
@@ -538,6 +551,27 @@ mod tests {
             "a kouki insurer number starts with 39"
         );
         assert!(insurer_number(Raw::Text("102020"), Scheme::Kouki).is_err());
+    }
+
+    /// Issue 11 item 2: the reason of an application for a 資格確認書.
+    #[test]
+    fn certificate_reasons() {
+        assert_eq!(
+            certificate_reason(Raw::Text("要配慮")),
+            Ok(CertificateReason::Consideration)
+        );
+        for emergency in ["緊急", "紛失等"] {
+            assert_eq!(
+                certificate_reason(Raw::Text(emergency)),
+                Ok(CertificateReason::Emergency)
+            );
+        }
+        for bad in [Raw::Text("介護"), Raw::Bool(true), Raw::Text("要　配慮")] {
+            assert_eq!(
+                certificate_reason(bad).map_err(|e| e.why),
+                Err("expected 要配慮 or 緊急".into())
+            );
+        }
     }
 
     /// Issue 11 item 4: the 検証番号 of the 保険者番号設定要領.

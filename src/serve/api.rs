@@ -163,6 +163,13 @@ pub(super) fn schema_json() -> Value {
                 Field::Sex => ("select", json!([["男", "男"], ["女", "女"]])),
                 Field::HasMynaHoken => ("select", json!([["false", "なし"], ["true", "あり"]])),
                 Field::CopayRatio => ("select", json!([["1", "1割"], ["2", "2割"], ["3", "3割"]])),
+                Field::CertificateReason => (
+                    "select",
+                    json!([
+                        ["要配慮", "要配慮（要介護・障害など）"],
+                        ["緊急", "緊急（紛失・更新中など）"]
+                    ]),
+                ),
                 Field::SpecialMedical | Field::CertificateRequested => ("checkbox", Value::Null),
                 Field::BirthDate
                 | Field::QualifiedDate
@@ -652,5 +659,21 @@ mod tests {
         assert_eq!(fields[6]["label"], "氏名");
         assert_eq!(fields[9]["input"], "date");
         assert_eq!(fields[3]["scheme"], "kokuho");
+        let field = |name: &str| {
+            fields
+                .iter()
+                .find(|f| f["name"] == name)
+                .unwrap_or_else(|| panic!("{name} is in the schema"))
+        };
+        // Issue 11 item 2: the staff page offers the reason of an application.
+        let reason = field("certificate_reason");
+        assert_eq!(
+            (
+                &reason["input"],
+                &reason["options"][0][0],
+                &reason["required"]
+            ),
+            (&json!("select"), &json!("要配慮"), &json!(false))
+        );
     }
 }

@@ -112,6 +112,9 @@ fn invalid(field: Option<Field>, what: &str, why: &str) -> String {
         "invalid sex" => "性別は「男」か「女」を選んでください".into(),
         "invalid copay ratio" => "負担割合は1割・2割・3割のいずれかです".into(),
         "invalid boolean" => "「はい」か「いいえ」を選んでください".into(),
+        "invalid certificate reason" => {
+            "交付申請の理由は「要配慮」か「緊急」を選んでください".into()
+        }
         "unexpected value" => "後期高齢者医療には記号・枝番がありません。空欄にしてください".into(),
         _ => generic(field),
     }
@@ -260,6 +263,7 @@ mod tests {
             ("sex", json!("M"), "性別は"),
             ("copay_ratio", json!(4), "負担割合"),
             ("has_myna_hoken", json!("yes"), "はい"),
+            ("certificate_reason", json!("介護"), "要配慮"),
             ("symbol", json!("01"), "記号・枝番"),
             ("colour", json!("red"), "項目「colour」"),
         ];

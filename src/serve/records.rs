@@ -108,7 +108,7 @@ fn fold_digits(text: &str) -> String {
 pub fn form_values(record: &Record) -> Map<String, Value> {
     let date = |d: chrono::NaiveDate| Value::from(d.to_string());
     let text = |s: &str| Value::from(s);
-    let pairs: [(Field, Option<Value>); 25] = [
+    let pairs: [(Field, Option<Value>); 26] = [
         (Field::RecordId, Some(text(&record.record_id))),
         (Field::Scheme, Some(text(record.scheme.as_str()))),
         (Field::InsurerNumber, Some(text(&record.insurer_number))),
@@ -145,6 +145,10 @@ pub fn form_values(record: &Record) -> Map<String, Value> {
         (
             Field::CertificateRequested,
             Some(Value::from(record.certificate_requested)),
+        ),
+        (
+            Field::CertificateReason,
+            record.certificate_reason.map(|r| text(r.label())),
         ),
         (Field::ApplicationDate, record.application_date.map(date)),
         (Field::HouseholdId, record.household_id.as_deref().map(text)),
