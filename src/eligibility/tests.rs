@@ -41,6 +41,11 @@ pub(super) fn kokuho(birth: NaiveDate, renewal_year: i32) -> Record {
         application_date: None,
         household_id: None,
         remarks: None,
+        limit_category: None,
+        limit_effective_date: None,
+        long_term_stay_date: None,
+        specific_disease: None,
+        specific_disease_limit: None,
     }
 }
 
@@ -1340,4 +1345,104 @@ fn issue_11_consideration_certificate() {
         eligibility(&both, None, "both").expiry_date,
         Some(d(2026, 7, 31))
     );
+}
+
+/// Issue 11 item 5: 任意記載事項 of a 限度額適用認定証 (限度区分 with its 発効期日, 長期入院該当年月日)
+/// and of a 特定疾病療養受療証, validated against the member's age (高額療養費算定基準額,
+/// 国民健康保険法施行令第29条の3: ア〜オ under 70, 現役並みⅡ・Ⅰ, 一般, 低所得Ⅱ・Ⅰ from 70).
+#[test]
+fn issue_11_limit_category_and_specific_disease() {
+    use crate::record::{LimitCategory, SpecificDisease};
+    let limited = |record: Record, category| {
+        with(record, |m| {
+            m.limit_category = Some(category);
+            m.limit_effective_date = Some(d(2025, 8, 1));
+        })
+    };
+    let under_70 = limited(kokuho(d(1980, 5, 5), 2025), LimitCategory::A);
+    let e = eligibility(&under_70, Some(2025), "70歳未満 ア");
+    assert_eq!(rule(&e, "limit_category"), "limit.under-70");
+    assert!(e
+        .reasons
+        .iter()
+        .any(|r| r.detail.contains("国民健康保険法施行令第29条の3")));
+    let elderly = limited(kokuho(d(1953, 5, 5), 2025), LimitCategory::TeishotokuII);
+    let e = eligibility(&elderly, Some(2025), "70〜74歳 低所得Ⅱ");
+    assert_eq!(rule(&e, "limit_category"), "limit.70-74");
+    let kouki_member = limited(kouki(d(1940, 5, 5), 2025), LimitCategory::TeishotokuI);
+    let e = eligibility(&kouki_member, Some(2025), "後期 区分Ⅰ");
+    assert_eq!(rule(&e, "limit_category"), "limit.kouki");
+    // A bracket of the other age group is refused, naming the field, in every mode.
+    for (record, case) in [
+        (
+            limited(kokuho(d(1953, 5, 5), 2025), LimitCategory::A),
+            "ア at 72",
+        ),
+        (
+            limited(kokuho(d(1980, 5, 5), 2025), LimitCategory::Ippan),
+            "一般 at 45",
+        ),
+        (
+            limited(kouki(d(1940, 5, 5), 2025), LimitCategory::O),
+            "オ in kouki",
+        ),
+    ] {
+        let errors = run(&record, &Rules::default(), Some(2025), Check::Off).unwrap_err();
+        assert_eq!(
+            (errors[0].field, errors[0].rule),
+            ("limit_category", "limit.age"),
+            "{case}"
+        );
+    }
+    // Its 発効期日: required, and not after the document's 有効期限.
+    let undated = with(under_70.clone(), |m| m.limit_effective_date = None);
+    assert_eq!(error_rules(&undated, Some(2025)), ["limit.effective-date"]);
+    let late = with(under_70.clone(), |m| {
+        m.limit_effective_date = Some(d(2026, 8, 1))
+    });
+    assert_eq!(error_rules(&late, Some(2025)), ["limit.effective-date"]);
+    let orphan = with(kokuho(d(1980, 5, 5), 2025), |m| {
+        m.limit_effective_date = Some(d(2025, 8, 1))
+    });
+    assert_eq!(error_rules(&orphan, Some(2025)), ["limit.without-category"]);
+    // 長期入院該当: only the 住民税非課税 brackets (オ, 低所得Ⅱ).
+    let stay = |record: Record| with(record, |m| m.long_term_stay_date = Some(d(2025, 10, 1)));
+    let e = eligibility(&stay(elderly.clone()), Some(2025), "低所得Ⅱ 長期");
+    assert_eq!(rule(&e, "long_term_stay_date"), "limit.long-term-stay");
+    assert_eq!(
+        error_rules(&stay(under_70.clone()), Some(2025)),
+        ["limit.long-term-stay"]
+    );
+    // 特定疾病: 20,000円 only for 人工透析 under 70.
+    let dialysis = |record: Record, limit| {
+        with(record, |m| {
+            m.specific_disease = Some(SpecificDisease::Dialysis);
+            m.specific_disease_limit = limit;
+        })
+    };
+    let e = eligibility(
+        &dialysis(kokuho(d(1980, 5, 5), 2025), Some(20_000)),
+        Some(2025),
+        "人工透析 上位所得",
+    );
+    assert_eq!(rule(&e, "specific_disease"), "disease.specific");
+    for record in [
+        dialysis(kokuho(d(1953, 5, 5), 2025), Some(20_000)),
+        dialysis(kouki(d(1940, 5, 5), 2025), Some(20_000)),
+        with(kokuho(d(1980, 5, 5), 2025), |m| {
+            m.specific_disease = Some(SpecificDisease::Hiv);
+            m.specific_disease_limit = Some(20_000);
+        }),
+    ] {
+        assert_eq!(error_rules(&record, Some(2025)), ["disease.limit"]);
+    }
+    let no_disease = dialysis(kokuho(d(1980, 5, 5), 2025), Some(10_000));
+    let no_disease = with(no_disease, |m| m.specific_disease = None);
+    assert_eq!(
+        error_rules(&no_disease, Some(2025)),
+        ["disease.without-disease"]
+    );
+    // Without any, no reason is added: explain lists only what the record gives.
+    let e = eligibility(&kokuho(d(1980, 5, 5), 2025), Some(2025), "none");
+    assert_eq!(e.reasons.len(), 6);
 }

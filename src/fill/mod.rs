@@ -7,6 +7,7 @@
 //! is its own. Errors in the background are configuration errors and stop a run
 //! before the first record; errors in a record's values reject that record only.
 
+mod notes;
 mod shape;
 mod text;
 mod values;

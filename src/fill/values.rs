@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use chrono::NaiveDate;
 
+use super::notes;
 use crate::eligibility::Eligibility;
 use crate::era::format_wareki;
 use crate::issuer::Issuer;
@@ -33,6 +34,14 @@ fn text(s: &str) -> Value<'_> {
         Value::Empty
     } else {
         Value::Text(Cow::Borrowed(s))
+    }
+}
+
+fn owned(s: String) -> Value<'static> {
+    if s.is_empty() {
+        Value::Empty
+    } else {
+        Value::Text(Cow::Owned(s))
     }
 }
 
@@ -75,6 +84,15 @@ impl<'a> Context<'a> {
             Field::QualifiedDate => Value::Date(r.qualified_date),
             Field::IssueDate => Value::Date(r.issue_date),
             Field::Remarks => opt_text(&r.remarks),
+            Field::LimitCategory => r.limit_category.map_or(Value::Empty, |c| {
+                Value::Text(Cow::Borrowed(c.label(r.scheme == Scheme::Kouki)))
+            }),
+            Field::LimitEffectiveDate => opt_date(r.limit_effective_date),
+            Field::LongTermStayDate => opt_date(r.long_term_stay_date),
+            Field::SpecificDisease => r.specific_disease.map_or(Value::Empty, |d| text(d.name())),
+            Field::SpecificDiseaseLimit => owned(notes::disease_limit(r).unwrap_or_default()),
+            Field::OptionalItems => owned(notes::optional_items(r)),
+            Field::BackRemarks => owned(notes::back_remarks(r)),
             Field::ExpiryDate => opt_date(e.expiry_date),
             Field::EffectiveDate => opt_date(e.effective_date),
             Field::CopayRatio => e

@@ -35,6 +35,20 @@ pub enum Field {
     IssueDate,
     /// `remarks`: 備考.
     Remarks,
+    /// `limit_category`: 限度区分 (kouki prints 区分Ⅱ・Ⅰ for 低所得Ⅱ・Ⅰ).
+    LimitCategory,
+    /// `limit_effective_date`: the 発効期日 of the 限度区分.
+    LimitEffectiveDate,
+    /// `long_term_stay_date`: 長期入院該当年月日.
+    LongTermStayDate,
+    /// `specific_disease`: the 認定疾病名 of the 特定疾病.
+    SpecificDisease,
+    /// `specific_disease_limit`: its 自己負担限度額, `10,000円`.
+    SpecificDiseaseLimit,
+    /// `optional_items`: the 任意記載事項 the record gives, on one line.
+    OptionalItems,
+    /// `back_remarks`: the back's 備考 box: the 任意記載事項, then `remarks`.
+    BackRemarks,
     /// `expiry_date`: 有効期限 as the rules decided it.
     ExpiryDate,
     /// `effective_date`: 発効期日 as the rules decided it.
@@ -94,6 +108,25 @@ const FIELDS: &[(&str, Field, FieldType)] = &[
     ("qualified_date", Field::QualifiedDate, FieldType::Date),
     ("issue_date", Field::IssueDate, FieldType::Date),
     ("remarks", Field::Remarks, FieldType::Text),
+    ("limit_category", Field::LimitCategory, FieldType::Text),
+    (
+        "limit_effective_date",
+        Field::LimitEffectiveDate,
+        FieldType::Date,
+    ),
+    (
+        "long_term_stay_date",
+        Field::LongTermStayDate,
+        FieldType::Date,
+    ),
+    ("specific_disease", Field::SpecificDisease, FieldType::Text),
+    (
+        "specific_disease_limit",
+        Field::SpecificDiseaseLimit,
+        FieldType::Text,
+    ),
+    ("optional_items", Field::OptionalItems, FieldType::Text),
+    ("back_remarks", Field::BackRemarks, FieldType::Text),
     ("expiry_date", Field::ExpiryDate, FieldType::Date),
     ("effective_date", Field::EffectiveDate, FieldType::Date),
     ("copay_ratio", Field::CopayRatio, FieldType::Number),

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::benefit;
 use super::error::Redacted;
 use super::value::{self, Invalid, Parsed, Raw};
 use super::{Field, Origin, Record, RecordError, RecordErrorKind, Scheme};
@@ -262,6 +263,12 @@ fn build_all(slots: &Slots) -> Result<Record, Vec<Problem>> {
     let application_date = check.optional(Field::ApplicationDate, date);
     let household_id = check.optional(Field::HouseholdId, identifier);
     let remarks = check.optional(Field::Remarks, text);
+    let limit_category = check.optional(Field::LimitCategory, benefit::limit_category);
+    let limit_effective_date = check.optional(Field::LimitEffectiveDate, date);
+    let long_term_stay_date = check.optional(Field::LongTermStayDate, date);
+    let specific_disease = check.optional(Field::SpecificDisease, benefit::specific_disease);
+    let specific_disease_limit =
+        check.optional(Field::SpecificDiseaseLimit, benefit::disease_limit);
     let record = (|| {
         Some(Record {
             record_id: record_id?,
@@ -290,6 +297,11 @@ fn build_all(slots: &Slots) -> Result<Record, Vec<Problem>> {
             application_date: application_date?,
             household_id: household_id?,
             remarks: remarks?,
+            limit_category: limit_category?,
+            limit_effective_date: limit_effective_date?,
+            long_term_stay_date: long_term_stay_date?,
+            specific_disease: specific_disease?,
+            specific_disease_limit: specific_disease_limit?,
         })
     })();
     match record {

@@ -57,11 +57,21 @@ pub enum Field {
     HouseholdId,
     /// `remarks`: 備考.
     Remarks,
+    /// `limit_category`: 限度区分 (適用区分) of a 限度額適用認定証.
+    LimitCategory,
+    /// `limit_effective_date`: the 発効期日 of that 限度区分.
+    LimitEffectiveDate,
+    /// `long_term_stay_date`: 長期入院該当年月日.
+    LongTermStayDate,
+    /// `specific_disease`: 特定疾病 of a 特定疾病療養受療証.
+    SpecificDisease,
+    /// `specific_disease_limit`: its 自己負担限度額 in yen.
+    SpecificDiseaseLimit,
 }
 
 impl Field {
     /// Every field, in schema order (the order of `docs/records.md` and of error checks).
-    pub const ALL: [Field; 26] = [
+    pub const ALL: [Field; 31] = [
         Field::RecordId,
         Field::Scheme,
         Field::InsurerNumber,
@@ -88,6 +98,11 @@ impl Field {
         Field::ApplicationDate,
         Field::HouseholdId,
         Field::Remarks,
+        Field::LimitCategory,
+        Field::LimitEffectiveDate,
+        Field::LongTermStayDate,
+        Field::SpecificDisease,
+        Field::SpecificDiseaseLimit,
     ];
 
     /// The snake_case name used as CSV header and JSON key.
@@ -119,6 +134,11 @@ impl Field {
             Field::ApplicationDate => "application_date",
             Field::HouseholdId => "household_id",
             Field::Remarks => "remarks",
+            Field::LimitCategory => "limit_category",
+            Field::LimitEffectiveDate => "limit_effective_date",
+            Field::LongTermStayDate => "long_term_stay_date",
+            Field::SpecificDisease => "specific_disease",
+            Field::SpecificDiseaseLimit => "specific_disease_limit",
         }
     }
 
@@ -151,6 +171,11 @@ impl Field {
             Field::ApplicationDate => "申請日",
             Field::HouseholdId => "世帯番号",
             Field::Remarks => "備考",
+            Field::LimitCategory => "限度区分",
+            Field::LimitEffectiveDate => "限度区分の発効期日",
+            Field::LongTermStayDate => "長期入院該当年月日",
+            Field::SpecificDisease => "特定疾病",
+            Field::SpecificDiseaseLimit => "特定疾病の自己負担限度額",
         }
     }
 

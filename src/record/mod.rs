@@ -16,6 +16,7 @@
 #![allow(clippy::result_large_err)]
 
 mod assemble;
+mod benefit;
 mod csv;
 mod error;
 mod field;
@@ -30,6 +31,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use benefit::{LimitCategory, SpecificDisease};
 pub use error::{ErrorReportEntry, OpenError, OpenErrorKind, RecordError, RecordErrorKind};
 pub use field::Field;
 
@@ -152,6 +154,18 @@ pub struct Record {
     pub household_id: Option<String>,
     /// 備考, printed in the remarks area when the layout has one.
     pub remarks: Option<String>,
+    /// 限度区分 (適用区分) of a 限度額適用認定証 the member holds; printed only when given.
+    pub limit_category: Option<LimitCategory>,
+    /// The 発効期日 of that 限度区分 (required with it).
+    pub limit_effective_date: Option<NaiveDate>,
+    /// 長期入院該当年月日: the day the member passed 90 days in hospital within 12 months
+    /// (住民税非課税 brackets only).
+    pub long_term_stay_date: Option<NaiveDate>,
+    /// 特定疾病 of a 特定疾病療養受療証 the member holds; printed only when given.
+    pub specific_disease: Option<SpecificDisease>,
+    /// Its 自己負担限度額 in yen: 10,000, or 20,000 for 人工透析 under 70 with high income;
+    /// 10,000 when not given.
+    pub specific_disease_limit: Option<u32>,
 }
 
 /// Where a record came from, for error messages and reports.
@@ -492,13 +506,14 @@ pub(crate) mod testing {
     pub(crate) const HEADER: &str = "record_id,scheme,insurer_number,symbol,number,branch,name,name_kana,sex,\
         birth_date,postal_code,address,householder_name,qualified_date,issue_date,has_myna_hoken,copay_ratio,\
         effective_date,expiry_date,residence_expiry,special_medical,certificate_requested,certificate_reason,application_date,\
-        household_id,remarks";
+        household_id,remarks,limit_category,limit_effective_date,long_term_stay_date,specific_disease,\
+        specific_disease_limit";
 
     /// A valid kokuho CSV row with this record_id.
     pub(crate) fn row(id: &str) -> String {
         format!(
             "{id},kokuho,102020,01,1234567,01,佐藤 太郎,サトウ タロウ,男,1958-04-12,370-0801,\
-             群馬県高崎市八島町1-2,佐藤 太郎,2020-04-01,2025-08-01,false,,,,,false,false,,,H0001,"
+             群馬県高崎市八島町1-2,佐藤 太郎,2020-04-01,2025-08-01,false,,,,,false,false,,,H0001,,,,,,"
         )
     }
 

@@ -68,7 +68,7 @@ pub(crate) struct Invalid {
 }
 
 impl Invalid {
-    fn new(what: &'static str, why: impl Into<String>) -> Self {
+    pub(crate) fn new(what: &'static str, why: impl Into<String>) -> Self {
         Invalid {
             what,
             why: why.into(),
@@ -76,7 +76,7 @@ impl Invalid {
         }
     }
 
-    fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }

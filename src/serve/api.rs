@@ -170,6 +170,33 @@ pub(super) fn schema_json() -> Value {
                         ["緊急", "緊急（紛失・更新中など）"]
                     ]),
                 ),
+                Field::LimitCategory => (
+                    "select",
+                    json!([
+                        ["ア", "ア"],
+                        ["イ", "イ"],
+                        ["ウ", "ウ"],
+                        ["エ", "エ"],
+                        ["オ", "オ"],
+                        ["現役並みⅡ", "現役並みⅡ（70歳以上）"],
+                        ["現役並みⅠ", "現役並みⅠ（70歳以上）"],
+                        ["一般", "一般（70歳以上）"],
+                        ["低所得Ⅱ", "低所得Ⅱ・区分Ⅱ（70歳以上）"],
+                        ["低所得Ⅰ", "低所得Ⅰ・区分Ⅰ（70歳以上）"]
+                    ]),
+                ),
+                Field::SpecificDisease => (
+                    "select",
+                    json!([
+                        ["人工透析", "人工透析を要する慢性腎不全"],
+                        ["血友病", "血友病"],
+                        ["HIV", "HIV（抗ウイルス剤投与）"]
+                    ]),
+                ),
+                Field::SpecificDiseaseLimit => (
+                    "select",
+                    json!([["10000", "10,000円"], ["20000", "20,000円"]]),
+                ),
                 Field::SpecialMedical | Field::CertificateRequested => ("checkbox", Value::Null),
                 Field::BirthDate
                 | Field::QualifiedDate
@@ -177,7 +204,9 @@ pub(super) fn schema_json() -> Value {
                 | Field::EffectiveDate
                 | Field::ExpiryDate
                 | Field::ResidenceExpiry
-                | Field::ApplicationDate => ("date", Value::Null),
+                | Field::ApplicationDate
+                | Field::LimitEffectiveDate
+                | Field::LongTermStayDate => ("date", Value::Null),
                 _ => ("text", Value::Null),
             };
             let scheme = matches!(field, Field::Symbol | Field::Branch).then_some("kokuho");

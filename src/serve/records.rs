@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::record::{Field, Record};
+use crate::record::{Field, Record, Scheme};
 
 /// Records held in memory for look-up (a real record is under 2 KiB, so a city's hundred
 /// thousand members take some hundreds of MiB at most).
@@ -108,7 +108,7 @@ fn fold_digits(text: &str) -> String {
 pub fn form_values(record: &Record) -> Map<String, Value> {
     let date = |d: chrono::NaiveDate| Value::from(d.to_string());
     let text = |s: &str| Value::from(s);
-    let pairs: [(Field, Option<Value>); 26] = [
+    let pairs: [(Field, Option<Value>); 31] = [
         (Field::RecordId, Some(text(&record.record_id))),
         (Field::Scheme, Some(text(record.scheme.as_str()))),
         (Field::InsurerNumber, Some(text(&record.insurer_number))),
@@ -153,6 +153,30 @@ pub fn form_values(record: &Record) -> Map<String, Value> {
         (Field::ApplicationDate, record.application_date.map(date)),
         (Field::HouseholdId, record.household_id.as_deref().map(text)),
         (Field::Remarks, record.remarks.as_deref().map(text)),
+        (
+            Field::LimitCategory,
+            record
+                .limit_category
+                .map(|c| text(c.label(record.scheme == Scheme::Kouki))),
+        ),
+        (
+            Field::LimitEffectiveDate,
+            record.limit_effective_date.map(date),
+        ),
+        (
+            Field::LongTermStayDate,
+            record.long_term_stay_date.map(date),
+        ),
+        (
+            Field::SpecificDisease,
+            record.specific_disease.map(|d| text(d.label())),
+        ),
+        (
+            Field::SpecificDiseaseLimit,
+            record
+                .specific_disease_limit
+                .map(|n| Value::from(n.to_string())),
+        ),
     ];
     pairs
         .into_iter()
