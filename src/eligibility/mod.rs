@@ -7,7 +7,8 @@
 //! has them in plain words): `cycle` (the renewal period), `document` (資格確認書 or お知らせ),
 //! `expiry` (有効期限), `burden` (高齢受給者, 負担割合 and 発効期日), `special` (特別療養費),
 //! `items` (the 必須記載事項 each document must print), `benefit` (限度区分 and 特定疾病, the
-//! 任意記載事項 of benefit certificates) and `check` (record errors, and the
+//! 任意記載事項 of benefit certificates), `notation` (氏名・性別 printed on request for
+//! 性同一性障害) and `check` (record errors, and the
 //! record's own values against the rules'). [`age`] holds the
 //! 年齢計算 the rules count with.
 
@@ -20,6 +21,7 @@ mod document;
 mod expiry;
 mod explain;
 mod items;
+mod notation;
 mod rules;
 mod special;
 #[cfg(test)]
@@ -93,8 +95,8 @@ pub struct Eligibility {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {
     /// The value it explains: `cycle`, `document`, `expiry_date`, `effective_date`, `copay_ratio`,
-    /// `special_medical`, and when the record gives them `limit_category`, `long_term_stay_date`
-    /// and `specific_disease`.
+    /// `special_medical`, and when the record gives them `limit_category`, `long_term_stay_date`,
+    /// `specific_disease`, `sex` (printed on the back) and `name` (a 通称名).
     pub field: &'static str,
     /// A stable rule name, e.g. `expiry.turns-75`.
     pub rule: &'static str,
@@ -295,6 +297,7 @@ pub fn evaluate(
         special.reason("special_medical"),
     ];
     reasons.extend(benefit_reasons);
+    reasons.extend(notation::reasons(record));
     let eligibility = Eligibility {
         document: document.value.document(),
         scheme: record.scheme,

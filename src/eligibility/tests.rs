@@ -46,6 +46,8 @@ pub(super) fn kokuho(birth: NaiveDate, renewal_year: i32) -> Record {
         long_term_stay_date: None,
         specific_disease: None,
         specific_disease_limit: None,
+        sex_on_back: false,
+        registered_name: None,
     }
 }
 
@@ -1445,4 +1447,22 @@ fn issue_11_limit_category_and_specific_disease() {
     // Without any, no reason is added: explain lists only what the record gives.
     let e = eligibility(&kokuho(d(1980, 5, 5), 2025), Some(2025), "none");
     assert_eq!(e.reasons.len(), 6);
+}
+
+/// Issue 11 item 6: 性別 「裏面参照」 and a 通称名 on request (厚生労働省保険局 「被保険者証の性別表記
+/// について」 平成24年, 「被保険者証の氏名表記について」 平成29年; 大阪市): explained, never refused.
+#[test]
+fn issue_11_notation_on_request() {
+    let r = with(kokuho(d(1980, 5, 5), 2025), |m| {
+        m.sex_on_back = true;
+        m.registered_name = Some("佐藤 一郎".into());
+    });
+    let e = eligibility(&r, Some(2025), "性同一性障害");
+    assert_eq!(
+        (rule(&e, "sex"), rule(&e, "name")),
+        ("notation.sex-on-back", "notation.common-name")
+    );
+    assert!(e.reasons.iter().any(|r| r.detail.contains("平成24年")));
+    let plain = eligibility(&kokuho(d(1980, 5, 5), 2025), Some(2025), "none");
+    assert_eq!(rule(&plain, "sex"), "(no reason)");
 }

@@ -19,11 +19,45 @@ pub(crate) fn optional_items(record: &Record) -> String {
     joined(&[limit_items(record), disease_item(record)], SEPARATOR)
 }
 
-/// `back_remarks`: the back's 備考 box, one line a group: 限度区分, 特定疾病, then the record's
-/// own 備考.
+/// `back_remarks`: the back's 備考 box, one line a group: 戸籍上の氏名 and 性別, 限度区分, 特定疾病,
+/// then the record's own 備考.
 pub(crate) fn back_remarks(record: &Record) -> String {
     let remarks = record.remarks.clone().unwrap_or_default();
-    joined(&[limit_items(record), disease_item(record), remarks], "\n")
+    joined(
+        &[
+            registered_items(record),
+            limit_items(record),
+            disease_item(record),
+            remarks,
+        ],
+        "\n",
+    )
+}
+
+/// `sex` as the front prints it: 「裏面参照」 when the member asked for 性別 on the back
+/// (厚生労働省保険局 「被保険者証の性別表記について」, 平成24年, as applied by 大阪市).
+pub(crate) fn front_sex(record: &Record) -> &'static str {
+    if record.sex_on_back {
+        "裏面参照"
+    } else {
+        record.sex.label()
+    }
+}
+
+/// 戸籍上の氏名 (when the front shows a 通称名; 厚生労働省保険局 「被保険者証の氏名表記について」,
+/// 平成29年) and 「戸籍上の性別は男」 (when 性別 is on the back), the wording 大阪市 uses.
+fn registered_items(record: &Record) -> String {
+    let name = record
+        .registered_name
+        .as_ref()
+        .map(|name| format!("戸籍上の氏名 {name}"));
+    let sex = record
+        .sex_on_back
+        .then(|| format!("戸籍上の性別は{}", record.sex.label()));
+    joined(
+        &[name.unwrap_or_default(), sex.unwrap_or_default()],
+        SEPARATOR,
+    )
 }
 
 /// `specific_disease_limit`: the 自己負担限度額 as printed, `10,000円`; `None` without a 特定疾病.
@@ -119,5 +153,22 @@ mod tests {
         r.scheme = Scheme::Kouki;
         r.limit_category = Some(LimitCategory::TeishotokuII);
         assert!(optional_items(&r).starts_with("限度区分 区分Ⅱ"));
+    }
+
+    /// Issue 11 item 6: 性別 「裏面参照」 on the front, 戸籍上の氏名 and 性別 first in the 備考.
+    #[test]
+    fn registered_name_and_sex_go_to_the_back() {
+        let mut r = record();
+        assert_eq!(front_sex(&r), "男");
+        r.sex_on_back = true;
+        r.registered_name = Some("佐藤 一郎".into());
+        r.remarks = Some("再交付".into());
+        assert_eq!(front_sex(&r), "裏面参照");
+        assert_eq!(
+            back_remarks(&r),
+            "戸籍上の氏名 佐藤 一郎　戸籍上の性別は男\n再交付"
+        );
+        r.sex_on_back = false;
+        assert_eq!(back_remarks(&r), "戸籍上の氏名 佐藤 一郎\n再交付");
     }
 }

@@ -19,7 +19,7 @@ pub enum Field {
     Name,
     /// `name_kana`: フリガナ.
     NameKana,
-    /// `sex`: 性別 (男/女).
+    /// `sex`: 性別 (男/女; 裏面参照 when the record asks for it on the back).
     Sex,
     /// `birth_date`: 生年月日.
     BirthDate,
@@ -47,8 +47,13 @@ pub enum Field {
     SpecificDiseaseLimit,
     /// `optional_items`: the 任意記載事項 the record gives, on one line.
     OptionalItems,
-    /// `back_remarks`: the back's 備考 box: the 任意記載事項, then `remarks`.
+    /// `back_remarks`: the back's 備考 box: 戸籍上の氏名・性別, the 任意記載事項, then `remarks`.
     BackRemarks,
+    /// `registered_name`: 戸籍上の氏名, when `name` is a 通称名.
+    RegisteredName,
+    /// `registered_sex`: 男/女 when the record asks for 性別 on the back (the front's `sex` then
+    /// reads 裏面参照); empty otherwise.
+    RegisteredSex,
     /// `expiry_date`: 有効期限 as the rules decided it.
     ExpiryDate,
     /// `effective_date`: 発効期日 as the rules decided it.
@@ -127,6 +132,8 @@ const FIELDS: &[(&str, Field, FieldType)] = &[
     ),
     ("optional_items", Field::OptionalItems, FieldType::Text),
     ("back_remarks", Field::BackRemarks, FieldType::Text),
+    ("registered_name", Field::RegisteredName, FieldType::Text),
+    ("registered_sex", Field::RegisteredSex, FieldType::Text),
     ("expiry_date", Field::ExpiryDate, FieldType::Date),
     ("effective_date", Field::EffectiveDate, FieldType::Date),
     ("copay_ratio", Field::CopayRatio, FieldType::Number),

@@ -269,6 +269,8 @@ fn build_all(slots: &Slots) -> Result<Record, Vec<Problem>> {
     let specific_disease = check.optional(Field::SpecificDisease, benefit::specific_disease);
     let specific_disease_limit =
         check.optional(Field::SpecificDiseaseLimit, benefit::disease_limit);
+    let sex_on_back = check.optional(Field::SexOnBack, boolean);
+    let registered_name = check.optional(Field::RegisteredName, text);
     let record = (|| {
         Some(Record {
             record_id: record_id?,
@@ -302,6 +304,8 @@ fn build_all(slots: &Slots) -> Result<Record, Vec<Problem>> {
             long_term_stay_date: long_term_stay_date?,
             specific_disease: specific_disease?,
             specific_disease_limit: specific_disease_limit?,
+            sex_on_back: sex_on_back?.unwrap_or(false),
+            registered_name: registered_name?,
         })
     })();
     match record {

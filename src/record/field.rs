@@ -67,11 +67,15 @@ pub enum Field {
     SpecificDisease,
     /// `specific_disease_limit`: its 自己負担限度額 in yen.
     SpecificDiseaseLimit,
+    /// `sex_on_back`: 性別 printed on the back (性同一性障害, on request).
+    SexOnBack,
+    /// `registered_name`: 戸籍上の氏名, when `name` is a 通称名.
+    RegisteredName,
 }
 
 impl Field {
     /// Every field, in schema order (the order of `docs/records.md` and of error checks).
-    pub const ALL: [Field; 31] = [
+    pub const ALL: [Field; 33] = [
         Field::RecordId,
         Field::Scheme,
         Field::InsurerNumber,
@@ -103,6 +107,8 @@ impl Field {
         Field::LongTermStayDate,
         Field::SpecificDisease,
         Field::SpecificDiseaseLimit,
+        Field::SexOnBack,
+        Field::RegisteredName,
     ];
 
     /// The snake_case name used as CSV header and JSON key.
@@ -139,6 +145,8 @@ impl Field {
             Field::LongTermStayDate => "long_term_stay_date",
             Field::SpecificDisease => "specific_disease",
             Field::SpecificDiseaseLimit => "specific_disease_limit",
+            Field::SexOnBack => "sex_on_back",
+            Field::RegisteredName => "registered_name",
         }
     }
 
@@ -176,6 +184,8 @@ impl Field {
             Field::LongTermStayDate => "長期入院該当年月日",
             Field::SpecificDisease => "特定疾病",
             Field::SpecificDiseaseLimit => "特定疾病の自己負担限度額",
+            Field::SexOnBack => "性別を裏面に記載",
+            Field::RegisteredName => "戸籍上の氏名",
         }
     }
 
@@ -348,6 +358,10 @@ mod tests {
             Field::PostalCode,
             Field::Remarks,
             Field::CertificateReason,
+            Field::LimitCategory,
+            Field::SpecificDisease,
+            Field::SexOnBack,
+            Field::RegisteredName,
         ] {
             assert!(!field.value_in_messages());
         }

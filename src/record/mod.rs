@@ -166,6 +166,12 @@ pub struct Record {
     /// Its 自己負担限度額 in yen: 10,000, or 20,000 for 人工透析 under 70 with high income;
     /// 10,000 when not given.
     pub specific_disease_limit: Option<u32>,
+    /// On the member's request (性同一性障害), the front's 性別 reads 「裏面参照」 and the back's
+    /// 備考 says 「戸籍上の性別は男」 (or 女).
+    pub sex_on_back: bool,
+    /// 戸籍上の氏名, printed in the back's 備考, when `name` is a 通称名 the member asked to have on
+    /// the front (性同一性障害).
+    pub registered_name: Option<String>,
 }
 
 /// Where a record came from, for error messages and reports.
@@ -507,13 +513,13 @@ pub(crate) mod testing {
         birth_date,postal_code,address,householder_name,qualified_date,issue_date,has_myna_hoken,copay_ratio,\
         effective_date,expiry_date,residence_expiry,special_medical,certificate_requested,certificate_reason,application_date,\
         household_id,remarks,limit_category,limit_effective_date,long_term_stay_date,specific_disease,\
-        specific_disease_limit";
+        specific_disease_limit,sex_on_back,registered_name";
 
     /// A valid kokuho CSV row with this record_id.
     pub(crate) fn row(id: &str) -> String {
         format!(
             "{id},kokuho,102020,01,1234567,01,佐藤 太郎,サトウ タロウ,男,1958-04-12,370-0801,\
-             群馬県高崎市八島町1-2,佐藤 太郎,2020-04-01,2025-08-01,false,,,,,false,false,,,H0001,,,,,,"
+             群馬県高崎市八島町1-2,佐藤 太郎,2020-04-01,2025-08-01,false,,,,,false,false,,,H0001,,,,,,,,"
         )
     }
 

@@ -197,7 +197,9 @@ pub(super) fn schema_json() -> Value {
                     "select",
                     json!([["10000", "10,000円"], ["20000", "20,000円"]]),
                 ),
-                Field::SpecialMedical | Field::CertificateRequested => ("checkbox", Value::Null),
+                Field::SpecialMedical | Field::CertificateRequested | Field::SexOnBack => {
+                    ("checkbox", Value::Null)
+                }
                 Field::BirthDate
                 | Field::QualifiedDate
                 | Field::IssueDate
@@ -703,6 +705,22 @@ mod tests {
                 &reason["required"]
             ),
             (&json!("select"), &json!("要配慮"), &json!(false))
+        );
+        // Items 5 and 6: the 任意記載事項 and the notation requests.
+        let inputs: Vec<_> = [
+            "limit_category",
+            "limit_effective_date",
+            "long_term_stay_date",
+            "specific_disease",
+            "specific_disease_limit",
+            "sex_on_back",
+            "registered_name",
+        ]
+        .map(|name| field(name)["input"].clone())
+        .into();
+        assert_eq!(
+            inputs,
+            ["select", "date", "date", "select", "select", "checkbox", "text"].map(|i| json!(i))
         );
     }
 }

@@ -108,7 +108,7 @@ fn fold_digits(text: &str) -> String {
 pub fn form_values(record: &Record) -> Map<String, Value> {
     let date = |d: chrono::NaiveDate| Value::from(d.to_string());
     let text = |s: &str| Value::from(s);
-    let pairs: [(Field, Option<Value>); 31] = [
+    let pairs: [(Field, Option<Value>); 33] = [
         (Field::RecordId, Some(text(&record.record_id))),
         (Field::Scheme, Some(text(record.scheme.as_str()))),
         (Field::InsurerNumber, Some(text(&record.insurer_number))),
@@ -176,6 +176,11 @@ pub fn form_values(record: &Record) -> Map<String, Value> {
             record
                 .specific_disease_limit
                 .map(|n| Value::from(n.to_string())),
+        ),
+        (Field::SexOnBack, Some(Value::from(record.sex_on_back))),
+        (
+            Field::RegisteredName,
+            record.registered_name.as_deref().map(text),
         ),
     ];
     pairs
