@@ -4,7 +4,7 @@
 //! Documents go to the householder, one envelope per household (豊橋市:
 //! 「原則、書類は世帯ごとに一通の封筒でまとめて送付」). An envelope holding a
 //! 資格確認書 goes by registered mail (簡易書留 / 特定記録) and one holding only
-//! お知らせ by ordinary mail (domain-research §3.3), so envelopes are split by mail
+//! お知らせ by ordinary mail (倉吉市, 江別市 pages), so envelopes are split by mail
 //! class first; within a class they are sorted by postal code, which is what
 //! bulk-mail discounts ask for, then by household. Members of one household keep
 //! their input order.

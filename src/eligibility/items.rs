@@ -61,7 +61,7 @@ pub(super) fn missing(record: &Record, document: Document) -> Vec<Contradiction>
     items
         .fields
         .iter()
-        .filter(|&&field| value(record, field).is_none_or(|v| v.trim().is_empty()))
+        .filter(|&&field| !value(record, field).is_some_and(|v| !v.trim().is_empty()))
         .map(|&field| Contradiction {
             field: field.name(),
             given: "(empty)".into(),

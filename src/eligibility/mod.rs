@@ -3,7 +3,7 @@
 //! Pure functions over a [`Record`] and the issuer's [`Rules`]; no I/O, no clock. The entry point
 //! is [`evaluate`]; [`explain_json`] turns its result into the `shikaku explain` object.
 //!
-//! One private file per rule family, each rule citing the seed it comes from (docs/eligibility.md
+//! One private file per rule family, each rule citing its public source (docs/eligibility.md
 //! has them in plain words): `cycle` (the renewal period), `document` (資格確認書 or お知らせ),
 //! `expiry` (有効期限), `burden` (高齢受給者, 負担割合 and 発効期日), `special` (特別療養費),
 //! `items` (the 必須記載事項 each document must print), `benefit` (限度区分 and 特定疾病, the
@@ -100,7 +100,8 @@ pub struct Reason {
     pub field: &'static str,
     /// A stable rule name, e.g. `expiry.turns-75`.
     pub rule: &'static str,
-    /// The rule in plain Japanese, with the seed it comes from.
+    /// The rule in plain Japanese, with its public source (law and article, MHLW material, or a
+    /// municipality's leaflet by title and year).
     pub detail: String,
 }
 
