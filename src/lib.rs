@@ -4,8 +4,9 @@
 //! The pipeline, one module a step:
 //! 1. [`record::read`]: CSV / JSON → [`record::Record`], streamed one record at a time;
 //! 2. [`eligibility`]: a record and its renewal cycle → [`eligibility::Eligibility`];
-//! 3. [`layout`]: TOML → [`layout::Layout`], validated and normalized to points;
-//! 4. [`fill`]: layout + issuer → [`fill::Template`], then + record + eligibility → [`display::Document`];
+//! 3. [`layout`]: TOML → [`layout::Layout`], validated and normalized to points, and [`lint`]ed
+//!    for what a print shop would query (hairlines, tiny or squeezed text, elements near the trim);
+//! 4. [`fill`]: layout + issuer → [`fill::Form`], then + record + eligibility → [`display::Document`];
 //! 5. [`render::pdf`]: display lists → PDF bytes; [`render::png`]: a page → a PNG preview.
 //!
 //! Around it: [`batch`] renders a records file into print files in mailing order, [`golden`]
@@ -26,6 +27,8 @@ pub mod impose;
 pub mod insurer_number;
 pub mod issuer;
 pub mod layout;
+pub mod limits;
+pub mod lint;
 pub mod record;
 pub mod render;
 pub mod serve;

@@ -3,6 +3,9 @@
 use super::{Cycle, Derived, Document, Rules};
 use crate::record::{CertificateReason, Record, Scheme};
 
+/// The rule name of the kouki interim rule's document choice.
+pub(super) const KOUKI_INTERIM: &str = "document.kouki-interim";
+
 /// The ground a document is issued on; the expiry rules differ by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Ground {
@@ -55,7 +58,7 @@ pub(super) fn decide(record: &Record, rules: &Rules, cycle: &Cycle) -> Derived<G
             "後期高齢者医療の暫定運用: {} までは全員に資格確認書 (厚生労働省の暫定運用、令和8年7月31日まで延長; 水戸市・三鷹市の案内、川越市 案内 令和6年)",
             rules.kouki_interim_end
         );
-        return Derived::new(Ground::KoukiInterim, "document.kouki-interim", detail);
+        return Derived::new(Ground::KoukiInterim, KOUKI_INTERIM, detail);
     }
     if !record.has_myna_hoken {
         return Derived::new(

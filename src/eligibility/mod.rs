@@ -91,6 +91,16 @@ pub struct Eligibility {
     pub reasons: Vec<Reason>,
 }
 
+impl Eligibility {
+    /// Whether the document is a 資格確認書 given under the kouki interim rule (every kouki
+    /// member, card or not), which is what the carrier sheet's cover message must say.
+    pub fn kouki_interim(&self) -> bool {
+        self.reasons
+            .iter()
+            .any(|r| r.field == "document" && r.rule == document::KOUKI_INTERIM)
+    }
+}
+
 /// The rule behind one derived value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {

@@ -273,7 +273,7 @@ mod tests {
         assert!(
             error
                 .to_string()
-                .starts_with(":5:15: invalid cycle start `8/1`"),
+                .starts_with("issuer profile:5:15: invalid cycle start `8/1`"),
             "{error}"
         );
     }

@@ -63,6 +63,7 @@ impl<'a> Context<'a> {
             Field::IssuerPortalUrl => return text(&issuer.portal_url),
             Field::IssuerContact => return Value::Text(Cow::Owned(issuer.contact.join("\n"))),
             Field::IssuerHasSeal => return Value::Bool(issuer.seal_png.is_some()),
+            Field::IssuerSealText => return opt_text(&issuer.seal_text),
             _ => {}
         }
         let Some((r, e)) = self.record else {
@@ -103,6 +104,7 @@ impl<'a> Context<'a> {
             Field::SpecialMedical => Value::Bool(e.special_medical),
             Field::Elderly => Value::Bool(e.elderly),
             Field::Kouki => Value::Bool(e.scheme == Scheme::Kouki),
+            Field::KoukiInterim => Value::Bool(e.kouki_interim()),
             Field::TitleSuffix => text(if e.special_medical {
                 "(特別療養)"
             } else {

@@ -66,6 +66,9 @@ pub enum Field {
     Elderly,
     /// `kouki`: true for 後期高齢者医療 documents.
     Kouki,
+    /// `kouki_interim`: true for a 資格確認書 given under the kouki interim rule (to every kouki
+    /// member, card or not).
+    KoukiInterim,
     /// `title_suffix`: `(特別療養)` on 特別療養 documents, empty otherwise.
     TitleSuffix,
     /// `special_medical_note`: the issuer's 特別療養費 marking on 特別療養 documents.
@@ -82,6 +85,9 @@ pub enum Field {
     IssuerContact,
     /// `issuer.has_seal`: true when the profile has a seal image.
     IssuerHasSeal,
+    /// `issuer.seal_text`: what the profile prints where the seal goes when it has no seal image
+    /// (e.g. 「公印省略」); empty by default.
+    IssuerSealText,
 }
 
 /// What kind of value a field holds, which decides the formats it accepts.
@@ -140,6 +146,7 @@ const FIELDS: &[(&str, Field, FieldType)] = &[
     ("special_medical", Field::SpecialMedical, FieldType::Bool),
     ("elderly", Field::Elderly, FieldType::Bool),
     ("kouki", Field::Kouki, FieldType::Bool),
+    ("kouki_interim", Field::KoukiInterim, FieldType::Bool),
     ("title_suffix", Field::TitleSuffix, FieldType::Text),
     (
         "special_medical_note",
@@ -160,6 +167,7 @@ const FIELDS: &[(&str, Field, FieldType)] = &[
     ("issuer.portal_url", Field::IssuerPortalUrl, FieldType::Text),
     ("issuer.contact", Field::IssuerContact, FieldType::Text),
     ("issuer.has_seal", Field::IssuerHasSeal, FieldType::Bool),
+    ("issuer.seal_text", Field::IssuerSealText, FieldType::Text),
 ];
 
 impl Field {
@@ -195,6 +203,7 @@ impl Field {
                 | Field::IssuerPortalUrl
                 | Field::IssuerContact
                 | Field::IssuerHasSeal
+                | Field::IssuerSealText
         )
     }
 

@@ -6,14 +6,20 @@
 //! line and column, so that a typo never silently drops a field from a card.
 //! The format is documented in docs/layout.md.
 
+mod catalog;
 mod field;
+mod legal;
+pub(crate) mod number;
 mod parse;
 mod template;
 
 use std::sync::Arc;
 
+pub use catalog::Catalog;
 pub use field::{Field, FieldType, Format};
-pub use parse::{bundled_names, LayoutError};
+pub use legal::LegalText;
+pub(crate) use parse::bounds;
+pub use parse::{bundled_names, bundled_source, LayoutError};
 pub(crate) use template::closest;
 pub use template::{Piece, Template};
 
@@ -35,7 +41,7 @@ pub fn mm(value: f32) -> f32 {
 pub struct Layout {
     pub(crate) name: String,
     pub(crate) title: String,
-    pub(crate) document: Document,
+    pub(crate) kind: LayoutKind,
     pub(crate) scheme: Scheme,
     pub(crate) size: Size,
     pub(crate) pages: Vec<PageDef>,
@@ -52,9 +58,14 @@ impl Layout {
         &self.title
     }
 
-    /// Which document it prints.
-    pub fn document(&self) -> Document {
-        self.document
+    /// What it prints.
+    pub fn kind(&self) -> LayoutKind {
+        self.kind
+    }
+
+    /// The member's document it prints; `None` for a sheet that travels with one (台紙).
+    pub fn document(&self) -> Option<Document> {
+        self.kind.document()
     }
 
     /// Which scheme it serves.
@@ -70,6 +81,52 @@ impl Layout {
     /// The pages.
     pub fn pages(&self) -> &[PageDef] {
         &self.pages
+    }
+}
+
+/// What a layout prints: one of the member's two documents, or a sheet that goes with one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LayoutKind {
+    /// 資格確認書, the card.
+    Kakuninsho,
+    /// 資格情報のお知らせ, the A4 notice.
+    Oshirase,
+    /// 台紙: the carrier sheet a card is mounted on (`--impose carrier`).
+    Daishi,
+}
+
+impl LayoutKind {
+    /// Every kind, in the order of the `document` key's documentation.
+    pub const ALL: [LayoutKind; 3] = [
+        LayoutKind::Kakuninsho,
+        LayoutKind::Oshirase,
+        LayoutKind::Daishi,
+    ];
+
+    /// The name used in layouts' `document` key, issuer profiles and bundled layout names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LayoutKind::Kakuninsho => "kakuninsho",
+            LayoutKind::Oshirase => "oshirase",
+            LayoutKind::Daishi => "daishi",
+        }
+    }
+
+    /// The kind that prints a member's document.
+    pub fn of(document: Document) -> LayoutKind {
+        match document {
+            Document::Kakuninsho => LayoutKind::Kakuninsho,
+            Document::Oshirase => LayoutKind::Oshirase,
+        }
+    }
+
+    /// The member's document this kind prints, if it prints one.
+    pub fn document(self) -> Option<Document> {
+        match self {
+            LayoutKind::Kakuninsho => Some(Document::Kakuninsho),
+            LayoutKind::Oshirase => Some(Document::Oshirase),
+            LayoutKind::Daishi => None,
+        }
     }
 }
 

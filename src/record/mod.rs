@@ -6,10 +6,13 @@
 //! checks the ones that are given.
 //!
 //! [`read`] streams records from CSV, JSON Lines or a JSON array, holding one record
-//! at a time: a bad record becomes a [`RecordError`] and reading goes on, while an
-//! input that cannot be read at all (bad header, unknown format) is an [`OpenError`]
-//! before the first record. The schema, the accepted spellings and the error
-//! behaviour are described in `docs/records.md`.
+//! at a time: a bad record becomes a [`RecordError`] and reading goes on at the next
+//! line, while an input that cannot be read at all (bad header, unknown format) is an
+//! [`OpenError`] before the first record. Where reading cannot go on (an I/O error, a
+//! JSON array whose syntax breaks), the last error [ends the input](RecordError::ends_input)
+//! and [`Records::stopped`] says from where nothing was read. No input makes a reader
+//! hold more than [`ReadOptions::max_record_bytes`] of it. The schema, the accepted
+//! spellings and the error behaviour are described in `docs/records.md`.
 
 // A `RecordError` is large, but the `Ok` side of every result here holds a `Record`,
 // which is larger still: boxing the error would not make the results smaller.
@@ -21,6 +24,7 @@ mod csv;
 mod error;
 mod field;
 mod json;
+mod lines;
 mod value;
 
 use std::fmt;
@@ -32,7 +36,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use benefit::{LimitCategory, SpecificDisease};
-pub use error::{ErrorReportEntry, OpenError, OpenErrorKind, RecordError, RecordErrorKind};
+pub use error::{ErrorReportEntry, OpenError, OpenErrorKind, RecordError, RecordErrorKind, Unread};
 pub use field::Field;
 
 use assemble::Batch;
@@ -286,10 +290,9 @@ pub struct ReadOptions {
     /// Shift_JIS exports. JSON input must be UTF-8.
     pub encoding: Encoding,
     /// The longest record accepted, in bytes (default 64 KiB; a real record is under
-    /// 2 KiB). Longer records are errors. JSON readers stop buffering at the limit, so a
-    /// missing bracket cannot make them hold the rest of a large file; the CSV parser
-    /// holds a row whole before it can be measured, so there the limit turns an
-    /// unclosed quote into a clear error but does not bound memory.
+    /// 2 KiB). Longer records are errors, and reading goes on after them. Every reader
+    /// stops buffering at the limit, so no input (a quote or bracket never closed, a
+    /// file without line breaks) makes it hold more than this.
     pub max_record_bytes: usize,
 }
 
@@ -309,12 +312,7 @@ impl Default for ReadOptions {
 /// Without [`ReadOptions::format`] the extension decides; a `.json` file whose first
 /// character is `{` is read as JSON Lines, since exports often name those `.json`.
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Records, OpenError> {
-    let file = File::open(path).map_err(|e| OpenError {
-        file: path.display().to_string(),
-        line: None,
-        kind: OpenErrorKind::Io(e.to_string()),
-        hint: None,
-    })?;
+    let file = File::open(path).map_err(|e| OpenError::io(path.display().to_string(), e))?;
     read_from(file, path, options)
 }
 
@@ -356,12 +354,7 @@ pub fn from_reader<R: Read>(
     options: &ReadOptions,
 ) -> Result<Records<R>, OpenError> {
     let mut reader = BufReader::new(reader);
-    let bom = skip_bom(&mut reader).map_err(|e| OpenError {
-        file: name.to_owned(),
-        line: None,
-        kind: OpenErrorKind::Io(e.to_string()),
-        hint: None,
-    })?;
+    let bom = skip_bom(&mut reader).map_err(|e| OpenError::io(name.to_owned(), e))?;
     Records::open(reader, name.to_owned(), format, bom, options)
 }
 
@@ -372,6 +365,16 @@ enum Bom {
     Utf8,
     /// UTF-16, little- or big-endian: what Excel's 「Unicode テキスト」 writes.
     Utf16,
+}
+
+impl Bom {
+    /// Bytes consumed before the text: where offsets in the input start counting.
+    fn skipped(self) -> u64 {
+        match self {
+            Bom::Utf8 => 3,
+            Bom::None | Bom::Utf16 => 0,
+        }
+    }
 }
 
 /// Consumes a UTF-8 byte order mark, and reports which one the input starts with.
@@ -444,9 +447,13 @@ impl<R: Read> Records<R> {
                     "read it as UTF-8",
                 ));
             }
-            (Format::Csv, encoding) => {
-                Source::Csv(csv::CsvRecords::open(reader, &file, encoding, limit)?)
-            }
+            (Format::Csv, encoding) => Source::Csv(csv::CsvRecords::open(
+                reader,
+                &file,
+                encoding,
+                limit,
+                bom.skipped(),
+            )?),
             (_, Encoding::Cp932) => {
                 let why = "JSON is always UTF-8";
                 return Err(open_error(
@@ -456,10 +463,10 @@ impl<R: Read> Records<R> {
                 ));
             }
             (Format::JsonLines, Encoding::Utf8) => {
-                Source::Lines(json::LineRecords::new(reader, limit))
+                Source::Lines(json::LineRecords::new(reader, limit, bom.skipped()))
             }
             (Format::JsonArray, Encoding::Utf8) => {
-                let array = json::ArrayRecords::open(reader, limit).map_err(|(line, found)| {
+                let array = json::ArrayRecords::open(reader, limit, bom.skipped()).map_err(|(line, found)| {
                     let hint = "a JSON array of records starts with `[`; for one object per line use .jsonl";
                     open_error(Some(line), OpenErrorKind::NotAnArray { found }, hint)
                 })?;
@@ -478,6 +485,28 @@ impl<R: Read> Records<R> {
             Source::Csv(_) => Format::Csv,
             Source::Lines(_) => Format::JsonLines,
             Source::Array(_) => Format::JsonArray,
+        }
+    }
+
+    /// Where reading stopped before the end of the input, once an error that
+    /// [ends the input](RecordError::ends_input) has been yielded: nothing from there on
+    /// was read, so the records there are neither rendered nor rejected.
+    pub fn stopped(&self) -> Option<Unread> {
+        match &self.source {
+            Source::Csv(records) => records.stopped(),
+            Source::Lines(records) => records.stopped(),
+            Source::Array(records) => records.stopped(),
+        }
+    }
+
+    /// Bytes of the input the reader holds now (its line or element buffers; not the
+    /// fixed read-ahead buffer, nor the `record_id`s kept to refuse duplicates). Never
+    /// more than [`ReadOptions::max_record_bytes`] plus a few hundred bytes of bookkeeping.
+    pub fn buffered_bytes(&self) -> usize {
+        match &self.source {
+            Source::Csv(records) => records.buffered(),
+            Source::Lines(records) => records.buffered(),
+            Source::Array(records) => records.buffered(),
         }
     }
 }

@@ -114,14 +114,14 @@ async fn method_not_allowed() -> ApiError {
     .hint("POST a record to /api/render and /api/explain; GET the others")
 }
 
-/// `GET /api/layouts`: the bundled layouts.
+/// `GET /api/layouts`: the layouts the server loaded.
 async fn layouts(State(server): State<Arc<Server>>) -> Response {
     let list: Vec<Value> = server
         .layouts
         .values()
         .map(|l| {
             json!({
-                "name": l.name(), "title": l.title(), "document": l.document().as_str(),
+                "name": l.name(), "title": l.title(), "document": l.kind().as_str(),
                 "scheme": l.scheme().as_str(), "pages": l.pages().len(),
             })
         })
@@ -136,12 +136,7 @@ async fn issuers(State(server): State<Arc<Server>>) -> Response {
 }
 
 fn issuer_json(issuer: &Issuer) -> Value {
-    let scheme = if issuer.insurer_number.len() == 8 {
-        "kouki"
-    } else {
-        "kokuho"
-    };
-    json!({ "name": issuer.name, "insurer_number": issuer.insurer_number, "prefecture": issuer.prefecture, "scheme": scheme })
+    json!({ "name": issuer.name, "insurer_number": issuer.insurer_number, "prefecture": issuer.prefecture, "scheme": issuer.scheme().as_str() })
 }
 
 /// `GET /api/schema`: the record fields, in schema order, as the page builds its form.
@@ -354,18 +349,19 @@ impl RenderQuery {
     }
 }
 
-/// Checks a layout name from a query: only bundled layouts, never a path on this machine.
+/// Checks a layout name from a query: only the layouts loaded at start-up (bundled, or chosen by a
+/// profile), never a path on this machine.
 fn check_layout(server: &Server, layout: Option<&str>) -> Result<(), ApiError> {
     match layout {
         Some(name) if !server.layouts.contains_key(name) => {
-            let names: Vec<&str> = server.layouts.keys().copied().collect();
+            let names: Vec<&str> = server.layouts.keys().map(String::as_str).collect();
             Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "no such bundled layout",
+                "no such layout",
                 Some("layout"),
                 "この書式はありません",
             )
-            .hint(format!("bundled layouts are {}", names.join(", "))))
+            .hint(format!("the layouts are {}", names.join(", "))))
         }
         _ => Ok(()),
     }
@@ -398,7 +394,10 @@ fn render_blocking(
     let evaluated = eligibility::evaluate(&record, &issuer.rules, &server.eligibility)
         .map_err(|c| ApiError::contradictions(&c))?;
     let eligibility = evaluated.eligibility;
-    let layout = layout.map_or_else(|| auto_layout(&eligibility), str::to_owned);
+    let layout = layout.map_or_else(
+        || server.layout_for(&issuer, eligibility.document),
+        str::to_owned,
+    );
     let form = server
         .form(&layout, &issuer)
         .map_err(|e| ApiError::fill(&e))?;
@@ -446,15 +445,6 @@ fn header_value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).expect("layout names and numbers are ASCII")
 }
 
-/// The layout the rules choose: `{scheme}-{document}`, as a batch run chooses it.
-fn auto_layout(eligibility: &eligibility::Eligibility) -> String {
-    format!(
-        "{}-{}",
-        eligibility.scheme.as_str(),
-        eligibility.document.as_str()
-    )
-}
-
 /// `POST /api/explain`: what the rules decide for a record and why (the `shikaku explain`
 /// object), with the issuer, the layout that would print, and Japanese labels and messages.
 async fn explain(
@@ -474,7 +464,7 @@ async fn explain(
         if let Ok(evaluated) = &result {
             let name = query
                 .layout
-                .unwrap_or_else(|| auto_layout(&evaluated.eligibility));
+                .unwrap_or_else(|| server.layout_for(&issuer, evaluated.eligibility.document));
             let layout = &server.layouts[name.as_str()];
             value["layout"] = json!({ "name": layout.name(), "title": layout.title() });
         }

@@ -48,9 +48,9 @@ pub fn record_error(error: &RecordError) -> String {
         RecordErrorKind::Encoding { .. } => {
             "文字コードが正しくありません（UTF-8で送ってください）".into()
         }
-        RecordErrorKind::FieldCount { .. } | RecordErrorKind::Read(_) => {
-            "記録を読み取れません".into()
-        }
+        RecordErrorKind::FieldCount { .. }
+        | RecordErrorKind::UnclosedQuote { .. }
+        | RecordErrorKind::Read(_) => "記録を読み取れません".into(),
     }
 }
 

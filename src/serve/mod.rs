@@ -40,9 +40,8 @@ pub use records::{form_values, Lookup, RecordIndex};
 
 use crate::eligibility::{self, Document};
 use crate::fill::{FillError, Form};
-use crate::issuer::Issuer;
-use crate::layout::{self, Layout, LayoutError};
-use crate::record::Scheme;
+use crate::issuer::{Issuer, IssuerError};
+use crate::layout::{Catalog, Layout, LayoutError, LayoutKind};
 
 /// The largest request body accepted, in bytes: 64 KiB. A record is under 2 KiB; the limit
 /// keeps a client from making the server buffer large bodies.
@@ -60,6 +59,8 @@ pub struct ServeOptions {
     pub max_body_bytes: usize,
     /// Renders running at once (default: the number of cores); more wait their turn.
     pub max_renders: usize,
+    /// Where layouts come from (default: the bundled ones).
+    pub layouts: Catalog,
 }
 
 impl Default for ServeOptions {
@@ -70,6 +71,7 @@ impl Default for ServeOptions {
             eligibility: eligibility::Options::default(),
             max_body_bytes: MAX_BODY_BYTES,
             max_renders: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            layouts: Catalog::bundled(),
         }
     }
 }
@@ -79,8 +81,10 @@ impl Default for ServeOptions {
 pub enum ServeError {
     /// Occurs when no issuer profile was given.
     NoIssuer,
-    /// Occurs when a bundled layout does not load.
+    /// Occurs when a layout does not load.
     Layout(LayoutError),
+    /// Occurs when a layout a profile names does not load or prints something else.
+    Issuer(IssuerError),
     /// Occurs when a layout cannot be drawn for an issuer (its static text does not fit, say).
     Form {
         /// The issuer's insurer number.
@@ -97,6 +101,7 @@ impl std::fmt::Display for ServeError {
                 f.write_str("failed to start the server (no issuer profile)\n  hint: pass --issuer FILE or a folder of *.toml profiles")
             }
             ServeError::Layout(e) => e.fmt(f),
+            ServeError::Issuer(e) => e.fmt(f),
             ServeError::Form { insurer_number, error } => {
                 write!(f, "failed to prepare the layout for issuer {insurer_number} ({error})")?;
                 match error.hint() {
@@ -116,24 +121,40 @@ pub struct Server {
     records: RecordIndex,
     eligibility: eligibility::Options,
     max_body_bytes: usize,
-    layouts: BTreeMap<&'static str, Arc<Layout>>,
+    /// The bundled layouts and those the profiles choose, by name.
+    layouts: BTreeMap<String, Arc<Layout>>,
+    /// The layout each issuer prints each document with: (insurer number, document) → name.
+    chosen: BTreeMap<(String, Document), String>,
     /// Forms by (layout name, insurer number).
     forms: Mutex<BTreeMap<(String, String), Arc<Form>>>,
     renders: tokio::sync::Semaphore,
 }
 
 impl Server {
-    /// Loads the bundled layouts and prepares the forms each issuer's scheme uses.
+    /// Loads the layouts (bundled, from a `--layouts` folder, and those the profiles choose), and
+    /// prepares the forms each issuer prints its documents with.
     pub fn new(options: ServeOptions) -> Result<Server, ServeError> {
         if options.issuers.is_empty() {
             return Err(ServeError::NoIssuer);
         }
         let mut layouts = BTreeMap::new();
-        for name in layout::bundled_names() {
-            layouts.insert(
-                name,
-                Arc::new(Layout::load(name).map_err(ServeError::Layout)?),
-            );
+        for name in options.layouts.names() {
+            let layout = options.layouts.load(&name).map_err(ServeError::Layout)?;
+            layouts.insert(name, Arc::new(layout));
+        }
+        let mut chosen = BTreeMap::new();
+        for issuer in &options.issuers {
+            for document in [Document::Kakuninsho, Document::Oshirase] {
+                let kind = LayoutKind::of(document);
+                let layout = issuer
+                    .load_layout(kind, &options.layouts)
+                    .map_err(ServeError::Issuer)?;
+                let name = layout.name().to_owned();
+                layouts
+                    .entry(name.clone())
+                    .or_insert_with(|| Arc::new(layout));
+                chosen.insert((issuer.insurer_number.clone(), document), name);
+            }
         }
         let server = Server {
             issuers: options.issuers,
@@ -141,28 +162,29 @@ impl Server {
             eligibility: options.eligibility,
             max_body_bytes: options.max_body_bytes,
             layouts,
+            chosen,
             forms: Mutex::new(BTreeMap::new()),
             renders: tokio::sync::Semaphore::new(options.max_renders.max(1)),
         };
-        for issuer in &server.issuers {
-            let scheme = if issuer.insurer_number.len() == 8 {
-                Scheme::Kouki
-            } else {
-                Scheme::Kokuho
-            };
-            for document in [Document::Kakuninsho, Document::Oshirase] {
-                let name = format!("{}-{}", scheme.as_str(), document.as_str());
-                if server.layouts.contains_key(name.as_str()) {
-                    server
-                        .form(&name, issuer)
-                        .map_err(|error| ServeError::Form {
-                            insurer_number: issuer.insurer_number.clone(),
-                            error,
-                        })?;
-                }
-            }
+        for ((insurer_number, _), name) in &server.chosen {
+            let issuer = server.issuer(insurer_number).expect("chosen for a profile");
+            server
+                .form(name, issuer)
+                .map_err(|error| ServeError::Form {
+                    insurer_number: insurer_number.clone(),
+                    error,
+                })?;
         }
         Ok(server)
+    }
+
+    /// The layout an issuer prints a document with: its profile's choice, else the bundled
+    /// `{scheme}-{document}`, as a batch run chooses it.
+    fn layout_for(&self, issuer: &Issuer, document: Document) -> String {
+        self.chosen
+            .get(&(issuer.insurer_number.clone(), document))
+            .cloned()
+            .unwrap_or_else(|| issuer.layout_source(LayoutKind::of(document)))
     }
 
     /// The records loaded for look-up.
@@ -185,7 +207,7 @@ impl Server {
             .find(|i| i.insurer_number == insurer_number)
     }
 
-    /// The form of a bundled layout for an issuer, made on first use.
+    /// The form of a loaded layout for an issuer, made on first use.
     fn form(&self, layout: &str, issuer: &Arc<Issuer>) -> Result<Arc<Form>, FillError> {
         let key = (layout.to_owned(), issuer.insurer_number.clone());
         if let Some(form) = self
@@ -200,7 +222,7 @@ impl Server {
         let layout = self
             .layouts
             .get(layout)
-            .expect("callers pass bundled layout names")
+            .expect("callers pass names of loaded layouts")
             .clone();
         let form = Arc::new(Form::new(layout, issuer.clone())?);
         let mut forms = self.forms.lock().expect("no panic while holding the lock");
