@@ -91,7 +91,7 @@ def household(rng, hid, members_left):
                    special_medical="true" if rng.random() < 0.02 else "false", certificate_requested="false",
                    household_id=f"H{hid:07d}")
         if kouki:
-            rec.update(scheme="kouki", insurer_number="39100015", number=f"{rng.randrange(10**7, 10**8)}",
+            rec.update(scheme="kouki", insurer_number="39100011", number=f"{rng.randrange(10**7, 10**8)}",
                        copay_ratio=rng.choice("1112223"),
                        qualified_date=(birth.replace(year=birth.year + 75) if not (birth.month == 2 and birth.day == 29)
                                        else dt.date(birth.year + 75, 3, 1)).isoformat())

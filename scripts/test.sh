@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the test suite. The end-to-end tests read our PDFs back with real tools
 # (pdftotext, pdffonts, pdftoppm from poppler-utils; zbarimg from zbar-tools;
-# qpdf), and drive the preview page in headless Chromium through chromedriver
-# (chromium, chromium-driver), so this installs those Debian packages first
-# when they are missing.
+# qpdf), draw the samples with two more renderers to compare them (mutool from
+# mupdf-tools, gs from ghostscript), and drive the preview page in headless
+# Chromium through chromedriver (chromium, chromium-driver), so this installs
+# those Debian packages first when they are missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -11,6 +12,8 @@ need=()
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v zbarimg >/dev/null || need+=(zbar-tools)
 command -v qpdf >/dev/null || need+=(qpdf)
+command -v mutool >/dev/null || need+=(mupdf-tools)
+command -v gs >/dev/null || need+=(ghostscript)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
@@ -21,4 +24,6 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-cargo test --locked "$@"
+# --release: the README's first command builds the release profile; testing the
+# same profile reuses that build instead of compiling every dependency again.
+cargo test --release --locked "$@"

@@ -4,7 +4,11 @@
 //! down, as designers measure a form. Backends never see layouts or records:
 //! everything they need (glyph ids, fonts, sizes, colours) is here.
 
+mod finite;
+
 use std::sync::Arc;
+
+pub use finite::first_non_finite;
 
 use crate::font::FontId;
 
@@ -25,6 +29,10 @@ pub struct Page {
     pub background: Arc<Layer>,
     /// What belongs to this record, drawn over the background.
     pub items: Vec<Item>,
+    /// How far, in points, the page's printed area reaches past its trim on every side (the bleed,
+    /// 塗り足し): the trim is `size` at the origin, the paper `size` grown by `bleed` all round.
+    /// 0 for pages printed at their finished size.
+    pub bleed: f32,
 }
 
 /// A group of items shared between pages.

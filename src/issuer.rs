@@ -1,13 +1,18 @@
 //! Issuer profiles: who issues the documents, kept apart from the layouts so that
 //! one set of layouts serves every municipality and 広域連合.
 
+mod portal;
+
 use std::path::{Path, PathBuf};
 
+use serde::de::IgnoredAny;
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::diag::toml_position;
 use crate::eligibility::Rules;
-use crate::layout::{self, Layout, LayoutError, LayoutKind};
+use crate::layout::{self, Catalog, Layout, LayoutError, LayoutKind};
+use crate::limits::{self, ReadError};
 use crate::mail::MailClasses;
 use crate::record::Scheme;
 
@@ -101,8 +106,8 @@ fn default_special_medical_note() -> String {
 /// Occurs when an issuer profile cannot be used.
 #[derive(Debug)]
 pub enum IssuerError {
-    /// Occurs when the file cannot be read.
-    Io(PathBuf, std::io::Error),
+    /// Occurs when the file cannot be read: missing, not a regular file, too large, not UTF-8.
+    Read(PathBuf, ReadError),
     /// Occurs when the TOML is malformed or has unknown keys.
     Toml {
         /// The profile file.
@@ -120,9 +125,27 @@ pub enum IssuerError {
     Invalid {
         /// The profile file.
         path: PathBuf,
+        /// 1-based line and column of the value, when known (not for a missing key, or a
+        /// layout found to print something else when it is loaded).
+        position: Option<(usize, usize)>,
         /// The offending key.
         field: &'static str,
-        /// What is wrong with it.
+        /// The rule it breaks.
+        message: String,
+        /// How to fix it, when known.
+        hint: Option<String>,
+    },
+    /// Occurs when the seal image cannot be read or is not a usable PNG.
+    Seal {
+        /// The profile file that names the seal.
+        path: PathBuf,
+        /// 1-based line of the `seal` key's value.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The seal image.
+        seal: PathBuf,
+        /// Why it cannot be used.
         message: String,
     },
 }
@@ -130,7 +153,7 @@ pub enum IssuerError {
 impl std::fmt::Display for IssuerError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
-            IssuerError::Io(p, e) => {
+            IssuerError::Read(p, e) => {
                 write!(f, "failed to read issuer profile {} ({e})", p.display())
             }
             IssuerError::Toml {
@@ -139,18 +162,40 @@ impl std::fmt::Display for IssuerError {
                 column,
                 message,
             } => {
-                write!(f, "{}:{line}:{column}: {message}", path.display())
+                write!(f, "{}:{line}:{column}: {message}", shown(path))
             }
             IssuerError::Layout(path, e) => {
-                write!(f, "{}: field `layouts`: {e}", shown(path))
+                write!(f, "{}: invalid `layouts` ({e})", shown(path))
             }
             IssuerError::Invalid {
                 path,
+                position,
                 field,
                 message,
+                hint,
             } => {
-                write!(f, "{}: field `{field}`: {message}", shown(path))
+                write!(f, "{}", shown(path))?;
+                if let Some((line, column)) = position {
+                    write!(f, ":{line}:{column}")?;
+                }
+                write!(f, ": invalid `{field}` ({message})")?;
+                if let Some(hint) = hint {
+                    write!(f, "\n  hint: {hint}")?;
+                }
+                Ok(())
             }
+            IssuerError::Seal {
+                path,
+                line,
+                column,
+                seal,
+                message,
+            } => write!(
+                f,
+                "{}:{line}:{column}: failed to read the seal image {} ({message})",
+                shown(path),
+                seal.display()
+            ),
         }
     }
 }
@@ -166,29 +211,48 @@ fn shown(path: &Path) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Where each checked key's value is in the text, for messages (other keys are ignored here).
+#[derive(Deserialize, Default)]
+struct Positions {
+    name: Option<Spanned<IgnoredAny>>,
+    insurer_number: Option<Spanned<IgnoredAny>>,
+    prefecture: Option<Spanned<IgnoredAny>>,
+    portal_url: Option<Spanned<IgnoredAny>>,
+    contact: Option<Spanned<IgnoredAny>>,
+    special_medical_note: Option<Spanned<IgnoredAny>>,
+    seal: Option<Spanned<IgnoredAny>>,
+    seal_text: Option<Spanned<IgnoredAny>>,
+}
+
+impl Positions {
+    fn of(&self, field: &str) -> Option<std::ops::Range<usize>> {
+        let value = match field {
+            "name" => &self.name,
+            "insurer_number" => &self.insurer_number,
+            "prefecture" => &self.prefecture,
+            "portal_url" => &self.portal_url,
+            "contact" => &self.contact,
+            "seal" => &self.seal,
+            "seal_text" => &self.seal_text,
+            _ => &self.special_medical_note,
+        };
+        value.as_ref().map(Spanned::span)
+    }
+}
+
+/// A value's rule broken: the key, the rule and how to fix it.
+struct Broken {
+    field: &'static str,
+    message: String,
+    hint: Option<String>,
+}
+
 impl Issuer {
-    /// Reads a profile and the seal image it names.
+    /// Reads a profile and the seal image it names: both regular files within their size limits.
     pub fn from_path(path: &Path) -> Result<Issuer, IssuerError> {
-        let text = std::fs::read_to_string(path).map_err(|e| IssuerError::Io(path.into(), e))?;
-        let mut issuer = Issuer::from_toml(&text).map_err(|e| match e {
-            IssuerError::Toml {
-                line,
-                column,
-                message,
-                ..
-            } => IssuerError::Toml {
-                path: path.into(),
-                line,
-                column,
-                message,
-            },
-            IssuerError::Invalid { field, message, .. } => IssuerError::Invalid {
-                path: path.into(),
-                field,
-                message,
-            },
-            other => other,
-        })?;
+        let text = limits::read_capped_text(path, limits::file::MAX_CONFIG_BYTES)
+            .map_err(|e| IssuerError::Read(path.into(), e))?;
+        let mut issuer = Issuer::from_toml(&text).map_err(|e| e.within(path))?;
         issuer.path = path.to_path_buf();
         let base = path.parent().unwrap_or(Path::new("."));
         for kind in LayoutKind::ALL {
@@ -201,8 +265,20 @@ impl Issuer {
         }
         if let Some(seal) = &issuer.seal {
             let seal_path = base.join(seal);
-            let bytes =
-                std::fs::read(&seal_path).map_err(|e| IssuerError::Io(seal_path.clone(), e))?;
+            let seal_error = |message: String| {
+                let positions: Positions = toml::from_str(&text).unwrap_or_default();
+                let (line, column) = toml_position(&text, positions.of("seal"));
+                IssuerError::Seal {
+                    path: path.into(),
+                    line,
+                    column,
+                    seal: seal_path.clone(),
+                    message,
+                }
+            };
+            let bytes = limits::read_capped(&seal_path, limits::png::MAX_BYTES)
+                .map_err(|e| seal_error(e.to_string()))?;
+            limits::png::decode(&bytes).map_err(|e| seal_error(e.to_string()))?;
             issuer.seal_png = Some(bytes);
         }
         Ok(issuer)
@@ -210,7 +286,7 @@ impl Issuer {
 
     /// Parses a profile from TOML text (the seal image is not loaded).
     pub fn from_toml(text: &str) -> Result<Issuer, IssuerError> {
-        let issuer: Issuer = toml::from_str(text).map_err(|e| {
+        let toml_error = |e: toml::de::Error| {
             let (line, column) = toml_position(text, e.span());
             IssuerError::Toml {
                 path: PathBuf::new(),
@@ -218,8 +294,21 @@ impl Issuer {
                 column,
                 message: e.message().to_string(),
             }
-        })?;
-        issuer.validate()?;
+        };
+        let issuer: Issuer = toml::from_str(text).map_err(toml_error)?;
+        if let Err(broken) = issuer.validate() {
+            let positions: Positions = toml::from_str(text).unwrap_or_default();
+            let position = positions
+                .of(broken.field)
+                .map(|span| toml_position(text, Some(span)));
+            return Err(IssuerError::Invalid {
+                path: PathBuf::new(),
+                position,
+                field: broken.field,
+                message: broken.message,
+                hint: broken.hint,
+            });
+        }
         Ok(issuer)
     }
 
@@ -241,15 +330,18 @@ impl Issuer {
         }
     }
 
-    /// Loads the layout this profile prints `kind` with, and checks that it prints that kind for
-    /// the profile's scheme, so that a mistaken `[layouts]` entry stops a run before any record.
-    pub fn load_layout(&self, kind: LayoutKind) -> Result<Layout, IssuerError> {
+    /// Loads the layout this profile prints `kind` with from the catalog (a `--layouts` folder
+    /// in front of the bundled layouts), and checks that it prints that kind for the profile's
+    /// scheme, so that a mistaken `[layouts]` entry stops a run before any record.
+    pub fn load_layout(&self, kind: LayoutKind, layouts: &Catalog) -> Result<Layout, IssuerError> {
         let source = self.layout_source(kind);
-        let layout =
-            Layout::load(&source).map_err(|e| IssuerError::Layout(self.path.clone(), e))?;
+        let layout = layouts
+            .load(&source)
+            .map_err(|e| IssuerError::Layout(self.path.clone(), e))?;
         if layout.kind() != kind || layout.scheme() != self.scheme() {
             return Err(IssuerError::Invalid {
                 path: self.path.clone(),
+                position: None,
                 field: "layouts",
                 message: format!(
                     "layout {} prints {} for {}, not {} for {}",
@@ -259,21 +351,120 @@ impl Issuer {
                     kind.as_str(),
                     self.scheme().as_str()
                 ),
+                hint: None,
             });
         }
         Ok(layout)
     }
 
-    fn validate(&self) -> Result<(), IssuerError> {
-        let n = &self.insurer_number;
-        if !(n.len() == 6 || n.len() == 8) || !n.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(IssuerError::Invalid {
-                path: PathBuf::new(),
-                field: "insurer_number",
-                message: "must be 6 digits (kokuho) or 8 digits (kouki)".into(),
-            });
+    fn validate(&self) -> Result<(), Broken> {
+        self.validate_number()?;
+        for (field, value) in [
+            ("name", self.name.as_str()),
+            ("prefecture", self.prefecture.as_str()),
+        ] {
+            if value.chars().all(char::is_whitespace) {
+                return Err(Broken {
+                    field,
+                    message:
+                        "must not be empty or only white space: it is printed on every document"
+                            .into(),
+                    hint: None,
+                });
+            }
         }
-        Ok(())
+        let texts = [
+            ("name", self.name.as_str()),
+            ("prefecture", self.prefecture.as_str()),
+            ("special_medical_note", self.special_medical_note.as_str()),
+        ];
+        let seal_text = self.seal_text.iter().map(|t| ("seal_text", t.as_str()));
+        let contact = self.contact.iter().map(|line| ("contact", line.as_str()));
+        for (field, value) in texts.into_iter().chain(seal_text).chain(contact) {
+            if let Some((at, c, why)) = limits::chars::first_refused(value) {
+                return Err(Broken {
+                    field,
+                    message: format!(
+                        "contains {} U+{:04X} at character {at}",
+                        why.name(),
+                        u32::from(c)
+                    ),
+                    hint: Some(limits::chars::EDIT_HINT.into()),
+                });
+            }
+        }
+        portal::check(&self.portal_url).map_err(|rule| Broken {
+            field: "portal_url",
+            message: format!("{rule}; found `{}`", quoted(&self.portal_url)),
+            hint: Some("the QR code on every お知らせ opens this address: use https://myna.go.jp/ (マイナポータル) or the insurer's https page".into()),
+        })
+    }
+
+    /// The 保険者番号 must be 6 digits (kokuho) or 8 digits starting 39 (kouki), ending in its
+    /// 検証番号: a profile with a mistyped number would print it on every document of the run.
+    fn validate_number(&self) -> Result<(), Broken> {
+        let n = &self.insurer_number;
+        let broken = |message: String, hint: Option<&str>| Broken {
+            field: "insurer_number",
+            message,
+            hint: hint.map(str::to_owned),
+        };
+        let shaped = n.bytes().all(|b| b.is_ascii_digit())
+            && (n.len() == 6 || (n.len() == 8 && n.starts_with("39")));
+        if !shaped {
+            return Err(broken(
+                "must be 6 digits (kokuho) or 8 digits starting 39 (kouki)".into(),
+                None,
+            ));
+        }
+        crate::insurer_number::verify(n).map_err(|(given, expected)| {
+            broken(
+                format!("check digit is {given}, the other digits call for {expected} (保険者番号設定要領 検証番号)"),
+                Some("the last digit of a 保険者番号 is its 検証番号: check the number with the insurer"),
+            )
+        })
+    }
+}
+
+/// A value for a message, escaped, and cut after 80 characters.
+fn quoted(value: &str) -> String {
+    let mut shown: String = value.chars().take(80).collect::<String>();
+    if shown.len() < value.len() {
+        shown.push('…');
+    }
+    shown.escape_debug().to_string()
+}
+
+impl IssuerError {
+    /// Names the profile file in an error from [`Issuer::from_toml`].
+    fn within(self, path: &Path) -> IssuerError {
+        match self {
+            IssuerError::Toml {
+                line,
+                column,
+                message,
+                ..
+            } => IssuerError::Toml {
+                path: path.into(),
+                line,
+                column,
+                message,
+            },
+            IssuerError::Invalid {
+                position,
+                field,
+                message,
+                hint,
+                ..
+            } => IssuerError::Invalid {
+                path: path.into(),
+                position,
+                field,
+                message,
+                hint,
+            },
+            other => other,
+        }
     }
 }
 
@@ -281,7 +472,38 @@ impl Issuer {
 mod tests {
     use super::*;
 
-    const KOUKI: &str = "name = \"群馬県後期高齢者医療広域連合\"\ninsurer_number = \"39100015\"\nprefecture = \"群馬県\"\n";
+    fn profile(number: &str) -> Result<Issuer, IssuerError> {
+        Issuer::from_toml(&format!(
+            "name = \"x\"\ninsurer_number = \"{number}\"\nprefecture = \"群馬県\"\n"
+        ))
+    }
+
+    /// Issue 11 item 4: the sample kouki profile's old 39100015 fails the 検証番号.
+    #[test]
+    fn insurer_number_has_its_shape_and_check_digit() {
+        for good in ["100016", "102020", "060012", "39102017", "39100011"] {
+            assert!(profile(good).is_ok(), "{good}");
+        }
+        assert_eq!(
+            profile("39100015").unwrap_err().to_string(),
+            "issuer profile:2:18: invalid `insurer_number` (check digit is 5, the other digits call for 1 (保険者番号設定要領 検証番号))\n  hint: the last digit of a 保険者番号 is its 検証番号: check the number with the insurer"
+        );
+        for bad in ["10001", "1000160", "12345678", "10001x", "１０００１６"] {
+            let error = profile(bad).unwrap_err().to_string();
+            assert!(error.contains("must be 6 digits"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_sample_profiles_are_valid() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/issuers");
+        for name in ["takasaki.toml", "mogami.toml", "gunma-kouki.toml"] {
+            let issuer = Issuer::from_path(&dir.join(name));
+            assert!(issuer.is_ok(), "{name}: {:?}", issuer.err());
+        }
+    }
+
+    const KOUKI: &str = "name = \"群馬県後期高齢者医療広域連合\"\ninsurer_number = \"39100011\"\nprefecture = \"群馬県\"\n";
 
     #[test]
     fn layouts_default_to_the_schemes_bundled_ones() {
@@ -292,7 +514,9 @@ mod tests {
             "kouki-kakuninsho"
         );
         assert_eq!(issuer.layout_source(LayoutKind::Daishi), "kouki-daishi");
-        let layout = issuer.load_layout(LayoutKind::Oshirase).unwrap();
+        let layout = issuer
+            .load_layout(LayoutKind::Oshirase, &Catalog::bundled())
+            .unwrap();
         assert_eq!(layout.name(), "kouki-oshirase");
     }
 
@@ -300,7 +524,9 @@ mod tests {
     fn a_profile_chooses_a_layout_of_its_scheme_and_kind() {
         let text = format!("{KOUKI}[layouts]\nkakuninsho = \"kouki-kakuninsho-no-address\"\n");
         let issuer = Issuer::from_toml(&text).unwrap();
-        let layout = issuer.load_layout(LayoutKind::Kakuninsho).unwrap();
+        let layout = issuer
+            .load_layout(LayoutKind::Kakuninsho, &Catalog::bundled())
+            .unwrap();
         assert_eq!(layout.name(), "kouki-kakuninsho-no-address");
         assert_eq!(issuer.layout_source(LayoutKind::Oshirase), "kouki-oshirase");
     }
@@ -309,15 +535,19 @@ mod tests {
     fn a_layout_of_another_scheme_or_kind_is_refused() {
         let text = format!("{KOUKI}[layouts]\nkakuninsho = \"kokuho-kakuninsho\"\noshirase = \"kouki-kakuninsho\"\n");
         let issuer = Issuer::from_toml(&text).unwrap();
-        let e = issuer.load_layout(LayoutKind::Kakuninsho).unwrap_err();
+        let e = issuer
+            .load_layout(LayoutKind::Kakuninsho, &Catalog::bundled())
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "issuer profile: field `layouts`: layout kokuho-kakuninsho prints kakuninsho for kokuho, not kakuninsho for kouki"
+            "issuer profile: invalid `layouts` (layout kokuho-kakuninsho prints kakuninsho for kokuho, not kakuninsho for kouki)"
         );
-        let e = issuer.load_layout(LayoutKind::Oshirase).unwrap_err();
+        let e = issuer
+            .load_layout(LayoutKind::Oshirase, &Catalog::bundled())
+            .unwrap_err();
         assert!(
             e.to_string()
-                .ends_with("prints kakuninsho for kouki, not oshirase for kouki"),
+                .ends_with("prints kakuninsho for kouki, not oshirase for kouki)"),
             "{e}"
         );
         let text = format!("{KOUKI}[layouts]\ncard = \"kouki-kakuninsho\"\n");
@@ -342,10 +572,12 @@ mod tests {
             issuer.layout_source(LayoutKind::Daishi),
             dir.join("mine/daishi.toml").display().to_string()
         );
-        let e = issuer.load_layout(LayoutKind::Daishi).unwrap_err();
+        let e = issuer
+            .load_layout(LayoutKind::Daishi, &Catalog::bundled())
+            .unwrap_err();
         assert!(
             e.to_string()
-                .contains("mine/daishi.toml:1:1: no such layout file or bundled layout"),
+                .contains("mine/daishi.toml:1:1: no such layout file or layout name"),
             "{e}"
         );
         std::fs::remove_dir_all(&dir).unwrap();

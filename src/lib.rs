@@ -4,7 +4,8 @@
 //! The pipeline, one module a step:
 //! 1. [`record::read`]: CSV / JSON → [`record::Record`], streamed one record at a time;
 //! 2. [`eligibility`]: a record and its renewal cycle → [`eligibility::Eligibility`];
-//! 3. [`layout`]: TOML → [`layout::Layout`], validated and normalized to points;
+//! 3. [`layout`]: TOML → [`layout::Layout`], validated and normalized to points, and [`lint`]ed
+//!    for what a print shop would query (hairlines, tiny or squeezed text, elements near the trim);
 //! 4. [`fill`]: layout + issuer → [`fill::Form`], then + record + eligibility → [`display::Document`];
 //! 5. [`render::pdf`]: display lists → PDF bytes; [`render::png`]: a page → a PNG preview.
 //!
@@ -24,8 +25,11 @@ pub mod fill;
 pub mod font;
 pub mod golden;
 pub mod impose;
+pub mod insurer_number;
 pub mod issuer;
 pub mod layout;
+pub mod limits;
+pub mod lint;
 pub mod mail;
 pub mod record;
 pub mod render;

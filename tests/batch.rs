@@ -4,15 +4,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn tmp(name: &str) -> PathBuf {
+pub(crate) fn tmp(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
 
 /// Synthetic records from bench/gen_records.py (deterministic).
-fn records(n: usize) -> PathBuf {
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("records-{n}.csv"));
+/// `n` generated records, cached in the target directory under a name that changes with the
+/// generator, so a changed generator never leaves a stale cache behind.
+pub(crate) fn records(n: usize) -> PathBuf {
+    let generator = std::fs::read("bench/gen_records.py").expect("the generator is readable");
+    // FNV-1a: any stable hash of the script will do.
+    let hash = generator.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("records-{n}-{hash:016x}.csv"));
     if !path.exists() {
         let status = Command::new("python3")
             .args([

@@ -144,6 +144,19 @@ fn staff_type_a_member_see_the_preview_and_download_the_pdf() {
     );
 
     fill(&browser, "birth_date", "1961-02-28");
+    // A kokuho card without 世帯主氏名 and 住所 lacks two of its 必須記載事項 (国民健康保険法施行規則
+    // 第6条): the page says so beside each, and shows no preview until they are typed.
+    browser.wait_for(
+        "the address's message",
+        "document.getElementById('m-address').textContent.includes('必須記載事項')",
+        TIMEOUT,
+    );
+    assert!(browser
+        .script("return document.getElementById('m-householder_name').textContent")
+        .as_str()
+        .is_some_and(|m| m.contains("必須記載事項")));
+    fill(&browser, "householder_name", "山田 花子");
+    fill(&browser, "address", "群馬県高崎市高松町35番地1");
     browser.wait_for(
         "the preview",
         "document.getElementById('preview').dataset.state === 'ready'",

@@ -60,11 +60,15 @@ impl Tree {
         }
         args.extend(extra);
         let output = shikaku(&args);
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        // Which layouts were used is said on stderr and checked in tests/layouts.rs; these
+        // cases name their layout by path.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let notes: String = stderr
+            .lines()
+            .filter(|l| !l.starts_with("layouts: "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let text = format!("{}{notes}", String::from_utf8_lossy(&output.stdout));
         (output.status.code().unwrap_or(-1), text)
     }
 
@@ -121,7 +125,7 @@ fn an_unchanged_tree_passes() {
 fn moving_one_element_fails_and_names_it_with_its_displacement() {
     let tree = Tree::new("moved", &[]);
     tree.bless();
-    tree.edit("name", "x", "19.7"); // 18.2 → 19.7: 1.5 mm right.
+    tree.edit("name", "x", "20.76"); // 19.26 → 20.76: 1.5 mm right.
     let (code, out) = tree.run("check", &[]);
     assert_eq!(code, 1, "{out}");
     let changes: Vec<&str> = out
@@ -204,7 +208,7 @@ fn moving_one_element_fails_and_names_it_with_its_displacement() {
 fn golden_update_makes_a_failing_case_pass() {
     let tree = Tree::new("update", &[]);
     tree.bless();
-    tree.edit("birth-date", "y", "22.8");
+    tree.edit("birth-date", "y", "23.13");
     assert_eq!(tree.run("check", &[]).0, 1);
     let (code, out) = tree.run("update", &["card/sato"]);
     assert_eq!(code, 0, "{out}");
@@ -221,7 +225,7 @@ fn golden_update_makes_a_failing_case_pass() {
 fn masks_ignore_a_named_element() {
     let tree = Tree::new("masks", &["name"]);
     tree.bless();
-    tree.edit("name", "x", "25");
+    tree.edit("name", "x", "26.06");
     let (code, out) = tree.run("check", &[]);
     assert_eq!(
         (code, out.trim()),
@@ -231,7 +235,7 @@ fn masks_ignore_a_named_element() {
 
     // Another element's change still counts; the ignored one is listed as such and
     // its box is masked in the pixel diff.
-    tree.edit("birth-date", "y", "22.8");
+    tree.edit("birth-date", "y", "23.13");
     let (code, out) = tree.run("check", &[]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("  name: moved +6.80 mm right, +0.00 mm down (ignored)\n  birth-date: moved +0.00 mm right, +0.50 mm down\n"), "{out}");

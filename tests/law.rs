@@ -245,7 +245,10 @@ fn ueda_hagaki_size_card_is_100_by_148_mm_with_the_same_legal_text() {
     let profile = "name = \"上田市\"\ninsurer_number = \"100016\"\nprefecture = \"長野県\"\n[layouts]\nkakuninsho = \"kokuho-kakuninsho-hagaki\"\n";
     let issuer = shikaku::issuer::Issuer::from_toml(profile).unwrap();
     let layout = issuer
-        .load_layout(shikaku::layout::LayoutKind::Kakuninsho)
+        .load_layout(
+            shikaku::layout::LayoutKind::Kakuninsho,
+            &shikaku::layout::Catalog::bundled(),
+        )
         .unwrap();
     assert_eq!(layout.name(), "kokuho-kakuninsho-hagaki");
 }

@@ -177,7 +177,7 @@ fn watch_renders_again_on_every_save_and_survives_errors() {
         let first = std::fs::read(&out).unwrap();
         // Saved edits land at least one modification-time tick apart.
         std::thread::sleep(Duration::from_millis(50));
-        std::fs::write(&layout, original.replacen("x = 18.2\n", "x = 20\n", 1)).unwrap();
+        std::fs::write(&layout, original.replacen("x = 19.26\n", "x = 21\n", 1)).unwrap();
         wait_for(&lines, "[2] wrote", &mut seen);
         assert_ne!(
             std::fs::read(&out).unwrap(),

@@ -36,22 +36,7 @@ fn check(name: &str, options: &ReadOptions) {
     let input = path(name);
     let reference = input.with_extension("stderr");
     let actual = diagnostics(&input, options);
-    if std::env::var_os("SHIKAKU_UPDATE").is_some() {
-        std::fs::write(&reference, &actual).expect("reference is writable");
-        panic!("reference updated: {}", reference.display());
-    }
-    let expected = std::fs::read_to_string(&reference).unwrap_or_else(|e| {
-        panic!(
-            "{} ({e}); run with SHIKAKU_UPDATE=1 to create it",
-            reference.display()
-        )
-    });
-    assert_eq!(
-        actual,
-        expected,
-        "messages for {name} differ from {}",
-        reference.display()
-    );
+    crate::reference::check(&reference, &actual);
 }
 
 #[test]

@@ -212,7 +212,12 @@ async fn explains_the_decision_with_labels_and_the_layout() {
         .find(|r| r["field"] == "expiry_date")
         .expect("an expiry reason");
     assert_eq!(expiry["label"], "有効期限");
-    assert!(expiry["detail"].as_str().unwrap().contains("seed"));
+    // Reasons cite public sources (issue 11 item 14), never internal file names.
+    let detail = expiry["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("高崎市") && !detail.contains("seed"),
+        "{detail}"
+    );
 }
 
 #[tokio::test]
@@ -283,7 +288,7 @@ async fn a_key_given_twice_is_refused() {
 #[tokio::test]
 async fn a_record_of_another_insurer_is_refused_naming_the_insurer_number() {
     let mut record = sample("T0001");
-    record["insurer_number"] = json!("131016");
+    record["insurer_number"] = json!("131011");
     let body = assert_error(
         &post(&router(), "/api/render", &record).await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -452,7 +457,7 @@ async fn lists_layouts_issuers_and_the_schema() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|i| i["insurer_number"] == "39100015" && i["scheme"] == "kouki"));
+        .any(|i| i["insurer_number"] == "39100011" && i["scheme"] == "kouki"));
     let schema = get(&router, "/api/schema").await.json();
     let birth = schema
         .as_array()

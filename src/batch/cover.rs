@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use super::{take_str, BatchError, Entry, PlannedFile, Rendered};
 use crate::fill::{Cover, Enclosure};
 use crate::record::Scheme;
-use crate::render::pdf::{encode_page, PdfWriter};
+use crate::render::pdf::{encode_page, PdfOptions, PdfWriter};
 
 /// Appends a record's cover values (or their absence) to its spilled bytes.
 pub(super) fn put(out: &mut Vec<u8>, cover: Option<&Cover>) {
@@ -85,10 +85,11 @@ pub(super) fn pages(rendered: &Rendered, members: &[(Entry, u64)]) -> u64 {
     members.len().div_ceil(rows) as u64
 }
 
-/// Draws the covers of a cover file.
+/// Draws the covers of a cover file, encoded with the run's PDF options (as its documents are).
 pub(super) fn write(
     rendered: &Rendered,
     file: &PlannedFile,
+    pdf: &PdfOptions,
     writer: &mut PdfWriter,
 ) -> Result<(), BatchError> {
     for members in envelopes(file) {
@@ -118,7 +119,7 @@ pub(super) fn write(
             )
         })?;
         for page in &document.pages {
-            writer.push(&encode_page(page));
+            writer.push(&encode_page(page, pdf));
         }
     }
     Ok(())

@@ -4,7 +4,8 @@
 //! Documents go to the householder, one envelope per household (豊橋市:
 //! 「原則、書類は世帯ごとに一通の封筒でまとめて送付」). Each document has the mail class
 //! its issuer's profile gives it ([`crate::mail`]: by default a 資格確認書 goes
-//! registered, an お知らせ ordinary), and an envelope takes the strongest class of
+//! registered, an お知らせ ordinary, as 倉吉市 and 江別市 send
+//! them), and an envelope takes the strongest class of
 //! its documents; envelopes are split by mail class first; within a class they are
 //! sorted by postal code, which is what bulk-mail discounts ask for, then by
 //! household. Members of one household keep their input order.

@@ -2,6 +2,7 @@
 //! rendered document is, which envelope it goes in — and the check that a set of
 //! shard manifests accounts for every input record exactly once.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -15,7 +16,8 @@ pub struct Row {
     /// The record's position in the input (1-based; 0 on a cover letter's row).
     pub input_record: u64,
     /// `rendered` or `rejected`; `cover` for an envelope's cover letter (送付状), whose row comes
-    /// before its envelope's documents.
+    /// before its envelope's documents; or `unread` on a last row whose `input_record` is the
+    /// first record not read, when the input could not be read to its end.
     pub status: String,
     /// `kakuninsho`, `oshirase` or (a cover letter) `soufujo`; empty when rejected.
     pub document: String,
@@ -36,6 +38,17 @@ pub struct Row {
     pub mailing_sequence: u64,
     /// The input's total number of records, so merged shards can prove completeness.
     pub input_records: u64,
+}
+
+/// A cell that a spreadsheet will show as text, never run as a formula: one starting
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, as the OWASP
+/// guidance on CSV injection says. Record ids come from upstream systems, and the
+/// manifest is what an operator opens in Excel.
+pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
 }
 
 /// Writes rows as CSV with a header.
@@ -75,6 +88,12 @@ pub fn merge(paths: &[&Path]) -> Result<Vec<Row>, MergeError> {
                     i + 2
                 ))
             })?;
+            if row.status == "unread" {
+                return Err(MergeError(format!(
+                    "{name}: the run did not read its input to the end (input records from {} on were not read)\n  hint: see its summary.json for where and why; fix the input and run the shards again",
+                    row.input_record
+                )));
+            }
             match total {
                 None => total = Some(row.input_records),
                 Some(t) if t != row.input_records => {
@@ -147,6 +166,40 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, to_csv(rows)).unwrap();
         path
+    }
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_run_get_a_quote() {
+        for id in [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-1+2",
+            "@SUM(A1)",
+            "\tX",
+            "\rX",
+        ] {
+            assert_eq!(spreadsheet_safe(id), format!("'{id}"));
+        }
+        for id in ["K0001", "", "a=b", "'quoted"] {
+            assert_eq!(spreadsheet_safe(id), id);
+        }
+    }
+
+    #[test]
+    fn a_manifest_of_a_run_that_stopped_reading_is_not_merged() {
+        let dir = std::env::temp_dir().join(format!("shikaku-merge-unread-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let unread = Row {
+            status: "unread".into(),
+            ..row(2, 1)
+        };
+        let a = write(&dir, "a.csv", &[row(1, 1), unread]);
+        let err = merge(&[&a]).unwrap_err();
+        assert!(
+            err.0.contains("input records from 2 on were not read"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

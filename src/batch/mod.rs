@@ -14,14 +14,22 @@
 //! its record, and files are assembled in mailing order. That is also what makes
 //! `--resume` safe: a file an interrupted run finished is the file this run
 //! would write, so it is kept, and the rest are written.
+//!
+//! A run holds its output folder's lock (`lock.rs`) from start to end, marks the folder
+//! interrupted (`state.rs`) before it writes anything, and ends on every failure (a full
+//! disk, a worker that cannot go on, [`BatchOptions::cancel`]) with an error naming
+//! the file, leaving the folder resumable. docs/reliability.md tells the whole story.
 
+mod lock;
 pub mod mailing;
 pub mod manifest;
 mod render;
 mod state;
 
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -30,7 +38,7 @@ use crate::eligibility;
 use crate::fill::FillError;
 use crate::impose::{ImposeError, Sheet};
 use crate::issuer::{Issuer, IssuerError};
-use crate::layout::Layout;
+use crate::layout::{Catalog, Layout, LayoutError};
 use crate::record::{self, ErrorReportEntry};
 
 /// What to render and where.
@@ -43,7 +51,10 @@ pub struct BatchOptions {
     pub out: PathBuf,
     /// Issuer profiles; each record uses the one with its `insurer_number`.
     pub issuers: Vec<Arc<Issuer>>,
-    /// A layout forced on every record, instead of choosing by scheme and document.
+    /// Where layouts come from: the bundled ones, or a folder in front of them.
+    pub layouts: Catalog,
+    /// A layout used instead of the standard one of its scheme and document (or carrier
+    /// sheet); records of other schemes and documents keep theirs.
     pub layout: Option<Arc<Layout>>,
     /// The eligibility options (cycle, check mode).
     pub eligibility: eligibility::Options,
@@ -56,11 +67,24 @@ pub struct BatchOptions {
     pub shard: Option<Shard>,
     /// Finish an interrupted run in the same folder instead of refusing to touch it.
     pub resume: bool,
+    /// Replace the run the folder holds (finished or not): its files are removed first.
+    pub overwrite: bool,
+    /// Set it to stop the run cleanly: reading and rendering stop, the folder stays
+    /// marked interrupted, and the run returns [`BatchError::Cancelled`]. The CLI sets
+    /// it on SIGINT and SIGTERM.
+    pub cancel: Arc<AtomicBool>,
+    /// Makes writes to one output file fail, as on a full disk: for fault tests.
+    #[doc(hidden)]
+    pub fault: Option<WriteFault>,
     /// The sheet cards are imposed on (`--impose`); [`Sheet::one_per_page`] prints each
     /// card alone. お知らせ pages are never imposed.
     pub sheet: Sheet,
     /// Write PDF/A-2b files (`--pdfa`).
     pub pdfa: bool,
+    /// Write PDF/X-4 files (`--pdfx`).
+    pub pdfx: bool,
+    /// The files' creation date (`--pdf-date`), needed by PDF/X.
+    pub date: Option<chrono::NaiveDate>,
 }
 
 impl BatchOptions {
@@ -71,15 +95,74 @@ impl BatchOptions {
             read: record::ReadOptions::default(),
             out,
             issuers,
+            layouts: Catalog::default(),
             layout: None,
             eligibility: eligibility::Options::default(),
             per_file: 1000,
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
             shard: None,
             resume: false,
-            sheet: Sheet::one_per_page(),
+            overwrite: false,
+            cancel: Arc::new(AtomicBool::new(false)),
+            fault: None,
+            sheet: Sheet::one_per_page(0.0),
             pdfa: false,
+            pdfx: false,
+            date: None,
         }
+    }
+}
+
+/// A write failure to inject: writes to files whose name starts with `file` fail with
+/// "No space left on device" once `after_bytes` bytes have gone to that file.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct WriteFault {
+    /// The start of the file's name (`.shikaku-spill`, `registered-`, `manifest.csv`, …).
+    pub file: String,
+    /// Bytes written before the failure.
+    pub after_bytes: u64,
+}
+
+impl WriteFault {
+    /// The bytes a file of this name may still take, if it is the one to fail.
+    fn budget(fault: Option<&WriteFault>, path: &Path) -> Option<u64> {
+        let fault = fault?;
+        let name = path.file_name()?.to_string_lossy();
+        name.starts_with(&fault.file).then_some(fault.after_bytes)
+    }
+}
+
+/// A writer that fails like a full disk after a budget of bytes (see [`WriteFault`]).
+pub(crate) struct Budgeted<W> {
+    inner: W,
+    left: Option<u64>,
+}
+
+impl<W: Write> Budgeted<W> {
+    pub(crate) fn new(inner: W, left: Option<u64>) -> Self {
+        Budgeted { inner, left }
+    }
+}
+
+impl<W: Write> Write for Budgeted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let allowed = match self.left {
+            Some(0) if !buf.is_empty() => {
+                return Err(std::io::Error::from_raw_os_error(libc::ENOSPC))
+            }
+            Some(left) => buf.len().min(usize::try_from(left).unwrap_or(usize::MAX)),
+            None => buf.len(),
+        };
+        let n = self.inner.write(&buf[..allowed])?;
+        if let Some(left) = &mut self.left {
+            *left -= n as u64;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -148,8 +231,34 @@ pub struct Summary {
     pub pages: u64,
     /// The print files, in mailing order.
     pub files: Vec<FileSummary>,
-    /// Files an interrupted run had finished, kept by `--resume`.
+    /// Where the input could not be read further, if it could not: the records from
+    /// there on are neither rendered nor rejected, and the run fails.
+    pub unread: Option<UnreadInput>,
+    /// Files an interrupted run had finished, kept by `--resume`. Not in summary.json,
+    /// which is the same whether a run was resumed or not.
+    #[serde(skip)]
     pub resumed_files: usize,
+}
+
+/// Where reading an input stopped before its end, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnreadInput {
+    /// 1-based line of the first byte not read.
+    pub line: u64,
+    /// 0-based offset in the file of the first byte not read.
+    pub byte: u64,
+    /// Why: the error that stopped reading, with its file and position.
+    pub reason: String,
+}
+
+impl std::fmt::Display for UnreadInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "input not read from line {} (byte {}) on: {}",
+            self.line, self.byte, self.reason
+        )
+    }
 }
 
 /// One print file of a run.
@@ -170,16 +279,22 @@ pub struct FileSummary {
 /// Occurs when a run cannot start, cannot go on, or cannot write its output.
 #[derive(Debug)]
 pub enum BatchError {
-    /// Occurs when the input cannot be opened.
+    /// Occurs when the input cannot be opened or its header is wrong.
     Input(record::OpenError),
+    /// Occurs when `--layout` names a layout no profile of the run can print.
+    Layout(Box<LayoutError>),
     /// Occurs when a layout cannot be prepared for an issuer (its static text does not fit, say).
     Form(FillError),
     /// Occurs when a layout an issuer profile names cannot be loaded or prints something else.
-    Issuer(IssuerError),
+    Issuer(Box<IssuerError>),
     /// Occurs when an output file cannot be written or read back.
     Output(PathBuf, std::io::Error),
     /// Occurs when the output folder holds another run's files.
     Occupied(PathBuf, String),
+    /// Occurs when another run holds the output folder; the text names it.
+    Locked(PathBuf, String),
+    /// Occurs when [`BatchOptions::cancel`] is set while the run is going.
+    Cancelled,
     /// Occurs when cards do not fit the sheet they are imposed on.
     Impose(ImposeError),
 }
@@ -188,13 +303,29 @@ impl std::fmt::Display for BatchError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
             BatchError::Input(e) => e.fmt(f),
+            BatchError::Layout(e) => e.fmt(f),
             BatchError::Form(e) => write!(f, "failed to prepare the layout ({e})"),
             BatchError::Issuer(e) => write!(
                 f,
                 "{e}\n  hint: name a bundled layout or a layout file of the profile's scheme and document"
             ),
-            BatchError::Output(p, e) => write!(f, "failed to write {} ({e})", p.display()),
+            BatchError::Output(p, e) => {
+                write!(f, "failed to write {} ({e})", p.display())?;
+                if e.raw_os_error() == Some(libc::ENOSPC) {
+                    f.write_str("\n  hint: free space on that disk, then run again with --resume: the files already finished are kept")?;
+                }
+                Ok(())
+            }
             BatchError::Occupied(p, why) => write!(f, "{}: {why}", p.display()),
+            BatchError::Locked(p, holder) => write!(
+                f,
+                "{}: another run is using this folder ({})\n  hint: wait for it to end, or choose another --out",
+                p.display(),
+                if holder.is_empty() { "its holder is not recorded" } else { holder }
+            ),
+            BatchError::Cancelled => f.write_str(
+                "stopped before the end; the folder is marked interrupted\n  hint: run again with --resume to finish: the files already finished are kept",
+            ),
             BatchError::Impose(e) => write!(
                 f,
                 "{e}\n  hint: use a sheet whose card size is the layout's page size"
@@ -206,28 +337,67 @@ impl std::fmt::Display for BatchError {
 impl std::error::Error for BatchError {}
 
 /// Renders every record of the input (or of this shard's share).
+///
+/// Everything that can be checked without the output folder is checked first (the
+/// input opens and its header is right, the layouts serve the issuers), so a run that
+/// cannot start leaves no folder behind. Then the folder is locked for the whole run.
 pub fn run(options: &BatchOptions, progress: &dyn Progress) -> Result<Summary, BatchError> {
+    let input = render::Input::open(options)?;
+    let forms = render::Forms::new(options)?;
     std::fs::create_dir_all(&options.out)
         .map_err(|e| BatchError::Output(options.out.clone(), e))?;
-    state::check_folder(options)?;
-    let rendered = render::render(options, progress)?;
-    let summary = render::assemble(options, rendered, progress)?;
-    Ok(summary)
+    let _lock = lock::Lock::acquire(&options.out)?;
+    let settings = render::settings(options, &forms);
+    let begun = state::begin(options, &settings)?;
+    let rendered = render::render(options, input, forms, progress)?;
+    state::input_read(options, &settings, &begun, rendered.input_hash())?;
+    render::assemble(options, &settings, &begun, rendered, progress)
 }
 
 /// Writes a file under a temporary name in the same folder, syncs it, then renames
-/// it, so readers see either no file or the complete one.
+/// it, so readers see either no file or the complete one. The temporary file is
+/// created for its owner only (0600), and removed if writing fails.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BatchError> {
+    write_atomic_with(path, bytes, None)
+}
+
+/// [`write_atomic`], failing as [`WriteFault`] says.
+pub(crate) fn write_atomic_with(
+    path: &Path,
+    bytes: &[u8],
+    fault: Option<&WriteFault>,
+) -> Result<(), BatchError> {
+    let tmp = temporary(path);
+    let error = |e| BatchError::Output(path.to_path_buf(), e);
+    let result = create_private(&tmp).and_then(|file| {
+        let mut writer = Budgeted::new(file, WriteFault::budget(fault, path));
+        writer.write_all(bytes)?;
+        writer.inner.sync_all()?;
+        std::fs::rename(&tmp, path)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(error)
+}
+
+/// The temporary name a file is written under: hidden, beside it.
+pub(crate) fn temporary(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let error = |e| BatchError::Output(path.to_path_buf(), e);
-    let mut file = std::fs::File::create(&tmp).map_err(error)?;
-    file.write_all(bytes).map_err(error)?;
-    file.sync_all().map_err(error)?;
-    std::fs::rename(&tmp, path).map_err(error)
+    path.with_file_name(format!(".{name}.tmp"))
+}
+
+/// Creates (or truncates) a file only its owner can read: output holds personal data.
+pub(crate) fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
 }
 
 /// The error report as JSON Lines, in input order.

@@ -6,22 +6,25 @@ mod cover;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::mailing::{self, Letter, MailClass};
-use super::manifest::Row;
-use super::state::{self, DoneLog};
-use super::{error_report, write_atomic, BatchError, BatchOptions, FileSummary, Progress, Summary};
+use super::manifest::{spreadsheet_safe, Row};
+use super::state::{self, Begun, DoneLog, Settings};
+use super::{
+    create_private, error_report, temporary, write_atomic_with, BatchError, BatchOptions, Budgeted,
+    FileSummary, Progress, Summary, UnreadInput, WriteFault,
+};
 use crate::display::Point;
 use crate::display::{Layer, Raster};
 use crate::eligibility::{self, Document};
 use crate::fill::{fnv1a, Cover, Form};
 use crate::impose::{self, Imposer, SheetKind};
 use crate::issuer::Issuer;
-use crate::layout::{Layout, LayoutKind};
+use crate::layout::{Layout, LayoutError, LayoutKind};
 use crate::record::{self, ErrorReportEntry, Origin, Record, RecordError};
 use crate::render::pdf::{encode_page, EncodedPage, PdfOptions, PdfWriter};
 
@@ -34,7 +37,15 @@ pub(super) struct Rendered {
     read: u64,
     other_shards: u64,
     warnings: u64,
-    fingerprint: u64,
+    input_hash: u64,
+    unread: Option<UnreadInput>,
+}
+
+impl Rendered {
+    /// FNV-1a of the input's bytes (all of them, also past where reading stopped).
+    pub(super) fn input_hash(&self) -> u64 {
+        self.input_hash
+    }
 }
 
 /// One rendered record: what ordering needs, and where its pages are in the spill.
@@ -60,7 +71,7 @@ struct Entry {
 
 /// The forms of a run, made before the first record so that a layout that cannot
 /// serve an issuer stops the run at once; and the shared layers and images they draw.
-struct Forms {
+pub(super) struct Forms {
     by_key: BTreeMap<(String, String), Arc<Form>>,
     /// The layout each issuer prints each kind with: (insurer number, kind) → layout name.
     chosen: BTreeMap<(String, LayoutKind), String>,
@@ -71,8 +82,29 @@ struct Forms {
     images: BTreeMap<u64, Arc<Raster>>,
 }
 
+/// The layouts an issuer prints with, by kind: the profile's choice (or its scheme's standard
+/// layout) from the catalog, with a `--layout` of the profile's scheme in place of the one of
+/// its kind; records of other schemes and kinds keep theirs.
+fn issuer_layouts(
+    options: &BatchOptions,
+    issuer: &Issuer,
+) -> Result<Vec<(LayoutKind, Arc<Layout>)>, BatchError> {
+    LayoutKind::ALL
+        .into_iter()
+        .filter(|&k| k != LayoutKind::Soufujo || issuer.mail.cover_letter)
+        .map(|kind| match &options.layout {
+            Some(l) if l.kind() == kind && l.scheme() == issuer.scheme() => Ok((kind, l.clone())),
+            _ => issuer
+                .load_layout(kind, &options.layouts)
+                .map(|l| (kind, Arc::new(l)))
+                .map_err(|e| BatchError::Issuer(Box::new(e))),
+        })
+        .collect()
+}
+
 impl Forms {
-    fn new(options: &BatchOptions) -> Result<Forms, BatchError> {
+    /// Prepares every layout the run may use for every issuer.
+    pub(super) fn new(options: &BatchOptions) -> Result<Forms, BatchError> {
         let mut forms = Forms {
             by_key: BTreeMap::new(),
             chosen: BTreeMap::new(),
@@ -86,16 +118,7 @@ impl Forms {
             images: BTreeMap::new(),
         };
         for issuer in &options.issuers {
-            let layouts: Vec<(LayoutKind, Arc<Layout>)> = match &options.layout {
-                Some(layout) => vec![(layout.kind(), layout.clone())],
-                None => LayoutKind::ALL
-                    .into_iter()
-                    .filter(|&k| k != LayoutKind::Soufujo || issuer.mail.cover_letter)
-                    .map(|kind| Ok((kind, Arc::new(issuer.load_layout(kind)?))))
-                    .collect::<Result<_, _>>()
-                    .map_err(BatchError::Issuer)?,
-            };
-            for (kind, layout) in layouts {
+            for (kind, layout) in issuer_layouts(options, issuer)? {
                 if options.sheet.kind() != SheetKind::Card && kind == LayoutKind::Kakuninsho {
                     impose::check_size("card", layout.size(), options.sheet.card())
                         .map_err(BatchError::Impose)?;
@@ -116,6 +139,25 @@ impl Forms {
                     .insert((name, issuer.insurer_number.clone()), Arc::new(form));
             }
         }
+        if let Some(forced) = &options.layout {
+            if !options
+                .issuers
+                .iter()
+                .any(|i| i.scheme() == forced.scheme())
+            {
+                return Err(BatchError::Layout(Box::new(LayoutError {
+                    file: forced.name().into(),
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "the layout prints {} documents, and no issuer profile given is {}",
+                        forced.scheme().as_str(),
+                        forced.scheme().as_str()
+                    ),
+                    hint: Some("pass that scheme's issuer profile with --issuer".into()),
+                })));
+            }
+        }
         for back in [false, true] {
             let marks = impose::marks_layer(&options.sheet, back);
             forms.layers.insert(marks.key.clone(), marks);
@@ -130,7 +172,7 @@ impl Forms {
         Ok(forms)
     }
 
-    /// The form an issuer prints `kind` with (a forced `--layout` serves its own kind only).
+    /// The form an issuer prints `kind` with.
     fn of_kind(&self, kind: LayoutKind, issuer: &Issuer) -> Option<&Arc<Form>> {
         let name = self.chosen.get(&(issuer.insurer_number.clone(), kind))?;
         self.by_key
@@ -157,22 +199,95 @@ impl Forms {
     }
 }
 
-/// Where rendered pages wait between the phases: a file in the output folder,
-/// removed when the run ends.
+/// Where rendered pages wait between the phases: a file in the output folder, unlinked
+/// as soon as it is created, so that it is never seen and no kill, not even kill -9,
+/// can leave its personal data behind: the space is freed when the run's process ends.
+/// The path is kept to name it in messages (a full disk shows up here first).
 struct Spill {
     file: File,
     path: PathBuf,
 }
 
-impl Drop for Spill {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+impl Spill {
+    fn create(options: &BatchOptions) -> Result<Spill, BatchError> {
+        let path = options
+            .out
+            .join(format!(".shikaku-spill-{}", std::process::id()));
+        let error = |e| BatchError::Output(path.clone(), e);
+        let file = File::options()
+            .create_new(true)
+            .read(true)
+            .write(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(error)?;
+        std::fs::remove_file(&path).map_err(error)?;
+        Ok(Spill { file, path })
+    }
+
+    fn error(&self, e: std::io::Error) -> BatchError {
+        BatchError::Output(self.path.clone(), e)
     }
 }
 
+/// The input, opened and its header checked before the output folder is touched.
+pub(super) struct Input {
+    records: record::Records<Counting<File>>,
+    total_bytes: u64,
+    bytes_read: Arc<AtomicU64>,
+    hash: Arc<AtomicU64>,
+}
+
+impl Input {
+    /// Opens the input: a missing file or a bad header stops the run here.
+    pub(super) fn open(options: &BatchOptions) -> Result<Input, BatchError> {
+        let path = &options.input;
+        let file = File::open(path)
+            .map_err(|e| BatchError::Input(record::OpenError::io(path.display().to_string(), e)))?;
+        let total_bytes = file.metadata().map_or(0, |m| m.len());
+        let bytes_read = Arc::new(AtomicU64::new(0));
+        let hash = Arc::new(AtomicU64::new(FNV_OFFSET));
+        let counting = Counting {
+            inner: file,
+            bytes: bytes_read.clone(),
+            hash: hash.clone(),
+        };
+        let records =
+            record::read_from(counting, path, &options.read).map_err(BatchError::Input)?;
+        Ok(Input {
+            records,
+            total_bytes,
+            bytes_read,
+            hash,
+        })
+    }
+
+    /// Hashes what is left of the input past where reading stopped: the fingerprint
+    /// covers the whole file. Best effort: a file that cannot be read again keeps the
+    /// hash of what was read.
+    fn hash_rest(&self, path: &std::path::Path) {
+        use std::io::{Seek, SeekFrom};
+        let done = self.bytes_read.load(Ordering::Relaxed);
+        let Ok(mut file) = File::open(path) else {
+            return;
+        };
+        if file.seek(SeekFrom::Start(done)).is_err() {
+            return;
+        }
+        let mut rest = Counting {
+            inner: file,
+            bytes: self.bytes_read.clone(),
+            hash: self.hash.clone(),
+        };
+        let _ = std::io::copy(&mut rest, &mut std::io::sink());
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
 /// Counts and hashes the input as it is read: the count drives the progress bar,
 /// the hash goes into the run's fingerprint.
-struct Counting<R> {
+pub(super) struct Counting<R> {
     inner: R,
     bytes: Arc<AtomicU64>,
     /// FNV-1a of the bytes so far; only the reading thread updates it.
@@ -205,37 +320,18 @@ enum Outcome {
 }
 
 /// Phase one: reads, evaluates, fills and encodes every record.
+///
+/// One thread reads, `jobs` workers render, and this thread writes the spill. Every way
+/// out ends all three: when this thread stops (a failed write, a cancel), dropping its
+/// receiver makes the workers' sends fail, their exit drops the last record receiver,
+/// and the reader's next send fails, so nobody is left blocked on a channel.
 pub(super) fn render(
     options: &BatchOptions,
+    mut input: Input,
+    forms: Forms,
     progress: &dyn Progress,
 ) -> Result<Rendered, BatchError> {
-    let forms = Forms::new(options)?;
-    let file =
-        File::open(&options.input).map_err(|e| BatchError::Output(options.input.clone(), e))?;
-    let total_bytes = file.metadata().map_or(0, |m| m.len());
-    let bytes_read = Arc::new(AtomicU64::new(0));
-    let input_hash = Arc::new(AtomicU64::new(0xcbf2_9ce4_8422_2325));
-    let counting = Counting {
-        inner: file,
-        bytes: bytes_read.clone(),
-        hash: input_hash.clone(),
-    };
-    let mut records =
-        record::read_from(counting, &options.input, &options.read).map_err(BatchError::Input)?;
-    let spill_path = options
-        .out
-        .join(format!(".shikaku-spill-{}", std::process::id()));
-    let spill_file = File::options()
-        .create(true)
-        .truncate(true)
-        .read(true)
-        .write(true)
-        .open(&spill_path)
-        .map_err(|e| BatchError::Output(spill_path.clone(), e))?;
-    let spill = Spill {
-        file: spill_file,
-        path: spill_path,
-    };
+    let spill = Spill::create(options)?;
     let mut rendered = Rendered {
         spill,
         entries: Vec::new(),
@@ -244,97 +340,239 @@ pub(super) fn render(
         read: 0,
         other_shards: 0,
         warnings: 0,
-        fingerprint: 0,
+        input_hash: 0,
+        unread: None,
     };
     let jobs = options.jobs.max(1);
     let (record_tx, record_rx) =
         crossbeam_channel::bounded::<(u64, Result<(Origin, Record), RecordError>)>(jobs * 8);
     let (outcome_tx, outcome_rx) = crossbeam_channel::bounded::<Outcome>(jobs * 8);
-    let mut writer = BufWriter::with_capacity(
-        1 << 20,
-        rendered
-            .spill
-            .file
-            .try_clone()
-            .map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?,
-    );
+    let spill_file = rendered
+        .spill
+        .file
+        .try_clone()
+        .map_err(|e| rendered.spill.error(e))?;
+    let budget = WriteFault::budget(options.fault.as_ref(), &rendered.spill.path);
+    let mut writer = BufWriter::with_capacity(1 << 20, Budgeted::new(spill_file, budget));
+    let (total_bytes, bytes_read) = (input.total_bytes, input.bytes_read.clone());
+    let cancel = &options.cancel;
     let forms = &rendered.forms;
-    let result: Result<(), BatchError> = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            for (i, item) in records.by_ref().enumerate() {
-                if record_tx.send((i as u64 + 1, item)).is_err() {
+    let records = &mut input.records;
+    let mut tally = Tally::default();
+    let (written, unread) = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut index = 0;
+            for item in records.by_ref() {
+                if cancel.load(Ordering::Relaxed) {
                     break;
                 }
+                match item {
+                    Err(e) if e.ends_input() => return records.stopped().map(|at| (at, e)),
+                    item => {
+                        index += 1;
+                        if record_tx.send((index, item)).is_err() {
+                            break;
+                        }
+                    }
+                }
             }
-            drop(record_tx);
+            None
         });
         for _ in 0..jobs {
             let (rx, tx) = (record_rx.clone(), outcome_tx.clone());
             scope.spawn(move || {
                 for (index, item) in rx {
-                    if tx.send(process(options, forms, index, item)).is_err() {
+                    if tx
+                        .send(process_caught(options, forms, index, item))
+                        .is_err()
+                    {
                         break;
                     }
                 }
             });
         }
-        drop(outcome_tx);
-        let mut offset = 0u64;
-        for outcome in outcome_rx {
-            rendered.read += 1;
+        drop((record_rx, outcome_tx));
+        let written = tally.spill(
+            &outcome_rx,
+            &mut writer,
+            |read| progress.rendering(read, bytes_read.load(Ordering::Relaxed), total_bytes),
+            cancel,
+        );
+        drop(outcome_rx);
+        let unread = reader.join().expect("the reader thread does not panic");
+        (written, unread)
+    });
+    written
+        .and_then(|()| writer.flush())
+        .map_err(|e| rendered.spill.error(e))?;
+    drop(writer);
+    if cancel.load(Ordering::Relaxed) {
+        return Err(BatchError::Cancelled);
+    }
+    rendered.unread = unread.map(|(at, e)| UnreadInput {
+        line: at.line,
+        byte: at.byte,
+        reason: e.to_string(),
+    });
+    if rendered.unread.is_some() {
+        input.hash_rest(&options.input);
+    }
+    progress.rendering(tally.read, total_bytes, total_bytes);
+    rendered.read = tally.read;
+    rendered.other_shards = tally.other_shards;
+    rendered.warnings = tally.warnings;
+    rendered.entries = tally.entries;
+    rendered.rejections = tally.rejections;
+    rendered.entries.sort_unstable_by_key(|e| e.index);
+    rendered.rejections.sort_unstable_by_key(|(i, _)| *i);
+    rendered.input_hash = input.hash.load(Ordering::Relaxed);
+    Ok(rendered)
+}
+
+/// The render phase's results, filled in as the workers' outcomes arrive.
+#[derive(Default)]
+struct Tally {
+    entries: Vec<Entry>,
+    rejections: Vec<(u64, ErrorReportEntry)>,
+    read: u64,
+    other_shards: u64,
+    warnings: u64,
+    /// Bytes written to the spill so far: the next record's offset.
+    offset: u64,
+}
+
+impl Tally {
+    /// Takes outcomes in the order they come, writing rendered pages to the spill; stops
+    /// at the first failed write, or when the run is cancelled (then with no error: the
+    /// caller sees the flag).
+    fn spill<W: Write>(
+        &mut self,
+        outcomes: &crossbeam_channel::Receiver<Outcome>,
+        writer: &mut W,
+        progress: impl Fn(u64),
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> std::io::Result<()> {
+        for outcome in outcomes {
+            if cancel.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            self.read += 1;
             match outcome {
                 Outcome::Rendered {
                     mut entry,
                     bytes,
                     warnings,
                 } => {
-                    writer
-                        .write_all(&bytes)
-                        .map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
-                    entry.offset = offset;
+                    writer.write_all(&bytes)?;
+                    entry.offset = self.offset;
                     entry.len = bytes.len() as u32;
-                    offset += bytes.len() as u64;
-                    rendered.warnings += warnings;
-                    rendered.entries.push(entry);
+                    self.offset += bytes.len() as u64;
+                    self.warnings += warnings;
+                    self.entries.push(entry);
                 }
-                Outcome::Rejected(index, entry) => rendered.rejections.push((index, *entry)),
-                Outcome::OtherShard => rendered.other_shards += 1,
+                Outcome::Rejected(index, entry) => self.rejections.push((index, *entry)),
+                Outcome::OtherShard => self.other_shards += 1,
             }
-            if rendered.read % 512 == 0 {
-                progress.rendering(
-                    rendered.read,
-                    bytes_read.load(Ordering::Relaxed),
-                    total_bytes,
-                );
+            if self.read % 512 == 0 {
+                progress(self.read);
             }
         }
         Ok(())
-    });
-    result?;
-    writer
-        .flush()
-        .map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
-    drop(writer);
-    progress.rendering(rendered.read, total_bytes, total_bytes);
-    rendered.entries.sort_unstable_by_key(|e| e.index);
-    rendered.rejections.sort_unstable_by_key(|(i, _)| *i);
-    rendered.fingerprint = fingerprint(options, input_hash.load(Ordering::Relaxed));
-    Ok(rendered)
+    }
 }
 
-/// The run's identity for `--resume`: the input's bytes, the profiles, the
-/// layout and every option that changes what is written.
-fn fingerprint(options: &BatchOptions, input_hash: u64) -> u64 {
-    let text = format!(
-        "{input_hash:x}|{:?}|{:?}|{:?}|{}|{:?}|{:?}",
-        options.issuers,
-        options.layout,
-        options.eligibility,
-        options.per_file,
-        options.shard,
-        options.read
+/// Every setting that changes the run's output bytes, for `--resume` to compare (see
+/// [`Settings`]). Content is hashed from each value's full `Debug` form, which holds
+/// everything it was loaded from (a profile's seal image bytes included).
+pub(super) fn settings(options: &BatchOptions, forms: &Forms) -> Settings {
+    let hash = |text: String| format!("{:016x}", fnv1a(text.as_bytes()));
+    let format = match options.read.format {
+        Some(format) => format!("{format:?}"),
+        None => "from the extension".into(),
+    };
+    let layout = options
+        .layout
+        .as_ref()
+        .map_or("chosen by record".into(), |l| l.name().to_string());
+    let cycle = options
+        .eligibility
+        .cycle
+        .map_or("each record's".into(), |c| c.to_string());
+    let shard = options
+        .shard
+        .map_or("none".into(), |s| format!("{}/{}", s.index, s.count));
+    let sheet = format!(
+        "{} ({})",
+        options.sheet.name(),
+        hash(format!("{:?}", options.sheet))
     );
-    fnv1a(text.as_bytes())
+    let mut settings = Settings::from([
+        ("version".into(), env!("CARGO_PKG_VERSION").into()),
+        ("--input".into(), options.input.display().to_string()),
+        ("--format".into(), format),
+        ("--encoding".into(), options.read.encoding.name().into()),
+        (
+            "record size limit".into(),
+            options.read.max_record_bytes.to_string(),
+        ),
+        ("--layout".into(), layout),
+        ("--cycle".into(), cycle),
+        ("--check".into(), format!("{:?}", options.eligibility.check)),
+        ("--per-file".into(), options.per_file.to_string()),
+        ("--shard".into(), shard),
+        ("--impose / --sheet".into(), sheet),
+        (
+            "--pdfa".into(),
+            if options.pdfa { "on" } else { "off" }.into(),
+        ),
+    ]);
+    for form in forms.by_key.values() {
+        let layout = form.layout();
+        settings.insert(
+            format!("layout {}", layout.name()),
+            hash(format!("{layout:?}")),
+        );
+    }
+    for issuer in &options.issuers {
+        settings.insert(
+            format!("issuer profile {}", issuer.insurer_number),
+            hash(format!("{issuer:?}")),
+        );
+    }
+    settings
+}
+
+/// [`process`], with a panic (a bug) turned into a rejection of that record rather
+/// than a lost record and a run that dies without saying which.
+fn process_caught(
+    options: &BatchOptions,
+    forms: &Forms,
+    index: u64,
+    item: Result<(Origin, Record), RecordError>,
+) -> Outcome {
+    let origin = item
+        .as_ref()
+        .map_or_else(|e| e.origin().clone(), |(o, _)| o.clone());
+    let record_id = item.as_ref().ok().map(|(_, r)| r.record_id.clone());
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        process(options, forms, index, item)
+    }))
+    .unwrap_or_else(|_| {
+        Outcome::Rejected(
+            index,
+            Box::new(ErrorReportEntry {
+                file: origin.file,
+                line: origin.line,
+                column: None,
+                record: origin.index,
+                record_id,
+                field: None,
+                reason: "internal error while rendering this record".into(),
+                value: None,
+                hint: Some("please report this as a bug".into()),
+            }),
+        )
+    })
 }
 
 /// Evaluates, fills and encodes one record (on a worker thread).
@@ -395,17 +633,14 @@ fn process(
                 .map(|c| c.to_string())
                 .collect::<Vec<_>>()
                 .join("; ");
-            let hint = "correct the record, or run with --check warn to print the rules' values";
+            let hint = contradictions[0].hint();
             return reject(Some(contradictions[0].field), reason, Some(hint.into()));
         }
     };
     let elig = &evaluated.eligibility;
-    let form = match &options.layout {
-        Some(l) => forms.of_kind(l.kind(), issuer),
-        None => forms
-            .of_kind(LayoutKind::of(elig.document), issuer)
-            .filter(|f| f.layout().scheme() == elig.scheme),
-    };
+    let form = forms
+        .of_kind(LayoutKind::of(elig.document), issuer)
+        .filter(|f| f.layout().scheme() == elig.scheme);
     let Some(form) = form else {
         return reject(
             Some("scheme"),
@@ -450,6 +685,12 @@ fn process(
                 )
             }
         }
+    } else if elig.document == Document::Kakuninsho {
+        // Cards get their bleed here, before encoding, so that an n-up sheet assembled later from
+        // the encoded pages draws it with each card.
+        for page in &mut document.pages {
+            impose::bleed::extend(page, options.sheet.bleed());
+        }
     }
     // The envelope's cover letter prints this record's address block and its line in the list:
     // drawn alone now, so that a record whose envelope cannot be addressed is rejected here, with
@@ -469,7 +710,7 @@ fn process(
     put_str(&mut bytes, &record.record_id);
     cover::put(&mut bytes, cover.as_ref().map(|(c, _)| c));
     for page in &document.pages {
-        encode_page(page).to_bytes(&mut bytes);
+        encode_page(page, &pdf_options(options, None)).to_bytes(&mut bytes);
     }
     let entry = Entry {
         index,
@@ -513,9 +754,13 @@ struct PlannedFile {
     covers: bool,
 }
 
-/// Phase two: orders the rendered records for the post and writes the files.
+/// Phase two: orders the rendered records for the post and writes the files, keeping
+/// those an interrupted run of the same settings finished; then the manifest, the error
+/// report and the summary, and marks the run finished.
 pub(super) fn assemble(
     options: &BatchOptions,
+    settings: &Settings,
+    begun: &Begun,
     rendered: Rendered,
     progress: &dyn Progress,
 ) -> Result<super::Summary, BatchError> {
@@ -533,34 +778,11 @@ pub(super) fn assemble(
         mailing::plan(&letters)
     };
     let files = plan_files(options, &rendered, &plan);
-    let done = state::begin(options, rendered.fingerprint)?;
-    let log = Mutex::new(DoneLog::open(&options.out)?);
-    let next = AtomicUsize::new(0);
-    let written = AtomicUsize::new(0);
-    let failure = Mutex::new(None);
-    std::thread::scope(|scope| {
-        for _ in 0..options.jobs.max(1) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(file) = files.get(i) else { break };
-                if failure.lock().expect("not poisoned").is_some() {
-                    break;
-                }
-                if !done.contains(&file.name) {
-                    let result = write_file(options, &rendered, file)
-                        .and_then(|()| log.lock().expect("not poisoned").add(&file.name));
-                    if let Err(e) = result {
-                        *failure.lock().expect("not poisoned") = Some(e);
-                        break;
-                    }
-                }
-                progress.writing(written.fetch_add(1, Ordering::Relaxed) + 1, files.len());
-            });
-        }
-    });
-    if let Some(e) = failure.into_inner().expect("not poisoned") {
-        return Err(e);
-    }
+    let kept = files
+        .iter()
+        .filter(|f| begun.done.contains(&f.name))
+        .count();
+    write_files(options, &rendered, &files, &begun.done, progress)?;
     let summary = Summary {
         read: rendered.read,
         rendered: rendered.entries.len() as u64,
@@ -582,19 +804,64 @@ pub(super) fn assemble(
             })
             .collect(),
         cover_letters: files.iter().filter(|f| f.covers).map(file_documents).sum(),
-        resumed_files: done.len(),
+        unread: rendered.unread.clone(),
+        resumed_files: kept,
     };
     let out = &options.out;
+    let fault = options.fault.as_ref();
     write_manifest(options, &rendered, &plan, &files)?;
     let rejections: Vec<ErrorReportEntry> =
         rendered.rejections.iter().map(|(_, e)| e.clone()).collect();
-    write_atomic(&out.join("errors.jsonl"), &error_report(&rejections))?;
-    write_atomic(
-        &out.join("summary.json"),
-        &serde_json::to_vec_pretty(&summary).expect("summary serializes"),
-    )?;
-    state::finish(out, rendered.fingerprint)?;
+    write_atomic_with(&out.join("errors.jsonl"), &error_report(&rejections), fault)?;
+    let json = serde_json::to_vec_pretty(&summary).expect("summary serializes");
+    write_atomic_with(&out.join("summary.json"), &json, fault)?;
+    let names = files.into_iter().map(|f| f.name);
+    state::finish(options, settings, rendered.input_hash, names)?;
     Ok(summary)
+}
+
+/// Writes the print files not already finished, on every worker; each finished file
+/// goes into the log before the next is started. Stops at the first failure or cancel.
+fn write_files(
+    options: &BatchOptions,
+    rendered: &Rendered,
+    files: &[PlannedFile],
+    done: &BTreeSet<String>,
+    progress: &dyn Progress,
+) -> Result<(), BatchError> {
+    let log = Mutex::new(DoneLog::open(&options.out)?);
+    let next = AtomicUsize::new(0);
+    let written = AtomicUsize::new(0);
+    let failure = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(file) = files.get(i) else { break };
+                let mut failed = failure.lock().expect("not poisoned");
+                if failed.is_none() && options.cancel.load(Ordering::Relaxed) {
+                    *failed = Some(BatchError::Cancelled);
+                }
+                if failed.is_some() {
+                    break;
+                }
+                drop(failed);
+                if !done.contains(&file.name) {
+                    let result = write_file(options, rendered, file)
+                        .and_then(|()| log.lock().expect("not poisoned").add(&file.name));
+                    if let Err(e) = result {
+                        failure.lock().expect("not poisoned").get_or_insert(e);
+                        break;
+                    }
+                }
+                progress.writing(written.fetch_add(1, Ordering::Relaxed) + 1, files.len());
+            });
+        }
+    });
+    match failure.into_inner().expect("not poisoned") {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// Cuts the mailing order into files: per mail class and layout, `per_file` documents each,
@@ -706,12 +973,9 @@ fn write_file(
         .iter()
         .find(|((l, _), _)| *l == file.layout)
         .map(|(_, f)| f.layout().title().to_string());
-    let mut writer = PdfWriter::new(PdfOptions {
-        title,
-        pdfa: options.pdfa,
-    });
+    let mut writer = PdfWriter::new(pdf_options(options, title));
     if file.covers {
-        cover::write(rendered, file, &mut writer)?;
+        cover::write(rendered, file, &pdf_options(options, None), &mut writer)?;
     } else if nup(options, rendered, file) {
         let sheet = &options.sheet;
         for group in file.entries.chunks(sheet.slots().len()) {
@@ -741,7 +1005,18 @@ fn write_file(
             }
         }
     }
-    write_atomic(&options.out.join(&file.name), &writer.finish())
+    let path = options.out.join(&file.name);
+    write_atomic_with(&path, &writer.finish(), options.fault.as_ref())
+}
+
+/// The PDF options of the run's files.
+fn pdf_options(options: &BatchOptions, title: Option<String>) -> PdfOptions {
+    PdfOptions {
+        title,
+        pdfa: options.pdfa,
+        pdfx: options.pdfx,
+        date: options.date,
+    }
 }
 
 /// The documents of a file: its records', or for a file of cover letters its envelopes'.
@@ -843,79 +1118,123 @@ fn write_manifest(
         }
     }
     let path = options.out.join("manifest.csv");
-    let tmp = options.out.join(".manifest.csv.tmp");
+    let tmp = temporary(&path);
     let error = |e: std::io::Error| BatchError::Output(path.clone(), e);
-    let file = File::create(&tmp).map_err(error)?;
-    let mut csv = csv::Writer::from_writer(BufWriter::new(file));
-    let csv_error = |e: csv::Error| BatchError::Output(path.clone(), e.into());
+    let budget = WriteFault::budget(options.fault.as_ref(), &path);
+    // Rows are made in memory one at a time and written to the file as bytes, so a
+    // failed write keeps its cause (a full disk) instead of becoming a CSV error.
+    let row_bytes = RowBuffer::default();
+    let mut row_csv = csv::Writer::from_writer(row_bytes.clone());
+    let result = create_private(&tmp).map_err(error).and_then(|file| {
+        let mut writer = BufWriter::new(Budgeted::new(file, budget));
+        manifest_rows(rendered, plan, files, &position, &covers, &mut |row| {
+            row_csv.serialize(row).expect("rows serialize to memory");
+            row_csv.flush().expect("flushing to memory cannot fail");
+            let mut bytes = row_bytes.0.borrow_mut();
+            let written = writer.write_all(&bytes);
+            bytes.clear();
+            written.map_err(error)
+        })?;
+        let file = writer.into_inner().map_err(|e| error(e.into_error()))?;
+        file.inner.sync_all().map_err(error)?;
+        std::fs::rename(&tmp, &path).map_err(error)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Where the manifest's CSV writer puts one row, to be taken out and written to the file.
+#[derive(Clone, Default)]
+struct RowBuffer(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Write for RowBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The manifest's rows, in order: rendered records in mailing order (each envelope's cover
+/// letter, when it has one, first), then rejected
+/// ones in input order, then, when the input could not be read to its end, one
+/// `unread` row for the first record not read. Values from the input are made safe
+/// to open in a spreadsheet.
+fn manifest_rows(
+    rendered: &Rendered,
+    plan: &mailing::Plan,
+    files: &[PlannedFile],
+    position: &[(u32, u64)],
+    covers: &BTreeMap<u64, (u32, u64, u64)>,
+    put: &mut dyn FnMut(Row) -> Result<(), BatchError>,
+) -> Result<(), BatchError> {
+    let row = |record_id: &str, input_record, status: &str| Row {
+        record_id: spreadsheet_safe(record_id).into_owned(),
+        input_record,
+        status: status.into(),
+        document: String::new(),
+        layout: String::new(),
+        file: String::new(),
+        first_page: 0,
+        page_count: 0,
+        household: String::new(),
+        mail_class: String::new(),
+        mailing_sequence: 0,
+        input_records: rendered.read,
+    };
     let mut last_envelope = None;
     for &i in &plan.order {
         let entry = &rendered.entries[i];
         let (f, first_page) = position[i];
         let file = &files[f as usize];
         let bytes = spilled_head(rendered, entry)?;
-        let (household, record_id, _) = head(&bytes).ok_or_else(|| corrupt(rendered))?;
+        let (household, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
+        let (record_id, _) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
         let envelope = plan.envelope[i].1;
         // An envelope's cover letter comes first in it, so its row comes before its members'.
         if last_envelope != Some(envelope) {
             last_envelope = Some(envelope);
             if let Some(&(c, first_page, page_count)) = covers.get(&envelope) {
                 let cover_file = &files[c as usize];
-                csv.serialize(Row {
-                    record_id: String::new(),
-                    input_record: 0,
-                    status: "cover".into(),
+                put(Row {
                     document: "soufujo".into(),
                     layout: cover_file.layout.clone(),
                     file: cover_file.name.clone(),
                     first_page,
                     page_count,
-                    household: household.to_string(),
+                    household: spreadsheet_safe(household).into_owned(),
                     mail_class: cover_file.class.as_str().into(),
                     mailing_sequence: envelope,
-                    input_records: rendered.read,
-                })
-                .map_err(csv_error)?;
+                    ..row("", 0, "cover")
+                })?;
             }
         }
-        csv.serialize(Row {
-            record_id: record_id.to_string(),
-            input_record: entry.index,
-            status: "rendered".into(),
+        put(Row {
             document: entry.document.as_str().into(),
             layout: file.layout.clone(),
             file: file.name.clone(),
             first_page,
             page_count: u64::from(entry.pages),
-            household: household.to_string(),
+            household: spreadsheet_safe(household).into_owned(),
             mail_class: file.class.as_str().into(),
             mailing_sequence: envelope,
-            input_records: rendered.read,
-        })
-        .map_err(csv_error)?;
+            ..row(record_id, entry.index, "rendered")
+        })?;
     }
     for (index, e) in &rendered.rejections {
-        csv.serialize(Row {
-            record_id: e.record_id.clone().unwrap_or_default(),
-            input_record: *index,
-            status: "rejected".into(),
-            document: String::new(),
-            layout: String::new(),
-            file: String::new(),
-            first_page: 0,
-            page_count: 0,
-            household: String::new(),
-            mail_class: String::new(),
-            mailing_sequence: 0,
-            input_records: rendered.read,
-        })
-        .map_err(csv_error)?;
+        put(row(
+            e.record_id.as_deref().unwrap_or(""),
+            *index,
+            "rejected",
+        ))?;
     }
-    let file = csv
-        .into_inner()
-        .map_err(|e| error(e.into_error()))?
-        .into_inner()
-        .map_err(|e| error(e.into_error()))?;
-    file.sync_all().map_err(error)?;
-    std::fs::rename(&tmp, &path).map_err(error)
+    if rendered.unread.is_some() {
+        put(row("", rendered.read + 1, "unread"))?;
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use shikaku::golden::report::Report;
 use shikaku::golden::{self, Case, Cause, Outcome, RendererVersion};
+use shikaku::layout::Catalog;
 
 /// Arguments of `shikaku golden`.
 #[derive(Debug, clap::Args)]
@@ -31,6 +32,25 @@ struct Folders {
     /// The folder of golden files; a case's repeat its path below it.
     #[arg(long, default_value = "golden")]
     golden: PathBuf,
+    /// A folder of layout files in front of the bundled layouts; by default `layouts/` when
+    /// run from a checkout that has one, so an edited layout is seen without a rebuild.
+    #[arg(long, value_name = "DIR")]
+    layouts: Option<PathBuf>,
+}
+
+impl Folders {
+    /// The layouts the cases render with, said on stderr (beside the results on stdout) so a
+    /// designer knows which.
+    fn catalog(&self) -> Result<Catalog, String> {
+        let checkout = Path::new("layouts");
+        let dir = self
+            .layouts
+            .as_deref()
+            .or_else(|| checkout.is_dir().then_some(checkout));
+        let catalog = Catalog::from_option(dir).map_err(|e| e.to_string())?;
+        eprintln!("{}", catalog.describe());
+        Ok(catalog)
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -101,7 +121,8 @@ impl Counts {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
-    let Folders { cases, golden } = &args.folders;
+    let Folders { cases, golden, .. } = &args.folders;
+    let layouts = args.folders.catalog()?;
     let files = golden::cases(cases)?;
     if files.is_empty() {
         return Err(format!("no case files (*.toml) in {}", cases.display()));
@@ -113,7 +134,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     };
     let mut renderer_only = true;
     for file in &files {
-        let (case, rendered) = match load_and_render(file, cases) {
+        let (case, rendered) = match load_and_render(file, cases, &layouts) {
             Ok(pair) => pair,
             Err((name, e)) => {
                 eprintln!("error: {e}");
@@ -184,7 +205,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
 }
 
 fn update(args: UpdateArgs) -> Result<ExitCode, String> {
-    let Folders { cases, golden } = &args.folders;
+    let Folders { cases, golden, .. } = &args.folders;
+    let layouts = args.folders.catalog()?;
     let all = golden::cases(cases)?;
     let files = select(&all, cases, &args.names)?;
     let mut counts = Counts {
@@ -192,7 +214,7 @@ fn update(args: UpdateArgs) -> Result<ExitCode, String> {
         ..Counts::default()
     };
     for file in &files {
-        let (case, rendered) = match load_and_render(file, cases) {
+        let (case, rendered) = match load_and_render(file, cases, &layouts) {
             Ok(pair) => pair,
             Err((_, e)) => {
                 eprintln!("error: {e}");
@@ -233,9 +255,15 @@ fn update(args: UpdateArgs) -> Result<ExitCode, String> {
 }
 
 /// Loads and renders a case; on failure, its name (or path) and the message.
-fn load_and_render(file: &Path, root: &Path) -> Result<(Case, golden::Rendered), (String, String)> {
+fn load_and_render(
+    file: &Path,
+    root: &Path,
+    layouts: &Catalog,
+) -> Result<(Case, golden::Rendered), (String, String)> {
     let case = Case::load(file, root).map_err(|e| (file.display().to_string(), e))?;
-    let rendered = case.render().map_err(|e| (case.name.clone(), e))?;
+    let rendered = case
+        .render_with(layouts)
+        .map_err(|e| (case.name.clone(), e))?;
     Ok((case, rendered))
 }
 

@@ -2,14 +2,18 @@
 //!
 //! Exit status: 0 when every record was rendered, 1 when some were rejected
 //! (see the error report), 2 when nothing could run (bad flags, layout, issuer
-//! profile or input).
+//! profile or input), when the input could not be read to its end, or when the run
+//! failed (a full disk, say); 128 + the signal's number when SIGINT or SIGTERM
+//! stopped a render.
 
 mod explain;
 mod golden;
+mod lint;
 mod merge;
 mod preview;
 mod render;
 mod serve;
+mod signals;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,7 +28,7 @@ pub struct Cli {
     command: Command,
 }
 
-const EXIT_CODES: &str = "Exit status: 0 every record rendered; 1 some records rejected (see errors.jsonl); 2 nothing could run.";
+const EXIT_CODES: &str = "Exit status: 0 every record rendered; 1 some records rejected (see errors.jsonl); 2 nothing could run, the input could not be read to its end, or the run failed; 130 / 143 a render stopped by Ctrl-C / SIGTERM (resume it with --resume).";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -40,6 +44,9 @@ enum Command {
     Golden(golden::GoldenArgs),
     /// Serve the preview page and its JSON API, for staff who issue one document at a time.
     Serve(serve::ServeArgs),
+    /// Check layouts for what a print shop would query: hairlines, tiny or squeezed text,
+    /// elements near the trim, overlapping text boxes.
+    Lint(lint::LintArgs),
 }
 
 /// How to read the records file.
@@ -71,11 +78,27 @@ enum EncodingArg {
     Cp932,
 }
 
+/// Where layouts come from.
+#[derive(Debug, Clone, clap::Args)]
+struct LayoutsArg {
+    /// A folder of layout files (*.toml) in front of the bundled layouts: a file replaces the
+    /// bundled layout of its name (kokuho-kakuninsho.toml, …), other files add layouts.
+    #[arg(long, value_name = "DIR")]
+    layouts: Option<PathBuf>,
+}
+
+impl LayoutsArg {
+    fn catalog(&self) -> Result<shikaku::layout::Catalog, String> {
+        shikaku::layout::Catalog::from_option(self.layouts.as_deref()).map_err(|e| e.to_string())
+    }
+}
+
 /// Which renewal cycle and how strictly to check the records.
 #[derive(Debug, clap::Args)]
 struct RuleArgs {
     /// The renewal cycle by its first year (2025 = 2025-08-01 … 2026-07-31 for most insurers);
-    /// by default the cycle that contains each record's issue date.
+    /// by default the cycle in which each record's document starts to apply (the later of its issue
+    /// date and its coverage start).
     #[arg(long)]
     cycle: Option<i32>,
     /// What to do when a record's expiry, effective date or ratio contradicts the rules.
@@ -140,6 +163,15 @@ impl Cli {
     }
 }
 
+/// `1 page`, `2 pages`: a count with its noun, for the lines people read.
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Parses the arguments and runs the subcommand.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -150,6 +182,7 @@ pub fn main() -> ExitCode {
         Command::Preview(args) => preview::run(args),
         Command::Golden(args) => golden::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Lint(args) => lint::run(args),
     };
     match result {
         Ok(code) => code,
@@ -163,6 +196,13 @@ pub fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_take_the_plural_except_for_one() {
+        assert_eq!(count(1, "page"), "1 page");
+        assert_eq!(count(0, "page"), "0 pages");
+        assert_eq!(count(2, "document"), "2 documents");
+    }
 
     #[test]
     fn parses_render_flags() {
@@ -189,6 +229,65 @@ mod tests {
         assert!(matches!(args.input.encoding, EncodingArg::Cp932));
         assert_eq!(args.rules.cycle, Some(2025));
         assert!(matches!(args.rules.check, CheckArg::Warn));
+    }
+
+    #[test]
+    fn parses_a_bleed_in_mm_and_refuses_one_out_of_range() {
+        let parse = |bleed: &str| {
+            Cli::try_parse_from([
+                "shikaku", "render", "-i", "a.csv", "-o", "out", "--issuer", "i.toml", "--bleed",
+                bleed,
+            ])
+        };
+        let args = parse("3").unwrap().into_render().unwrap();
+        assert_eq!(args.bleed, Some(3.0));
+        assert!(parse("11").is_err() && parse("-1").is_err() && parse("two").is_err());
+    }
+
+    #[test]
+    fn pdfx_needs_a_date_and_refuses_pdfa() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec![
+                "shikaku", "render", "-i", "a.csv", "-o", "out", "--issuer", "i.toml",
+            ];
+            args.extend_from_slice(extra);
+            Cli::try_parse_from(args)
+        };
+        let args = parse(&["--pdfx", "--pdf-date", "2025-08-01"])
+            .unwrap()
+            .into_render()
+            .unwrap();
+        assert!(args.pdfx);
+        assert_eq!(args.pdf_date.unwrap().to_string(), "2025-08-01");
+        assert!(parse(&["--pdfx"]).is_err(), "a PDF/X file needs its date");
+        assert!(parse(&["--pdfx", "--pdfa", "--pdf-date", "2025-08-01"]).is_err());
+        assert!(parse(&["--pdfx", "--pdf-date", "2025-13-01"]).is_err());
+    }
+
+    #[test]
+    fn parses_lint_limits() {
+        let cli = Cli::try_parse_from([
+            "shikaku",
+            "lint",
+            "kokuho-kakuninsho",
+            "my.toml",
+            "--min-text",
+            "6",
+            "--safe",
+            "2",
+        ])
+        .unwrap();
+        let Command::Lint(args) = cli.command else {
+            panic!()
+        };
+        assert!(
+            Cli::try_parse_from(["shikaku", "lint"]).is_err(),
+            "needs a layout"
+        );
+        assert_eq!(
+            (args.layouts.len(), args.min_text, args.safe),
+            (2, 6.0, 2.0)
+        );
     }
 
     #[test]

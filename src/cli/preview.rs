@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use shikaku::eligibility::{self, Check};
 use shikaku::fill::Form;
 use shikaku::issuer::Issuer;
-use shikaku::layout::Layout;
+use shikaku::limits::{self, ReadError};
 use shikaku::record::{self, Origin, Record};
 use shikaku::render::pdf::{pdf, PdfOptions};
 use shikaku::render::png::{png, PngOptions};
@@ -21,15 +21,18 @@ const POLL: Duration = Duration::from_millis(300);
 /// Arguments of `shikaku preview`.
 #[derive(Debug, clap::Args)]
 pub struct PreviewArgs {
-    /// The layout: a bundled name (kokuho-kakuninsho, …) or a TOML file.
+    /// The layout: a layout name (kokuho-kakuninsho, …) or a TOML file.
     #[arg(long)]
     layout: String,
+    #[command(flatten)]
+    layouts: super::LayoutsArg,
     /// The record: a file holding one JSON object, or a records file (.csv, .jsonl, .json)
     /// whose first record is used.
     #[arg(long)]
     record: PathBuf,
-    /// The issuer profile (TOML); without it, placeholders show where the issuer's
-    /// name, prefecture and contact lines go.
+    /// The issuer profile (TOML), or a folder of them (the one with the record's insurer
+    /// number is used); without it, placeholders show where the issuer's name, prefecture
+    /// and contact lines go.
     #[arg(long)]
     issuer: Option<PathBuf>,
     /// The file to write: .png (one page) or .pdf (every page).
@@ -41,7 +44,8 @@ pub struct PreviewArgs {
     /// The page to write as PNG, from 1 (default 1).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     page: Option<u32>,
-    /// The renewal cycle by its first year; by default the one containing the record's issue date.
+    /// The renewal cycle by its first year; by default the one in which the record's document
+    /// starts to apply (the later of its issue date and its coverage start).
     #[arg(long)]
     cycle: Option<i32>,
     /// Render again whenever the layout, record or issuer file is saved; errors are
@@ -117,9 +121,15 @@ pub fn run(args: PreviewArgs) -> Result<ExitCode, String> {
 /// record and the issuer profile.
 fn watched_files(args: &PreviewArgs) -> Vec<PathBuf> {
     let layout = Path::new(&args.layout);
-    let mut files: Vec<PathBuf> = layout
-        .is_file()
-        .then(|| layout.to_path_buf())
+    let from_folder = args
+        .layouts
+        .catalog()
+        .ok()
+        .map(|c| c.origin(&args.layout))
+        .filter(|origin| origin != "bundled")
+        .map(PathBuf::from);
+    let mut files: Vec<PathBuf> = from_folder
+        .or_else(|| layout.is_file().then(|| layout.to_path_buf()))
         .into_iter()
         .collect();
     files.push(args.record.clone());
@@ -142,11 +152,16 @@ fn stamps(files: &[PathBuf]) -> Vec<Option<(SystemTime, u64)>> {
 
 /// Renders once and writes the output; returns the line to print.
 fn render(args: &PreviewArgs, kind: Kind) -> Result<String, String> {
-    let layout = Layout::load(&args.layout).map_err(|e| e.to_string())?;
+    let layout = args
+        .layouts
+        .catalog()?
+        .load(&args.layout)
+        .map_err(|e| e.to_string())?;
+    super::lint::warn(&layout, &args.layout);
     let record = read_record(&args.record)?;
     let issuer = match &args.issuer {
-        Some(path) => Issuer::from_path(path).map_err(|e| e.to_string())?,
-        None => placeholder_issuer(&record)?,
+        Some(path) => record_issuer(path, &record)?,
+        None => Arc::new(placeholder_issuer(&record)?),
     };
     let options = eligibility::Options {
         cycle: args.cycle,
@@ -162,8 +177,8 @@ fn render(args: &PreviewArgs, kind: Kind) -> Result<String, String> {
         .map(|w| format!("warning: {w}"))
         .collect();
     let title = layout.title().to_string();
-    let form = Form::new(Arc::new(layout), Arc::new(issuer))
-        .map_err(|e| with_hint(e.to_string(), e.hint()))?;
+    let form =
+        Form::new(Arc::new(layout), issuer).map_err(|e| with_hint(e.to_string(), e.hint()))?;
     let document = form
         .fill(&record, &evaluated.eligibility)
         .map_err(|e| with_hint(e.to_string(), e.hint()))?;
@@ -201,10 +216,20 @@ fn with_hint(message: String, hint: Option<String>) -> String {
     }
 }
 
-/// Reads a file holding one JSON object, or else the first record of a records file.
+/// The most bytes read to try a file as one JSON object: a record is under 2 KiB, and a
+/// larger file is a records file, read a record at a time.
+const ONE_OBJECT_BYTES: u64 = 1 << 20;
+
+/// Reads a file holding one JSON object, or else the first record of a records file. The file
+/// must be a regular file (a FIFO or `/dev/zero` would never end), and is read whole only when
+/// small.
 fn read_record(path: &Path) -> Result<Record, String> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| format!("failed to read {file} ({e})"))?;
+    let bytes = match limits::read_capped(path, ONE_OBJECT_BYTES) {
+        Ok(bytes) => bytes,
+        Err(ReadError::TooLarge { .. }) => Vec::new(),
+        Err(e) => return Err(format!("failed to read {file} ({e})")),
+    };
     if let Ok(value @ serde_json::Value::Object(_)) =
         serde_json::from_slice::<serde_json::Value>(&bytes)
     {
@@ -218,6 +243,23 @@ fn read_record(path: &Path) -> Result<Record, String> {
             "{file}: failed to read a record (the file has none)"
         )),
     }
+}
+
+/// The profile for the record: the one given, or the one of a folder with its insurer number.
+fn record_issuer(path: &Path, record: &Record) -> Result<Arc<Issuer>, String> {
+    let issuers = super::render::load_issuers(&[path.to_path_buf()])?;
+    if !path.is_dir() {
+        return Ok(issuers.into_iter().next().expect("one file, one profile"));
+    }
+    issuers
+        .into_iter()
+        .find(|i| i.insurer_number == record.insurer_number)
+        .ok_or_else(|| {
+            format!(
+                "{}: no profile has the record's insurer number\n  hint: add the insurer's profile to the folder, or pass --issuer FILE",
+                path.display()
+            )
+        })
 }
 
 /// An issuer whose texts say what goes where, for previews without a profile.

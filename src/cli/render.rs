@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use shikaku::batch::{self, BatchOptions, Progress, Shard};
 use shikaku::impose::{Sheet, SheetKind};
 use shikaku::issuer::Issuer;
-use shikaku::layout::Layout;
 
 use super::{InputArgs, RuleArgs};
 
@@ -26,10 +25,12 @@ pub struct RenderArgs {
     /// insurer number. May be given more than once.
     #[arg(long, required = true)]
     issuer: Vec<PathBuf>,
-    /// Print every record with this layout (a bundled name or a TOML file) instead of
-    /// choosing by scheme and document.
+    /// Print with this layout (a layout name or a TOML file) instead of the standard one of
+    /// its scheme and document; records of other schemes and documents keep theirs.
     #[arg(long)]
     layout: Option<String>,
+    #[command(flatten)]
+    layouts: super::LayoutsArg,
     /// How cards go onto paper: one card per page, several to a sheet with crop marks, or on a
     /// carrier sheet (台紙) with the address; お知らせ are never imposed.
     #[arg(long, value_enum, default_value_t = ImposeArg::Card)]
@@ -38,9 +39,22 @@ pub struct RenderArgs {
     /// TOML file; by default a4-10up for nup and a4-carrier for carrier.
     #[arg(long)]
     sheet: Option<String>,
+    /// With --impose card: grow each card page by this many mm on every side and extend what
+    /// touches the card's edge into it, for a print shop that imposes the cards itself (e.g. 2 or
+    /// 3); the page's TrimBox stays the card. Sheets set their own bleed.
+    #[arg(long, value_name = "MM", value_parser = parse_bleed)]
+    pub(super) bleed: Option<f32>,
     /// Write PDF/A-2b files for archiving.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "pdfx")]
     pdfa: bool,
+    /// Write PDF/X-4 files for a print shop: CMYK and grey only, a coated FOGRA39 output intent;
+    /// needs --pdf-date. Not together with --pdfa.
+    #[arg(long, requires = "pdf_date")]
+    pub(super) pdfx: bool,
+    /// The files' creation date (YYYY-MM-DD), written into PDF/X metadata as given, so that a
+    /// rerun gives the same bytes.
+    #[arg(long, value_name = "DATE")]
+    pub(super) pdf_date: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub(super) rules: RuleArgs,
     /// Documents per print file.
@@ -53,9 +67,14 @@ pub struct RenderArgs {
     /// running one batch; join their manifests with `shikaku merge-manifests`.
     #[arg(long, value_parser = Shard::parse)]
     shard: Option<Shard>,
-    /// Finish an interrupted run in the same --out: files it completed are kept.
+    /// Finish an interrupted run in the same --out: files it completed are kept. Refused
+    /// when any setting that changes output differs (the message says which).
     #[arg(long)]
     resume: bool,
+    /// Replace the run --out holds, finished or interrupted: the files it wrote are
+    /// removed first. Without it, a folder holding a run is refused.
+    #[arg(long, conflicts_with = "resume")]
+    overwrite: bool,
 }
 
 /// The choices of `--impose`.
@@ -69,12 +88,27 @@ pub enum ImposeArg {
     Carrier,
 }
 
+/// A bleed in mm: 0–10, as print shops ask for 2–5.
+fn parse_bleed(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(v) if (0.0..=10.0).contains(&v) => Ok(v),
+        _ => Err("expected a number of mm from 0 to 10".into()),
+    }
+}
+
 fn sheet(args: &RenderArgs) -> Result<Sheet, String> {
     let (default, expected, flag) = match args.impose {
         ImposeArg::Card if args.sheet.is_some() => {
             return Err("--sheet needs --impose nup or --impose carrier".into())
         }
-        ImposeArg::Card => return Ok(Sheet::one_per_page()),
+        ImposeArg::Card => {
+            return Ok(Sheet::one_per_page(shikaku::layout::mm(
+                args.bleed.unwrap_or(0.0),
+            )))
+        }
+        _ if args.bleed.is_some() => {
+            return Err("--bleed applies to --impose card only\n  hint: a sheet sets its own bleed: edit `bleed` in a copy of the sheet file".into())
+        }
         ImposeArg::Nup => ("a4-10up", SheetKind::NUp, "nup"),
         ImposeArg::Carrier => ("a4-carrier", SheetKind::Carrier, "carrier"),
     };
@@ -90,11 +124,18 @@ fn sheet(args: &RenderArgs) -> Result<Sheet, String> {
 
 /// Runs the render.
 pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
+    // First, before any thread starts: the signal mask is inherited.
+    let stop = super::signals::stop_on_signals();
     let issuers = load_issuers(&args.issuer)?;
     let sheet = sheet(&args)?;
     let mut options = BatchOptions::new(args.input.input.clone(), args.out.clone(), issuers);
+    options.layouts = args.layouts.catalog()?;
     options.layout = match &args.layout {
-        Some(name) => Some(Arc::new(Layout::load(name).map_err(|e| e.to_string())?)),
+        Some(name) => {
+            let layout = options.layouts.load(name).map_err(|e| e.to_string())?;
+            super::lint::warn(&layout, name);
+            Some(Arc::new(layout))
+        }
         None => None,
     };
     options.read = args.input.read_options();
@@ -103,16 +144,31 @@ pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
     options.jobs = args.jobs.unwrap_or(options.jobs).max(1);
     options.shard = args.shard;
     options.resume = args.resume;
+    options.overwrite = args.overwrite;
+    options.cancel = stop.flag.clone();
     options.sheet = sheet;
     options.pdfa = args.pdfa;
+    options.pdfx = args.pdfx;
+    options.date = args.pdf_date;
     let progress = Reporter::new();
-    let summary = batch::run(&options, &progress).map_err(|e| e.to_string())?;
+    let result = batch::run(&options, &progress);
     progress.clear();
+    let summary = match (result, stop.received()) {
+        (Ok(summary), _) => summary,
+        (Err(batch::BatchError::Cancelled), Some((status, signal))) => {
+            eprintln!("error: stopped by {signal} before the end; the folder is marked interrupted\n  hint: run again with --resume to finish: the files already finished are kept");
+            return Ok(ExitCode::from(status));
+        }
+        (Err(e), _) => return Err(e.to_string()),
+    };
     report(&args, &summary);
-    Ok(if summary.rejected > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    Ok(match &summary.unread {
+        Some(unread) => {
+            eprintln!("error: {unread}\n  hint: the records before it are in the output; correct the input and run again with --overwrite");
+            ExitCode::from(2)
+        }
+        None if summary.rejected > 0 => ExitCode::from(1),
+        None => ExitCode::SUCCESS,
     })
 }
 
@@ -120,24 +176,24 @@ fn report(args: &RenderArgs, summary: &batch::Summary) {
     if summary.files.len() <= 20 {
         for file in &summary.files {
             eprintln!(
-                "wrote {} ({} documents, {} pages)",
+                "wrote {} ({}, {})",
                 args.out.join(&file.file).display(),
-                file.documents,
-                file.pages
+                super::count(file.documents, "document"),
+                super::count(file.pages, "page")
             );
         }
     } else {
         eprintln!(
-            "wrote {} files ({} pages) to {}",
+            "wrote {} files ({}) to {}",
             summary.files.len(),
-            summary.pages,
+            super::count(summary.pages, "page"),
             args.out.display()
         );
     }
     if summary.resumed_files > 0 {
         eprintln!(
-            "kept {} files an interrupted run had finished",
-            summary.resumed_files
+            "kept {} an interrupted run had finished",
+            super::count(summary.resumed_files as u64, "file")
         );
     }
     let shards = if summary.other_shards > 0 {
@@ -146,12 +202,17 @@ fn report(args: &RenderArgs, summary: &batch::Summary) {
         String::new()
     };
     let warnings = if summary.warnings > 0 {
-        format!(" ({} warnings)", summary.warnings)
+        format!(" ({})", super::count(summary.warnings, "warning"))
     } else {
         String::new()
     };
+    let unread = if summary.unread.is_some() {
+        " (the rest of the input not read, see below)"
+    } else {
+        ""
+    };
     eprintln!(
-        "{} read = {} rendered + {} rejected{shards}{warnings}",
+        "{} read = {} rendered + {} rejected{shards}{warnings}{unread}",
         summary.read, summary.rendered, summary.rejected
     );
     if summary.rejected > 0 {

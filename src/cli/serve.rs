@@ -34,6 +34,8 @@ pub struct ServeArgs {
     issuer: Vec<PathBuf>,
     #[command(flatten)]
     rules: RuleArgs,
+    #[command(flatten)]
+    layouts: super::LayoutsArg,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -47,6 +49,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, String> {
         issuers,
         records,
         eligibility: args.rules.options(),
+        layouts: args.layouts.catalog()?,
         ..ServeOptions::default()
     };
     let server = Arc::new(Server::new(options).map_err(|e| e.to_string())?);

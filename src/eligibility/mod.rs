@@ -3,19 +3,25 @@
 //! Pure functions over a [`Record`] and the issuer's [`Rules`]; no I/O, no clock. The entry point
 //! is [`evaluate`]; [`explain_json`] turns its result into the `shikaku explain` object.
 //!
-//! One private file per rule family, each rule citing the seed it comes from (docs/eligibility.md
+//! One private file per rule family, each rule citing its public source (docs/eligibility.md
 //! has them in plain words): `cycle` (the renewal period), `document` (資格確認書 or お知らせ),
-//! `expiry` (有効期限), `burden` (高齢受給者, 負担割合 and 発効期日), `special` (特別療養費) and
-//! `check` (record errors, and the record's own values against the rules'). [`age`] holds the
+//! `expiry` (有効期限), `burden` (高齢受給者, 負担割合 and 発効期日), `special` (特別療養費),
+//! `items` (the 必須記載事項 each document must print), `benefit` (限度区分 and 特定疾病, the
+//! 任意記載事項 of benefit certificates), `notation` (氏名・性別 printed on request for
+//! 性同一性障害) and `check` (record errors, and the
+//! record's own values against the rules'). [`age`] holds the
 //! 年齢計算 the rules count with.
 
 pub mod age;
+mod benefit;
 mod burden;
 mod check;
 mod cycle;
 mod document;
 mod expiry;
 mod explain;
+mod items;
+mod notation;
 mod rules;
 mod special;
 #[cfg(test)]
@@ -99,11 +105,13 @@ impl Eligibility {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {
     /// The value it explains: `cycle`, `document`, `expiry_date`, `effective_date`, `copay_ratio`,
-    /// `special_medical`.
+    /// `special_medical`, and when the record gives them `limit_category`, `long_term_stay_date`,
+    /// `specific_disease`, `sex` (printed on the back) and `name` (a 通称名).
     pub field: &'static str,
     /// A stable rule name, e.g. `expiry.turns-75`.
     pub rule: &'static str,
-    /// The rule in plain Japanese, with the seed it comes from.
+    /// The rule in plain Japanese, with its public source (law and article, MHLW material, or a
+    /// municipality's leaflet by title and year).
     pub detail: String,
 }
 
@@ -126,8 +134,9 @@ pub enum Check {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Options {
     /// The cycle by the year it starts in (`--cycle 2025`: the cycle from 2025's cycle-start day).
-    /// Default `None`: the cycle that contains the record's 交付年月日. Pass it for renewal batches
-    /// printed before the cycle starts.
+    /// Default `None`: the cycle that contains the day the document starts to apply, the later of
+    /// the record's 交付年月日 and 適用開始年月日. Pass it for renewal batches printed before the
+    /// cycle starts.
     pub cycle: Option<i32>,
     /// How the record's own values are checked (default [`Check::Strict`]).
     pub check: Check,
@@ -153,6 +162,20 @@ pub struct Contradiction {
     pub derived: String,
     /// The rule's name, as in [`Reason::rule`].
     pub rule: &'static str,
+}
+
+impl Contradiction {
+    /// What to do about it, for a `hint:` line: required items and the invariant cannot be
+    /// printed in any check mode, so `--check warn` is offered only for the rest.
+    pub fn hint(&self) -> &'static str {
+        match self.rule {
+            "items.required" => "fill in the field: the document cannot be printed without it",
+            "expiry.before-effective" | "expiry.before-qualified" => {
+                "check the record's qualified_date, and the cycle chosen with --cycle"
+            }
+            _ => "correct the record, or run with --check warn to print the rules' values",
+        }
+    }
 }
 
 /// `field `expiry_date`: record says 2026-07-31, rule `expiry.turns-75` gives 2026-03-14`.
@@ -217,7 +240,14 @@ pub fn evaluate(
     let (month, day) = rules
         .cycle_start_month_day()
         .map_err(|e| vec![rules_error(e)])?;
-    let start = cycle::start(month, day, options.cycle, record.issue_date).map_err(|e| vec![e])?;
+    let start = cycle::start(
+        month,
+        day,
+        options.cycle,
+        record.issue_date,
+        record.qualified_date,
+    )
+    .map_err(|e| vec![e])?;
     let next_start = cycle::anniversary(start.value, 1).map_err(|e| vec![e])?;
     let elderly = burden::shows_elderly(record, start.value, next_start);
     let cycle =
@@ -226,6 +256,7 @@ pub fn evaluate(
     let mut errors = check::record_errors(record, &cycle.value);
     let mut disagreements = check::kouki_symbol(record);
     let document = document::decide(record, rules, &cycle.value);
+    errors.extend(items::missing(record, document.value.document()));
     let expiry = expiry::expiry(record, rules, &cycle.value, document.value, elderly);
     let effective = burden::effective_date(record, &cycle.value, elderly);
     let copay = burden::copay_ratio(record, elderly);
@@ -252,6 +283,13 @@ pub fn evaluate(
         &mut disagreements,
     );
     errors.extend(check::issued_after_expiry(record, expiry.value));
+    errors.extend(check::expires_before_start(
+        record,
+        expiry.value,
+        effective.value,
+    ));
+    let (benefit_reasons, benefit_errors) = benefit::check(record, elderly, expiry.value);
+    errors.extend(benefit_errors);
     if !errors.is_empty() || (options.check == Check::Strict && !disagreements.is_empty()) {
         errors.extend(disagreements);
         return Err(errors);
@@ -261,7 +299,7 @@ pub fn evaluate(
     } else {
         Vec::new()
     };
-    let reasons = vec![
+    let mut reasons = vec![
         cycle.reason("cycle"),
         document.reason("document"),
         expiry.reason("expiry_date"),
@@ -269,6 +307,8 @@ pub fn evaluate(
         copay.reason("copay_ratio"),
         special.reason("special_medical"),
     ];
+    reasons.extend(benefit_reasons);
+    reasons.extend(notation::reasons(record));
     let eligibility = Eligibility {
         document: document.value.document(),
         scheme: record.scheme,

@@ -8,6 +8,7 @@
 //! before the first record; errors in a record's values reject that record only.
 
 mod cover;
+mod notes;
 mod shape;
 mod text;
 mod values;
@@ -65,6 +66,8 @@ pub enum FillErrorKind {
     Image(String),
     /// The customer barcode cannot be made from the postal code and address.
     Barcode(BarcodeError),
+    /// A computed position or size is NaN or infinite: never written, whatever produced it.
+    NonFinite,
 }
 
 impl std::fmt::Display for FillError {
@@ -82,6 +85,9 @@ impl std::fmt::Display for FillError {
             FillErrorKind::Qr(e) => write!(f, "failed to encode the QR code ({e})"),
             FillErrorKind::Image(e) => write!(f, "failed to decode the image ({e})"),
             FillErrorKind::Barcode(e) => e.fmt(f),
+            FillErrorKind::NonFinite => f.write_str(
+                "failed to place the element (a position or size is not a finite number)",
+            ),
         }
     }
 }
@@ -99,6 +105,7 @@ impl FillError {
                 Some(format!("shorten the value, or give element `{}` a larger box or a looser fit rule in the layout", self.element))
             }
             FillErrorKind::Barcode(e) => Some(e.hint().into()),
+            FillErrorKind::NonFinite => Some("please report this as a bug, with the layout".into()),
             _ => None,
         }
     }
@@ -147,6 +154,7 @@ impl Form {
                 .iter()
                 .map(|e| load_image(&layout, e, &issuer))
                 .collect::<Result<_, _>>()?;
+            check_finite(&layout, &items)?;
             let key = format!("{}#{}", layout.name(), page.name());
             pages.push(FormPage {
                 background: Arc::new(Layer {
@@ -246,10 +254,12 @@ impl Form {
                     draw(&self.layout, element, ctx, image.as_ref(), &mut items)?;
                 }
             }
+            check_finite(&self.layout, &items)?;
             pages.push(Page {
                 size: self.layout.size(),
                 background: page.background.clone(),
                 items,
+                bleed: 0.0,
             });
         }
         Ok(Document { pages })
@@ -274,6 +284,19 @@ fn load_image(
     shape::decode(bytes)
         .map(Some)
         .map_err(|e| error(layout, element, None, FillErrorKind::Image(e.0)))
+}
+
+/// Refuses items holding a NaN or infinity, naming the element (see [`crate::display::first_non_finite`]).
+fn check_finite(layout: &Layout, items: &[Item]) -> Result<(), FillError> {
+    match crate::display::first_non_finite(items) {
+        None => Ok(()),
+        Some(element) => Err(FillError {
+            layout: layout.name().to_string(),
+            element: element.clone(),
+            field: None,
+            kind: FillErrorKind::NonFinite,
+        }),
+    }
 }
 
 fn error(

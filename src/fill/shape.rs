@@ -123,6 +123,9 @@ pub fn scissors(at: Point, height: f32, color: Color, element: &Arc<str>) -> Ite
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrError(pub String);
 
+/// The smallest QR module printed: phones read 0.33 mm modules reliably at reading distance.
+pub const MIN_QR_MODULE_MM: f32 = 0.33;
+
 /// A QR code as filled vector squares on a white quiet zone.
 pub fn qr(def: &QrDef, value: &str, element: &Arc<str>) -> Result<Vec<Item>, QrError> {
     let level = match def.ecc {
@@ -135,6 +138,13 @@ pub fn qr(def: &QrDef, value: &str, element: &Arc<str>) -> Result<Vec<Item>, QrE
         .map_err(|e| QrError(e.to_string()))?;
     let n = code.width();
     let module = def.rect.width / (n as f32 + 2.0 * def.quiet_zone as f32);
+    if module.is_nan() || module < mm(MIN_QR_MODULE_MM) {
+        return Err(QrError(format!(
+            "{} bytes need {n} × {n} modules, {:.2} mm each in this box, smaller than the {MIN_QR_MODULE_MM} mm phones read reliably: shorten the value or enlarge the element",
+            value.len(),
+            module / mm(1.0)
+        )));
+    }
     let (x0, y0) = (
         def.rect.x + module * def.quiet_zone as f32,
         def.rect.y + module * def.quiet_zone as f32,
@@ -209,11 +219,9 @@ pub fn barcode(def: &BarcodeDef, barcode: &CustomerBarcode, element: &Arc<str>) 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageError(pub String);
 
-/// Decodes a PNG once, for every page that shows it.
+/// Decodes a PNG once, for every page that shows it, within the image limits.
 pub fn decode(png: &[u8]) -> Result<Arc<Raster>, ImageError> {
-    let img = image::load_from_memory_with_format(png, image::ImageFormat::Png)
-        .map_err(|e| ImageError(e.to_string()))?;
-    let rgba = img.to_rgba8();
+    let rgba = crate::limits::png::decode(png).map_err(|e| ImageError(e.to_string()))?;
     let (width, height) = rgba.dimensions();
     let mut rgb = Vec::with_capacity((width * height * 3) as usize);
     let mut alpha = Vec::with_capacity((width * height) as usize);

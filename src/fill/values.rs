@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 
 use super::cover::{document_name, Cover};
+use super::notes;
 use crate::eligibility::Eligibility;
 use crate::era::format_wareki;
 use crate::issuer::Issuer;
@@ -36,6 +37,14 @@ fn text(s: &str) -> Value<'_> {
         Value::Empty
     } else {
         Value::Text(Cow::Borrowed(s))
+    }
+}
+
+fn owned(s: String) -> Value<'static> {
+    if s.is_empty() {
+        Value::Empty
+    } else {
+        Value::Text(Cow::Owned(s))
     }
 }
 
@@ -74,7 +83,9 @@ impl<'a> Context<'a> {
             Field::Branch => opt_text(&r.branch),
             Field::Name => text(&r.name),
             Field::NameKana => opt_text(&r.name_kana),
-            Field::Sex => text(r.sex.label()),
+            Field::Sex => text(notes::front_sex(r)),
+            Field::RegisteredName => opt_text(&r.registered_name),
+            Field::RegisteredSex => text(if r.sex_on_back { r.sex.label() } else { "" }),
             Field::BirthDate => Value::Date(r.birth_date),
             Field::PostalCode => opt_text(&r.postal_code),
             Field::Address => opt_text(&r.address),
@@ -93,6 +104,15 @@ impl<'a> Context<'a> {
                 .map_or(Value::Empty, |c| Value::Text(c.into())),
             Field::EnclosureNames => text(&r.name),
             Field::EnclosureDocuments => Value::Text(document_name(e).into()),
+            Field::LimitCategory => r.limit_category.map_or(Value::Empty, |c| {
+                Value::Text(Cow::Borrowed(c.label(r.scheme == Scheme::Kouki)))
+            }),
+            Field::LimitEffectiveDate => opt_date(r.limit_effective_date),
+            Field::LongTermStayDate => opt_date(r.long_term_stay_date),
+            Field::SpecificDisease => r.specific_disease.map_or(Value::Empty, |d| text(d.name())),
+            Field::SpecificDiseaseLimit => owned(notes::disease_limit(r).unwrap_or_default()),
+            Field::OptionalItems => owned(notes::optional_items(r)),
+            Field::BackRemarks => owned(notes::back_remarks(r)),
             Field::ExpiryDate => opt_date(e.expiry_date),
             Field::EffectiveDate => opt_date(e.effective_date),
             Field::CopayRatio => e

@@ -174,6 +174,7 @@ mod tests {
                 element: Arc::from("card"),
                 kind: ItemKind::Placed(placed),
             }],
+            bleed: 0.0,
         };
         let text = dump(&Document { pages: vec![page] });
         assert_eq!(

@@ -34,7 +34,7 @@ use crate::display::Document;
 use crate::eligibility::{self, Check};
 use crate::fill::Form;
 use crate::issuer::Issuer;
-use crate::layout::Layout;
+use crate::layout::{Catalog, Layout};
 use crate::record::{Origin, Record};
 use crate::render::pdf::{pdf, PdfOptions};
 
@@ -43,7 +43,7 @@ use crate::render::pdf::{pdf, PdfOptions};
 pub struct Case {
     /// The case's name: its path under the cases folder, without `.toml`.
     pub name: String,
-    /// The layout, by bundled name or path.
+    /// The layout, by name or path.
     pub layout: String,
     /// The issuer profile's path.
     pub issuer: PathBuf,
@@ -172,8 +172,13 @@ impl Case {
         })
     }
 
-    /// Renders the case: record → eligibility → layout → PDF.
+    /// Renders the case with the bundled layouts: record → eligibility → layout → PDF.
     pub fn render(&self) -> Result<Rendered, String> {
+        self.render_with(&Catalog::bundled())
+    }
+
+    /// Renders the case with the layouts of a catalog (a folder in front of the bundled ones).
+    pub fn render_with(&self, layouts: &Catalog) -> Result<Rendered, String> {
         let origin = Origin {
             file: format!("{}.toml", self.name),
             line: 1,
@@ -191,7 +196,7 @@ impl Case {
                 let list: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
                 format!("{}: {}", self.name, list.join("; "))
             })?;
-        let layout = Layout::load(&self.layout).map_err(|e| e.to_string())?;
+        let layout = layouts.load(&self.layout).map_err(|e| e.to_string())?;
         self.check_ignored(&layout)?;
         let title = layout.title().to_string();
         let form = Form::new(Arc::new(layout), Arc::new(issuer)).map_err(|e| e.to_string())?;

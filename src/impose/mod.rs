@@ -7,6 +7,7 @@
 //! Backs come on the following sheet, placed so that each lands behind its own front once the sheet
 //! is turned over ([`Duplex`]). Sheets are defined in TOML (sheets/, docs/print.md).
 
+pub mod bleed;
 mod sheet;
 
 use std::sync::Arc;
@@ -15,7 +16,6 @@ pub use sheet::{bundled_names, Duplex, Marks, Sheet, SheetError, SheetKind};
 
 use crate::display::{
     Color, Document, Item, ItemKind, Layer, Page, Path, PathOp, Placed, Point, Rect, Size, Stroke,
-    PAGE_BACKGROUND,
 };
 use crate::layout::PT_PER_MM;
 
@@ -76,9 +76,12 @@ impl Imposer {
     /// pages of any sheet this completes.
     pub fn push(
         &mut self,
-        card: Document,
+        mut card: Document,
         carrier: Option<Document>,
     ) -> Result<Vec<Page>, ImposeError> {
+        for page in &mut card.pages {
+            bleed::extend(page, self.sheet.bleed);
+        }
         if self.sheet.kind == SheetKind::Card {
             return Ok(card.pages);
         }
@@ -125,6 +128,7 @@ impl Imposer {
                 size: self.sheet.size,
                 background: self.layers[usize::from(back)].clone(),
                 items: Vec::new(),
+                bleed: 0.0,
             };
             for (slot, (card, carrier)) in pending.iter().enumerate() {
                 if let Some(base) = carrier.as_ref().and_then(|c| c.pages.get(side)) {
@@ -134,7 +138,6 @@ impl Imposer {
                 }
                 if let Some(card_page) = card.pages.get(side) {
                     let (at, turned) = position(&self.sheet, slot, back);
-                    page.items.extend(bleed(card_page, at, self.sheet.bleed));
                     page.items.push(Item {
                         element: Arc::from("card"),
                         kind: ItemKind::Placed(Placed {
@@ -247,36 +250,6 @@ pub fn position(sheet: &Sheet, slot: usize, back: bool) -> (Point, bool) {
     }
 }
 
-/// The card's page colour drawn over its bleed box, under the card.
-fn bleed(card: &Page, at: Point, bleed: f32) -> Option<Item> {
-    if bleed <= 0.0 {
-        return None;
-    }
-    let color = card
-        .background
-        .items
-        .iter()
-        .find(|i| &*i.element == PAGE_BACKGROUND)
-        .and_then(|i| match &i.kind {
-            ItemKind::Path(p) => p.fill,
-            _ => None,
-        })?;
-    let rect = Rect {
-        x: at.x - bleed,
-        y: at.y - bleed,
-        width: card.size.width + 2.0 * bleed,
-        height: card.size.height + 2.0 * bleed,
-    };
-    Some(Item {
-        element: Arc::from("bleed"),
-        kind: ItemKind::Path(Path {
-            ops: vec![PathOp::Rect(rect)],
-            fill: Some(color),
-            stroke: None,
-        }),
-    })
-}
-
 /// The crop marks of a front or back sheet as line segments (a zero-width or zero-height [`Rect`]
 /// from its corner): at each trim line's two ends, in the margin beyond every card's bleed.
 pub(crate) fn crop_marks(sheet: &Sheet, back: bool) -> Vec<Rect> {
@@ -354,7 +327,7 @@ mod tests {
                 key: format!("card#{side}"),
                 size,
                 items: vec![Item {
-                    element: Arc::from(PAGE_BACKGROUND),
+                    element: Arc::from(crate::display::PAGE_BACKGROUND),
                     kind: ItemKind::Path(Path {
                         ops: vec![PathOp::Rect(Rect {
                             x: 0.0,
@@ -375,6 +348,7 @@ mod tests {
                     stroke: None,
                 }),
             }],
+            bleed: 0.0,
         };
         Document {
             pages: vec![page("front"), page("back")],
@@ -408,21 +382,37 @@ mod tests {
             let (column, row) = (i % 2, i / 2);
             assert_eq!(id, &format!("{i}-front"));
             assert!(
-                close(at.x, 15.4 + column as f32 * 93.6) && close(at.y, 5.55 + row as f32 * 57.98),
+                close(at.x, 19.4 + column as f32 * 85.6) && close(at.y, 13.55 + row as f32 * 53.98),
                 "card {i} at {at:?}"
             );
             assert!(!turned);
         }
-        // Bleed: the card colour 2 mm past the trim on every side, under each card.
-        let ItemKind::Path(bleed) = &pages[0].items[0].kind else {
+    }
+
+    #[test]
+    fn cards_on_a_sheet_with_bleed_carry_their_page_colour_past_the_trim() {
+        let sheet = Sheet::load("a4-8up").unwrap();
+        let pages = impose(&[card(0, sheet.card())], &sheet).unwrap();
+        let ItemKind::Placed(card) = &pages[0].items[0].kind else {
             panic!()
         };
-        let PathOp::Rect(r) = bleed.ops[0] else {
-            panic!()
-        };
-        assert!(
-            close(r.x, 13.4) && close(r.y, 3.55) && close(r.width, 89.6) && close(r.height, 57.98)
-        );
+        let strips: Vec<Rect> = card
+            .items
+            .iter()
+            .filter(|i| &*i.element == "page-background-bleed")
+            .flat_map(|i| match &i.kind {
+                ItemKind::Path(p) => p.ops.clone(),
+                _ => Vec::new(),
+            })
+            .map(|op| match op {
+                PathOp::Rect(r) => r,
+                _ => panic!(),
+            })
+            .collect();
+        // 2 mm all round, in the card's own coordinates: the band above starts 2 mm up and left.
+        assert_eq!(strips.len(), 4);
+        assert!(close(strips[0].x, -2.0) && close(strips[0].y, -2.0));
+        assert!(close(strips[0].width, 89.6) && close(strips[0].height, 2.0));
     }
 
     #[test]
@@ -440,39 +430,40 @@ mod tests {
                 _ => panic!(),
             })
             .collect();
-        // 4 trim x (2 columns) and 10 trim y (5 rows), each marked at both ends.
-        assert_eq!(segments.len(), 2 * 4 + 2 * 10);
+        // Touching cards share their cut: 3 trim x (2 columns) and 6 trim y (5 rows), each marked at
+        // both ends.
+        assert_eq!(segments.len(), 2 * 3 + 2 * 6);
         let vertical: Vec<_> = segments.iter().filter(|(a, b)| a.x == b.x).collect();
-        for x in [15.4, 101.0, 109.0, 194.6] {
+        for x in [19.4, 105.0, 190.6] {
             let top = vertical
                 .iter()
-                .find(|(a, _)| close(a.x, x) && a.y < mm(10.0))
+                .find(|(a, _)| close(a.x, x) && a.y < mm(20.0))
                 .unwrap_or_else(|| panic!("no top mark at {x}"));
-            // From 0.55 to 3.05 mm: 0.5 mm beyond the 2 mm bleed above the first row at 5.55 mm.
-            assert!(close(top.0.y, 0.55) && close(top.1.y, 3.05), "{top:?}");
+            // From 7.55 to 12.55 mm: 1 mm above the first row at 13.55 mm, 5 mm long, and clear of
+            // the 5 mm an office printer cannot print.
+            assert!(close(top.0.y, 7.55) && close(top.1.y, 12.55), "{top:?}");
             assert!(
                 vertical
                     .iter()
-                    .any(|(a, b)| close(a.x, x) && close(a.y, 293.95) && close(b.y, 296.45)),
+                    .any(|(a, b)| close(a.x, x) && close(a.y, 284.45) && close(b.y, 289.45)),
                 "no bottom mark at {x}"
             );
         }
         let horizontal: Vec<_> = segments.iter().filter(|(a, b)| a.y == b.y).collect();
-        for row in 0..5 {
-            for y in [5.55 + row as f32 * 57.98, 59.53 + row as f32 * 57.98] {
-                assert!(
-                    horizontal
-                        .iter()
-                        .any(|(a, b)| close(a.y, y) && close(a.x, 10.4) && close(b.x, 12.9)),
-                    "no left mark at {y}"
-                );
-                assert!(
-                    horizontal
-                        .iter()
-                        .any(|(a, b)| close(a.y, y) && close(a.x, 197.1) && close(b.x, 199.6)),
-                    "no right mark at {y}"
-                );
-            }
+        for row in 0..=5 {
+            let y = 13.55 + row as f32 * 53.98;
+            assert!(
+                horizontal
+                    .iter()
+                    .any(|(a, b)| close(a.y, y) && close(a.x, 13.4) && close(b.x, 18.4)),
+                "no left mark at {y}"
+            );
+            assert!(
+                horizontal
+                    .iter()
+                    .any(|(a, b)| close(a.y, y) && close(a.x, 191.6) && close(b.x, 196.6)),
+                "no right mark at {y}"
+            );
         }
     }
 
@@ -547,6 +538,7 @@ mod tests {
                     items: Vec::new(),
                 }),
                 items: Vec::new(),
+                bleed: 0.0,
             }],
         };
         let pages = imposer.push(card(0, sheet.card()), Some(carrier)).unwrap();
@@ -565,7 +557,7 @@ mod tests {
             width: mm(85.6),
             height: mm(53.98),
         };
-        let pages = impose(&[card(0, size), card(1, size)], &Sheet::one_per_page()).unwrap();
+        let pages = impose(&[card(0, size), card(1, size)], &Sheet::one_per_page(0.0)).unwrap();
         assert_eq!(pages.len(), 4);
         assert_eq!(&*pages[2].items[0].element, "1-front");
     }

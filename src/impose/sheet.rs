@@ -5,6 +5,8 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
+mod numbers;
+
 use crate::diag::toml_position;
 use crate::display::{Point, Rect, Size};
 use crate::layout::mm;
@@ -50,6 +52,7 @@ pub struct Sheet {
     pub(crate) size: Size,
     pub(crate) card: Size,
     pub(crate) bleed: f32,
+    pub(crate) margin: f32,
     pub(crate) duplex: Duplex,
     pub(crate) marks: Option<Marks>,
     pub(crate) slots: Vec<Point>,
@@ -91,13 +94,13 @@ impl std::error::Error for SheetError {}
 struct RawSheet {
     name: String,
     kind: Spanned<String>,
-    width: f32,
-    height: f32,
-    card: RawSize,
-    #[serde(default)]
-    bleed: f32,
+    width: Spanned<f32>,
+    height: Spanned<f32>,
+    card: Spanned<RawSize>,
+    bleed: Option<Spanned<f32>>,
+    margin: Option<Spanned<f32>>,
     duplex: Option<Spanned<String>>,
-    marks: Option<RawMarks>,
+    marks: Option<Spanned<RawMarks>>,
     grid: Option<Spanned<RawGrid>>,
     #[serde(default)]
     slot: Vec<Spanned<RawSlot>>,
@@ -123,6 +126,12 @@ fn default_mark_width() -> f32 {
     0.25
 }
 
+/// The printable margin when a sheet sets none, in mm: office laser and inkjet printers leave about
+/// 4–5 mm of every A4 edge unprinted; 5 mm holds for nearly all of them.
+fn default_margin() -> f32 {
+    5.0
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawGrid {
@@ -146,7 +155,9 @@ struct RawSlot {
 /// The sheets shipped in sheets/, compiled in like the layouts.
 const BUNDLED: &[(&str, &str)] = &[
     ("a4-10up", include_str!("../../sheets/a4-10up.toml")),
+    ("a4-8up", include_str!("../../sheets/a4-8up.toml")),
     ("a3-21up", include_str!("../../sheets/a3-21up.toml")),
+    ("sra3-21up", include_str!("../../sheets/sra3-21up.toml")),
     ("a4-carrier", include_str!("../../sheets/a4-carrier.toml")),
 ];
 
@@ -156,8 +167,9 @@ pub fn bundled_names() -> impl Iterator<Item = &'static str> {
 }
 
 impl Sheet {
-    /// No sheet: every card page printed at its own size (`--impose card`).
-    pub fn one_per_page() -> Sheet {
+    /// No sheet: every card page printed at its own size (`--impose card`), grown by `bleed` points
+    /// on every side for a print shop that imposes the cards itself.
+    pub fn one_per_page(bleed: f32) -> Sheet {
         Sheet {
             name: "card".into(),
             kind: SheetKind::Card,
@@ -169,7 +181,8 @@ impl Sheet {
                 width: 0.0,
                 height: 0.0,
             },
-            bleed: 0.0,
+            bleed,
+            margin: 0.0,
             duplex: Duplex::Simplex,
             marks: None,
             slots: Vec::new(),
@@ -191,6 +204,13 @@ impl Sheet {
             };
         let raw: RawSheet = toml::from_str(text)
             .map_err(|e| error(e.span(), e.message().trim().to_string(), None))?;
+        numbers::check(&raw).map_err(|(span, message)| error(Some(span), message, None))?;
+        let card_mm = raw.card.get_ref();
+        let bleed_mm = raw.bleed.as_ref().map_or(0.0, |b| *b.get_ref());
+        let margin_mm = raw
+            .margin
+            .as_ref()
+            .map_or(default_margin(), |m| *m.get_ref());
         let kind = match raw.kind.get_ref().as_str() {
             "nup" => SheetKind::NUp,
             "carrier" => SheetKind::Carrier,
@@ -219,12 +239,12 @@ impl Sheet {
             }
         };
         let size = Size {
-            width: mm(raw.width),
-            height: mm(raw.height),
+            width: mm(*raw.width.get_ref()),
+            height: mm(*raw.height.get_ref()),
         };
         let card = Size {
-            width: mm(raw.card.width),
-            height: mm(raw.card.height),
+            width: mm(card_mm.width),
+            height: mm(card_mm.height),
         };
         let mut slots = Vec::new();
         let mut slot_span = None;
@@ -234,8 +254,8 @@ impl Sheet {
             for row in 0..g.rows {
                 for column in 0..g.columns {
                     slots.push(Point {
-                        x: mm(g.x + column as f32 * (raw.card.width + g.gap_x)),
-                        y: mm(g.y + row as f32 * (raw.card.height + g.gap_y)),
+                        x: mm(g.x + column as f32 * (card_mm.width + g.gap_x)),
+                        y: mm(g.y + row as f32 * (card_mm.height + g.gap_y)),
                     });
                 }
             }
@@ -266,63 +286,27 @@ impl Sheet {
             kind,
             size,
             card,
-            bleed: mm(raw.bleed),
+            bleed: mm(bleed_mm),
+            margin: mm(margin_mm),
             duplex,
-            marks: raw.marks.map(|m| Marks {
+            marks: raw.marks.map(|m| m.into_inner()).map(|m| Marks {
                 offset: mm(m.offset),
                 length: mm(m.length),
                 width: m.width,
             }),
             slots,
         };
-        // Every card with its bleed, and every mark, must be on the sheet; bleeds must not overlap.
-        let tolerance = 0.01;
-        let on_sheet = |r: Rect| {
-            r.x >= -tolerance
-                && r.y >= -tolerance
-                && r.x + r.width <= size.width + tolerance
-                && r.y + r.height <= size.height + tolerance
-        };
-        let boxes: Vec<Rect> = sheet.slots.iter().map(|&at| sheet.bleed_box(at)).collect();
-        for (i, b) in boxes.iter().enumerate() {
-            if !on_sheet(*b) {
-                return Err(error(
-                    slot_span.clone(),
-                    format!(
-                        "card {} with its bleed extends past the edge of the sheet",
-                        i + 1
-                    ),
-                    None,
-                ));
-            }
-            if boxes[..i].iter().any(|o| overlaps(o, b)) {
-                return Err(error(
-                    slot_span.clone(),
-                    format!("card {} overlaps another card's bleed", i + 1),
-                    Some("leave a gap of at least twice the bleed between cards".into()),
-                ));
-            }
-        }
-        if sheet.marks.is_some()
-            && !super::crop_marks(&sheet, false)
-                .iter()
-                .all(|&r| on_sheet(r))
-        {
-            let hint =
-                Some("widen the sheet's margins, or shorten marks.length / marks.offset".into());
-            return Err(error(
-                None,
-                "crop marks do not fit in the sheet's margins".into(),
-                hint,
-            ));
-        }
+        sheet
+            .check()
+            .map_err(|(message, hint)| error(slot_span.clone(), message, hint.map(String::from)))?;
         Ok(sheet)
     }
 
     /// Reads a sheet file.
     pub fn from_path(path: &Path) -> Result<Sheet, SheetError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| SheetError {
+        let limit = crate::limits::file::MAX_CONFIG_BYTES;
+        let text = crate::limits::read_capped_text(path, limit).map_err(|e| SheetError {
             file: file.clone(),
             line: 1,
             column: 1,
@@ -390,6 +374,47 @@ impl Sheet {
         &self.slots
     }
 
+    /// The printable margin: nothing is printed nearer the sheet's edge, in points.
+    pub fn margin(&self) -> f32 {
+        self.margin
+    }
+
+    /// Checks that every card with its bleed, and every crop mark, lies inside the printable margin,
+    /// and that no two cards' bleeds overlap; the message and hint of the first failure.
+    fn check(&self) -> Result<(), (String, Option<&'static str>)> {
+        let tolerance = 0.01;
+        let m = self.margin;
+        let printable = |r: Rect| {
+            r.x >= m - tolerance
+                && r.y >= m - tolerance
+                && r.x + r.width <= self.size.width - m + tolerance
+                && r.y + r.height <= self.size.height - m + tolerance
+        };
+        let margin = format!("{:.1} mm", m / crate::layout::PT_PER_MM);
+        let boxes: Vec<Rect> = self.slots.iter().map(|&at| self.bleed_box(at)).collect();
+        for (i, b) in boxes.iter().enumerate() {
+            if !printable(*b) {
+                return Err((
+                    format!("card {} with its bleed reaches into the sheet's unprintable margin ({margin} from each edge)", i + 1),
+                    Some("move the cards in, or set `margin` to what your printer can print"),
+                ));
+            }
+            if boxes[..i].iter().any(|o| overlaps(o, b)) {
+                return Err((
+                    format!("card {} overlaps another card's bleed", i + 1),
+                    Some("leave a gap of at least twice the bleed between cards, or set `bleed = 0` and let cards touch"),
+                ));
+            }
+        }
+        if self.marks.is_some() && !super::crop_marks(self, false).iter().all(|&r| printable(r)) {
+            return Err((
+                format!("crop marks reach into the sheet's unprintable margin ({margin} from each edge)"),
+                Some("move the cards in, or shorten marks.length / marks.offset"),
+            ));
+        }
+        Ok(())
+    }
+
     fn bleed_box(&self, at: Point) -> Rect {
         Rect {
             x: at.x - self.bleed,
@@ -423,30 +448,57 @@ mod tests {
         let sheet = Sheet::load("a4-10up").unwrap();
         assert_eq!(sheet.slots().len(), 10);
         let second = sheet.slots()[1];
-        assert!((second.x / crate::layout::PT_PER_MM - (15.4 + 85.6 + 8.0)).abs() < 0.01);
-        assert!(
-            (sheet.slots()[2].y / crate::layout::PT_PER_MM - (5.55 + 53.98 + 4.0)).abs() < 0.01
-        );
+        assert!((second.x / crate::layout::PT_PER_MM - (19.4 + 85.6)).abs() < 0.01);
+        assert!((sheet.slots()[2].y / crate::layout::PT_PER_MM - (13.55 + 53.98)).abs() < 0.01);
+        let sheet = Sheet::load("sra3-21up").unwrap();
+        let last = sheet.slots()[20];
+        assert!((last.x / crate::layout::PT_PER_MM - (25.6 + 2.0 * (85.6 + 6.0))).abs() < 0.01);
     }
 
     #[test]
     fn overlapping_bleeds_and_marks_off_the_sheet_are_rejected() {
-        let text = Sheet::load("a4-10up")
-            .map(|_| include_str!("../../sheets/a4-10up.toml"))
-            .unwrap();
+        let text = include_str!("../../sheets/a4-8up.toml");
         let err = Sheet::from_toml(&text.replace("gap_y = 4", "gap_y = 3"), "s.toml").unwrap_err();
-        assert!(
-            err.message.contains("overlaps another card's bleed"),
-            "{err}"
+        assert_eq!(
+            (err.message.as_str(), err.line),
+            ("card 3 overlaps another card's bleed", 15)
         );
-        let err =
-            Sheet::from_toml(&text.replace("length = 2.5", "length = 6"), "s.toml").unwrap_err();
-        assert_eq!(err.message, "crop marks do not fit in the sheet's margins");
         let err = Sheet::from_toml(&text.replace("kind = \"nup\"", "kind = \"4up\""), "s.toml")
             .unwrap_err();
         assert_eq!(
             (err.line, err.message.as_str()),
             (4, "unknown sheet kind `4up`")
+        );
+        let err = Sheet::from_toml(&text.replace("bleed = 2", "bleed = -1"), "s.toml").unwrap_err();
+        assert_eq!(err.message, "`bleed` must be from 0 to 5 mm (found -1)");
+    }
+
+    /// Office printers cannot print the outer 5 mm (`margin`): the cards' bleed and the crop marks
+    /// must stay inside it, and the sheets shipped for office paper keep them there.
+    #[test]
+    fn cards_and_marks_in_the_unprintable_margin_are_rejected() {
+        let text = include_str!("../../sheets/a4-10up.toml");
+        let err =
+            Sheet::from_toml(&text.replace("length = 5", "length = 8"), "s.toml").unwrap_err();
+        assert_eq!(
+            err.message,
+            "crop marks reach into the sheet's unprintable margin (5.0 mm from each edge)"
+        );
+        assert!(Sheet::from_toml(
+            &text
+                .replace("length = 5", "length = 8")
+                .replace("margin = 5", "margin = 4"),
+            "s.toml"
+        )
+        .is_ok());
+        let err = Sheet::from_toml(&text.replace("x = 19.4", "x = 4"), "s.toml").unwrap_err();
+        assert_eq!(
+            err.message,
+            "card 1 with its bleed reaches into the sheet's unprintable margin (5.0 mm from each edge)"
+        );
+        assert_eq!(
+            err.hint.as_deref(),
+            Some("move the cards in, or set `margin` to what your printer can print")
         );
     }
 }

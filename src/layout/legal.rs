@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use super::template::{closest, TemplateError};
+use super::LayoutError;
 use crate::record::Scheme;
 
 /// The bundled legal text, compiled in like the layouts.
@@ -20,6 +21,7 @@ const BUNDLED: &str = include_str!("../../layouts/legal.toml");
 const PREFIX: &str = "{legal.";
 
 /// The legal text by table (`kokuho`, `kouki`, `common`), then key.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LegalText {
     tables: BTreeMap<String, BTreeMap<String, String>>,
 }
@@ -28,10 +30,28 @@ impl LegalText {
     /// The bundled text of `layouts/legal.toml`.
     pub fn bundled() -> &'static LegalText {
         static TEXT: OnceLock<LegalText> = OnceLock::new();
-        TEXT.get_or_init(|| LegalText {
-            tables: toml::from_str(BUNDLED)
-                .expect("layouts/legal.toml parses (a unit test checks)"),
+        TEXT.get_or_init(|| {
+            LegalText::from_toml(BUNDLED, "layouts/legal.toml")
+                .expect("layouts/legal.toml parses (a unit test checks)")
         })
+    }
+
+    /// Reads legal text from a TOML file's text (a `--layouts` folder's `legal.toml`, which
+    /// takes an amendment of the law without a new build); `file` names it in errors.
+    pub fn from_toml(text: &str, file: &str) -> Result<LegalText, LayoutError> {
+        let tables = toml::from_str(text).map_err(|e: toml::de::Error| {
+            let (line, column) = crate::diag::toml_position(text, e.span());
+            LayoutError {
+                file: file.into(),
+                line,
+                column,
+                message: e.message().trim().to_string(),
+                hint: Some(
+                    "legal.toml holds tables [kokuho], [kouki] and [common] of text entries".into(),
+                ),
+            }
+        })?;
+        Ok(LegalText { tables })
     }
 
     /// The text of `key` for `scheme`: the scheme's own entry, else the common one.

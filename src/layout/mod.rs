@@ -6,16 +6,20 @@
 //! line and column, so that a typo never silently drops a field from a card.
 //! The format is documented in docs/layout.md.
 
+mod catalog;
 mod field;
 mod legal;
+pub(crate) mod number;
 mod parse;
 mod template;
 
 use std::sync::Arc;
 
+pub use catalog::Catalog;
 pub use field::{Field, FieldType, Format};
 pub use legal::LegalText;
-pub use parse::{bundled_names, LayoutError};
+pub(crate) use parse::bounds;
+pub use parse::{bundled_names, bundled_source, LayoutError};
 pub(crate) use template::closest;
 pub use template::{Piece, Template};
 

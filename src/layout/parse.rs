@@ -7,11 +7,18 @@ use std::sync::Arc;
 use serde::Deserialize;
 use toml::Spanned;
 
+mod geometry;
+#[cfg(test)]
+mod proptests;
+
 use super::legal::LegalText;
+use super::number;
 use super::template::{closest, Template, TemplateError};
 use super::*;
 use crate::barcode::Dimensions;
 use crate::diag::toml_position;
+use crate::limits;
+use geometry::Key;
 
 /// Occurs when a layout file cannot be used; names the file, line and column.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,10 +58,10 @@ struct RawLayout {
     title: Option<String>,
     document: Spanned<String>,
     scheme: Spanned<String>,
-    width: f32,
-    height: f32,
+    width: Spanned<f32>,
+    height: Spanned<f32>,
     font: Option<Spanned<String>>,
-    size: Option<f32>,
+    size: Option<Spanned<f32>>,
     color: Option<Spanned<String>>,
     page: Vec<RawPage>,
 }
@@ -78,11 +85,14 @@ enum OneOrMany {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawFit {
-    squeeze: Option<f32>,
-    min_size: Option<f32>,
-    lines: Option<u32>,
-    leading: Option<f32>,
+    squeeze: Option<Spanned<f32>>,
+    min_size: Option<Spanned<f32>>,
+    lines: Option<Spanned<u32>>,
+    leading: Option<Spanned<f32>>,
 }
+
+/// A number as written, with where it is: every number is range-checked with its position.
+type Num = Spanned<f32>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -90,28 +100,28 @@ struct RawElement {
     kind: Spanned<String>,
     id: Spanned<String>,
     when: Option<Spanned<OneOrMany>>,
-    x: Option<f32>,
-    y: Option<f32>,
-    w: Option<f32>,
-    h: Option<f32>,
+    x: Option<Num>,
+    y: Option<Num>,
+    w: Option<Num>,
+    h: Option<Num>,
     text: Option<Spanned<String>>,
     font: Option<Spanned<String>>,
-    size: Option<f32>,
+    size: Option<Num>,
     align: Option<Spanned<String>>,
     valign: Option<Spanned<String>>,
     color: Option<Spanned<String>>,
-    fit: Option<RawFit>,
-    from: Option<[f32; 2]>,
-    to: Option<[f32; 2]>,
-    width: Option<f32>,
-    dash: Option<Vec<f32>>,
-    stroke: Option<f32>,
+    fit: Option<Spanned<RawFit>>,
+    from: Option<Spanned<[f32; 2]>>,
+    to: Option<Spanned<[f32; 2]>>,
+    width: Option<Num>,
+    dash: Option<Spanned<Vec<f32>>>,
+    stroke: Option<Num>,
     fill: Option<Spanned<String>>,
-    radius: Option<f32>,
+    radius: Option<Num>,
     source: Option<Spanned<String>>,
     value: Option<Spanned<String>>,
     ecc: Option<Spanned<String>>,
-    quiet_zone: Option<u32>,
+    quiet_zone: Option<Spanned<u32>>,
     caption: Option<Spanned<String>>,
     scissors: Option<bool>,
     postal: Option<Spanned<String>>,
@@ -193,15 +203,30 @@ struct Parser<'a> {
     file: &'a str,
     text: &'a str,
     base: Option<&'a Path>,
+    /// The page size in points.
     page: Size,
     /// The layout's scheme, which picks the legal text `{legal.KEY}` refers to.
     scheme: Scheme,
+    /// The legal text `{legal.KEY}` is looked up in.
+    legal: &'a LegalText,
+    /// The page size in millimetres, as the layout gives it.
+    page_mm: Size,
 }
 
 impl Layout {
     /// Parses a layout from TOML text. `file` names it in errors; `base` is the
     /// folder that relative image paths start from.
     pub fn from_toml(text: &str, file: &str, base: Option<&Path>) -> Result<Layout, LayoutError> {
+        Layout::from_toml_with(text, file, base, LegalText::bundled())
+    }
+
+    /// Like [`Layout::from_toml`], with `{legal.KEY}` looked up in the given legal text.
+    pub(super) fn from_toml_with(
+        text: &str,
+        file: &str,
+        base: Option<&Path>,
+        legal: &LegalText,
+    ) -> Result<Layout, LayoutError> {
         let raw: RawLayout = toml::from_str(text).map_err(|e| {
             let (line, column) = toml_position(text, e.span());
             let message = e.message().trim().to_string();
@@ -219,10 +244,27 @@ impl Layout {
             text,
             base,
             page: Size {
-                width: mm(raw.width),
-                height: mm(raw.height),
+                width: 0.0,
+                height: 0.0,
             },
             scheme: Scheme::Kokuho,
+            legal,
+            page_mm: Size {
+                width: 0.0,
+                height: 0.0,
+            },
+        };
+        let page = |key| Key {
+            name: key,
+            id: None,
+        };
+        parser.page_mm = Size {
+            width: parser.number(&raw.width, page("width"), number::PAGE)?,
+            height: parser.number(&raw.height, page("height"), number::PAGE)?,
+        };
+        parser.page = Size {
+            width: mm(parser.page_mm.width),
+            height: mm(parser.page_mm.height),
         };
         parser.scheme = parser.scheme(&raw.scheme)?;
         parser.layout(raw)
@@ -230,33 +272,28 @@ impl Layout {
 
     /// Reads a layout file.
     pub fn from_path(path: &Path) -> Result<Layout, LayoutError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| LayoutError {
-            file: file.clone(),
-            line: 1,
-            column: 1,
-            message: format!("failed to read layout ({e})"),
-            hint: None,
-        })?;
-        Layout::from_toml(&text, &file, path.parent())
+        Layout::from_path_with(path, LegalText::bundled())
     }
 
-    /// Finds a layout by bundled name (`kokuho-kakuninsho`, …) or by path.
-    pub fn load(name_or_path: &str) -> Result<Layout, LayoutError> {
-        match BUNDLED.iter().find(|(n, _)| *n == name_or_path) {
-            Some((name, text)) => Layout::from_toml(text, &format!("layouts/{name}.toml"), None),
-            None if Path::new(name_or_path).exists() => Layout::from_path(Path::new(name_or_path)),
-            None => Err(LayoutError {
-                file: name_or_path.into(),
+    /// Like [`Layout::from_path`], with `{legal.KEY}` looked up in the given legal text.
+    pub(super) fn from_path_with(path: &Path, legal: &LegalText) -> Result<Layout, LayoutError> {
+        let file = path.display().to_string();
+        let text = limits::read_capped_text(path, limits::file::MAX_CONFIG_BYTES).map_err(|e| {
+            LayoutError {
+                file: file.clone(),
                 line: 1,
                 column: 1,
-                message: "no such layout file or bundled layout".into(),
-                hint: Some(format!(
-                    "bundled layouts are {}",
-                    bundled_names().collect::<Vec<_>>().join(", ")
-                )),
-            }),
-        }
+                message: format!("failed to read layout ({e})"),
+                hint: None,
+            }
+        })?;
+        Layout::from_toml_with(&text, &file, path.parent(), legal)
+    }
+
+    /// Finds a layout by bundled name (`kokuho-kakuninsho`, …) or by path; see
+    /// [`Catalog`] for a folder of layouts in front of the bundled ones.
+    pub fn load(name_or_path: &str) -> Result<Layout, LayoutError> {
+        super::Catalog::bundled().load(name_or_path)
     }
 }
 
@@ -308,9 +345,19 @@ const BUNDLED: &[(&str, &str)] = &[
     ),
 ];
 
+/// The text of the bundled layout of this name.
+pub(super) fn bundled_text(name: &str) -> Option<&'static str> {
+    BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
 /// The names of the bundled layouts.
 pub fn bundled_names() -> impl Iterator<Item = &'static str> {
     BUNDLED.iter().map(|(n, _)| *n)
+}
+
+/// The TOML text of a bundled layout, for tools that point into it (`shikaku lint`).
+pub fn bundled_source(name: &str) -> Option<&'static str> {
+    BUNDLED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
 /// serde says "unknown field `x`, expected one of `a`, `b`": suggest the closest.
@@ -359,19 +406,20 @@ impl Parser<'_> {
                 Some("use `kakuninsho`, `oshirase`, `daishi` or `soufujo`".into()),
             ));
         };
-        if !(raw.width > 0.0 && raw.height > 0.0 && raw.width <= 1200.0 && raw.height <= 1200.0) {
-            return Err(self.error(
-                0..0,
-                "page width and height must be between 0 and 1200 mm",
-                None,
-            ));
-        }
         let defaults = Defaults {
             font: match &raw.font {
                 Some(f) => self.font(f)?,
                 None => FontId::Gothic,
             },
-            size: raw.size.unwrap_or(8.0),
+            size: self.number_or(
+                raw.size.as_ref(),
+                8.0,
+                Key {
+                    name: "size",
+                    id: None,
+                },
+                number::FONT_SIZE,
+            )?,
             color: match &raw.color {
                 Some(c) => self.color(c)?,
                 None => Color::BLACK,
@@ -473,7 +521,7 @@ impl Parser<'_> {
             "rect" => ElementKind::Rect(self.rect_def(&raw, defaults)?),
             "image" => ElementKind::Image(self.image_def(&raw)?),
             "qr" => ElementKind::Qr(self.qr_def(&raw)?),
-            "barcode" => ElementKind::Barcode(self.barcode_def(&raw, span.clone())?),
+            "barcode" => ElementKind::Barcode(self.barcode_def(&raw)?),
             _ => ElementKind::CutLine(self.cutline_def(&raw, defaults)?),
         };
         let element = Element {
@@ -490,13 +538,16 @@ impl Parser<'_> {
         element: &Element,
         span: std::ops::Range<usize>,
     ) -> Result<(), LayoutError> {
-        let tolerance = 0.01;
+        // Written so that a NaN anywhere fails: a comparison with NaN is false.
+        let tolerance = mm(number::EDGE_TOLERANCE_MM);
         for r in bounds(element) {
-            if r.x < -tolerance
-                || r.y < -tolerance
-                || r.x + r.width > self.page.width + tolerance
-                || r.y + r.height > self.page.height + tolerance
-            {
+            let on_page = r.x >= -tolerance
+                && r.y >= -tolerance
+                && r.width >= 0.0
+                && r.height >= 0.0
+                && r.x + r.width <= self.page.width + tolerance
+                && r.y + r.height <= self.page.height + tolerance;
+            if !on_page {
                 return Err(self.error(
                     span,
                     format!("element `{}` extends past the edge of the page", element.id),
@@ -507,20 +558,11 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn rect(&self, raw: &RawElement) -> Rect {
-        Rect {
-            x: mm(raw.x.unwrap_or(0.0)),
-            y: mm(raw.y.unwrap_or(0.0)),
-            width: mm(raw.w.unwrap_or(0.0)),
-            height: mm(raw.h.unwrap_or(0.0)),
-        }
-    }
-
     fn text_def(&self, raw: &RawElement, defaults: &Defaults) -> Result<TextDef, LayoutError> {
         let text = raw.text.as_ref().expect("required key checked");
-        let size = raw.size.unwrap_or(defaults.size);
+        let size = self.font_size(raw, defaults.size)?;
         Ok(TextDef {
-            rect: self.rect(raw),
+            rect: self.placed_box(raw, false)?,
             template: self.template(text)?,
             font: raw
                 .font
@@ -566,73 +608,35 @@ impl Parser<'_> {
                 .map(|c| self.color(c))
                 .transpose()?
                 .unwrap_or(defaults.color),
-            fit: self.fit(raw.fit.as_ref(), size, raw.id.span())?,
+            fit: self.fit(raw, size)?,
         })
     }
 
-    fn fit(
-        &self,
-        raw: Option<&RawFit>,
-        size: f32,
-        span: std::ops::Range<usize>,
-    ) -> Result<Fit, LayoutError> {
-        let default = RawFit::default();
-        let raw = raw.unwrap_or(&default);
-        let fit = Fit {
-            min_h_scale: raw.squeeze.unwrap_or(1.0),
-            min_size: raw.min_size.unwrap_or(size),
-            max_lines: raw.lines.unwrap_or(1),
-            leading: raw.leading.unwrap_or(1.25),
-        };
-        if !(0.3..=1.0).contains(&fit.min_h_scale) {
-            return Err(self.error(span, "fit.squeeze must be between 0.3 and 1.0", None));
-        }
-        if !(fit.min_size >= 3.0 && fit.min_size <= size && size <= 72.0) {
-            return Err(self.error(
-                span,
-                "font sizes must be 3–72 pt, with fit.min_size no larger than size",
-                None,
-            ));
-        }
-        if !(1..=40).contains(&fit.max_lines) || !(1.0..=3.0).contains(&fit.leading) {
-            return Err(self.error(span, "fit.lines must be 1–40 and fit.leading 1.0–3.0", None));
-        }
-        Ok(fit)
-    }
-
     fn line_def(&self, raw: &RawElement, defaults: &Defaults) -> Result<LineDef, LayoutError> {
-        let [x1, y1] = raw.from.expect("required key checked");
-        let [x2, y2] = raw.to.expect("required key checked");
+        let from = raw.from.as_ref().expect("required key checked");
+        let to = raw.to.as_ref().expect("required key checked");
         Ok(LineDef {
-            from: Point {
-                x: mm(x1),
-                y: mm(y1),
-            },
-            to: Point {
-                x: mm(x2),
-                y: mm(y2),
-            },
-            width: raw.width.unwrap_or(0.3),
+            from: self.end_point(raw, "from", from)?,
+            to: self.end_point(raw, "to", to)?,
+            width: self.line_width(raw)?,
             color: raw
                 .color
                 .as_ref()
                 .map(|c| self.color(c))
                 .transpose()?
                 .unwrap_or(defaults.color),
-            dash: raw
-                .dash
-                .as_deref()
-                .unwrap_or(&[])
-                .iter()
-                .map(|&d| mm(d))
-                .collect(),
+            dash: match &raw.dash {
+                Some(dash) => self.dash(raw, dash)?,
+                None => Vec::new(),
+            },
         })
     }
 
     fn rect_def(&self, raw: &RawElement, defaults: &Defaults) -> Result<RectDef, LayoutError> {
+        let rect = self.placed_box(raw, false)?;
         Ok(RectDef {
-            rect: self.rect(raw),
-            stroke_width: raw.stroke.unwrap_or(0.3),
+            rect,
+            stroke_width: self.stroke(raw)?,
             color: raw
                 .color
                 .as_ref()
@@ -640,7 +644,7 @@ impl Parser<'_> {
                 .transpose()?
                 .unwrap_or(defaults.color),
             fill: raw.fill.as_ref().map(|c| self.color(c)).transpose()?,
-            radius: mm(raw.radius.unwrap_or(0.0)),
+            radius: self.radius(raw, rect)?,
         })
     }
 
@@ -652,10 +656,10 @@ impl Parser<'_> {
                 let full: PathBuf = self
                     .base
                     .map_or_else(|| PathBuf::from(path), |b| b.join(path));
-                let bytes = std::fs::read(&full).map_err(|e| {
+                let bytes = read_image(&full).map_err(|message| {
                     self.error(
                         source.span(),
-                        format!("failed to read image {} ({e})", full.display()),
+                        format!("failed to read image {} ({message})", full.display()),
                         None,
                     )
                 })?;
@@ -663,21 +667,15 @@ impl Parser<'_> {
             }
         };
         Ok(ImageDef {
-            rect: self.rect(raw),
+            rect: self.placed_box(raw, false)?,
             source,
         })
     }
 
     fn qr_def(&self, raw: &RawElement) -> Result<QrDef, LayoutError> {
         let value = raw.value.as_ref().expect("required key checked");
-        let side = mm(raw.w.unwrap_or(0.0));
         Ok(QrDef {
-            rect: Rect {
-                x: mm(raw.x.unwrap_or(0.0)),
-                y: mm(raw.y.unwrap_or(0.0)),
-                width: side,
-                height: side,
-            },
+            rect: self.placed_box(raw, true)?,
             value: self.template(value)?,
             ecc: match raw.ecc.as_ref() {
                 None => Ecc::M,
@@ -695,36 +693,40 @@ impl Parser<'_> {
                     }
                 },
             },
-            quiet_zone: raw.quiet_zone.unwrap_or(4),
+            quiet_zone: self.quiet_zone(raw)?,
         })
     }
 
-    fn barcode_def(
-        &self,
-        raw: &RawElement,
-        span: std::ops::Range<usize>,
-    ) -> Result<BarcodeDef, LayoutError> {
-        let size = raw.size.unwrap_or(10.0);
-        if !(Dimensions::MIN_SIZE..=Dimensions::MAX_SIZE).contains(&size) {
-            let hint = Some("Japan Post allows 8–11.5 pt; 10 pt is the nominal size".into());
-            return Err(self.error(
-                span,
-                format!(
-                    "barcode size {size} pt is out of range (id `{}`)",
-                    raw.id.get_ref()
-                ),
-                hint,
-            ));
-        }
-        Ok(BarcodeDef {
-            at: Point {
-                x: mm(raw.x.unwrap_or(0.0)),
-                y: mm(raw.y.unwrap_or(0.0)),
-            },
+    fn barcode_def(&self, raw: &RawElement) -> Result<BarcodeDef, LayoutError> {
+        let size = raw.size.as_ref().map_or(Ok(10.0), |size| {
+            let limit = number::Limit::pt(Dimensions::MIN_SIZE, Dimensions::MAX_SIZE);
+            let key = Key {
+                name: "size",
+                id: Some(raw.id.get_ref()),
+            };
+            self.number(size, key, limit).map_err(|e| LayoutError {
+                hint: Some("Japan Post allows 8–11.5 pt; 10 pt is the nominal size".into()),
+                ..e
+            })
+        })?;
+        let def = BarcodeDef {
+            at: self.corner(raw)?,
             postal: self.template(raw.postal.as_ref().expect("required key checked"))?,
             address: self.template(raw.address.as_ref().expect("required key checked"))?,
             size,
-        })
+        };
+        let r = def.rect();
+        if r.x + r.width > self.page.width || r.y + r.height > self.page.height {
+            let span = raw.x.as_ref().expect("required key checked").span();
+            let message = format!(
+                "element `{}` extends past the edge of the page (the barcode is {:.1} × {:.1} mm at this size)",
+                raw.id.get_ref(),
+                r.width / PT_PER_MM,
+                r.height / PT_PER_MM
+            );
+            return Err(self.error(span, message, None));
+        }
+        Ok(def)
     }
 
     /// Japan Post asks for 2 mm of clear space around the barcode (manual p13): no other element's
@@ -769,10 +771,11 @@ impl Parser<'_> {
         if line.dash.is_empty() {
             line.dash = vec![mm(1.5), mm(1.0)];
         }
+        // Checked even without a caption: no number in a layout goes unchecked.
+        let size = self.font_size(raw, defaults.size)?;
         let caption = match &raw.caption {
             None => None,
             Some(text) => {
-                let size = raw.size.unwrap_or(defaults.size);
                 let font = raw
                     .font
                     .as_ref()
@@ -783,10 +786,21 @@ impl Parser<'_> {
                 let lines = text.get_ref().lines().count().max(1) as f32;
                 let height = size * 1.25 * lines;
                 let (left, right) = (line.from.x.min(line.to.x), line.from.x.max(line.to.x));
+                let top = line.from.y - height - mm(0.8);
+                if top.is_nan() || top < 0.0 {
+                    return Err(self.error(
+                        text.span(),
+                        format!(
+                            "the caption of element `{}` extends past the top edge of the page",
+                            raw.id.get_ref()
+                        ),
+                        Some("move the line down, or shorten the caption or its size".into()),
+                    ));
+                }
                 Some(TextDef {
                     rect: Rect {
                         x: left,
-                        y: line.from.y - height - mm(0.8),
+                        y: top,
                         width: right - left,
                         height,
                     },
@@ -812,9 +826,25 @@ impl Parser<'_> {
         })
     }
 
-    /// Parses a text as a template, after putting in the legal text it refers to.
+    /// A template, whose literal text holds no character that cannot print (line breaks aside:
+    /// they break lines).
     fn template(&self, text: &Spanned<String>) -> Result<Template, LayoutError> {
-        LegalText::bundled()
+        let refused = text.get_ref().chars().enumerate().find_map(|(i, c)| {
+            (c != '\n')
+                .then(|| limits::chars::refused(c))
+                .flatten()
+                .map(|why| (i + 1, c, why))
+        });
+        if let Some((at, c, why)) = refused {
+            let message = format!(
+                "the text contains {} U+{:04X} at character {at}",
+                why.name(),
+                u32::from(c)
+            );
+            let hint = Some(limits::chars::EDIT_HINT.into());
+            return Err(self.error(text.span(), message, hint));
+        }
+        self.legal
             .expand(text.get_ref(), self.scheme)
             .and_then(|expanded| Template::parse(&expanded))
             .map_err(|TemplateError { message, hint }| self.error(text.span(), message, hint))
@@ -866,8 +896,16 @@ impl Parser<'_> {
     }
 }
 
+/// Reads a layout's PNG within the image limits and checks that it decodes, so that a bad
+/// image stops the run at load, naming the layout line, rather than at the first record.
+fn read_image(path: &Path) -> Result<Vec<u8>, String> {
+    let bytes = limits::read_capped(path, limits::png::MAX_BYTES).map_err(|e| e.to_string())?;
+    limits::png::decode(&bytes).map_err(|e| e.to_string())?;
+    Ok(bytes)
+}
+
 /// The boxes an element draws into.
-fn bounds(element: &Element) -> Vec<Rect> {
+pub(crate) fn bounds(element: &Element) -> Vec<Rect> {
     match &element.kind {
         ElementKind::Text(t) => vec![t.rect],
         ElementKind::Rect(r) => vec![r.rect],
@@ -979,11 +1017,103 @@ h = 5
             err.message
         );
         let err = parse(&MINIMAL.replace("x = 2", "x = 60")).unwrap_err();
-        assert!(
-            err.message.contains("extends past the edge"),
-            "{}",
-            err.message
+        assert_eq!(
+            (err.line, err.message.as_str()),
+            (17, "element `name` extends past the right edge of the page (`x` + `w` = 100.00 mm, the page is 85.6 mm wide)")
         );
+    }
+
+    #[test]
+    fn every_number_is_finite_and_in_its_range_or_named_with_its_position() {
+        for (from, to, line, message) in [
+            (
+                "x = 2",
+                "x = nan",
+                15,
+                "`x` of element `name` must be from 0 to 85.6 mm (found NaN)",
+            ),
+            (
+                "w = 40",
+                "w = -3",
+                17,
+                "`w` of element `name` must be from 0.1 to 85.6 mm (found -3)",
+            ),
+            (
+                "h = 5",
+                "h = inf",
+                18,
+                "`h` of element `name` must be from 0.1 to 53.98 mm (found inf)",
+            ),
+            (
+                "width = 85.6",
+                "width = -85.6",
+                5,
+                "`width` must be from 10 to 1200 mm (found -85.6)",
+            ),
+            (
+                "h = 5",
+                "h = 5\nsize = 0",
+                19,
+                "`size` of element `name` must be from 3 to 72 pt (found 0)",
+            ),
+            (
+                "h = 5",
+                "h = 5\nfit = { squeeze = nan }",
+                19,
+                "`fit.squeeze` of element `name` must be from 0.3 to 1 (found NaN)",
+            ),
+        ] {
+            let err = parse(&MINIMAL.replace(from, to)).unwrap_err();
+            assert_eq!((err.line, err.message.as_str()), (line, message), "{to}");
+        }
+    }
+
+    #[test]
+    fn dash_patterns_need_a_length_and_no_negative_or_all_zero_entries() {
+        let line =
+            "\n[[page.element]]\nkind = \"line\"\nid = \"rule\"\nfrom = [2, 10]\nto = [80, 10]\n";
+        for (dash, message) in [
+            (
+                "[0, 0]",
+                "`dash` of element `rule` must not be all zeros: such a pattern draws nothing",
+            ),
+            (
+                "[1, -1]",
+                "`dash` of element `rule` lengths must be from 0 to 100 mm (found -1)",
+            ),
+            (
+                "[]",
+                "`dash` of element `rule` must have 1 to 16 lengths (found 0)",
+            ),
+        ] {
+            let err = parse(&format!("{MINIMAL}{line}dash = {dash}\n")).unwrap_err();
+            assert_eq!(err.message, message);
+            assert_eq!(err.line, 25);
+        }
+        assert!(parse(&format!("{MINIMAL}{line}dash = [0, 1]\n")).is_ok());
+    }
+
+    #[test]
+    fn a_cutline_size_is_checked_even_without_a_caption() {
+        let cut = "\n[[page.element]]\nkind = \"cutline\"\nid = \"cut\"\nfrom = [2, 30]\nto = [80, 30]\nsize = nan\n";
+        let err = parse(&format!("{MINIMAL}{cut}")).unwrap_err();
+        assert_eq!(
+            err.message,
+            "`size` of element `cut` must be from 3 to 72 pt (found NaN)"
+        );
+    }
+
+    #[test]
+    fn template_text_that_cannot_print_is_refused_but_line_breaks_pass() {
+        let err = parse(&MINIMAL.replace("{name}", "氏名\\u200B{name}")).unwrap_err();
+        assert_eq!(
+            (err.line, err.message.as_str()),
+            (
+                14,
+                "the text contains invisible character U+200B at character 3"
+            )
+        );
+        assert!(parse(&MINIMAL.replace("{name}", "氏名\\n{name}")).is_ok());
     }
 
     #[test]
@@ -1006,10 +1136,9 @@ h = 5
         assert!((b.rect().width - mm(79.8 * 0.8)).abs() < 1e-3);
         assert!((b.rect().y - mm(20.0)).abs() < 1e-4);
         let err = parse(&format!("{text}{BARCODE}size = 12\n")).unwrap_err();
-        assert!(
-            err.message.contains("barcode size 12 pt is out of range"),
-            "{}",
-            err.message
+        assert_eq!(
+            err.message,
+            "`size` of element `cb` must be from 8 to 11.5 pt (found 12)"
         );
         let err = parse(&format!("{text}{BARCODE}ecc = \"M\"\n")).unwrap_err();
         assert!(

@@ -1,8 +1,14 @@
 //! Field values → [`Record`], shared by every format; and the per-input state
 //! (file name, `record_id`s seen) that turns problems into [`RecordError`]s.
 
+mod dates;
+mod length;
+#[cfg(test)]
+mod proptests;
+
 use std::collections::HashMap;
 
+use super::benefit;
 use super::error::Redacted;
 use super::value::{self, Invalid, Parsed, Raw};
 use super::{Field, Origin, Record, RecordError, RecordErrorKind, Scheme};
@@ -172,8 +178,21 @@ fn required<T>(
     field: Field,
     parse: impl FnOnce(Raw) -> Parsed<T>,
 ) -> Result<T, Problem> {
-    let raw = slot(slots, field).ok_or_else(|| Problem::field(field, RecordErrorKind::Missing))?;
+    let raw = slot(slots, field).ok_or_else(|| missing(slots, field))?;
     parse(raw).map_err(|invalid| Problem::invalid(field, raw, invalid))
+}
+
+/// A required value is missing; when it held only white space that is not ASCII, the hint
+/// names the character, since the cell does not look empty to whoever fills it.
+fn missing(slots: &Slots, field: Field) -> Problem {
+    let problem = Problem::field(field, RecordErrorKind::Missing);
+    match slots[field as usize].and_then(Raw::blank_space) {
+        Some(c) => problem.with_hint(format!(
+            "the value holds only white space (U+{:04X}), which would print as a blank",
+            u32::from(c)
+        )),
+        None => problem,
+    }
 }
 
 fn optional<T>(
@@ -221,19 +240,23 @@ pub(crate) fn field_problems(slots: &Slots) -> Vec<Problem> {
 
 /// Builds the record, checking every field; `Err` holds each field's problem in schema order.
 fn build_all(slots: &Slots) -> Result<Record, Vec<Problem>> {
+    use length::limited;
     use value::*;
     let mut check = Checker {
         slots,
         problems: Vec::new(),
     };
-    let record_id = check.required(Field::RecordId, identifier);
+    let record_id = check.required(Field::RecordId, limited(Field::RecordId, identifier));
     let scheme = check.required(Field::Scheme, value::scheme);
     // The rules of these four depend on the scheme: without one, only their presence is checked.
     let (insurer_number, symbol, number, branch) = match scheme {
         Some(scheme) => (
             check.required(Field::InsurerNumber, |r| insurer_number(r, scheme)),
-            check.optional(Field::Symbol, kokuho_only(scheme, identifier)),
-            check.required(Field::Number, |r| number(r, scheme)),
+            check.optional(
+                Field::Symbol,
+                kokuho_only(scheme, limited(Field::Symbol, identifier)),
+            ),
+            check.required(Field::Number, limited(Field::Number, |r| number(r, scheme))),
             check.optional(Field::Branch, kokuho_only(scheme, branch)),
         ),
         None => {
@@ -242,13 +265,16 @@ fn build_all(slots: &Slots) -> Result<Record, Vec<Problem>> {
             (None, None, None, None)
         }
     };
-    let name = check.required(Field::Name, text);
-    let name_kana = check.optional(Field::NameKana, text);
+    let name = check.required(Field::Name, limited(Field::Name, text));
+    let name_kana = check.optional(Field::NameKana, limited(Field::NameKana, text));
     let sex = check.required(Field::Sex, sex);
     let birth_date = check.required(Field::BirthDate, date);
     let postal_code = check.optional(Field::PostalCode, postal_code);
-    let address = check.optional(Field::Address, text);
-    let householder_name = check.optional(Field::HouseholderName, text);
+    let address = check.optional(Field::Address, limited(Field::Address, text));
+    let householder_name = check.optional(
+        Field::HouseholderName,
+        limited(Field::HouseholderName, text),
+    );
     let qualified_date = check.required(Field::QualifiedDate, date);
     let issue_date = check.required(Field::IssueDate, date);
     let has_myna_hoken = check.required(Field::HasMynaHoken, boolean);
@@ -258,12 +284,22 @@ fn build_all(slots: &Slots) -> Result<Record, Vec<Problem>> {
     let residence_expiry = check.optional(Field::ResidenceExpiry, date);
     let special_medical = check.optional(Field::SpecialMedical, boolean);
     let certificate_requested = check.optional(Field::CertificateRequested, boolean);
+    let certificate_reason = check.optional(Field::CertificateReason, value::certificate_reason);
     let application_date = check.optional(Field::ApplicationDate, date);
-    let household_id = check.optional(Field::HouseholdId, identifier);
-    let remarks = check.optional(Field::Remarks, text);
-    let mail_to_name = check.optional(Field::MailToName, text);
+    let household_id = check.optional(Field::HouseholdId, limited(Field::HouseholdId, identifier));
+    let remarks = check.optional(Field::Remarks, limited(Field::Remarks, text));
+    let limit_category = check.optional(Field::LimitCategory, benefit::limit_category);
+    let limit_effective_date = check.optional(Field::LimitEffectiveDate, date);
+    let long_term_stay_date = check.optional(Field::LongTermStayDate, date);
+    let specific_disease = check.optional(Field::SpecificDisease, benefit::specific_disease);
+    let specific_disease_limit =
+        check.optional(Field::SpecificDiseaseLimit, benefit::disease_limit);
+    let sex_on_back = check.optional(Field::SexOnBack, boolean);
+    let registered_name =
+        check.optional(Field::RegisteredName, limited(Field::RegisteredName, text));
+    let mail_to_name = check.optional(Field::MailToName, limited(Field::MailToName, text));
     let mail_to_postal_code = check.optional(Field::MailToPostalCode, value::postal_code);
-    let mail_to_address = check.optional(Field::MailToAddress, text);
+    let mail_to_address = check.optional(Field::MailToAddress, limited(Field::MailToAddress, text));
     let mail_to_care_of = check.optional(Field::MailToCareOf, care_of);
     check.mail_to_complete();
     let record = (|| {
@@ -290,6 +326,7 @@ fn build_all(slots: &Slots) -> Result<Record, Vec<Problem>> {
             residence_expiry: residence_expiry?,
             special_medical: special_medical?.unwrap_or(false),
             certificate_requested: certificate_requested?.unwrap_or(false),
+            certificate_reason: certificate_reason?,
             application_date: application_date?,
             household_id: household_id?,
             remarks: remarks?,
@@ -297,10 +334,24 @@ fn build_all(slots: &Slots) -> Result<Record, Vec<Problem>> {
             mail_to_postal_code: mail_to_postal_code?,
             mail_to_address: mail_to_address?,
             mail_to_care_of: mail_to_care_of?,
+            limit_category: limit_category?,
+            limit_effective_date: limit_effective_date?,
+            long_term_stay_date: long_term_stay_date?,
+            specific_disease: specific_disease?,
+            specific_disease_limit: specific_disease_limit?,
+            sex_on_back: sex_on_back?.unwrap_or(false),
+            registered_name: registered_name?,
         })
     })();
     match record {
-        Some(record) if check.problems.is_empty() => Ok(record),
+        Some(record) if check.problems.is_empty() => {
+            let contradictions = dates::problems(&record);
+            if contradictions.is_empty() {
+                Ok(record)
+            } else {
+                Err(contradictions)
+            }
+        }
         _ => Err(check.problems),
     }
 }
@@ -360,8 +411,7 @@ impl Checker<'_, '_> {
     /// Records a required field that is missing, without parsing it.
     fn presence(&mut self, field: Field) {
         if slot(self.slots, field).is_none() {
-            self.problems
-                .push(Problem::field(field, RecordErrorKind::Missing));
+            self.problems.push(missing(self.slots, field));
         }
     }
 }

@@ -1,78 +1,100 @@
 //! CSV with a header row, in UTF-8 or CP932 (Shift_JIS as Windows writes it).
 //!
+//! A record is one line. RFC 4180 lets a quoted value hold line breaks, but no field
+//! of the schema may hold one, so a quote still open at the end of a line can only be
+//! a mistake, and treating it as one is what keeps one bad record from costing the
+//! others: the line is reported and reading goes on at the next line. (A reader that
+//! followed the quote would swallow every line up to the next stray quote, or the
+//! whole rest of the file, and then either lose those records or join two of them into
+//! one.) Lines are read through [`Lines`], which holds at most
+//! [`ReadOptions::max_record_bytes`](super::ReadOptions::max_record_bytes) of a line.
+//!
 //! CP932 is decoded cell by cell rather than as a stream: its trail bytes (0x40–0xFC)
-//! never collide with `"`, `,`, CR or LF, so the CSV parser can split the raw bytes
-//! safely, and a byte sequence that is invalid in CP932 then becomes an error naming
-//! its record, line and field instead of a silent U+FFFD or an aborted read.
+//! never collide with `"`, `,`, CR or LF, so the raw bytes can be split safely, and a
+//! byte sequence that is invalid in CP932 then becomes an error naming its record,
+//! line and field instead of a silent U+FFFD or an aborted read.
 
 use std::borrow::Cow;
 use std::io::BufRead;
 
-use csv::{ByteRecord, ReaderBuilder, Terminator};
 use encoding_rs::{DecoderResult, SHIFT_JIS};
 
 use super::assemble::{empty_slots, Batch, Problem};
+use super::lines::{Line, Lines};
 use super::value::Raw;
 use super::{
-    Encoding, Field, OpenError, OpenErrorKind, Origin, Record, RecordError, RecordErrorKind,
+    Encoding, Field, OpenError, OpenErrorKind, Origin, Record, RecordError, RecordErrorKind, Unread,
 };
 
 /// Rows of a CSV input after its header.
 pub(crate) struct CsvRecords<R> {
-    reader: csv::Reader<R>,
+    lines: Lines<R>,
     /// The field of each column, in column order.
     columns: Vec<Field>,
     encoding: Encoding,
-    max_record_bytes: usize,
-    row: ByteRecord,
+    cells: Cells,
     /// Rows read so far, not counting the header and blank lines.
     index: u64,
-    done: bool,
+    /// Where reading stopped after an I/O error.
+    stopped: Option<Unread>,
+    /// The last line read ended inside quotes: this one may be the rest of its value.
+    after_unclosed: bool,
 }
 
 impl<R: BufRead> CsvRecords<R> {
     /// Reads and checks the header: an unknown, duplicated or missing column would fail
-    /// every record, so it stops the input before the first one.
+    /// every record, so it stops the input before the first one. `offset` is where the
+    /// reader starts in the input (after a byte order mark).
     pub(crate) fn open(
         reader: R,
         file: &str,
         encoding: Encoding,
         max_record_bytes: usize,
+        offset: u64,
     ) -> Result<Self, OpenError> {
-        // Flexible: a short row is a record error we word ourselves, not a parser error.
-        // Only LF ends a row: with csv's default, a CRLF row ends at the CR and every
-        // line number after it is one short. The CR left in the last cell is trimmed
-        // like any surrounding whitespace.
-        let mut reader = ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .terminator(Terminator::Any(b'\n'))
-            .from_reader(reader);
-        let mut header = ByteRecord::new();
+        let mut lines = Lines::new(reader, max_record_bytes, offset);
         let open_error = |line, kind| OpenError {
             file: file.to_owned(),
             line,
             kind,
             hint: None,
         };
-        match reader.read_byte_record(&mut header) {
-            Ok(true) => {}
-            Ok(false) => return Err(open_error(None, OpenErrorKind::MissingHeader)),
-            Err(e) => return Err(open_error(None, OpenErrorKind::Io(e.to_string()))),
+        let found = loop {
+            match lines.next() {
+                Ok(Line::Read) if is_blank(lines.text()) => continue,
+                Ok(found) => break found,
+                Err(e) => return Err(open_error(None, OpenErrorKind::Io(e.to_string()))),
+            }
+        };
+        let line = Some(lines.line());
+        let mut cells = Cells::default();
+        match found {
+            Line::End => return Err(open_error(None, OpenErrorKind::MissingHeader)),
+            Line::TooLong => {
+                let why = format!("longer than the limit of {max_record_bytes} bytes");
+                return Err(open_error(line, OpenErrorKind::MalformedHeader(why)));
+            }
+            Line::Read => {}
         }
-        let line = start_line(&header, &reader);
+        // One span more than there are fields: a longer header must repeat or misname
+        // one of those, which is the error reported.
+        if let Err(Unclosed { column }) = cells.split(lines.text(), Field::ALL.len() + 1) {
+            let why = format!("the quote opened in column {column} is not closed on the line");
+            return Err(open_error(line, OpenErrorKind::MalformedHeader(why)));
+        }
+        let header: Vec<Cow<[u8]>> = cells.unquoted(lines.text()).collect();
         let columns = header_fields(&header, encoding).map_err(|(kind, hint)| OpenError {
             hint,
-            ..open_error(Some(line), kind)
+            ..open_error(line, kind)
         })?;
         Ok(CsvRecords {
-            reader,
+            lines,
             columns,
             encoding,
-            max_record_bytes,
-            row: ByteRecord::new(),
+            cells,
             index: 0,
-            done: false,
+            stopped: None,
+            after_unclosed: false,
         })
     }
 
@@ -81,34 +103,80 @@ impl<R: BufRead> CsvRecords<R> {
         &mut self,
         batch: &mut Batch,
     ) -> Option<Result<(Origin, Record), RecordError>> {
-        while !self.done {
-            match self.reader.read_byte_record(&mut self.row) {
-                Ok(true) if is_blank(&self.row) => continue,
-                Ok(true) => {
-                    self.index += 1;
-                    return Some(self.record(batch));
-                }
-                Ok(false) => return None,
-                Err(e) => {
-                    // After an I/O error the reader cannot tell where the next row starts.
-                    self.done = true;
-                    let origin = batch.origin(self.reader.position().line(), self.index + 1);
-                    return Some(Err(Problem::record(RecordErrorKind::Read(e.to_string()))
-                        .at(origin, None, true)));
-                }
-            }
+        if self.stopped.is_some() {
+            return None;
         }
-        None
+        loop {
+            let found = match self.lines.next() {
+                Ok(Line::End) => return None,
+                Ok(Line::Read) if is_blank(self.lines.text()) => continue,
+                Ok(found) => found,
+                Err(e) => return Some(Err(self.stop(batch, e))),
+            };
+            self.index += 1;
+            let origin = batch.origin(self.lines.line(), self.index);
+            let limit = self.lines.limit();
+            return Some(match found {
+                Line::TooLong => {
+                    self.after_unclosed = false;
+                    Err(Problem::record(RecordErrorKind::TooLong { limit }).at(origin, None, false))
+                }
+                _ => self.record(origin, batch),
+            });
+        }
     }
 
-    fn record(&self, batch: &mut Batch) -> Result<(Origin, Record), RecordError> {
-        let origin = batch.origin(start_line(&self.row, &self.reader), self.index);
-        if let Some(problem) = self.shape_problem() {
+    /// After an I/O error the input cannot be read further: says where it stopped.
+    fn stop(&mut self, batch: &Batch, e: std::io::Error) -> RecordError {
+        let (line, byte) = (self.lines.line(), self.lines.start());
+        self.stopped = Some(Unread { line, byte });
+        let origin = batch.origin(line, self.index + 1);
+        Problem::record(RecordErrorKind::Read(e.to_string())).at(origin, None, true)
+    }
+
+    /// Where reading stopped before the end of the input, if it did.
+    pub(crate) fn stopped(&self) -> Option<Unread> {
+        self.stopped
+    }
+
+    /// Bytes held for the current line.
+    pub(crate) fn buffered(&self) -> usize {
+        self.lines.buffered() + self.cells.buffered()
+    }
+
+    fn record(
+        &mut self,
+        origin: Origin,
+        batch: &mut Batch,
+    ) -> Result<(Origin, Record), RecordError> {
+        let line = self.lines.text();
+        let columns = self.columns.len();
+        let split = self.cells.split(line, columns);
+        let after_unclosed = std::mem::replace(&mut self.after_unclosed, split.is_err());
+        let problem = match split {
+            Err(Unclosed { column }) => Some(
+                Problem::record(RecordErrorKind::UnclosedQuote { column })
+                    .with_hint("a value cannot continue onto the next line: close the quote, and write a quote inside a quoted value as \"\""),
+            ),
+            Ok(()) if self.cells.count != columns => {
+                let problem = Problem::record(RecordErrorKind::FieldCount {
+                    expected: columns,
+                    found: self.cells.count,
+                });
+                Some(match after_unclosed {
+                    true => problem.with_hint("the line before ended inside quotes: this line may be the rest of its value"),
+                    false => problem,
+                })
+            }
+            Ok(()) => None,
+        };
+        if let Some(problem) = problem {
             return Err(problem.at(origin, None, false));
         }
+        let raw: Vec<Cow<[u8]>> = self.cells.unquoted(line).collect();
         let mut problem = None;
-        let mut texts = Vec::with_capacity(self.columns.len());
-        for (bytes, &field) in self.row.iter().zip(&self.columns) {
+        let mut texts = Vec::with_capacity(columns);
+        for (bytes, &field) in raw.iter().zip(&self.columns) {
             match decode_cell(bytes, field, self.encoding) {
                 Ok(text) => texts.push((field, text)),
                 Err(p) => {
@@ -122,51 +190,149 @@ impl<R: BufRead> CsvRecords<R> {
         }
         batch.finish(origin, &slots, problem)
     }
+}
 
-    /// A row too long, or with the wrong number of fields. Both usually come from a quote
-    /// that is never closed, which swallows the following lines into one field.
-    fn shape_problem(&self) -> Option<Problem> {
-        let spans_lines = self.row.as_slice().contains(&b'\n');
-        let quote_hint = "the row continues over several lines inside quotes: check for a quote that is not closed";
-        let problem = if self.row.as_slice().len() > self.max_record_bytes {
-            Problem::record(RecordErrorKind::TooLong {
-                limit: self.max_record_bytes,
-            })
-        } else if self.row.len() != self.columns.len() {
-            Problem::record(RecordErrorKind::FieldCount {
-                expected: self.columns.len(),
-                found: self.row.len(),
-            })
-        } else {
-            return None;
-        };
-        Some(if spans_lines {
-            problem.with_hint(quote_hint)
-        } else {
-            problem
-        })
+/// A line holding nothing but whitespace.
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
+}
+
+/// A quote still open at the end of a line, in this 1-based column.
+#[derive(Debug, PartialEq, Eq)]
+struct Unclosed {
+    column: usize,
+}
+
+/// Where each cell of one line is, as spans of the line (nothing is copied).
+#[derive(Debug, Default)]
+struct Cells {
+    spans: Vec<Span>,
+    /// Cells on the line, also those past the ones kept.
+    count: usize,
+}
+
+/// One cell: its bytes in the line, and whether it starts with a quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: usize,
+    end: usize,
+    quoted: bool,
+}
+
+/// Where the splitter is within a cell.
+#[derive(Clone, Copy)]
+enum State {
+    /// At the start of a cell.
+    Start,
+    /// In a cell that does not start with a quote: quotes in it are text.
+    Plain,
+    /// Inside quotes.
+    Quoted,
+    /// Just after a quote inside quotes: another quote makes it a literal one.
+    QuoteSeen,
+}
+
+impl Cells {
+    /// Splits a line at the commas outside quotes, as RFC 4180 and the csv crate do: a
+    /// cell that starts with `"` runs to the next lone `"`, `""` inside it is one quote,
+    /// and text after the closing quote is kept; a quote inside an unquoted cell is
+    /// text. Keeps the spans of the first `keep` cells (enough to see that a row has too
+    /// many, without holding a span per comma of a hostile line) and counts them all.
+    fn split(&mut self, line: &[u8], keep: usize) -> Result<(), Unclosed> {
+        self.spans.clear();
+        self.spans.reserve_exact(keep);
+        self.count = 0;
+        let mut state = State::Start;
+        let mut start = 0;
+        let mut quoted = false;
+        for (i, &b) in line.iter().enumerate() {
+            state = match (state, b) {
+                (State::Start, b'"') => {
+                    quoted = true;
+                    State::Quoted
+                }
+                (State::Quoted, b'"') => State::QuoteSeen,
+                (State::QuoteSeen, b'"') | (State::Quoted, _) => State::Quoted,
+                (State::Start | State::Plain | State::QuoteSeen, b',') => {
+                    self.push(
+                        Span {
+                            start,
+                            end: i,
+                            quoted,
+                        },
+                        keep,
+                    );
+                    (start, quoted) = (i + 1, false);
+                    State::Start
+                }
+                (State::Start | State::Plain | State::QuoteSeen, _) => State::Plain,
+            };
+        }
+        if let State::Quoted = state {
+            return Err(Unclosed {
+                column: self.count + 1,
+            });
+        }
+        self.push(
+            Span {
+                start,
+                end: line.len(),
+                quoted,
+            },
+            keep,
+        );
+        Ok(())
+    }
+
+    fn push(&mut self, span: Span, keep: usize) {
+        if self.spans.len() < keep {
+            self.spans.push(span);
+        }
+        self.count += 1;
+    }
+
+    /// The cells' values: quotes removed and doubled quotes made single.
+    fn unquoted<'a>(&'a self, line: &'a [u8]) -> impl Iterator<Item = Cow<'a, [u8]>> + 'a {
+        self.spans
+            .iter()
+            .map(|s| unquote(&line[s.start..s.end], s.quoted))
+    }
+
+    /// Bytes held for the spans.
+    fn buffered(&self) -> usize {
+        self.spans.capacity() * std::mem::size_of::<Span>()
     }
 }
 
-/// A line holding nothing but whitespace (csv itself skips only empty ones, and a
-/// blank CRLF line arrives as one cell holding CR).
-fn is_blank(row: &ByteRecord) -> bool {
-    row.len() == 1 && row.as_slice().iter().all(u8::is_ascii_whitespace)
-}
-
-/// The line a row starts on, counted back from where it ended: csv gives the line
-/// before any blank lines it skipped. A row ends just after its LF, except the last
-/// row of a file without a final LF; for that one csv's own start is right unless
-/// blank lines precede it, the one case left off by one.
-fn start_line<R: std::io::Read>(row: &ByteRecord, reader: &csv::Reader<R>) -> u64 {
-    let reported = row.position().map_or(1, |p| p.line());
-    let newlines = row.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
-    reported.max(reader.position().line().saturating_sub(newlines + 1))
+/// A cell's value: for a quoted cell, the text between the quotes with `""` made `"`,
+/// then any text after the closing quote.
+fn unquote(cell: &[u8], quoted: bool) -> Cow<'_, [u8]> {
+    if !quoted {
+        return Cow::Borrowed(cell);
+    }
+    let inner = &cell[1..];
+    match inner.iter().position(|&b| b == b'"') {
+        Some(close) if close + 1 == inner.len() => Cow::Borrowed(&inner[..close]),
+        _ => {
+            let mut value = Vec::with_capacity(inner.len());
+            let mut bytes = inner.iter().copied().peekable();
+            while let Some(b) = bytes.next() {
+                if b != b'"' {
+                    value.push(b);
+                } else if bytes.next_if_eq(&b'"').is_some() {
+                    value.push(b'"');
+                } else {
+                    value.extend(bytes.by_ref());
+                }
+            }
+            Cow::Owned(value)
+        }
+    }
 }
 
 /// Maps header cells to fields, or says what is wrong with the header (and a hint).
 fn header_fields(
-    header: &ByteRecord,
+    header: &[Cow<[u8]>],
     encoding: Encoding,
 ) -> Result<Vec<Field>, (OpenErrorKind, Option<String>)> {
     let names: Vec<String> = header
@@ -176,10 +342,7 @@ fn header_fields(
     let mut columns: Vec<Field> = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         let Some(field) = Field::from_name(name) else {
-            let kind = OpenErrorKind::UnknownColumn {
-                column: i + 1,
-                name: name.clone(),
-            };
+            let kind = OpenErrorKind::UnknownColumn { column: i + 1 };
             return Err((kind, unknown_column_hint(name, &names, encoding)));
         };
         if let Some(first) = columns.iter().position(|&f| f == field) {
@@ -324,7 +487,7 @@ mod tests {
     fn optional_columns_may_be_left_out() {
         let header = "record_id,scheme,insurer_number,number,name,sex,birth_date,qualified_date,issue_date,has_myna_hoken";
         let results = csv(&format!(
-            "{header}\nR1,kouki,39102013,12345678,鈴木 花子,2,1948-11-03,2023-11-03,2025-08-01,1\n"
+            "{header}\nR1,kouki,39102017,12345678,鈴木 花子,2,1948-11-03,2023-11-03,2025-08-01,1\n"
         ));
         assert_eq!(record(&results[0]).address, None);
         assert!(record(&results[0]).has_myna_hoken);
@@ -429,16 +592,10 @@ mod tests {
             format!("{header}\n{}\n", row("K0001")).as_bytes(),
             &ReadOptions::default(),
         );
-        assert_eq!(
-            err.kind(),
-            &OpenErrorKind::UnknownColumn {
-                column: 10,
-                name: "birth_dat".into()
-            }
-        );
+        assert_eq!(err.kind(), &OpenErrorKind::UnknownColumn { column: 10 });
         assert_eq!(
             err.to_string(),
-            "members.csv:1: failed to read CSV header (unknown column `birth_dat` in column 10)\n  hint: did you mean `birth_date`?"
+            "members.csv:1: failed to read CSV header (column 10 is not a field name)\n  hint: did you mean `birth_date`?"
         );
     }
 
@@ -449,6 +606,11 @@ mod tests {
             err.hint(),
             Some("the first row must name the fields (record_id, scheme, …): see docs/records.md")
         );
+        // Issue 10, item 12: the first row is a member's data, so it is not quoted.
+        let message = err.to_string();
+        for value in ["K0001", "佐藤", "1958-04-12", "群馬県"] {
+            assert!(!message.contains(value), "{message}");
+        }
         let err = open_error("氏名,生年月日\n".as_bytes(), &ReadOptions::default());
         assert_eq!(err.hint(), Some("did you mean `name`?"));
     }
@@ -463,7 +625,7 @@ mod tests {
             err.kind(),
             &OpenErrorKind::DuplicateColumn {
                 field: Field::Name,
-                columns: (7, 26)
+                columns: (7, Field::ALL.len() + 1)
             }
         );
         let header = HEADER.replace(",issue_date", "");
@@ -496,19 +658,23 @@ mod tests {
         assert_eq!(
             err.kind(),
             &RecordErrorKind::FieldCount {
-                expected: 25,
-                found: 24
+                expected: Field::ALL.len(),
+                found: Field::ALL.len() - 1
             }
         );
         assert_eq!(
             err.to_string(),
-            "members:3 (record 2): failed to parse CSV (found 24 instead of 25 fields)"
+            format!(
+                "members:3 (record 2): failed to parse CSV (found {} instead of {} fields)",
+                Field::ALL.len() - 1,
+                Field::ALL.len()
+            )
         );
         assert!(results[2].is_ok());
     }
 
     #[test]
-    fn quoted_newlines_make_lines_and_records_differ() {
+    fn a_quoted_line_break_is_an_error_and_the_next_line_is_read_afresh() {
         let two_lines =
             row("K0002").replace("群馬県高崎市八島町1-2", "\"群馬県高崎市\n八島町1-2\"");
         let results = csv(&format!(
@@ -516,11 +682,35 @@ mod tests {
             row("K0001"),
             row("K0003")
         ));
+        assert_eq!(results.len(), 4);
         let err = error(&results[1]);
         assert_eq!((err.origin().line, err.origin().index), (3, 2));
-        assert_eq!(err.field(), Some(Field::Address));
-        let (origin, _) = results[2].as_ref().expect("record 3 is valid");
-        assert_eq!((origin.line, origin.index), (5, 3));
+        assert_eq!(err.kind(), &RecordErrorKind::UnclosedQuote { column: 12 });
+        let err = error(&results[2]);
+        assert_eq!((err.origin().line, err.origin().index), (4, 3));
+        assert!(matches!(err.kind(), RecordErrorKind::FieldCount { .. }));
+        let (origin, _) = results[3].as_ref().expect("record 4 is valid");
+        assert_eq!((origin.line, origin.index), (5, 4));
+    }
+
+    #[test]
+    fn quotes_hold_commas_and_doubled_quotes() {
+        let quoted = row("K0002").replace(
+            "群馬県高崎市八島町1-2",
+            "\"群馬県高崎市八島町1-2, \"\"メゾン\"\" 301\"",
+        );
+        let results = csv(&format!("{HEADER}\n{quoted}\n"));
+        assert_eq!(
+            record(&results[0]).address.as_deref(),
+            Some("群馬県高崎市八島町1-2, \"メゾン\" 301")
+        );
+    }
+
+    #[test]
+    fn a_quoted_header_is_read_like_a_plain_one() {
+        let header = HEADER.replace("record_id", "\"record_id\"");
+        let results = csv(&format!("{header}\n{}\n", row("K0001")));
+        assert!(results[0].is_ok());
     }
 
     #[test]
@@ -539,31 +729,56 @@ mod tests {
         assert_eq!(record(&results[0]).remarks, None);
     }
 
+    /// Issue 10, item 1: a stray quote cost every record after it.
     #[test]
-    fn an_unclosed_quote_is_pointed_out() {
+    fn issue_10_a_stray_quote_costs_only_its_own_record() {
         let open_quote = row("K0002").replace("佐藤 太郎,サトウ", "\"佐藤 太郎,サトウ");
         let results = csv(&format!(
             "{HEADER}\n{open_quote}\n{}\n{}\n",
             row("K0003"),
             row("K0004")
         ));
-        assert_eq!(results.len(), 1);
+        assert_eq!(results.len(), 3);
         let err = error(&results[0]);
-        assert!(matches!(err.kind(), RecordErrorKind::FieldCount { .. }));
-        assert_eq!(err.hint(), Some("the row continues over several lines inside quotes: check for a quote that is not closed"));
+        assert_eq!(err.kind(), &RecordErrorKind::UnclosedQuote { column: 7 });
+        assert_eq!(
+            err.to_string(),
+            "members:2 (record 1): failed to parse CSV (the quote opened in column 7 is not closed on the line)\n  hint: a value cannot continue onto the next line: close the quote, and write a quote inside a quoted value as \"\""
+        );
+        assert_eq!(record(&results[1]).record_id, "K0003");
+        assert_eq!(record(&results[2]).record_id, "K0004");
     }
 
     #[test]
-    fn a_row_past_the_size_limit_is_refused() {
+    fn a_line_past_the_limit_is_skipped_and_reading_goes_on() {
+        let options = ReadOptions {
+            max_record_bytes: 600,
+            ..ReadOptions::default()
+        };
+        let long = format!("\"{}", "x".repeat(10_000));
+        let text = format!("{HEADER}\n{long}\n{}\n", row("K0001"));
+        let mut records =
+            from_reader(text.as_bytes(), "members", Format::Csv, &options).expect("opens");
+        let first = records.next().expect("a result");
+        assert_eq!(
+            error(&first).kind(),
+            &RecordErrorKind::TooLong { limit: 600 }
+        );
+        assert!(records.buffered_bytes() <= 600 + Field::ALL.len() * 24);
+        assert!(records.next().expect("a result").is_ok());
+        assert!(records.next().is_none());
+    }
+
+    #[test]
+    fn a_header_past_the_size_limit_stops() {
         let options = ReadOptions {
             max_record_bytes: 100,
             ..ReadOptions::default()
         };
-        let text = format!("{HEADER}\n{}\n", row("K0001"));
-        let results = read_all(text.as_bytes(), Format::Csv, &options);
+        let err = open_error(format!("{HEADER}\n").as_bytes(), &options);
         assert_eq!(
-            error(&results[0]).kind(),
-            &RecordErrorKind::TooLong { limit: 100 }
+            err.to_string(),
+            "members.csv:1: failed to read CSV header (longer than the limit of 100 bytes)"
         );
     }
 
@@ -588,9 +803,18 @@ mod tests {
             Format::Csv,
             &ReadOptions::default(),
         );
-        let results: Vec<_> = records.expect("header reads").collect();
+        let mut records = records.expect("header reads");
+        let results: Vec<_> = records.by_ref().collect();
         assert!(results[0].is_ok());
         assert!(error(&results[1]).ends_input());
         assert_eq!(results.len(), 2);
+        let header_and_row = HEADER.len() as u64 + 1 + row("K0001").len() as u64 + 1;
+        assert_eq!(
+            records.stopped(),
+            Some(crate::record::Unread {
+                line: 3,
+                byte: header_and_row
+            })
+        );
     }
 }

@@ -43,6 +43,12 @@ pub enum RecordErrorKind {
         /// Fields in the row.
         found: usize,
     },
+    /// Occurs when a CSV line ends inside quotes. No field may hold a line break, so the
+    /// quote is a mistake; the line is the record, and reading goes on at the next line.
+    UnclosedQuote {
+        /// 1-based column in which the quote was opened.
+        column: usize,
+    },
     /// Occurs when a record is longer than [`ReadOptions::max_record_bytes`](super::ReadOptions::max_record_bytes).
     TooLong {
         /// The limit in bytes.
@@ -200,6 +206,10 @@ impl RecordErrorKind {
             RecordErrorKind::FieldCount { expected, found } => {
                 write!(f, "failed to parse CSV (found {found} instead of {expected} fields)")
             }
+            RecordErrorKind::UnclosedQuote { column } => write!(
+                f,
+                "failed to parse CSV (the quote opened in column {column} is not closed on the line)"
+            ),
             RecordErrorKind::TooLong { limit } => {
                 write!(f, "failed to read record (longer than the limit of {limit} bytes)")
             }
@@ -225,6 +235,28 @@ impl RecordErrorKind {
 impl fmt::Display for RecordErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.write(f, None)
+    }
+}
+
+/// Where reading stopped before the end of an input: nothing from here on was read.
+///
+/// Occurs after an I/O error, or where a JSON array's syntax breaks (there is no safe
+/// place to resume in an array). CSV and JSON Lines otherwise go on at the next line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Unread {
+    /// 1-based line of the first byte not read.
+    pub line: u64,
+    /// 0-based offset in the file of the first byte not read.
+    pub byte: u64,
+}
+
+impl fmt::Display for Unread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "input not read from line {} (byte {}) on",
+            self.line, self.byte
+        )
     }
 }
 
@@ -274,13 +306,15 @@ pub enum OpenErrorKind {
     /// Occurs when a CSV file has no header row.
     MissingHeader,
     /// Occurs when a CSV header names a column that is not in the schema. Every record
-    /// would fail, so this is treated as bad configuration rather than bad records.
+    /// would fail, so this is treated as bad configuration rather than bad records. The
+    /// cell is not quoted: when the header is missing, the first row is a member's data.
     UnknownColumn {
         /// 1-based column number.
         column: usize,
-        /// The header cell as written.
-        name: String,
     },
+    /// Occurs when the CSV header line cannot be split into cells (a quote not closed,
+    /// a line past the record size limit).
+    MalformedHeader(String),
     /// Occurs when a CSV header names the same field twice.
     DuplicateColumn {
         /// The field.
@@ -298,6 +332,16 @@ pub enum OpenErrorKind {
 }
 
 impl OpenError {
+    /// An input that cannot be opened or read from the start.
+    pub fn io(file: String, e: std::io::Error) -> OpenError {
+        OpenError {
+            file,
+            line: None,
+            kind: OpenErrorKind::Io(e.to_string()),
+            hint: None,
+        }
+    }
+
     /// The input, as named by the caller.
     pub fn file(&self) -> &str {
         &self.file
@@ -341,11 +385,11 @@ impl fmt::Display for OpenErrorKind {
             OpenErrorKind::MissingHeader => {
                 f.write_str("failed to read CSV header (the file is empty)")
             }
-            OpenErrorKind::UnknownColumn { column, name } => write!(
+            OpenErrorKind::UnknownColumn { column } => write!(
                 f,
-                "failed to read CSV header (unknown column `{}` in column {column})",
-                name.escape_debug()
+                "failed to read CSV header (column {column} is not a field name)"
             ),
+            OpenErrorKind::MalformedHeader(why) => write!(f, "failed to read CSV header ({why})"),
             OpenErrorKind::DuplicateColumn {
                 field,
                 columns: (a, b),

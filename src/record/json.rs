@@ -12,8 +12,9 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAcces
 use serde_json::Value;
 
 use super::assemble::{empty_slots, field_problems, peek_record_id, Batch, Problem, Slots};
+use super::lines::{fill, push_bounded, Line, Lines};
 use super::value::Raw;
-use super::{Field, Origin, Record, RecordError, RecordErrorKind};
+use super::{Field, Origin, Record, RecordError, RecordErrorKind, Unread};
 
 /// Results of reading one record.
 type Next = Option<Result<(Origin, Record), RecordError>>;
@@ -206,100 +207,74 @@ fn json_problem(e: &serde_json::Error, indent: usize) -> Problem {
     })
 }
 
-/// Reads one line into `buf` (with its line end), keeping at most `limit` bytes: a longer
-/// line is skipped to its end, so memory stays bounded whatever the input.
-fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, limit: usize) -> io::Result<Line> {
-    buf.clear();
-    let (mut any, mut too_long) = (false, false);
-    loop {
-        let available = fill(reader)?;
-        if available.is_empty() {
-            return Ok(if !any {
-                Line::End
-            } else if too_long {
-                Line::TooLong
-            } else {
-                Line::Read
-            });
-        }
-        any = true;
-        let newline = available.iter().position(|&b| b == b'\n');
-        let chunk = &available[..newline.map_or(available.len(), |i| i + 1)];
-        too_long |= buf.len() + chunk.len() > limit;
-        if !too_long {
-            buf.extend_from_slice(chunk);
-        }
-        let used = chunk.len();
-        reader.consume(used);
-        if newline.is_some() {
-            return Ok(if too_long { Line::TooLong } else { Line::Read });
-        }
-    }
-}
-
-/// What [`read_line`] found.
-enum Line {
-    Read,
-    TooLong,
-    End,
-}
-
 /// JSON Lines: one object per line, blank lines skipped.
 pub(crate) struct LineRecords<R> {
-    reader: R,
-    buf: Vec<u8>,
-    line: u64,
+    lines: Lines<R>,
     index: u64,
-    max_record_bytes: usize,
-    done: bool,
+    /// Where reading stopped after an I/O error.
+    stopped: Option<Unread>,
 }
 
 impl<R: BufRead> LineRecords<R> {
-    pub(crate) fn new(reader: R, max_record_bytes: usize) -> Self {
+    /// Lines of `reader`, whose first byte is at `offset` in the input.
+    pub(crate) fn new(reader: R, max_record_bytes: usize, offset: u64) -> Self {
         LineRecords {
-            reader,
-            buf: Vec::new(),
-            line: 0,
+            lines: Lines::new(reader, max_record_bytes, offset),
             index: 0,
-            max_record_bytes,
-            done: false,
+            stopped: None,
         }
     }
 
     /// The next non-blank line as a record, or `None` at the end of the input.
     pub(crate) fn next(&mut self, batch: &mut Batch) -> Next {
-        while !self.done {
-            let read = read_line(&mut self.reader, &mut self.buf, self.max_record_bytes);
-            self.line += 1;
+        if self.stopped.is_some() {
+            return None;
+        }
+        loop {
+            let read = self.lines.next();
             let (kind, ends_input) = match read {
                 Ok(Line::End) => return None,
-                Ok(Line::Read) if self.buf.trim_ascii().is_empty() => continue,
+                Ok(Line::Read) if self.lines.text().trim_ascii().is_empty() => continue,
                 Ok(Line::Read) => {
                     self.index += 1;
                     return Some(self.parse(batch));
                 }
                 Ok(Line::TooLong) => (
                     RecordErrorKind::TooLong {
-                        limit: self.max_record_bytes,
+                        limit: self.lines.limit(),
                     },
                     false,
                 ),
                 Err(e) => (RecordErrorKind::Read(e.to_string()), true),
             };
             self.index += 1;
-            self.done = ends_input;
-            let origin = batch.origin(self.line, self.index);
+            let line = self.lines.line();
+            if ends_input {
+                let byte = self.lines.start();
+                self.stopped = Some(Unread { line, byte });
+            }
+            let origin = batch.origin(line, self.index);
             return Some(Err(Problem::record(kind).at(origin, None, ends_input)));
         }
-        None
+    }
+
+    /// Where reading stopped before the end of the input, if it did.
+    pub(crate) fn stopped(&self) -> Option<Unread> {
+        self.stopped
+    }
+
+    /// Bytes held for the current line.
+    pub(crate) fn buffered(&self) -> usize {
+        self.lines.buffered()
     }
 
     fn parse(&self, batch: &mut Batch) -> Result<(Origin, Record), RecordError> {
-        let origin = batch.origin(self.line, self.index);
-        let text = self.buf.trim_ascii();
-        let indent = self.buf.len() - self.buf.trim_ascii_start().len();
+        let origin = batch.origin(self.lines.line(), self.index);
+        let line = self.lines.text();
+        let text = line.trim_ascii();
+        let indent = line.len() - line.trim_ascii_start().len();
         if let Err(e) = std::str::from_utf8(text) {
-            return Err(not_utf8(indent + e.valid_up_to(), &self.buf).at(origin, None, false));
+            return Err(not_utf8(indent + e.valid_up_to(), line).at(origin, None, false));
         }
         match serde_json::from_slice::<Top>(text) {
             Ok(top) => top_record(&top, origin, batch),
@@ -327,27 +302,18 @@ fn not_utf8(offset: usize, line: &[u8]) -> Problem {
     .with_hint("JSON is always UTF-8: convert the file, or export CSV, which may be cp932")
 }
 
-/// Fills the reader's buffer, retrying on interruption; empty at the end of the input.
-fn fill<R: BufRead>(reader: &mut R) -> io::Result<&[u8]> {
-    loop {
-        match reader.fill_buf() {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-            Ok(_) => break,
-        }
-    }
-    reader.fill_buf()
-}
-
-/// A 1-based line and column (in bytes, as serde_json counts them).
+/// A 1-based line and column (in bytes, as serde_json counts them), and the 0-based
+/// offset in the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Position {
     line: u64,
     column: u64,
+    byte: u64,
 }
 
 impl Position {
     fn advance(&mut self, bytes: &[u8]) {
+        self.byte += bytes.len() as u64;
         for &b in bytes {
             if b == b'\n' {
                 self.line += 1;
@@ -363,12 +329,13 @@ impl Position {
         let (line, column) = (e.line() as u64, e.column() as u64);
         match line {
             0 | 1 => Position {
-                line: self.line,
                 column: self.column + column.saturating_sub(1),
+                ..self
             },
             _ => Position {
                 line: self.line + line - 1,
                 column,
+                ..self
             },
         }
     }
@@ -470,12 +437,25 @@ pub(crate) struct ArrayRecords<R> {
     index: u64,
     max_record_bytes: usize,
     state: State,
+    /// Just after the last element read: where reading stops if the next one breaks.
+    read_to: Position,
+    /// Where reading stopped, once the array broke.
+    stopped: Option<Unread>,
 }
 
 impl<R: BufRead> ArrayRecords<R> {
     /// Consumes the opening `[`; on failure gives the line and what was found instead.
-    pub(crate) fn open(reader: R, max_record_bytes: usize) -> Result<Self, (u64, String)> {
-        let start = Position { line: 1, column: 1 };
+    /// `offset` is where the reader starts in the input (after a byte order mark).
+    pub(crate) fn open(
+        reader: R,
+        max_record_bytes: usize,
+        offset: u64,
+    ) -> Result<Self, (u64, String)> {
+        let start = Position {
+            line: 1,
+            column: 1,
+            byte: offset,
+        };
         let mut array = ArrayRecords {
             reader,
             buf: Vec::new(),
@@ -485,6 +465,8 @@ impl<R: BufRead> ArrayRecords<R> {
             index: 0,
             max_record_bytes,
             state: State::First,
+            read_to: start,
+            stopped: None,
         };
         match array.skip_whitespace() {
             Ok(Some(b'[')) => {
@@ -505,15 +487,35 @@ impl<R: BufRead> ArrayRecords<R> {
         if self.state == State::Done {
             return None;
         }
+        self.read_to = self.at;
         match self.next_element() {
             Ok(true) => Some(self.element(batch)),
             Ok(false) => None,
             Err(fault) => {
                 let error = self.fault(fault, batch);
-                self.state = State::Done;
+                self.stop();
                 Some(Err(error))
             }
         }
+    }
+
+    /// Ends the input: nothing after the last element read is read.
+    fn stop(&mut self) {
+        self.state = State::Done;
+        self.stopped = Some(Unread {
+            line: self.read_to.line,
+            byte: self.read_to.byte,
+        });
+    }
+
+    /// Where reading stopped before the end of the input, if it did.
+    pub(crate) fn stopped(&self) -> Option<Unread> {
+        self.stopped
+    }
+
+    /// Bytes held for the current element.
+    pub(crate) fn buffered(&self) -> usize {
+        self.buf.capacity()
     }
 
     fn fault(&self, fault: Fault, batch: &Batch) -> RecordError {
@@ -602,7 +604,7 @@ impl<R: BufRead> ArrayRecords<R> {
             let (used, done) = scan.feed(available);
             let chunk = &available[..used];
             if scan.length <= self.max_record_bytes {
-                self.buf.extend_from_slice(chunk);
+                push_bounded(&mut self.buf, chunk, self.max_record_bytes);
             }
             self.at.advance(chunk);
             self.reader.consume(used);
@@ -627,7 +629,7 @@ impl<R: BufRead> ArrayRecords<R> {
         match serde_json::from_slice::<Top>(&self.buf) {
             Ok(top) => top_record(&top, origin, batch),
             Err(e) => {
-                self.state = State::Done;
+                self.stop();
                 let at = self.start.of_error_within(&e);
                 let kind = RecordErrorKind::Json {
                     message: json_message(&e),

@@ -6,20 +6,25 @@
 //! checks the ones that are given.
 //!
 //! [`read`] streams records from CSV, JSON Lines or a JSON array, holding one record
-//! at a time: a bad record becomes a [`RecordError`] and reading goes on, while an
-//! input that cannot be read at all (bad header, unknown format) is an [`OpenError`]
-//! before the first record. The schema, the accepted spellings and the error
-//! behaviour are described in `docs/records.md`.
+//! at a time: a bad record becomes a [`RecordError`] and reading goes on at the next
+//! line, while an input that cannot be read at all (bad header, unknown format) is an
+//! [`OpenError`] before the first record. Where reading cannot go on (an I/O error, a
+//! JSON array whose syntax breaks), the last error [ends the input](RecordError::ends_input)
+//! and [`Records::stopped`] says from where nothing was read. No input makes a reader
+//! hold more than [`ReadOptions::max_record_bytes`] of it. The schema, the accepted
+//! spellings and the error behaviour are described in `docs/records.md`.
 
 // A `RecordError` is large, but the `Ok` side of every result here holds a `Record`,
 // which is larger still: boxing the error would not make the results smaller.
 #![allow(clippy::result_large_err)]
 
 mod assemble;
+mod benefit;
 mod csv;
 mod error;
 mod field;
 mod json;
+mod lines;
 mod value;
 
 use std::fmt;
@@ -30,7 +35,8 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-pub use error::{ErrorReportEntry, OpenError, OpenErrorKind, RecordError, RecordErrorKind};
+pub use benefit::{LimitCategory, SpecificDisease};
+pub use error::{ErrorReportEntry, OpenError, OpenErrorKind, RecordError, RecordErrorKind, Unread};
 pub use field::Field;
 
 use assemble::Batch;
@@ -94,6 +100,28 @@ impl CareOf {
     }
 }
 
+/// Why a マイナ保険証 holder applied for a 資格確認書; the two get different validities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CertificateReason {
+    /// 要配慮: the member cannot use the マイナ保険証 without help (要介護, 障害 and the like). The
+    /// certificate runs to the cycle end and is renewed every cycle without a new application
+    /// (厚生労働省 全国高齢者医療・国民健康保険主管課（部）長会議資料, 令和7年3月).
+    Consideration,
+    /// 緊急: the card is lost, being renewed or returned; a short validity, no renewal
+    /// (最上地区広域連合 Q&A 令和6年11月, Q11).
+    Emergency,
+}
+
+impl CertificateReason {
+    /// The word used in records and shown to staff: `要配慮` or `緊急`.
+    pub fn label(self) -> &'static str {
+        match self {
+            CertificateReason::Consideration => "要配慮",
+            CertificateReason::Emergency => "緊急",
+        }
+    }
+}
+
 /// One member, as read from the input.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Record {
@@ -141,6 +169,9 @@ pub struct Record {
     pub special_medical: bool,
     /// A マイナ保険証 holder who applied for a 資格確認書 (要介護, disability, lost card).
     pub certificate_requested: bool,
+    /// Why: 要配慮 (a regular certificate, renewed every cycle) or 緊急 (a short one). Giving a
+    /// reason is itself the application; `certificate_requested` alone means 緊急, as before.
+    pub certificate_reason: Option<CertificateReason>,
     /// The day that application was made.
     pub application_date: Option<NaiveDate>,
     /// 世帯番号: groups members of one household into one envelope.
@@ -155,6 +186,24 @@ pub struct Record {
     pub mail_to_address: Option<String>,
     /// 様方 or 気付: `mail_to_name` is then written above the addressee, not instead of them.
     pub mail_to_care_of: Option<CareOf>,
+    /// 限度区分 (適用区分) of a 限度額適用認定証 the member holds; printed only when given.
+    pub limit_category: Option<LimitCategory>,
+    /// The 発効期日 of that 限度区分 (required with it).
+    pub limit_effective_date: Option<NaiveDate>,
+    /// 長期入院該当年月日: the day the member passed 90 days in hospital within 12 months
+    /// (住民税非課税 brackets only).
+    pub long_term_stay_date: Option<NaiveDate>,
+    /// 特定疾病 of a 特定疾病療養受療証 the member holds; printed only when given.
+    pub specific_disease: Option<SpecificDisease>,
+    /// Its 自己負担限度額 in yen: 10,000, or 20,000 for 人工透析 under 70 with high income;
+    /// 10,000 when not given.
+    pub specific_disease_limit: Option<u32>,
+    /// On the member's request (性同一性障害), the front's 性別 reads 「裏面参照」 and the back's
+    /// 備考 says 「戸籍上の性別は男」 (or 女).
+    pub sex_on_back: bool,
+    /// 戸籍上の氏名, printed in the back's 備考, when `name` is a 通称名 the member asked to have on
+    /// the front (性同一性障害).
+    pub registered_name: Option<String>,
 }
 
 /// Where a record came from, for error messages and reports.
@@ -224,6 +273,14 @@ impl Record {
             self.mail_to_name.as_deref()?,
             care_of.label()
         ))
+    }
+
+    /// The member's application for a 資格確認書, if any: the reason given, or 緊急 for a bare
+    /// `certificate_requested` (what every application meant before reasons were recorded).
+    pub fn certificate_request(&self) -> Option<CertificateReason> {
+        self.certificate_reason.or(self
+            .certificate_requested
+            .then_some(CertificateReason::Emergency))
     }
 
     /// Reads one record from a JSON object, with the rules of the streamed formats.
@@ -307,10 +364,9 @@ pub struct ReadOptions {
     /// Shift_JIS exports. JSON input must be UTF-8.
     pub encoding: Encoding,
     /// The longest record accepted, in bytes (default 64 KiB; a real record is under
-    /// 2 KiB). Longer records are errors. JSON readers stop buffering at the limit, so a
-    /// missing bracket cannot make them hold the rest of a large file; the CSV parser
-    /// holds a row whole before it can be measured, so there the limit turns an
-    /// unclosed quote into a clear error but does not bound memory.
+    /// 2 KiB). Longer records are errors, and reading goes on after them. Every reader
+    /// stops buffering at the limit, so no input (a quote or bracket never closed, a
+    /// file without line breaks) makes it hold more than this.
     pub max_record_bytes: usize,
 }
 
@@ -330,12 +386,7 @@ impl Default for ReadOptions {
 /// Without [`ReadOptions::format`] the extension decides; a `.json` file whose first
 /// character is `{` is read as JSON Lines, since exports often name those `.json`.
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Records, OpenError> {
-    let file = File::open(path).map_err(|e| OpenError {
-        file: path.display().to_string(),
-        line: None,
-        kind: OpenErrorKind::Io(e.to_string()),
-        hint: None,
-    })?;
+    let file = File::open(path).map_err(|e| OpenError::io(path.display().to_string(), e))?;
     read_from(file, path, options)
 }
 
@@ -377,12 +428,7 @@ pub fn from_reader<R: Read>(
     options: &ReadOptions,
 ) -> Result<Records<R>, OpenError> {
     let mut reader = BufReader::new(reader);
-    let bom = skip_bom(&mut reader).map_err(|e| OpenError {
-        file: name.to_owned(),
-        line: None,
-        kind: OpenErrorKind::Io(e.to_string()),
-        hint: None,
-    })?;
+    let bom = skip_bom(&mut reader).map_err(|e| OpenError::io(name.to_owned(), e))?;
     Records::open(reader, name.to_owned(), format, bom, options)
 }
 
@@ -393,6 +439,16 @@ enum Bom {
     Utf8,
     /// UTF-16, little- or big-endian: what Excel's 「Unicode テキスト」 writes.
     Utf16,
+}
+
+impl Bom {
+    /// Bytes consumed before the text: where offsets in the input start counting.
+    fn skipped(self) -> u64 {
+        match self {
+            Bom::Utf8 => 3,
+            Bom::None | Bom::Utf16 => 0,
+        }
+    }
 }
 
 /// Consumes a UTF-8 byte order mark, and reports which one the input starts with.
@@ -465,9 +521,13 @@ impl<R: Read> Records<R> {
                     "read it as UTF-8",
                 ));
             }
-            (Format::Csv, encoding) => {
-                Source::Csv(csv::CsvRecords::open(reader, &file, encoding, limit)?)
-            }
+            (Format::Csv, encoding) => Source::Csv(csv::CsvRecords::open(
+                reader,
+                &file,
+                encoding,
+                limit,
+                bom.skipped(),
+            )?),
             (_, Encoding::Cp932) => {
                 let why = "JSON is always UTF-8";
                 return Err(open_error(
@@ -477,10 +537,10 @@ impl<R: Read> Records<R> {
                 ));
             }
             (Format::JsonLines, Encoding::Utf8) => {
-                Source::Lines(json::LineRecords::new(reader, limit))
+                Source::Lines(json::LineRecords::new(reader, limit, bom.skipped()))
             }
             (Format::JsonArray, Encoding::Utf8) => {
-                let array = json::ArrayRecords::open(reader, limit).map_err(|(line, found)| {
+                let array = json::ArrayRecords::open(reader, limit, bom.skipped()).map_err(|(line, found)| {
                     let hint = "a JSON array of records starts with `[`; for one object per line use .jsonl";
                     open_error(Some(line), OpenErrorKind::NotAnArray { found }, hint)
                 })?;
@@ -499,6 +559,28 @@ impl<R: Read> Records<R> {
             Source::Csv(_) => Format::Csv,
             Source::Lines(_) => Format::JsonLines,
             Source::Array(_) => Format::JsonArray,
+        }
+    }
+
+    /// Where reading stopped before the end of the input, once an error that
+    /// [ends the input](RecordError::ends_input) has been yielded: nothing from there on
+    /// was read, so the records there are neither rendered nor rejected.
+    pub fn stopped(&self) -> Option<Unread> {
+        match &self.source {
+            Source::Csv(records) => records.stopped(),
+            Source::Lines(records) => records.stopped(),
+            Source::Array(records) => records.stopped(),
+        }
+    }
+
+    /// Bytes of the input the reader holds now (its line or element buffers; not the
+    /// fixed read-ahead buffer, nor the `record_id`s kept to refuse duplicates). Never
+    /// more than [`ReadOptions::max_record_bytes`] plus a few hundred bytes of bookkeeping.
+    pub fn buffered_bytes(&self) -> usize {
+        match &self.source {
+            Source::Csv(records) => records.buffered(),
+            Source::Lines(records) => records.buffered(),
+            Source::Array(records) => records.buffered(),
         }
     }
 }
@@ -532,21 +614,23 @@ pub(crate) mod testing {
     /// The header of a CSV input with every field.
     pub(crate) const HEADER: &str = "record_id,scheme,insurer_number,symbol,number,branch,name,name_kana,sex,\
         birth_date,postal_code,address,householder_name,qualified_date,issue_date,has_myna_hoken,copay_ratio,\
-        effective_date,expiry_date,residence_expiry,special_medical,certificate_requested,application_date,\
-        household_id,remarks";
+        effective_date,expiry_date,residence_expiry,special_medical,certificate_requested,certificate_reason,application_date,\
+        household_id,remarks,limit_category,limit_effective_date,long_term_stay_date,specific_disease,\
+        specific_disease_limit,sex_on_back,registered_name,mail_to_name,mail_to_postal_code,mail_to_address,\
+        mail_to_care_of";
 
     /// A valid kokuho CSV row with this record_id.
     pub(crate) fn row(id: &str) -> String {
         format!(
             "{id},kokuho,102020,01,1234567,01,佐藤 太郎,サトウ タロウ,男,1958-04-12,370-0801,\
-             群馬県高崎市八島町1-2,佐藤 太郎,2020-04-01,2025-08-01,false,,,,,false,false,,H0001,"
+             群馬県高崎市八島町1-2,佐藤 太郎,2020-04-01,2025-08-01,false,,,,,false,false,,,H0001,,,,,,,,,,,,"
         )
     }
 
     /// A valid kouki JSON object with this record_id.
     pub(crate) fn object(id: &str) -> serde_json::Value {
         serde_json::json!({
-            "record_id": id, "scheme": "kouki", "insurer_number": "39102013", "number": "12345678",
+            "record_id": id, "scheme": "kouki", "insurer_number": "39102017", "number": "12345678",
             "name": "鈴木 花子", "name_kana": "スズキ ハナコ", "sex": "女", "birth_date": "1948-11-03",
             "postal_code": "3700065", "address": "群馬県高崎市末広町23-1", "qualified_date": "2023-11-03",
             "issue_date": "2025-08-01", "has_myna_hoken": true, "copay_ratio": 1

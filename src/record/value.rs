@@ -9,7 +9,8 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 use serde_json::Number;
 
-use super::{Scheme, Sex};
+use super::{CertificateReason, Scheme, Sex};
+use crate::limits;
 
 /// A value as given, before any rule is applied.
 #[derive(Debug, Clone, Copy)]
@@ -27,13 +28,23 @@ pub(crate) enum Raw<'a> {
 }
 
 impl Raw<'_> {
-    /// The value with surrounding ASCII whitespace trimmed, or `None` if it counts as absent
-    /// (null or blank: optional fields may be left empty this way).
+    /// The value with surrounding ASCII whitespace trimmed, or `None` if it counts as absent:
+    /// null, or only white space of any kind (U+3000, NBSP, …), which would print as a blank
+    /// 氏名 or 番号. Optional fields may be left empty this way.
     pub(crate) fn present(self) -> Option<Self> {
         match self {
             Raw::Null => None,
-            Raw::Text(text) => Some(trim(text)).filter(|t| !t.is_empty()).map(Raw::Text),
+            Raw::Text(text) => Some(trim(text)).filter(|t| !is_blank(t)).map(Raw::Text),
             other => Some(other),
+        }
+    }
+
+    /// For a value that counts as absent although it is not empty: the first white-space
+    /// character that is not ASCII, to tell the user what made it blank.
+    pub(crate) fn blank_space(self) -> Option<char> {
+        match self {
+            Raw::Text(text) if is_blank(text) => text.chars().find(|c| !c.is_ascii()),
+            _ => None,
         }
     }
 
@@ -68,7 +79,7 @@ pub(crate) struct Invalid {
 }
 
 impl Invalid {
-    fn new(what: &'static str, why: impl Into<String>) -> Self {
+    pub(crate) fn new(what: &'static str, why: impl Into<String>) -> Self {
         Invalid {
             what,
             why: why.into(),
@@ -76,7 +87,7 @@ impl Invalid {
         }
     }
 
-    fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
@@ -91,6 +102,11 @@ const PUA_HINT: &str = "外字 cannot be printed: send the character as its MJ+ 
 /// Trims surrounding ASCII whitespace only: a leading full-width space (U+3000) may be meant.
 fn trim(text: &str) -> &str {
     text.trim_matches(|c: char| c.is_ascii_whitespace())
+}
+
+/// Whether the text holds nothing but white space (Unicode White_Space), or nothing at all.
+fn is_blank(text: &str) -> bool {
+    text.chars().all(char::is_whitespace)
 }
 
 /// Free text that is printed as given (names, addresses, remarks): JSON strings only.
@@ -123,31 +139,33 @@ pub(crate) fn identifier(raw: Raw) -> Parsed<String> {
     }
 }
 
-/// Rejects what must never reach print: control characters, private-use characters
-/// (外字) and U+FFFD, the trace of a failed conversion upstream. Ideographic Variation
-/// Sequences (U+E0100–U+E01EF) are not private use and pass untouched.
+/// Rejects what must never reach print: characters that print as nothing, as a box or
+/// reorder their neighbours ([`limits::chars`]: controls, noncharacters, U+FFFD, bidi
+/// controls, zero-width characters), and private-use characters (外字). Ideographic
+/// Variation Sequences (U+E0100–U+E01EF) and standardized variation selectors pass untouched.
+/// Messages name the code point and its position, never the text.
 fn checked_text(text: &str) -> Parsed<String> {
+    if let Some((at, c, why)) = limits::chars::first_refused(text) {
+        let why_text = format!(
+            "contains {} U+{:04X} at character {at}",
+            why.name(),
+            u32::from(c)
+        );
+        let invalid = Invalid::new("invalid text", why_text);
+        return Err(match why {
+            // A line break has no hint: the message says what it is.
+            limits::chars::Refused::Control => invalid,
+            other => invalid.hint(other.hint()),
+        });
+    }
     for (i, c) in text.chars().enumerate() {
-        let at = i + 1;
-        if c.is_control() {
-            let why = format!(
-                "contains control character U+{:04X} at character {at}",
-                u32::from(c)
-            );
-            return Err(Invalid::new("invalid text", why));
-        }
         if is_private_use(c) {
             let why = format!(
-                "contains private-use character U+{:04X} at character {at}",
-                u32::from(c)
+                "contains private-use character U+{:04X} at character {}",
+                u32::from(c),
+                i + 1
             );
             return Err(Invalid::new("invalid text", why).hint(PUA_HINT));
-        }
-        if c == char::REPLACEMENT_CHARACTER {
-            let why = format!("contains U+FFFD REPLACEMENT CHARACTER at character {at}");
-            let hint =
-                "the text was damaged by a failed character conversion upstream: export it again";
-            return Err(Invalid::new("invalid text", why).hint(hint));
         }
     }
     Ok(text.to_owned())
@@ -224,7 +242,8 @@ pub(crate) fn scheme(raw: Raw) -> Parsed<Scheme> {
     }
 }
 
-/// 保険者番号: 6 digits for kokuho; 8 digits starting 39 (法別番号 of 後期高齢者医療) for kouki.
+/// 保険者番号: 6 digits for kokuho; 8 digits starting 39 (法別番号 of 後期高齢者医療) for kouki; the
+/// last digit is the 検証番号 of the others.
 pub(crate) fn insurer_number(raw: Raw, scheme: Scheme) -> Parsed<String> {
     let what = "invalid insurer number";
     let (text, from_number) = digit_text(raw, what)?;
@@ -238,11 +257,23 @@ pub(crate) fn insurer_number(raw: Raw, scheme: Scheme) -> Parsed<String> {
             Scheme::Kouki => text.len() == 8 && text.starts_with("39"),
         };
     if fits {
-        Ok(text.into_owned())
+        checked_insurer_number(text.into_owned())
     } else if text.len() == 8 && all_digits(&text) && scheme == Scheme::Kouki {
         Err(Invalid::new(what, "a kouki insurer number starts with 39"))
     } else {
         Err(wrong_digits(what, expected, &text, from_number))
+    }
+}
+
+/// A 保険者番号 of the right shape whose last digit is its 検証番号 ([`crate::insurer_number`]).
+fn checked_insurer_number(text: String) -> Parsed<String> {
+    match crate::insurer_number::verify(&text) {
+        Ok(()) => Ok(text),
+        Err((given, expected)) => Err(Invalid::new(
+            "invalid insurer number",
+            format!("check digit is {given}, the other digits call for {expected}"),
+        )
+        .hint("the last digit of a 保険者番号 is its 検証番号 (保険者番号設定要領): check the number with the insurer")),
     }
 }
 
@@ -319,6 +350,19 @@ pub(crate) fn copay_ratio(raw: Raw) -> Parsed<u8> {
         "2" => Ok(2),
         "3" => Ok(3),
         _ => Err(Invalid::new(what, "expected 1, 2 or 3")),
+    }
+}
+
+/// Why a holder applied for a 資格確認書: `要配慮`, or `緊急` (also written `紛失等`).
+pub(crate) fn certificate_reason(raw: Raw) -> Parsed<CertificateReason> {
+    match raw {
+        Raw::Text("要配慮") => Ok(CertificateReason::Consideration),
+        Raw::Text("緊急" | "紛失等") => Ok(CertificateReason::Emergency),
+        _ => Err(Invalid::new(
+            "invalid certificate reason",
+            "expected 要配慮 or 緊急",
+        )
+        .hint("要配慮: the member cannot use the マイナ保険証 (要介護, 障害); 緊急: a lost or renewing card")),
     }
 }
 
@@ -411,12 +455,28 @@ fn calendar_date(year: i32, month: u32, day: u32) -> Parsed<NaiveDate> {
     if !(1..=31).contains(&day) {
         return Err(invalid("day must be 1 to 31".into()));
     }
-    NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| match (month, day) {
+    if year > LAST_YEAR {
+        return Err(invalid(format!(
+            "year is after {LAST_YEAR}, the last year accepted"
+        )));
+    }
+    let date = NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| match (month, day) {
         // The year itself stays out: for `birth_date` it is personal data.
         (2, 29) => invalid("February 29 in a year that is not a leap year".into()),
         _ => invalid("day is past the end of the month".into()),
-    })
+    })?;
+    if date < crate::era::ERAS[0].first_day() {
+        return Err(invalid(
+            "date is before 1868-01-25, the first day of 明治".into(),
+        ));
+    }
+    Ok(date)
 }
+
+/// The last year a date may have. Dates on these documents run a few years ahead at most
+/// (an 有効期限, a 在留期間満了日); a year past 2099 is a typing or export error, and 和暦
+/// printing is only defined up to a known horizon.
+pub(crate) const LAST_YEAR: i32 = 2099;
 
 #[cfg(test)]
 mod tests {
@@ -442,6 +502,28 @@ mod tests {
             Raw::Text("\u{3000}佐藤").present(),
             Some(Raw::Text("\u{3000}佐藤"))
         ));
+    }
+
+    #[test]
+    fn white_space_of_any_kind_alone_counts_as_absent() {
+        for blank in [
+            "\u{3000}",
+            "\u{A0}",
+            " \u{3000}\u{3000} ",
+            "\u{2003}\u{202F}",
+            "\u{205F}",
+        ] {
+            assert!(Raw::Text(blank).present().is_none(), "{blank:?}");
+        }
+        assert_eq!(Raw::Text(" \u{3000}").blank_space(), Some('\u{3000}'));
+        assert_eq!(Raw::Text("  ").blank_space(), None);
+        assert_eq!(Raw::Text("佐藤").blank_space(), None);
+        // Zero-width characters are not white space: they are refused by name.
+        assert!(Raw::Text("\u{200B}").present().is_some());
+        assert_eq!(
+            why(text(Raw::Text("\u{200B}"))),
+            "contains invisible character U+200B at character 1"
+        );
     }
 
     #[test]
@@ -474,6 +556,16 @@ mod tests {
         assert!(text(Raw::Text("a\u{7F}")).is_err());
         assert!(text(Raw::Text("a\u{85}")).is_err());
         assert!(why(text(Raw::Text("佐\u{FFFD}"))).contains("U+FFFD"));
+        assert_eq!(
+            why(text(Raw::Text("佐藤\u{FFFF}"))),
+            "contains noncharacter U+FFFF at character 3"
+        );
+        assert_eq!(
+            why(text(Raw::Text("\u{202E}佐藤"))),
+            "contains bidirectional control character U+202E at character 1"
+        );
+        assert!(text(Raw::Text("佐\u{2028}藤")).is_err());
+        assert!(text(Raw::Text("葛\u{FE00}飾")).is_ok());
     }
 
     #[test]
@@ -520,8 +612,8 @@ mod tests {
             Ok("102020")
         );
         assert_eq!(
-            insurer_number(Raw::Text("39102013"), Scheme::Kouki).as_deref(),
-            Ok("39102013")
+            insurer_number(Raw::Text("39102017"), Scheme::Kouki).as_deref(),
+            Ok("39102017")
         );
         assert_eq!(
             why(insurer_number(Raw::Text("10202"), Scheme::Kokuho)),
@@ -536,6 +628,43 @@ mod tests {
             "a kouki insurer number starts with 39"
         );
         assert!(insurer_number(Raw::Text("102020"), Scheme::Kouki).is_err());
+    }
+
+    /// Issue 11 item 2: the reason of an application for a 資格確認書.
+    #[test]
+    fn certificate_reasons() {
+        assert_eq!(
+            certificate_reason(Raw::Text("要配慮")),
+            Ok(CertificateReason::Consideration)
+        );
+        for emergency in ["緊急", "紛失等"] {
+            assert_eq!(
+                certificate_reason(Raw::Text(emergency)),
+                Ok(CertificateReason::Emergency)
+            );
+        }
+        for bad in [Raw::Text("介護"), Raw::Bool(true), Raw::Text("要　配慮")] {
+            assert_eq!(
+                certificate_reason(bad).map_err(|e| e.why),
+                Err("expected 要配慮 or 緊急".into())
+            );
+        }
+    }
+
+    /// Issue 11 item 4: the 検証番号 of the 保険者番号設定要領.
+    #[test]
+    fn insurer_number_check_digit() {
+        assert_eq!(
+            why(insurer_number(Raw::Text("39102013"), Scheme::Kouki)),
+            "check digit is 3, the other digits call for 7"
+        );
+        assert_eq!(
+            why(insurer_number(Raw::Text("39100015"), Scheme::Kouki)),
+            "check digit is 5, the other digits call for 1"
+        );
+        let err = insurer_number(Raw::Text("100017"), Scheme::Kokuho).expect_err("bad digit");
+        assert!(err.hint.is_some_and(|h| h.contains("検証番号")));
+        assert!(insurer_number(Raw::Text("１０００１６"), Scheme::Kokuho).is_ok());
     }
 
     #[test]
@@ -707,5 +836,16 @@ mod tests {
             why(date(Raw::Text("0205-08-01"))),
             "year is before 1868, the first year of 明治"
         );
+        assert_eq!(
+            why(date(Raw::Text("1868-01-24"))),
+            "date is before 1868-01-25, the first day of 明治"
+        );
+        assert_eq!(date(Raw::Text("1868-01-25")), Ok(ymd(1868, 1, 25)));
+        assert_eq!(date(Raw::Text("2099-12-31")), Ok(ymd(2099, 12, 31)));
+        assert_eq!(
+            why(date(Raw::Text("2100-01-01"))),
+            "year is after 2099, the last year accepted"
+        );
+        assert!(date(Raw::Text("9999-12-31")).is_err());
     }
 }

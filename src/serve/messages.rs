@@ -19,6 +19,8 @@ pub fn label(name: &str) -> &str {
         "effective_date" => "発効期日",
         "copay_ratio" => "負担割合",
         "special_medical" => "特別療養",
+        "optional_items" => "任意記載事項",
+        "back_remarks" => "備考",
         other => Field::from_name(other).map_or(other, |f| f.label()),
     }
 }
@@ -46,9 +48,9 @@ pub fn record_error(error: &RecordError) -> String {
         RecordErrorKind::Encoding { .. } => {
             "文字コードが正しくありません（UTF-8で送ってください）".into()
         }
-        RecordErrorKind::FieldCount { .. } | RecordErrorKind::Read(_) => {
-            "記録を読み取れません".into()
-        }
+        RecordErrorKind::FieldCount { .. }
+        | RecordErrorKind::UnclosedQuote { .. }
+        | RecordErrorKind::Read(_) => "記録を読み取れません".into(),
     }
 }
 
@@ -100,6 +102,9 @@ fn invalid(field: Option<Field>, what: &str, why: &str) -> String {
         }
         "invalid identifier" => "0以上の整数か文字列で入力してください".into(),
         "invalid scheme" => "制度は「国民健康保険」か「後期高齢者医療」を選んでください".into(),
+        "invalid insurer number" if why.starts_with("check digit") => {
+            "保険者番号の最後の桁（検証番号）が合いません。番号を確かめてください".into()
+        }
         "invalid insurer number" => {
             "保険者番号は、国民健康保険なら6桁、後期高齢者医療なら39で始まる8桁の数字です".into()
         }
@@ -109,6 +114,16 @@ fn invalid(field: Option<Field>, what: &str, why: &str) -> String {
         "invalid sex" => "性別は「男」か「女」を選んでください".into(),
         "invalid copay ratio" => "負担割合は1割・2割・3割のいずれかです".into(),
         "invalid boolean" => "「はい」か「いいえ」を選んでください".into(),
+        "invalid limit category" => {
+            "限度区分は ア〜オ、現役並みⅡ・Ⅰ、一般、低所得Ⅱ・Ⅰ（区分Ⅱ・Ⅰ）のいずれかです".into()
+        }
+        "invalid specific disease" => {
+            "特定疾病は「人工透析」「血友病」「HIV」のいずれかです".into()
+        }
+        "invalid disease limit" => "自己負担限度額は 10000 か 20000（円）です".into(),
+        "invalid certificate reason" => {
+            "交付申請の理由は「要配慮」か「緊急」を選んでください".into()
+        }
         "unexpected value" => "後期高齢者医療には記号・枝番がありません。空欄にしてください".into(),
         "invalid care of" => {
             "様方・気付は「様方」か「気付」を入力してください（送付先の宛名で送るときは空欄）"
@@ -139,11 +154,41 @@ pub fn contradiction(c: &Contradiction) -> String {
             "後期高齢者医療には記号・枝番がありません。空欄にしてください".into()
         }
         "expiry.before-issue" => "交付年月日が有効期限より後です".into(),
+        "expiry.before-effective" => {
+            "有効期限が発効期日より前になります。適用開始年月日と更新年度を確かめてください".into()
+        }
+        "expiry.before-qualified" => {
+            "有効期限が適用開始年月日より前になります。適用開始年月日と更新年度を確かめてください"
+                .into()
+        }
+        "limit.age" => {
+            "この年齢の限度区分ではありません（70歳未満は ア〜オ、70歳以上は 現役並み・一般・低所得）"
+                .into()
+        }
+        "limit.effective-date" => {
+            "限度区分の発効期日を、有効期限までの日付で入力してください".into()
+        }
+        "limit.without-category" => "限度区分の発効期日には限度区分が必要です".into(),
+        "limit.long-term-stay" => {
+            "長期入院該当年月日は、限度区分が オ または 低所得Ⅱ（区分Ⅱ）の方だけです".into()
+        }
+        "disease.limit" => {
+            "自己負担限度額20,000円は、70歳未満で人工透析の方だけです".into()
+        }
+        "disease.without-disease" => "自己負担限度額には特定疾病が必要です".into(),
+        "items.required" => format!(
+            "{}はこの書類の必須記載事項です。入力してください",
+            label(c.field)
+        ),
         "expiry.requested" => "申請による資格確認書には申請日が必要です".into(),
         "burden.elderly" => "70〜74歳の方は負担割合（2割か3割）を選んでください".into(),
         "burden.kouki" => "後期高齢者医療では負担割合（1割・2割・3割）を選んでください".into(),
         "burden.range" => "負担割合は1割・2割・3割のいずれかです".into(),
-        "rules.valid" | "option.cycle" | "cycle.option" | "cycle.issue-date" => {
+        "rules.valid"
+        | "option.cycle"
+        | "cycle.option"
+        | "cycle.issue-date"
+        | "cycle.qualified-date" => {
             format!("発行者の設定または更新年度が正しくありません（{}）", c)
         }
         _ if c.field.ends_with("_date") => {
@@ -210,7 +255,7 @@ mod tests {
         record[field] = value;
         if field == "symbol" {
             record["scheme"] = json!("kouki");
-            record["insurer_number"] = json!("39102013");
+            record["insurer_number"] = json!("39102017");
             record["number"] = json!("12345678");
         }
         let error = Record::from_json_value(&record, Origin::single("form")).expect_err("refused");
@@ -240,11 +285,16 @@ mod tests {
             ("record_id", json!(-1), "整数"),
             ("scheme", json!("国保"), "制度は"),
             ("insurer_number", json!("10202"), "6桁"),
+            ("insurer_number", json!("102021"), "検証番号"),
             ("branch", json!("123"), "枝番"),
             ("postal_code", json!("370-080"), "郵便番号"),
             ("sex", json!("M"), "性別は"),
             ("copay_ratio", json!(4), "負担割合"),
             ("has_myna_hoken", json!("yes"), "はい"),
+            ("certificate_reason", json!("介護"), "要配慮"),
+            ("limit_category", json!("カ"), "限度区分"),
+            ("specific_disease", json!("透析"), "特定疾病"),
+            ("specific_disease_limit", json!("15000"), "自己負担限度額"),
             ("symbol", json!("01"), "記号・枝番"),
             ("mail_to_care_of", json!("御中"), "様方・気付は"),
             ("colour", json!("red"), "項目「colour」"),
@@ -263,7 +313,7 @@ mod tests {
     fn a_kouki_number_gets_its_own_message() {
         let mut record = kokuho();
         record["scheme"] = json!("kouki");
-        record["insurer_number"] = json!("39102013");
+        record["insurer_number"] = json!("39102017");
         record["number"] = json!("1234567");
         let error = Record::from_json_value(&record, Origin::single("form")).expect_err("refused");
         assert_eq!(
@@ -277,6 +327,31 @@ mod tests {
         assert_eq!(label("birth_date"), "生年月日");
         assert_eq!(label("expiry_date"), "有効期限");
         assert_eq!(label("document"), "交付する書類");
+    }
+
+    #[test]
+    fn a_missing_required_item_names_its_field() {
+        let c = Contradiction {
+            field: "householder_name",
+            given: "(empty)".into(),
+            derived: "a value (国民健康保険法施行規則第6条 資格確認書の記載事項)".into(),
+            rule: "items.required",
+        };
+        assert_eq!(
+            contradiction(&c),
+            "世帯主氏名はこの書類の必須記載事項です。入力してください"
+        );
+    }
+
+    #[test]
+    fn a_document_expiring_before_it_starts_says_so() {
+        let c = Contradiction {
+            field: "effective_date",
+            given: "2026-08-15".into(),
+            derived: "on or before the 有効期限 2026-07-31".into(),
+            rule: "expiry.before-effective",
+        };
+        assert!(contradiction(&c).starts_with("有効期限が発効期日より前"));
     }
 
     #[test]

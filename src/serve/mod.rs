@@ -1,6 +1,6 @@
 //! The preview server behind `shikaku serve`: one web page and a JSON API over the pipeline.
 //!
-//! Counter staff re-issue a lost 資格確認書 or print an お知らせ while the member waits (seed 003
+//! Counter staff re-issue a lost 資格確認書 or print an お知らせ while the member waits (最上地区広域連合 Q&A
 //! Q16, Q20, Q24): they type or look up the member, see the document as it will print with the
 //! rules' reasons beside it, and print it. The page ([`page`]) is compiled into the binary and
 //! loads nothing from elsewhere, so it works offline.
@@ -41,7 +41,7 @@ pub use records::{form_values, Lookup, RecordIndex};
 use crate::eligibility::{self, Document};
 use crate::fill::{FillError, Form};
 use crate::issuer::{Issuer, IssuerError};
-use crate::layout::{self, Layout, LayoutError, LayoutKind};
+use crate::layout::{Catalog, Layout, LayoutError, LayoutKind};
 
 /// The largest request body accepted, in bytes: 64 KiB. A record is under 2 KiB; the limit
 /// keeps a client from making the server buffer large bodies.
@@ -59,6 +59,8 @@ pub struct ServeOptions {
     pub max_body_bytes: usize,
     /// Renders running at once (default: the number of cores); more wait their turn.
     pub max_renders: usize,
+    /// Where layouts come from (default: the bundled ones).
+    pub layouts: Catalog,
 }
 
 impl Default for ServeOptions {
@@ -69,6 +71,7 @@ impl Default for ServeOptions {
             eligibility: eligibility::Options::default(),
             max_body_bytes: MAX_BODY_BYTES,
             max_renders: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            layouts: Catalog::bundled(),
         }
     }
 }
@@ -78,7 +81,7 @@ impl Default for ServeOptions {
 pub enum ServeError {
     /// Occurs when no issuer profile was given.
     NoIssuer,
-    /// Occurs when a bundled layout does not load.
+    /// Occurs when a layout does not load.
     Layout(LayoutError),
     /// Occurs when a layout a profile names does not load or prints something else.
     Issuer(IssuerError),
@@ -128,24 +131,24 @@ pub struct Server {
 }
 
 impl Server {
-    /// Loads the bundled layouts and those the profiles choose, and prepares the forms each
-    /// issuer prints its documents with.
+    /// Loads the layouts (bundled, from a `--layouts` folder, and those the profiles choose), and
+    /// prepares the forms each issuer prints its documents with.
     pub fn new(options: ServeOptions) -> Result<Server, ServeError> {
         if options.issuers.is_empty() {
             return Err(ServeError::NoIssuer);
         }
         let mut layouts = BTreeMap::new();
-        for name in layout::bundled_names() {
-            layouts.insert(
-                name.to_owned(),
-                Arc::new(Layout::load(name).map_err(ServeError::Layout)?),
-            );
+        for name in options.layouts.names() {
+            let layout = options.layouts.load(&name).map_err(ServeError::Layout)?;
+            layouts.insert(name, Arc::new(layout));
         }
         let mut chosen = BTreeMap::new();
         for issuer in &options.issuers {
             for document in [Document::Kakuninsho, Document::Oshirase] {
                 let kind = LayoutKind::of(document);
-                let layout = issuer.load_layout(kind).map_err(ServeError::Issuer)?;
+                let layout = issuer
+                    .load_layout(kind, &options.layouts)
+                    .map_err(ServeError::Issuer)?;
                 let name = layout.name().to_owned();
                 layouts
                     .entry(name.clone())
@@ -204,7 +207,7 @@ impl Server {
             .find(|i| i.insurer_number == insurer_number)
     }
 
-    /// The form of a bundled layout for an issuer, made on first use.
+    /// The form of a loaded layout for an issuer, made on first use.
     fn form(&self, layout: &str, issuer: &Arc<Issuer>) -> Result<Arc<Form>, FillError> {
         let key = (layout.to_owned(), issuer.insurer_number.clone());
         if let Some(form) = self

@@ -9,6 +9,8 @@ use crate::display::{Color, Item, ItemKind, Path, PathOp, Placed, Point, Stroke,
 pub struct Builder {
     content: Content,
     height: f32,
+    /// Paint colours as DeviceGray or DeviceCMYK (PDF/X), never DeviceRGB.
+    cmyk: bool,
     fill: Option<Color>,
     stroke: Option<Color>,
     line_width: Option<f32>,
@@ -20,11 +22,13 @@ pub struct Builder {
 }
 
 impl Builder {
-    /// A content stream for a page (or form) `height` points tall.
-    pub fn new(height: f32) -> Builder {
+    /// A content stream for a page (or form) `height` points tall; colours in DeviceCMYK rather
+    /// than DeviceRGB when `cmyk` (greys are DeviceGray either way).
+    pub fn new(height: f32, cmyk: bool) -> Builder {
         Builder {
             content: Content::new(),
             height,
+            cmyk,
             fill: None,
             stroke: None,
             line_width: None,
@@ -118,6 +122,10 @@ impl Builder {
             let Color(r, g, b) = color;
             if r == g && g == b {
                 self.content.set_fill_gray(f32::from(r) / 255.0);
+            } else if self.cmyk {
+                let [c, m, y, k] = cmyk(color);
+                self.content
+                    .set_fill_cmyk(round(c), round(m), round(y), round(k));
             } else {
                 self.content.set_fill_rgb(
                     f32::from(r) / 255.0,
@@ -134,6 +142,10 @@ impl Builder {
             let Color(r, g, b) = stroke.color;
             if r == g && g == b {
                 self.content.set_stroke_gray(f32::from(r) / 255.0);
+            } else if self.cmyk {
+                let [c, m, y, k] = cmyk(stroke.color);
+                self.content
+                    .set_stroke_cmyk(round(c), round(m), round(y), round(k));
             } else {
                 self.content.set_stroke_rgb(
                     f32::from(r) / 255.0,
@@ -237,9 +249,29 @@ impl Builder {
     }
 }
 
+/// An RGB colour as CMYK by the complement with full grey-component replacement: the grey part of
+/// the colour goes to black ink alone, the rest to the two or three coloured inks it needs. For a
+/// print file this is what matters: greys and black (text, rules) print on the black plate only,
+/// never as a four-colour mix that smears small type when the plates are a hair out of register;
+/// and a tint such as #fde8ef stays a light tint. It is a device conversion, not a colorimetric
+/// one: the CMYK numbers mean what the output intent's printing condition makes of them.
+pub fn cmyk(color: Color) -> [f32; 4] {
+    let Color(r, g, b) = color;
+    let [r, g, b] = [r, g, b].map(|v| f32::from(v) / 255.0);
+    let k = 1.0 - r.max(g).max(b);
+    if k >= 1.0 {
+        return [0.0, 0.0, 0.0, 1.0];
+    }
+    let ink = |v: f32| (1.0 - v - k) / (1.0 - k);
+    [ink(r), ink(g), ink(b), k]
+}
+
 /// Rounds to 1/1000 pt: far below print resolution, and it keeps streams short
-/// and identical across platforms' float formatting.
+/// and identical across platforms' float formatting. Every number of an item passes here;
+/// display lists are checked finite before they reach a writer
+/// ([`crate::display::first_non_finite`]), and this asserts it.
 fn round(v: f32) -> f32 {
+    debug_assert!(v.is_finite(), "a non-finite number reached the PDF writer");
     (v * 1000.0).round() / 1000.0
 }
 
@@ -268,7 +300,7 @@ mod tests {
                 turned,
             }),
         };
-        let mut builder = Builder::new(800.0);
+        let mut builder = Builder::new(800.0, false);
         builder.items(&[item]);
         String::from_utf8(builder.finish().0).unwrap()
     }
@@ -285,6 +317,19 @@ mod tests {
         assert_eq!(
             placed(true),
             format!("q\n-1 0 0 -1 250 780 cm\n/{name} Do\nQ")
+        );
+    }
+
+    #[test]
+    fn cmyk_puts_greys_on_black_alone_and_keeps_tints_light() {
+        assert_eq!(cmyk(Color(0, 0, 0)), [0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(cmyk(Color(255, 0, 0)), [0.0, 1.0, 1.0, 0.0]);
+        let [c, m, y, k] = cmyk(Color(253, 232, 239));
+        assert!(c == 0.0 && (0.08..0.1).contains(&m) && (0.05..0.06).contains(&y) && k < 0.01);
+        let [c, m, y, _] = cmyk(Color(128, 128, 127));
+        assert!(
+            c == 0.0 && m == 0.0 && y < 0.01,
+            "near-grey is black ink, a trace of yellow"
         );
     }
 }

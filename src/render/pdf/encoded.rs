@@ -23,6 +23,7 @@ impl EncodedPage {
     pub fn to_bytes(&self, out: &mut Vec<u8>) {
         put_f32(out, self.size.width);
         put_f32(out, self.size.height);
+        put_f32(out, self.bleed);
         put_bytes(out, self.background.key.as_bytes());
         put_u32(out, self.layers.len() as u32);
         for layer in &self.layers {
@@ -55,6 +56,7 @@ impl EncodedPage {
             width: r.f32()?,
             height: r.f32()?,
         };
+        let bleed = r.f32()?;
         let background = layer(std::str::from_utf8(r.bytes()?).ok()?)?;
         let layers = (0..r.u32()?)
             .map(|_| layer(std::str::from_utf8(r.bytes()?).ok()?))
@@ -83,6 +85,7 @@ impl EncodedPage {
         *bytes = r.0;
         Some(EncodedPage {
             size,
+            bleed,
             background,
             content,
             glyphs,
@@ -176,8 +179,9 @@ mod tests {
                 element: Arc::from("name"),
                 kind: ItemKind::Text(run),
             }],
+            bleed: 2.0,
         };
-        let encoded = super::super::encode_page(&page);
+        let encoded = super::super::encode_page(&page, &Default::default());
         let mut bytes = Vec::new();
         encoded.to_bytes(&mut bytes);
         bytes.extend_from_slice(b"next");
@@ -190,6 +194,7 @@ mod tests {
         .unwrap();
         assert_eq!(back.content, encoded.content);
         assert_eq!(back.glyphs, encoded.glyphs);
+        assert_eq!(back.bleed, 2.0);
         assert_eq!(rest, b"next");
         assert!(EncodedPage::from_bytes(
             &mut &bytes[..bytes.len() - 5],

@@ -15,8 +15,9 @@
 mod content;
 mod encoded;
 mod font;
+mod id;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use pdf_writer::types::OutputIntentSubtype;
@@ -25,6 +26,7 @@ use pdf_writer::{Filter, Finish, Name, Pdf, Rect as PdfRect, Ref, TextStr};
 use crate::display::{Document, Item, ItemKind, Layer, Page, Point, Raster, Size};
 use crate::font::FontId;
 use font::FontSet;
+use id::Digest;
 
 /// Options for PDF output.
 #[derive(Debug, Clone, Default)]
@@ -34,37 +36,62 @@ pub struct PdfOptions {
     /// Write PDF/A-2b for archives: an sRGB output intent, XMP metadata and a document id made from
     /// the content. Off by default, as plain PDFs need none of it. See docs/print.md.
     pub pdfa: bool,
+    /// Write PDF/X-4 for print shops: every colour DeviceGray or DeviceCMYK, a CMYK output intent
+    /// (coated FOGRA39), XMP metadata with the PDF/X version. Needs `date`. Off by default; not
+    /// together with `pdfa`. See docs/print.md.
+    pub pdfx: bool,
+    /// The file's creation date (PDF/X requires one), written as given so that reruns are byte
+    /// identical; none by default.
+    pub date: Option<chrono::NaiveDate>,
+}
+
+impl PdfOptions {
+    /// Whether content streams paint in DeviceCMYK rather than DeviceRGB.
+    fn cmyk(&self) -> bool {
+        self.pdfx
+    }
 }
 
 /// The sRGB IEC61966-2.1 ICC profile (v2) of the PDF/A output intent: Debian's icc-profiles-free
 /// sRGB.icc, zlib licence; origin and licence in assets/icc/README.md.
 const SRGB_ICC: &[u8] = include_bytes!("../../../assets/icc/sRGB.icc");
 
-/// A 128-bit content digest: two FNV-1a hashes with different starting values. The document id
-/// only has to be the same for the same content and differ otherwise; it protects nothing.
-#[derive(Debug, Clone, Copy)]
-struct Digest([u64; 2]);
+/// The CMYK profile of the PDF/X output intent: coated offset printing to ISO 12647-2 (FOGRA39),
+/// made with ArgyllCMS from the FOGRA39L characterization data in Debian's icc-profiles-free (zlib
+/// licence); origin, licence and the command in assets/icc/README.md.
+const FOGRA39_ICC: &[u8] = include_bytes!("../../../assets/icc/FOGRA39L-coated.icc");
 
-impl Digest {
-    fn new() -> Digest {
-        Digest([0xcbf2_9ce4_8422_2325, 0x6c62_272e_07bb_0142])
-    }
+/// How the output intent describes the printing condition to people.
+const FOGRA39_INFO: &str = "Coated FOGRA39 (ISO 12647-2:2004, paper type 1 or 2)";
 
-    fn update(&mut self, bytes: &[u8]) {
-        for h in &mut self.0 {
-            *h = bytes.iter().fold(*h, |h, &b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-            });
-        }
-        // A length separator, so that ("ab", "c") and ("a", "bc") differ.
-        for h in &mut self.0 {
-            *h = (*h ^ bytes.len() as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
+/// A date as a PDF date at midnight UTC; none gives 2000-01-01, which only a caller that skips the
+/// CLI's check can reach.
+fn pdf_date(date: Option<chrono::NaiveDate>) -> pdf_writer::Date {
+    use chrono::Datelike;
+    let d = date.unwrap_or_default();
+    pdf_writer::Date::new(d.year() as u16)
+        .month(d.month() as u8)
+        .day(d.day() as u8)
+        .hour(0)
+        .minute(0)
+        .second(0)
+        .utc_offset_hour(0)
+        .utc_offset_minute(0)
+}
 
-    fn bytes(&self) -> Vec<u8> {
-        self.0.iter().flat_map(|h| h.to_be_bytes()).collect()
-    }
+/// The same date for XMP.
+fn xmp_date(date: Option<chrono::NaiveDate>) -> xmp_writer::DateTime {
+    use chrono::Datelike;
+    let d = date.unwrap_or_default();
+    xmp_writer::DateTime::new(
+        d.year() as u16,
+        d.month() as u8,
+        d.day() as u8,
+        0,
+        0,
+        0,
+        xmp_writer::Timezone::Utc,
+    )
 }
 
 /// A glyph a content stream shows, with the text it stands for.
@@ -91,6 +118,7 @@ impl UsedGlyph {
 #[derive(Debug, Clone)]
 pub struct EncodedPage {
     size: Size,
+    bleed: f32,
     background: Arc<Layer>,
     /// The compressed content stream.
     content: Vec<u8>,
@@ -112,11 +140,18 @@ impl EncodedPage {
     }
 }
 
-/// Encodes one page's own items (its background is encoded by the file that first uses it).
-pub fn encode_page(page: &Page) -> EncodedPage {
-    let encoded = encode_items(&page.items, page.size.height, Some(&page.background));
+/// Encodes one page's own items (its background is encoded by the file that first uses it), in the
+/// colour spaces `options` ask for.
+pub fn encode_page(page: &Page, options: &PdfOptions) -> EncodedPage {
+    let encoded = encode_items(
+        &page.items,
+        page.size.height,
+        Some(&page.background),
+        options.cmyk(),
+    );
     EncodedPage {
         size: page.size,
+        bleed: page.bleed,
         background: page.background.clone(),
         content: encoded.content,
         glyphs: encoded.glyphs,
@@ -146,8 +181,13 @@ fn resources(items: &[Item], images: &mut Vec<Arc<Raster>>, layers: &mut Vec<Arc
     }
 }
 
-fn encode_items(items: &[Item], height: f32, background: Option<&Arc<Layer>>) -> Encoded {
-    let mut builder = content::Builder::new(height);
+fn encode_items(
+    items: &[Item],
+    height: f32,
+    background: Option<&Arc<Layer>>,
+    cmyk: bool,
+) -> Encoded {
+    let mut builder = content::Builder::new(height, cmyk);
     if let Some(layer) = background {
         builder.x_object(&layer_name(&layer.key));
     }
@@ -192,7 +232,15 @@ pub struct PdfWriter {
     digest: Digest,
     /// Small shared content streams (`q … cm`, `Q`) of imposed sheets, by their text.
     snippets: BTreeMap<String, Ref>,
+    /// Each Form XObject's own resource dictionary, by what it lists (fonts, XObject names), written
+    /// at the end when the fonts' objects are known. Own dictionaries, rather than the pages' shared
+    /// one, because that one lists every form, each form included: a reader that walks resources
+    /// recursively would loop (PDFBox Preflight: "PDResources recursion").
+    form_resources: BTreeMap<FormResources, Ref>,
 }
+
+/// What one Form XObject draws with: font ids and XObject resource names.
+type FormResources = (BTreeSet<usize>, BTreeSet<String>);
 
 impl PdfWriter {
     /// Starts an empty file.
@@ -213,13 +261,14 @@ impl PdfWriter {
             options,
             digest: Digest::new(),
             snippets: BTreeMap::new(),
+            form_resources: BTreeMap::new(),
         }
     }
 
     /// Encodes and appends every page of a document.
     pub fn add(&mut self, document: &Document) {
         for page in &document.pages {
-            self.push(&encode_page(page));
+            self.push(&encode_page(page, &self.options.clone()));
         }
     }
 
@@ -231,19 +280,18 @@ impl PdfWriter {
     /// Appends an encoded page.
     pub fn push(&mut self, page: &EncodedPage) {
         self.use_page(page);
-        if self.options.pdfa {
-            self.digest.update(
-                format!(
-                    "{} {} {}",
-                    page.size.width, page.size.height, page.background.key
-                )
-                .as_bytes(),
-            );
-        }
+        self.digest.update(
+            format!(
+                "{} {} {}",
+                page.size.width, page.size.height, page.background.key
+            )
+            .as_bytes(),
+        );
         let page_ref = self.next.bump();
         let content_ref = self.stream(&page.content, true);
         let mut p = self.pdf.page(page_ref);
-        p.media_box(PdfRect::new(0.0, 0.0, page.size.width, page.size.height));
+        page_boxes(&mut p, page.size, page.bleed);
+        self.options.cmyk().then(|| cmyk_group(&mut p));
         p.parent(self.page_tree);
         p.contents(content_ref);
         p.pair(Name(b"Resources"), self.resources);
@@ -264,7 +312,7 @@ impl PdfWriter {
         cards: &[(&EncodedPage, Point, bool)],
     ) {
         self.layer(marks);
-        let own = encode_items(&[], size.height, Some(marks));
+        let own = encode_items(&[], size.height, Some(marks), self.options.cmyk());
         let mut contents = vec![self.stream(&own.content, true)];
         for &(card, at, turned) in cards {
             self.use_page(card);
@@ -280,7 +328,8 @@ impl PdfWriter {
         }
         let page_ref = self.next.bump();
         let mut p = self.pdf.page(page_ref);
-        p.media_box(PdfRect::new(0.0, 0.0, size.width, size.height));
+        page_boxes(&mut p, size, 0.0);
+        self.options.cmyk().then(|| cmyk_group(&mut p));
         p.parent(self.page_tree);
         p.insert(Name(b"Contents")).array().items(contents);
         p.pair(Name(b"Resources"), self.resources);
@@ -295,9 +344,7 @@ impl PdfWriter {
             self.layer(layer);
         }
         self.use_resources(&page.glyphs, &page.images);
-        if self.options.pdfa {
-            self.digest.update(&page.content);
-        }
+        self.digest.update(&page.content);
     }
 
     fn stream(&mut self, data: &[u8], compressed: bool) -> Ref {
@@ -310,6 +357,7 @@ impl PdfWriter {
     }
 
     fn snippet(&mut self, text: String) -> Ref {
+        self.digest.update(text.as_bytes());
         if let Some(&r) = self.snippets.get(&text) {
             return r;
         }
@@ -320,10 +368,8 @@ impl PdfWriter {
 
     fn use_resources(&mut self, glyphs: &[UsedGlyph], images: &[Arc<Raster>]) {
         for glyph in glyphs {
-            if self.options.pdfa {
-                self.digest.update(&[glyph.font as u8]);
-                self.digest.update(&glyph.id.to_le_bytes());
-            }
+            self.digest.update(&[glyph.font as u8]);
+            self.digest.update(&glyph.id.to_le_bytes());
             self.fonts.add(glyph);
         }
         for image in images {
@@ -338,17 +384,25 @@ impl PdfWriter {
         if self.x_objects.contains_key(&name) {
             return;
         }
-        let encoded = encode_items(&layer.items, layer.size.height, None);
+        let encoded = encode_items(&layer.items, layer.size.height, None, self.options.cmyk());
         self.digest.update(&encoded.content);
         for nested in &encoded.layers {
             self.layer(nested);
         }
         self.use_resources(&encoded.glyphs, &encoded.images);
+        let fonts = encoded.glyphs.iter().map(|g| g.font as usize).collect();
+        let mut names: BTreeSet<String> = encoded.images.iter().map(|i| image_name(i)).collect();
+        names.extend(encoded.layers.iter().map(|l| layer_name(&l.key)));
+        let next = &mut self.next;
+        let resources = *self
+            .form_resources
+            .entry((fonts, names))
+            .or_insert_with(|| next.bump());
         let form_ref = self.next.bump();
         let mut form = self.pdf.form_xobject(form_ref, &encoded.content);
         form.bbox(PdfRect::new(0.0, 0.0, layer.size.width, layer.size.height));
         form.filter(Filter::FlateDecode);
-        form.pair(Name(b"Resources"), self.resources);
+        form.pair(Name(b"Resources"), resources);
         form.finish();
         self.x_objects.insert(name, form_ref);
     }
@@ -378,13 +432,28 @@ impl PdfWriter {
         gray: bool,
         mask: Option<Ref>,
     ) {
-        let data = compress(pixels);
+        let cmyk = !gray && self.options.cmyk();
+        let data = if cmyk {
+            // PDF/X: the seal's pixels as DeviceCMYK, by the same conversion as the page colours.
+            let converted: Vec<u8> = pixels
+                .chunks_exact(3)
+                .flat_map(|p| {
+                    content::cmyk(crate::display::Color(p[0], p[1], p[2]))
+                        .map(|v| (v * 255.0).round() as u8)
+                })
+                .collect();
+            compress(&converted)
+        } else {
+            compress(pixels)
+        };
         let mut image = self.pdf.image_xobject(id, &data);
         image.filter(Filter::FlateDecode);
         image.width(raster.width as i32);
         image.height(raster.height as i32);
         if gray {
             image.color_space().device_gray();
+        } else if cmyk {
+            image.color_space().device_cmyk();
         } else {
             image.color_space().device_rgb();
         }
@@ -396,27 +465,35 @@ impl PdfWriter {
 
     /// Writes fonts, resources and the page tree, and returns the file's bytes.
     pub fn finish(mut self) -> Vec<u8> {
-        let fonts = self.fonts.write(&mut self.pdf, &mut self.next);
-        let mut resources = self
-            .pdf
-            .indirect(self.resources)
-            .start::<pdf_writer::writers::Resources>();
-        let mut font_dict = resources.fonts();
-        for (id, font_ref) in fonts {
-            font_dict.pair(Name(font_name(id).as_bytes()), font_ref);
+        let fonts: BTreeMap<usize, Ref> = self
+            .fonts
+            .write(&mut self.pdf, &mut self.next)
+            .into_iter()
+            .map(|(id, r)| (id as usize, r))
+            .collect();
+        let all_names: BTreeSet<String> = self.x_objects.keys().cloned().collect();
+        self.resources_dict(
+            self.resources,
+            fonts.keys().copied().collect(),
+            &all_names,
+            &fonts,
+        );
+        for ((used_fonts, names), r) in std::mem::take(&mut self.form_resources) {
+            self.resources_dict(r, used_fonts, &names, &fonts);
         }
-        font_dict.finish();
-        let mut x_objects = resources.x_objects();
-        for (name, r) in &self.x_objects {
-            x_objects.pair(Name(name.as_bytes()), *r);
-        }
-        x_objects.finish();
-        resources.finish();
         self.pdf
             .pages(self.page_tree)
             .kids(self.pages.iter().copied())
             .count(self.pages.len() as i32);
+        if let Some(title) = &self.options.title {
+            self.digest.update(title.as_bytes());
+        }
+        // PDF 2.0 (ISO 32000-2 §14.4) requires the file identifier in every file; both halves are the
+        // content digest, as the file is never updated in place.
+        let id = self.digest.bytes().to_vec();
+        self.pdf.set_file_id((id.clone(), id));
         let pdfa = self.options.pdfa.then(|| self.pdfa());
+        let pdfx = self.options.pdfx.then(|| self.pdfx());
         let mut catalog = self.pdf.catalog(self.catalog);
         catalog.pages(self.page_tree);
         if let Some((metadata, profile)) = pdfa {
@@ -429,42 +506,108 @@ impl PdfWriter {
                 .info(TextStr("sRGB IEC61966-2.1"))
                 .dest_output_profile(profile);
         }
+        if let Some((metadata, profile)) = pdfx {
+            catalog.metadata(metadata);
+            // The printing condition by its name in the ICC characterization data registry, with
+            // the profile embedded as PDF/X-4 requires (ISO 15930-7 §6.2.4).
+            catalog
+                .output_intents()
+                .push()
+                .subtype(OutputIntentSubtype::PDFX)
+                .output_condition_identifier(TextStr("FOGRA39"))
+                .registry_name(TextStr("http://www.color.org"))
+                .info(TextStr(FOGRA39_INFO))
+                .dest_output_profile(profile);
+        }
         catalog.finish();
-        if let Some(title) = &self.options.title {
-            let info = self.next.bump();
-            self.pdf.document_info(info).title(TextStr(title));
+        if self.options.title.is_some() || self.options.pdfx {
+            let info_ref = self.next.bump();
+            let mut info = self.pdf.document_info(info_ref);
+            if let Some(title) = &self.options.title {
+                info.title(TextStr(title));
+            }
+            if self.options.pdfx {
+                let date = pdf_date(self.options.date);
+                info.creation_date(date);
+                info.modified_date(date);
+                info.trapped(pdf_writer::types::TrappingStatus::NotTrapped);
+                info.pair(Name(b"GTS_PDFXVersion"), TextStr("PDF/X-4"));
+                info.producer(TextStr("shikaku"));
+            }
         }
         let xref = self.next.bump();
         self.pdf.finish_with_xref_stream(xref)
     }
 
-    /// PDF/A-2b's additions: the document id (trailer `/ID`), XMP metadata that agrees with the
-    /// info dictionary, and the sRGB profile of the output intent (PDF/A-2 6.2.3: DeviceRGB and
+    /// A resource dictionary naming the given fonts (by id) and XObjects (by resource name).
+    fn resources_dict(
+        &mut self,
+        id: Ref,
+        used_fonts: BTreeSet<usize>,
+        names: &BTreeSet<String>,
+        fonts: &BTreeMap<usize, Ref>,
+    ) {
+        let mut resources = self
+            .pdf
+            .indirect(id)
+            .start::<pdf_writer::writers::Resources>();
+        let mut font_dict = resources.fonts();
+        for font in used_fonts {
+            font_dict.pair(Name(font_name(FontId::ALL[font]).as_bytes()), fonts[&font]);
+        }
+        font_dict.finish();
+        let mut x_objects = resources.x_objects();
+        for name in names {
+            x_objects.pair(Name(name.as_bytes()), self.x_objects[name]);
+        }
+        x_objects.finish();
+    }
+
+    /// PDF/X-4's additions: XMP metadata with the PDF/X version, dates, trapping and the content ids,
+    /// and the CMYK profile of the output intent. Returns the metadata and profile refs.
+    fn pdfx(&mut self) -> (Ref, Ref) {
+        self.pdf.set_version(1, 6);
+        let (metadata, profile) = (self.next.bump(), self.next.bump());
+        let mut xmp = xmp_writer::XmpWriter::new();
+        if let Some(title) = &self.options.title {
+            xmp.title([(None, title.as_str())]);
+        }
+        let date = xmp_date(self.options.date);
+        xmp.producer("shikaku");
+        xmp.create_date(date);
+        xmp.modify_date(date);
+        xmp.metadata_date(date);
+        xmp.trapped(false);
+        xmp.document_id(&self.digest.uuid());
+        xmp.instance_id(&self.digest.instance().uuid());
+        // ISO 15930-7 §6.7.2 asks for the version and rendition of the document besides its id.
+        xmp.version_id("1");
+        xmp.rendition_class(xmp_writer::RenditionClass::Default);
+        xmp.pdfx_version("PDF/X-4");
+        xmp.format("application/pdf");
+        let xml = xmp.finish(None);
+        self.pdf.metadata(metadata, xml.as_bytes());
+        let icc = compress(FOGRA39_ICC);
+        self.pdf
+            .icc_profile(profile, &icc)
+            .n(4)
+            .range([0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
+            .filter(Filter::FlateDecode);
+        (metadata, profile)
+    }
+
+    /// PDF/A-2b's additions: XMP metadata that agrees with the info dictionary and carries the
+    /// content-derived ids, and the sRGB profile of the output intent (PDF/A-2 6.2.3: DeviceRGB and
     /// DeviceGray need an output intent). Returns the metadata and profile refs for the catalog.
     fn pdfa(&mut self) -> (Ref, Ref) {
-        if let Some(title) = &self.options.title {
-            self.digest.update(title.as_bytes());
-        }
-        let id = self.digest.bytes();
-        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
-        // Written as a UUID (8-4-4-4-12 hex digits), the form XMP readers expect of xmpMM ids.
-        let uuid = format!(
-            "uuid:{}-{}-{}-{}-{}",
-            &hex[..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..]
-        );
-        self.pdf.set_file_id((id.clone(), id));
         let (metadata, profile) = (self.next.bump(), self.next.bump());
         let mut xmp = xmp_writer::XmpWriter::new();
         if let Some(title) = &self.options.title {
             xmp.title([(None, title.as_str())]);
         }
         xmp.producer("shikaku");
-        xmp.document_id(&uuid);
-        xmp.instance_id(&uuid);
+        xmp.document_id(&self.digest.uuid());
+        xmp.instance_id(&self.digest.instance().uuid());
         xmp.pdfa_part(2);
         xmp.pdfa_conformance("B");
         let xml = xmp.finish(None);
@@ -478,6 +621,25 @@ impl PdfWriter {
             .filter(Filter::FlateDecode);
         (metadata, profile)
     }
+}
+
+/// The page's boxes (PDF 32000 §14.11.2): the trim box is the finished page at the origin, and the
+/// media and bleed boxes are it grown by the bleed on every side, so a card's content stream is the
+/// same with or without bleed. Print workflows (and PDF/X) need the trim box on every page; a sheet
+/// that holds several cards is its own trim (its crop marks show where the cards are cut).
+fn page_boxes(page: &mut pdf_writer::writers::Page, size: Size, bleed: f32) {
+    let trim = PdfRect::new(0.0, 0.0, size.width, size.height);
+    let paper = PdfRect::new(-bleed, -bleed, size.width + bleed, size.height + bleed);
+    page.media_box(paper);
+    page.bleed_box(paper);
+    page.trim_box(trim);
+}
+
+/// `/Group << /S /Transparency /CS /DeviceCMYK >>`: the seal's soft mask is blended in CMYK, the
+/// colour space of the print, rather than in whatever a viewer picks (PDF/X-4 keeps transparency
+/// live, and this is what a print shop's RIP should flatten it in).
+fn cmyk_group(page: &mut pdf_writer::writers::Page) {
+    page.group().transparency().color_space().device_cmyk();
 }
 
 /// Renders one document into a PDF file of its own.

@@ -212,6 +212,7 @@ pub(crate) mod tests {
                     kind,
                 })
                 .collect(),
+            bleed: 0.0,
         }
     }
 
