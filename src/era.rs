@@ -2,7 +2,7 @@
 //!
 //! The eras are one data table, [`ERAS`], of (name, first day), so a new era is one line.
 //! Each era counts from the start of its first day and the previous one ends the day before,
-//! which is how official documents date the change-over days (domain-research §9.2: 大正元年7月30日
+//! which is how official documents date the change-over days (the 改元の詔書 of 1912 and 1926, and the 元号を改める政令 of 1989 and 2019: 大正元年7月30日
 //! and 昭和元年12月25日 are 即日改元 days, 平成 and 令和 began the day after the old era ended).
 //!
 //! Month and day are always Gregorian: before 明治6年 (1873) Japan used the lunisolar calendar,

@@ -15,6 +15,7 @@ use crate::font::Fallbacks;
 use crate::gaiji::{GaijiMap, Substitutions, TableError};
 use crate::layout::{self, Catalog, Layout, LayoutError, LayoutKind};
 use crate::limits::{self, ReadError};
+use crate::mail::MailClasses;
 use crate::record::Scheme;
 
 /// One insurer's profile, read from TOML.
@@ -63,6 +64,9 @@ pub struct Issuer {
     /// an error.
     #[serde(default)]
     pub substitutions: Option<PathBuf>,
+    /// The mail class each document is posted by (`[mail]`).
+    #[serde(default)]
+    pub mail: MailClasses,
     /// The seal image bytes, loaded with the profile.
     #[serde(skip)]
     pub seal_png: Option<Vec<u8>>,
@@ -89,6 +93,8 @@ pub struct Layouts {
     pub oshirase: Option<String>,
     /// The carrier sheet (台紙) of `--impose carrier`.
     pub daishi: Option<String>,
+    /// The cover letter (送付状) on top of each envelope.
+    pub soufujo: Option<String>,
 }
 
 impl Layouts {
@@ -97,6 +103,7 @@ impl Layouts {
             LayoutKind::Kakuninsho => self.kakuninsho.as_ref(),
             LayoutKind::Oshirase => self.oshirase.as_ref(),
             LayoutKind::Daishi => self.daishi.as_ref(),
+            LayoutKind::Soufujo => self.soufujo.as_ref(),
         }
     }
 
@@ -105,6 +112,7 @@ impl Layouts {
             LayoutKind::Kakuninsho => self.kakuninsho.as_mut(),
             LayoutKind::Oshirase => self.oshirase.as_mut(),
             LayoutKind::Daishi => self.daishi.as_mut(),
+            LayoutKind::Soufujo => self.soufujo.as_mut(),
         }
     }
 }

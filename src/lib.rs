@@ -11,9 +11,10 @@
 //!    its fallback chain that has it ([`font::shape`]);
 //! 5. [`render::pdf`]: display lists → PDF bytes; [`render::png`]: a page → a PNG preview.
 //!
-//! Around it: [`batch`] renders a records file into print files in mailing order, [`golden`]
-//! compares cases with blessed PDFs (by layout element, in mm, and by pixel), [`serve`] is the
-//! preview server for counter staff, and [`ledger`] records what they looked up and issued.
+//! Around it: [`batch`] renders a records file into print files in mailing order (by the mail
+//! classes of [`mail`], with a cover letter per envelope), [`golden`] compares cases with blessed
+//! PDFs (by layout element, in mm, and by pixel), [`serve`] is the preview server for counter
+//! staff, and [`ledger`] records what they looked up and issued.
 #![warn(missing_docs)]
 
 pub mod barcode;
@@ -33,6 +34,7 @@ pub mod layout;
 pub mod ledger;
 pub mod limits;
 pub mod lint;
+pub mod mail;
 pub mod messages;
 pub mod record;
 pub mod render;

@@ -22,6 +22,8 @@ pub fn label(name: &str) -> &str {
         "effective_date" => "発効期日",
         "copay_ratio" => "負担割合",
         "special_medical" => "特別療養",
+        "optional_items" => "任意記載事項",
+        "back_remarks" => "備考",
         other => Field::from_name(other).map_or(other, |f| f.label()),
     }
 }
@@ -124,6 +126,16 @@ fn invalid(field: Option<Field>, what: &str, why: &str) -> String {
         "invalid sex" => "性別は「男」か「女」を選んでください".into(),
         "invalid copay ratio" => "負担割合は1割・2割・3割のいずれかです".into(),
         "invalid boolean" => "「はい」か「いいえ」を選んでください".into(),
+        "invalid limit category" => {
+            "限度区分は ア〜オ、現役並みⅡ・Ⅰ、一般、低所得Ⅱ・Ⅰ（区分Ⅱ・Ⅰ）のいずれかです".into()
+        }
+        "invalid specific disease" => {
+            "特定疾病は「人工透析」「血友病」「HIV」のいずれかです".into()
+        }
+        "invalid disease limit" => "自己負担限度額は 10000 か 20000（円）です".into(),
+        "invalid certificate reason" => {
+            "交付申請の理由は「要配慮」か「緊急」を選んでください".into()
+        }
         "unexpected value" => "後期高齢者医療には記号・枝番がありません。空欄にしてください".into(),
         "value too long" => {
             let limit = why
@@ -141,6 +153,10 @@ fn invalid(field: Option<Field>, what: &str, why: &str) -> String {
             "{}のコードが入力プロファイルのコード表にありません",
             field.map_or("記録", Field::label)
         ),
+        "invalid care of" => {
+            "様方・気付は「様方」か「気付」を入力してください（送付先の宛名で送るときは空欄）"
+                .into()
+        }
         _ => generic(field),
     }
 }
@@ -245,6 +261,21 @@ pub fn contradiction(c: &Contradiction) -> String {
             "有効期限が適用開始年月日より前になります。適用開始年月日と更新年度を確かめてください"
                 .into()
         }
+        "limit.age" => {
+            "この年齢の限度区分ではありません（70歳未満は ア〜オ、70歳以上は 現役並み・一般・低所得）"
+                .into()
+        }
+        "limit.effective-date" => {
+            "限度区分の発効期日を、有効期限までの日付で入力してください".into()
+        }
+        "limit.without-category" => "限度区分の発効期日には限度区分が必要です".into(),
+        "limit.long-term-stay" => {
+            "長期入院該当年月日は、限度区分が オ または 低所得Ⅱ（区分Ⅱ）の方だけです".into()
+        }
+        "disease.limit" => {
+            "自己負担限度額20,000円は、70歳未満で人工透析の方だけです".into()
+        }
+        "disease.without-disease" => "自己負担限度額には特定疾病が必要です".into(),
         "items.required" => format!(
             "{}はこの書類の必須記載事項です。入力してください",
             label(c.field)
@@ -388,7 +419,12 @@ mod tests {
             ("sex", json!("M"), "性別は"),
             ("copay_ratio", json!(4), "負担割合"),
             ("has_myna_hoken", json!("yes"), "はい"),
+            ("certificate_reason", json!("介護"), "要配慮"),
+            ("limit_category", json!("カ"), "限度区分"),
+            ("specific_disease", json!("透析"), "特定疾病"),
+            ("specific_disease_limit", json!("15000"), "自己負担限度額"),
             ("symbol", json!("01"), "記号・枝番"),
+            ("mail_to_care_of", json!("御中"), "様方・気付は"),
             ("colour", json!("red"), "項目「colour」"),
         ];
         for (field, value, expected) in cases {

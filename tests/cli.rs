@@ -88,7 +88,10 @@ fn renders_the_bundled_samples_and_accounts_for_every_record() {
         );
     }
     let manifest = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
-    assert_eq!(manifest.lines().count(), 17, "{manifest}");
+    // A header, a row for each of the 16 records, and one for each envelope's cover letter.
+    let covers = manifest.lines().filter(|l| l.contains(",cover,")).count();
+    assert_eq!(summary["cover_letters"], covers);
+    assert_eq!(manifest.lines().count(), 17 + covers, "{manifest}");
 }
 
 #[test]
@@ -357,4 +360,104 @@ fn a_card_missing_a_required_item_is_refused_naming_the_field() {
         entry["hint"],
         "fill in the field: the document cannot be printed without it"
     );
+}
+
+/// Issue 11: `shikaku explain` gives the rule and its public source for every new value: the
+/// cycle chosen by coverage (item 1), a 要配慮者's certificate (item 2), the 任意記載事項 (item 5)
+/// and the notation requests (item 6).
+#[test]
+fn explain_gives_the_rule_and_source_of_every_new_value() {
+    let records = [
+        serde_json::json!({
+            "record_id": "E1", "scheme": "kouki", "insurer_number": "39100011", "number": "10345678",
+            "name": "加藤 トメ", "sex": "女", "birth_date": "1951-08-15", "qualified_date": "2026-08-15",
+            "issue_date": "2026-07-20", "has_myna_hoken": true, "copay_ratio": 1
+        }),
+        serde_json::json!({
+            "record_id": "E2", "scheme": "kokuho", "insurer_number": "100016", "symbol": "高05",
+            "number": "5678901", "branch": "01", "name": "中村 幸子", "sex": "女",
+            "birth_date": "1953-06-18", "address": "群馬県高崎市末広町23番地1",
+            "householder_name": "中村 幸子", "qualified_date": "2013-07-01",
+            "issue_date": "2025-11-04", "has_myna_hoken": true, "certificate_reason": "要配慮",
+            "copay_ratio": 2, "limit_category": "低所得Ⅱ", "limit_effective_date": "2025-08-01",
+            "long_term_stay_date": "2025-10-01", "specific_disease": "人工透析",
+            "sex_on_back": true, "registered_name": "中村 幸男"
+        }),
+    ];
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("explain-issue-11.jsonl");
+    let lines: Vec<String> = records.iter().map(|r| r.to_string()).collect();
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let output = shikaku(&[
+        "explain",
+        "--input",
+        path.to_str().unwrap(),
+        "--issuer",
+        "samples/issuers",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let objects: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let rule = |object: &serde_json::Value, field: &str| -> (String, String) {
+        let reason = object["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["field"] == field)
+            .unwrap_or_else(|| panic!("no reason for {field}: {object}"));
+        (
+            reason["rule"].as_str().unwrap().to_owned(),
+            reason["detail"].as_str().unwrap().to_owned(),
+        )
+    };
+    let kouki = &objects[0];
+    assert_eq!(
+        (
+            &kouki["document"],
+            &kouki["expiry_date"],
+            &kouki["effective_date"]
+        ),
+        (
+            &"oshirase".into(),
+            &"2027-07-31".into(),
+            &"2026-08-15".into()
+        )
+    );
+    let (name, detail) = rule(kouki, "cycle");
+    assert_eq!(name, "cycle.qualified-date");
+    assert!(
+        detail.contains("高齢者の医療の確保に関する法律第52条"),
+        "{detail}"
+    );
+    let member = &objects[1];
+    for (field, want, source) in [
+        ("document", "document.consideration", "厚生労働省"),
+        (
+            "limit_category",
+            "limit.70-74",
+            "国民健康保険法施行令第29条の3",
+        ),
+        (
+            "long_term_stay_date",
+            "limit.long-term-stay",
+            "国民健康保険法第52条",
+        ),
+        ("specific_disease", "disease.specific", "特定疾病療養受療証"),
+        (
+            "sex",
+            "notation.sex-on-back",
+            "被保険者証の性別表記について",
+        ),
+        (
+            "name",
+            "notation.common-name",
+            "被保険者証の氏名表記について",
+        ),
+    ] {
+        let (name, detail) = rule(member, field);
+        assert_eq!(name, want, "{field}");
+        assert!(detail.contains(source), "{field}: {detail}");
+    }
 }

@@ -224,7 +224,7 @@ fn golden_check_from_a_checkout_says_it_uses_the_checkouts_layouts() {
     let output = shikaku(&["golden", "check", "--report", report.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.starts_with("layouts: kokuho-daishi, kokuho-kakuninsho, kokuho-oshirase, ")
+        stderr.starts_with("layouts: kokuho-daishi, kokuho-kakuninsho, kokuho-kakuninsho-hagaki, kokuho-oshirase, ")
             && stderr.lines().next().unwrap().ends_with(" from layouts"),
         "{stderr}"
     );

@@ -214,7 +214,12 @@ async fn explains_the_decision_with_labels_and_the_layout() {
         .find(|r| r["field"] == "expiry_date")
         .expect("an expiry reason");
     assert_eq!(expiry["label"], "有効期限");
-    assert!(expiry["detail"].as_str().unwrap().contains("seed"));
+    // Reasons cite public sources (issue 11 item 14), never internal file names.
+    let detail = expiry["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("高崎市") && !detail.contains("seed"),
+        "{detail}"
+    );
 }
 
 #[tokio::test]

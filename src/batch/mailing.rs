@@ -2,44 +2,30 @@
 //! envelopes (and so the print files) come.
 //!
 //! Documents go to the householder, one envelope per household (豊橋市:
-//! 「原則、書類は世帯ごとに一通の封筒でまとめて送付」). An envelope holding a
-//! 資格確認書 goes by registered mail (簡易書留 / 特定記録) and one holding only
-//! お知らせ by ordinary mail (domain-research §3.3), so envelopes are split by mail
-//! class first; within a class they are sorted by postal code, which is what
-//! bulk-mail discounts ask for, then by household. Members of one household keep
-//! their input order.
+//! 「原則、書類は世帯ごとに一通の封筒でまとめて送付」). Each document has the mail class
+//! its issuer's profile gives it ([`crate::mail`]: by default a 資格確認書 goes
+//! registered, an お知らせ ordinary, as 倉吉市 and 江別市 send
+//! them), and an envelope takes the strongest class of
+//! its documents; envelopes are split by mail class first; within a class they are
+//! sorted by postal code, which is what bulk-mail discounts ask for, then by
+//! household. Members of one household keep their input order.
 
-use serde::Serialize;
+use crate::record::{Record, Scheme};
 
-use crate::eligibility::Document;
-use crate::record::Record;
+pub use crate::mail::MailClass;
 
-/// How an envelope is mailed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MailClass {
-    /// 簡易書留 or 特定記録: the envelope holds a 資格確認書.
-    Registered,
-    /// 普通郵便: only お知らせ.
-    Ordinary,
-}
-
-impl MailClass {
-    /// The name used in file names and the manifest.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MailClass::Registered => "registered",
-            MailClass::Ordinary => "ordinary",
-        }
-    }
-}
-
-/// The household a record belongs to: its `household_id`, or, when upstream sends
-/// none, the members who share a postal code, address and householder.
+/// The envelope a record's document goes in.
+///
+/// kokuho documents go to the 世帯主, one envelope per household (龍ケ崎市, 湯沢市, 江別市): the
+/// record's `household_id`, or, when upstream sends none, the members who share a postal code,
+/// address and householder. kouki documents are personal: one envelope per member. A 送付先
+/// (施設, 代理人) is where the envelope goes, so it is part of the key: members of one household
+/// with different 送付先 go in different envelopes, and those with the same one together.
 pub fn household_key(record: &Record) -> String {
-    match &record.household_id {
-        Some(id) => format!("id:{id}"),
-        None => format!(
+    let key = match (record.scheme, &record.household_id) {
+        (Scheme::Kouki, _) => format!("member:{}", record.record_id),
+        (Scheme::Kokuho, Some(id)) => format!("id:{id}"),
+        (Scheme::Kokuho, None) => format!(
             "addr:{}|{}|{}",
             record.postal_code.as_deref().unwrap_or(""),
             record.address.as_deref().unwrap_or(""),
@@ -48,7 +34,17 @@ pub fn household_key(record: &Record) -> String {
                 .as_deref()
                 .unwrap_or(&record.record_id)
         ),
+    };
+    if !record.has_mail_to() {
+        return key;
     }
+    format!(
+        "{key}|to:{}|{}|{}|{}",
+        record.mail_postal_code().unwrap_or(""),
+        record.mail_address().unwrap_or(""),
+        record.mail_to_name.as_deref().unwrap_or(""),
+        record.mail_to_care_of.map_or("", |c| c.label())
+    )
 }
 
 /// A stable 64-bit hash of a household key: the same on every machine and run,
@@ -66,15 +62,15 @@ pub struct Letter {
     pub household: u64,
     /// The postal code as a number (0 when missing), for sorting.
     pub postal: u32,
-    /// The document printed.
-    pub document: Document,
+    /// The mail class the document needs.
+    pub class: MailClass,
 }
 
-/// The postal code as a sortable number; a missing or malformed one sorts first.
+/// The postal code the envelope goes to (the 送付先's, else the 住所's) as a sortable number; a
+/// missing one sorts first.
 pub fn postal_number(record: &Record) -> u32 {
     record
-        .postal_code
-        .as_deref()
+        .mail_postal_code()
         .and_then(|p| p.parse().ok())
         .unwrap_or(0)
 }
@@ -94,15 +90,10 @@ pub fn plan(letters: &[Letter]) -> Plan {
     // One pass to find each household's class and its first member.
     let mut households: HashMap<u64, (MailClass, u32, u64)> = HashMap::new();
     for l in letters {
-        let class = if l.document == Document::Kakuninsho {
-            MailClass::Registered
-        } else {
-            MailClass::Ordinary
-        };
         let entry = households
             .entry(l.household)
-            .or_insert((class, l.postal, l.index));
-        entry.0 = entry.0.min(class);
+            .or_insert((l.class, l.postal, l.index));
+        entry.0 = entry.0.min(l.class);
         entry.2 = entry.2.min(l.index);
     }
     let mut order: Vec<usize> = (0..letters.len()).collect();
@@ -130,22 +121,22 @@ pub fn plan(letters: &[Letter]) -> Plan {
 mod tests {
     use super::*;
 
-    fn letter(index: u64, household: u64, postal: u32, document: Document) -> Letter {
+    fn letter(index: u64, household: u64, postal: u32, class: MailClass) -> Letter {
         Letter {
             index,
             household,
             postal,
-            document,
+            class,
         }
     }
 
     #[test]
     fn households_stay_together_sorted_by_postal_code_within_mail_class() {
-        use Document::{Kakuninsho as K, Oshirase as O};
+        use MailClass::{Ordinary as O, Registered as K};
         let letters = [
             letter(1, 10, 3700002, O),
             letter(2, 20, 3700001, O),
-            letter(3, 10, 3700002, K), // makes household 10 registered
+            letter(3, 10, 3700002, K), // a 資格確認書: makes household 10 registered
             letter(4, 30, 3700000, O),
             letter(5, 20, 3700001, O),
         ];
@@ -158,5 +149,20 @@ mod tests {
         assert_eq!(plan.envelope[3], (MailClass::Ordinary, 2));
         assert_eq!(plan.envelope[1], (MailClass::Ordinary, 3));
         assert_eq!(plan.envelope[4], (MailClass::Ordinary, 3));
+    }
+
+    /// An envelope goes by the strongest class of its documents: with 簡易書留 for the 資格確認書
+    /// and 特定記録 for the お知らせ (a profile may say so), a household holding both goes 簡易書留.
+    #[test]
+    fn an_envelope_takes_the_strongest_class_of_its_documents() {
+        let letters = [
+            letter(1, 10, 3700002, MailClass::SpecifiedRecord),
+            letter(2, 10, 3700002, MailClass::SimpleRegistered),
+            letter(3, 20, 3700001, MailClass::SpecifiedRecord),
+        ];
+        let plan = plan(&letters);
+        assert_eq!(plan.envelope[0], (MailClass::SimpleRegistered, 1));
+        assert_eq!(plan.envelope[1], (MailClass::SimpleRegistered, 1));
+        assert_eq!(plan.envelope[2], (MailClass::SpecifiedRecord, 2));
     }
 }

@@ -11,14 +11,15 @@ use serde::{Deserialize, Serialize};
 /// One row of the manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Row {
-    /// The record's `record_id` (empty when it could not be read).
+    /// The record's `record_id` (empty when it could not be read, and on a cover letter's row).
     pub record_id: String,
-    /// The record's position in the input (1-based).
+    /// The record's position in the input (1-based; 0 on a cover letter's row).
     pub input_record: u64,
-    /// `rendered` or `rejected`; or `unread` on a last row whose `input_record` is the
+    /// `rendered` or `rejected`; `cover` for an envelope's cover letter (送付状), whose row comes
+    /// before its envelope's documents; or `unread` on a last row whose `input_record` is the
     /// first record not read, when the input could not be read to its end.
     pub status: String,
-    /// `kakuninsho` or `oshirase` (empty when rejected).
+    /// `kakuninsho`, `oshirase` or (a cover letter) `soufujo`; empty when rejected.
     pub document: String,
     /// The layout used.
     pub layout: String,
@@ -30,7 +31,8 @@ pub struct Row {
     pub page_count: u64,
     /// The household (envelope) key.
     pub household: String,
-    /// `registered` or `ordinary`.
+    /// The envelope's mail class: `simple-registered`, `specified-record`, `registered` or
+    /// `ordinary`.
     pub mail_class: String,
     /// The envelope's number in mailing order.
     pub mailing_sequence: u64,
@@ -82,6 +84,8 @@ impl std::fmt::Display for MergeError {
 /// appears exactly once across them.
 pub fn merge(paths: &[&Path]) -> Result<Vec<Row>, MergeError> {
     let mut rows: BTreeMap<u64, (Row, String)> = BTreeMap::new();
+    // Cover letters belong to envelopes, not to input records: kept, but not counted.
+    let mut covers = Vec::new();
     let mut total = None;
     for path in paths {
         let name = path.display().to_string();
@@ -110,6 +114,10 @@ pub fn merge(paths: &[&Path]) -> Result<Vec<Row>, MergeError> {
                 }
                 Some(_) => {}
             }
+            if row.status == "cover" {
+                covers.push(row);
+                continue;
+            }
             if let Some((_, first)) = rows.get(&row.input_record) {
                 return Err(MergeError(format!(
                     "input record {} appears in {first} and again in {name}",
@@ -132,6 +140,7 @@ pub fn merge(paths: &[&Path]) -> Result<Vec<Row>, MergeError> {
         )));
     }
     let mut merged: Vec<Row> = rows.into_values().map(|(row, _)| row).collect();
+    merged.extend(covers);
     merged.sort_by(|a, b| {
         (a.mail_class.as_str(), a.mailing_sequence, a.input_record).cmp(&(
             b.mail_class.as_str(),
@@ -233,9 +242,19 @@ mod tests {
     fn merges_complete_shards_and_refuses_gaps_and_duplicates() {
         let dir = std::env::temp_dir().join(format!("shikaku-merge-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let a = write(&dir, "a.csv", &[row(1, 3), row(3, 3)]);
-        let b = write(&dir, "b.csv", &[row(2, 3)]);
-        assert_eq!(merge(&[&a, &b]).unwrap().len(), 3);
+        let cover = Row {
+            record_id: String::new(),
+            input_record: 0,
+            status: "cover".into(),
+            document: "soufujo".into(),
+            ..row(0, 3)
+        };
+        let a = write(&dir, "a.csv", &[cover.clone(), row(1, 3), row(3, 3)]);
+        let b = write(&dir, "b.csv", &[cover.clone(), row(2, 3)]);
+        let merged = merge(&[&a, &b]).unwrap();
+        // Cover letters are kept, first in their envelope, and not counted as input records.
+        assert_eq!(merged.len(), 5);
+        assert_eq!(merged[0], cover);
         let err = merge(&[&a]).unwrap_err();
         assert!(err.0.contains("missing from every manifest: 2"), "{err}");
         let c = write(&dir, "c.csv", &[row(2, 3), row(3, 3)]);

@@ -226,7 +226,9 @@ pub struct Summary {
     pub other_shards: u64,
     /// Warnings (contradictions accepted under `--check warn`).
     pub warnings: u64,
-    /// Pages written.
+    /// Cover letters (送付状) written: one for each envelope whose issuer sends them.
+    pub cover_letters: u64,
+    /// Pages written (cover letters included).
     pub pages: u64,
     /// The print files, in mailing order.
     pub files: Vec<FileSummary>,

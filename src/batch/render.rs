@@ -1,5 +1,8 @@
 //! The two phases of a run: render records into a spill file, then assemble print files.
 
+#[path = "cover.rs"]
+mod cover;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -19,7 +22,7 @@ use super::{
 use crate::display::Point;
 use crate::display::{Layer, Raster};
 use crate::eligibility::{self, Document};
-use crate::fill::{fnv1a, Form};
+use crate::fill::{fnv1a, Cover, Form};
 use crate::impose::{self, Imposer, SheetKind};
 use crate::issuer::Issuer;
 use crate::layout::{Layout, LayoutError, LayoutKind};
@@ -54,8 +57,15 @@ struct Entry {
     household: u64,
     postal: u32,
     document: Document,
+    /// The mail class the issuer's profile gives the document.
+    class: MailClass,
     /// Index into `Forms::layouts`.
     layout: u16,
+    /// Index into the run's issuer profiles.
+    issuer: u16,
+    /// The layout (index into `Forms::layouts`) of the envelope's cover letter, when the
+    /// issuer sends one.
+    cover: Option<u16>,
     pages: u16,
     offset: u64,
     len: u32,
@@ -68,6 +78,8 @@ pub(super) struct Forms {
     /// The layout each issuer prints each kind with: (insurer number, kind) → layout name.
     chosen: BTreeMap<(String, LayoutKind), String>,
     layouts: Vec<String>,
+    /// The insurer number of each issuer profile, by its index in the run's options.
+    insurers: Vec<String>,
     layers: BTreeMap<String, Arc<Layer>>,
     images: BTreeMap<u64, Arc<Raster>>,
 }
@@ -81,6 +93,7 @@ fn issuer_layouts(
 ) -> Result<Vec<(LayoutKind, Arc<Layout>)>, BatchError> {
     LayoutKind::ALL
         .into_iter()
+        .filter(|&k| k != LayoutKind::Soufujo || issuer.mail.cover_letter)
         .map(|kind| match &options.layout {
             Some(l) if l.kind() == kind && l.scheme() == issuer.scheme() => Ok((kind, l.clone())),
             _ => issuer
@@ -98,6 +111,11 @@ impl Forms {
             by_key: BTreeMap::new(),
             chosen: BTreeMap::new(),
             layouts: Vec::new(),
+            insurers: options
+                .issuers
+                .iter()
+                .map(|i| i.insurer_number.clone())
+                .collect(),
             layers: BTreeMap::new(),
             images: BTreeMap::new(),
         };
@@ -161,6 +179,18 @@ impl Forms {
         let name = self.chosen.get(&(issuer.insurer_number.clone(), kind))?;
         self.by_key
             .get(&(name.clone(), issuer.insurer_number.clone()))
+    }
+
+    /// The cover letter form of an entry's envelope.
+    fn cover_form(&self, entry: &Entry) -> Option<&Arc<Form>> {
+        let layout = self.layouts.get(usize::from(entry.cover?))?;
+        let insurer = self.insurers.get(usize::from(entry.issuer))?;
+        self.by_key.get(&(layout.clone(), insurer.clone()))
+    }
+
+    /// How many members a page of the entry's cover letter lists.
+    fn cover_rows(&self, entry: &Entry) -> Option<usize> {
+        self.cover_form(entry).map(|f| f.cover_rows())
     }
 
     fn layout_index(&self, name: &str) -> u16 {
@@ -624,10 +654,10 @@ fn process(
             e.hint(),
         )
     };
-    let Some(issuer) = options
+    let Some(issuer_index) = options
         .issuers
         .iter()
-        .find(|i| i.insurer_number == record.insurer_number)
+        .position(|i| i.insurer_number == record.insurer_number)
     else {
         return reject(
             Some("insurer_number"),
@@ -636,6 +666,7 @@ fn process(
             Some("pass the insurer's profile with --issuer".into()),
         );
     };
+    let issuer = &options.issuers[issuer_index];
     let evaluated = match eligibility::evaluate(&record, &issuer.rules, &options.eligibility) {
         Ok(e) => e,
         Err(contradictions) => {
@@ -716,6 +747,24 @@ fn process(
             impose::bleed::extend(page, options.sheet.bleed());
         }
     }
+    // The envelope's cover letter prints this record's address block and its line in the list:
+    // drawn alone now, so that a record whose envelope cannot be addressed is rejected here, with
+    // its field, rather than its whole envelope later.
+    let cover = match forms.of_kind(LayoutKind::Soufujo, issuer) {
+        Some(form) => {
+            if let Err(e) = form.fill(&record, elig) {
+                return reject_fill(&e);
+            }
+            // The cover letter prints the names as the documents do: 外字 converted by the
+            // issuer's map (which cannot fail here: the fill above converted them).
+            let printed = crate::gaiji::convert(&record, &issuer.gaiji_map)
+                .map_or(std::borrow::Cow::Borrowed(&record), |(r, _)| r);
+            let cover = Cover::of(&printed, elig);
+            Some((cover, forms.layout_index(form.layout().name())))
+        }
+        None => None,
+    };
+    let (cover, cover_layout) = cover.unzip();
     let mut bytes = Vec::with_capacity(1024);
     let expiry_date = elig.expiry_date.map(|d| d.to_string()).unwrap_or_default();
     let substitutions = crate::gaiji::substitutions(&notes);
@@ -726,6 +775,7 @@ fn process(
             record_id: &record.record_id,
             expiry_date: &expiry_date,
             substitutions: &substitutions,
+            cover,
         },
     );
     for page in &document.pages {
@@ -736,7 +786,10 @@ fn process(
         household,
         postal: mailing::postal_number(&record),
         document: elig.document,
+        class: issuer.mail.of(elig.document),
         layout: forms.layout_index(&layout_name),
+        issuer: issuer_index as u16,
+        cover: cover_layout,
         pages: document.pages.len() as u16,
         offset: 0,
         len: 0,
@@ -748,15 +801,17 @@ fn process(
     }
 }
 
-/// What the manifest needs of a rendered record, spilled before its pages so that the
-/// manifest reads it back without the pages.
-struct Head<'a> {
+/// What the manifest and the cover letters need of a rendered record, spilled before its
+/// pages so that they read it back without the pages.
+pub(super) struct Head<'a> {
     household: &'a str,
     record_id: &'a str,
     /// 有効期限 as `YYYY-MM-DD`, empty when the document has none.
     expiry_date: &'a str,
     /// The 外字 substitutions made in the record, for the manifest.
     substitutions: &'a str,
+    /// The record's lines on its envelope's 送付状, when the envelope gets one.
+    pub(super) cover: Option<Cover>,
 }
 
 fn put_head(out: &mut Vec<u8>, head: &Head) {
@@ -764,19 +819,22 @@ fn put_head(out: &mut Vec<u8>, head: &Head) {
     put_str(out, head.record_id);
     put_str(out, head.expiry_date);
     put_str(out, head.substitutions);
+    cover::put(out, head.cover.as_ref());
 }
 
 /// The head of a record's spilled bytes, and the bytes after it (its pages).
-fn take_head(bytes: &[u8]) -> Option<(Head<'_>, &[u8])> {
+pub(super) fn take_head(bytes: &[u8]) -> Option<(Head<'_>, &[u8])> {
     let (household, rest) = take_str(bytes)?;
     let (record_id, rest) = take_str(rest)?;
     let (expiry_date, rest) = take_str(rest)?;
     let (substitutions, rest) = take_str(rest)?;
+    let (cover, rest) = cover::take(rest)?;
     let head = Head {
         household,
         record_id,
         expiry_date,
         substitutions,
+        cover,
     };
     Some((head, rest))
 }
@@ -792,12 +850,15 @@ fn take_str(bytes: &[u8]) -> Option<(&str, &[u8])> {
     Some((s, &bytes[4 + n..]))
 }
 
-/// One print file to write: its name and its records, in mailing order.
+/// One print file to write: its name and its records, in mailing order, each with its
+/// envelope's number.
 struct PlannedFile {
     name: String,
     layout: String,
     class: MailClass,
     entries: Vec<(Entry, u64)>,
+    /// The file holds the cover letters of its entries' envelopes, one for each envelope.
+    covers: bool,
 }
 
 /// Phase two: orders the rendered records for the post and writes the files, keeping
@@ -818,7 +879,7 @@ pub(super) fn assemble(
                 index: e.index,
                 household: e.household,
                 postal: e.postal,
-                document: e.document,
+                class: e.class,
             })
             .collect();
         mailing::plan(&letters)
@@ -845,10 +906,11 @@ pub(super) fn assemble(
                 file: f.name.clone(),
                 layout: f.layout.clone(),
                 mail_class: f.class.as_str().into(),
-                documents: f.entries.len() as u64,
+                documents: file_documents(f),
                 pages: file_pages(options, &rendered, f),
             })
             .collect(),
+        cover_letters: files.iter().filter(|f| f.covers).map(file_documents).sum(),
         unread: rendered.unread.clone(),
         resumed_files: kept,
         already_finished: false,
@@ -908,33 +970,50 @@ fn write_files(
     }
 }
 
-/// Cuts the mailing order into files: per mail class and layout, `per_file` documents each.
+/// Cuts the mailing order into files: per mail class and layout, `per_file` documents each,
+/// the class's cover letters (`per_file` envelopes a file) before its documents.
 fn plan_files(
     options: &BatchOptions,
     rendered: &Rendered,
     plan: &mailing::Plan,
 ) -> Vec<PlannedFile> {
-    let mut groups: BTreeMap<(MailClass, u16), Vec<(Entry, u64)>> = BTreeMap::new();
+    // (class, documents after covers, layout) → entries with their envelope numbers.
+    let mut groups: BTreeMap<(MailClass, bool, u16), Vec<(Entry, u64)>> = BTreeMap::new();
     for &i in &plan.order {
         let entry = rendered.entries[i];
         let (class, envelope) = plan.envelope[i];
         groups
-            .entry((class, entry.layout))
+            .entry((class, true, entry.layout))
             .or_default()
             .push((entry, envelope));
+        if let Some(cover) = entry.cover {
+            groups
+                .entry((class, false, cover))
+                .or_default()
+                .push((entry, envelope));
+        }
     }
     let shard = options
         .shard
         .map_or(String::new(), |s| format!("-s{}of{}", s.index, s.count));
+    let per_file = options.per_file.max(1);
     let mut files = Vec::new();
-    for ((class, layout), entries) in groups {
+    for ((class, documents, layout), entries) in groups {
         let layout = rendered.forms.layouts[usize::from(layout)].clone();
-        for (n, chunk) in entries.chunks(options.per_file.max(1)).enumerate() {
+        let chunks: Vec<Vec<(Entry, u64)>> = if documents {
+            entries.chunks(per_file).map(<[_]>::to_vec).collect()
+        } else {
+            // A file of covers holds whole envelopes: `per_file` of them.
+            let envelopes: Vec<&[(Entry, u64)]> = entries.chunk_by(|a, b| a.1 == b.1).collect();
+            envelopes.chunks(per_file).map(<[_]>::concat).collect()
+        };
+        for (n, chunk) in chunks.into_iter().enumerate() {
             files.push(PlannedFile {
                 name: format!("{}-{layout}{shard}-{:04}.pdf", class.as_str(), n + 1),
                 layout: layout.clone(),
                 class,
-                entries: chunk.to_vec(),
+                entries: chunk,
+                covers: !documents,
             });
         }
     }
@@ -952,10 +1031,10 @@ fn spilled(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchError> {
     Ok(bytes)
 }
 
-/// The start of a record's spilled bytes: its [`Head`], without
-/// reading its pages back again (the manifest needs only those).
+/// The start of a record's spilled bytes: its [`Head`], without reading its pages back
+/// again (the manifest and the covers need only that).
 fn spilled_head(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchError> {
-    const HEAD: u32 = 512;
+    const HEAD: u32 = 1024;
     if entry.len <= HEAD {
         return spilled(rendered, entry);
     }
@@ -993,7 +1072,9 @@ fn write_file(
         .find(|((l, _), _)| *l == file.layout)
         .map(|(_, f)| f.layout().title().to_string());
     let mut writer = PdfWriter::new(pdf_options(options, title));
-    if nup(options, rendered, file) {
+    if file.covers {
+        cover::write(rendered, file, &pdf_options(options, None), &mut writer)?;
+    } else if nup(options, rendered, file) {
         let sheet = &options.sheet;
         for group in file.entries.chunks(sheet.slots().len()) {
             let cards = group
@@ -1036,9 +1117,22 @@ fn pdf_options(options: &BatchOptions, title: Option<String>) -> PdfOptions {
     }
 }
 
+/// The documents of a file: its records', or for a file of cover letters its envelopes'.
+fn file_documents(file: &PlannedFile) -> u64 {
+    if file.covers {
+        cover::envelopes(file).count() as u64
+    } else {
+        file.entries.len() as u64
+    }
+}
+
 /// The pages of a file: one sheet side for each group of cards on an n-up sheet.
 fn file_pages(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -> u64 {
-    if nup(options, rendered, file) {
+    if file.covers {
+        cover::envelopes(file)
+            .map(|members| cover::pages(rendered, members))
+            .sum()
+    } else if nup(options, rendered, file) {
         let groups = file.entries.chunks(options.sheet.slots().len());
         groups
             .map(|g| g.iter().map(|(e, _)| u64::from(e.pages)).max().unwrap_or(0))
@@ -1051,6 +1145,7 @@ fn file_pages(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -
 /// Whether a file's cards go several to a sheet.
 fn nup(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -> bool {
     options.sheet.kind() == SheetKind::NUp
+        && !file.covers
         && file.entries.first().is_some_and(|(e, _)| {
             e.document == Document::Kakuninsho
                 && rendered.forms.layouts[usize::from(e.layout)] == file.layout
@@ -1084,10 +1179,20 @@ fn write_manifest(
     plan: &mailing::Plan,
     files: &[PlannedFile],
 ) -> Result<(), BatchError> {
-    // Each rendered record's file and first page, by its position in `rendered.entries`.
+    // Each rendered record's file and first page, by its position in `rendered.entries`; and
+    // each envelope's cover letter: its file, first page and pages, by envelope number.
     let mut position = vec![(0u32, 0u64); rendered.entries.len()];
+    let mut covers: BTreeMap<u64, (u32, u64, u64)> = BTreeMap::new();
     for (f, file) in files.iter().enumerate() {
         let mut page = 1;
+        if file.covers {
+            for members in cover::envelopes(file) {
+                let pages = cover::pages(rendered, members);
+                covers.insert(members[0].1, (f as u32, page, pages));
+                page += pages;
+            }
+            continue;
+        }
         let per_sheet = if nup(options, rendered, file) {
             options.sheet.slots().len()
         } else {
@@ -1118,7 +1223,7 @@ fn write_manifest(
     let mut row_csv = csv::Writer::from_writer(row_bytes.clone());
     let result = create_private(&tmp).map_err(error).and_then(|file| {
         let mut writer = BufWriter::new(Budgeted::new(file, budget));
-        manifest_rows(rendered, plan, files, &position, &mut |row| {
+        manifest_rows(rendered, plan, files, &position, &covers, &mut |row| {
             row_csv.serialize(row).expect("rows serialize to memory");
             row_csv.flush().expect("flushing to memory cannot fail");
             let mut bytes = row_bytes.0.borrow_mut();
@@ -1151,7 +1256,8 @@ impl Write for RowBuffer {
     }
 }
 
-/// The manifest's rows, in order: rendered records in mailing order, then rejected
+/// The manifest's rows, in order: rendered records in mailing order (each envelope's cover
+/// letter, when it has one, first), then rejected
 /// ones in input order, then, when the input could not be read to its end, one
 /// `unread` row for the first record not read. Values from the input are made safe
 /// to open in a spreadsheet.
@@ -1160,6 +1266,7 @@ fn manifest_rows(
     plan: &mailing::Plan,
     files: &[PlannedFile],
     position: &[(u32, u64)],
+    covers: &BTreeMap<u64, (u32, u64, u64)>,
     put: &mut dyn FnMut(Row) -> Result<(), BatchError>,
 ) -> Result<(), BatchError> {
     let row = |record_id: &str, input_record, status: &str| Row {
@@ -1178,12 +1285,32 @@ fn manifest_rows(
         substitutions: String::new(),
         expiry_date: String::new(),
     };
+    let mut last_envelope = None;
     for &i in &plan.order {
         let entry = &rendered.entries[i];
         let (f, first_page) = position[i];
         let file = &files[f as usize];
         let bytes = spilled_head(rendered, entry)?;
         let (head, _) = take_head(&bytes).ok_or_else(|| corrupt(rendered))?;
+        let envelope = plan.envelope[i].1;
+        // An envelope's cover letter comes first in it, so its row comes before its members'.
+        if last_envelope != Some(envelope) {
+            last_envelope = Some(envelope);
+            if let Some(&(c, first_page, page_count)) = covers.get(&envelope) {
+                let cover_file = &files[c as usize];
+                put(Row {
+                    document: "soufujo".into(),
+                    layout: cover_file.layout.clone(),
+                    file: cover_file.name.clone(),
+                    first_page,
+                    page_count,
+                    household: spreadsheet_safe(head.household).into_owned(),
+                    mail_class: cover_file.class.as_str().into(),
+                    mailing_sequence: envelope,
+                    ..row("", 0, "cover")
+                })?;
+            }
+        }
         put(Row {
             document: entry.document.as_str().into(),
             layout: file.layout.clone(),
@@ -1192,7 +1319,7 @@ fn manifest_rows(
             page_count: u64::from(entry.pages),
             household: spreadsheet_safe(head.household).into_owned(),
             mail_class: file.class.as_str().into(),
-            mailing_sequence: plan.envelope[i].1,
+            mailing_sequence: envelope,
             substitutions: head.substitutions.to_string(),
             expiry_date: head.expiry_date.into(),
             ..row(head.record_id, entry.index, "rendered")

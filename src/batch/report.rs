@@ -201,8 +201,11 @@ mod tests {
             record_id: Some(format!("R{record}")),
             field: Some("birth_date".into()),
             reason: "invalid date".into(),
+            message_ja: "生年月日の日付が正しくありません".into(),
             value: Some("1960-02-30".into()),
             hint: None,
+            source: None,
+            byte: None,
         }))
     }
 

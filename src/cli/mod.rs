@@ -120,7 +120,8 @@ impl LayoutsArg {
 #[derive(Debug, clap::Args)]
 struct RuleArgs {
     /// The renewal cycle by its first year (2025 = 2025-08-01 … 2026-07-31 for most insurers);
-    /// by default the cycle that contains each record's issue date.
+    /// by default the cycle in which each record's document starts to apply (the later of its issue
+    /// date and its coverage start).
     #[arg(long)]
     cycle: Option<i32>,
     /// What to do when a record's expiry, effective date or ratio contradicts the rules.

@@ -44,7 +44,8 @@ pub struct PreviewArgs {
     /// The page to write as PNG, from 1 (default 1).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     page: Option<u32>,
-    /// The renewal cycle by its first year; by default the one containing the record's issue date.
+    /// The renewal cycle by its first year; by default the one in which the record's document
+    /// starts to apply (the later of its issue date and its coverage start).
     #[arg(long)]
     cycle: Option<i32>,
     /// Render again whenever the layout, record or issuer file is saved; errors are

@@ -3,7 +3,7 @@
 //! The law (明治35年法律第50号) counts an age from the day of birth (第1項) and applies
 //! 民法第143条 (第2項): a year of age ends on the day before its anniversary. So one *reaches*
 //! (達する) age N at the end of the day before the Nth birthday; that day is the 到達日 every
-//! insurance rule counts from (domain-research §9.1), and on the birthday itself one is N.
+//! insurance rule counts from (年齢計算ニ関スル法律, 民法第143条), and on the birthday itself one is N.
 //!
 //! Dates past the end of chrono's range saturate at [`NaiveDate::MAX`] (or `MIN`): they are only
 //! ever compared with real cycle dates, where "after everything" is the right answer, and
@@ -92,7 +92,7 @@ mod tests {
         // Born on the 1st: the age is reached in the previous month (why 1日生まれ count there).
         assert_eq!(reaching_day(d(1955, 8, 1), 70), d(2025, 7, 31));
         assert_eq!(reaching_day(d(1955, 1, 1), 70), d(2024, 12, 31));
-        // 4/1 births reach 1 on 3/31, hence the earlier school year (domain-research §9.1).
+        // 4/1 births reach 1 on 3/31, hence the earlier school year (学校教育法第17条 counts school years by it).
         assert_eq!(reaching_day(d(2009, 4, 1), 1), d(2010, 3, 31));
     }
 

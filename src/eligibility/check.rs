@@ -8,12 +8,14 @@ use crate::record::{Record, Scheme};
 
 /// What makes a record unprintable whatever [`Check`] says:
 /// - `record.kokuho-over-75`: a kokuho member 75 or over on the cycle's first day (kokuho ends the
-///   day before the 75th birthday and 後期高齢者医療 starts on it; seed 000/002 ①);
+///   day before the 75th birthday and 後期高齢者医療 starts on it; 高齢者の医療の確保に関する法律
+///   第52条);
 /// - `record.kouki-under-65`: a kouki member who joined before reaching 65 (後期高齢者医療 is for
 ///   75 and over, or 65 and over with a 障害認定; 高齢者の医療の確保に関する法律第50条);
-/// - `record.kouki-number`: a kouki 被保険者番号 that is not 8 digits (domain.md, kouki variants);
+/// - `record.kouki-number`: a kouki 被保険者番号 that is not 8 digits (大津市 「後期高齢者医療資格
+///   確認書の見かた」: 被保険者番号 8桁);
 /// - `record.residence-before-cycle`: a 在留期間 that ended before the cycle, leaving no day of
-///   validity (seed 000/002 外国籍の方: valid through the day after it).
+///   validity (高崎市's leaflets, 外国籍の方: valid through the day after it).
 pub(super) fn record_errors(record: &Record, cycle: &Cycle) -> Vec<Contradiction> {
     let mut errors = Vec::new();
     let birth = record.birth_date;
@@ -60,7 +62,7 @@ pub(super) fn record_errors(record: &Record, cycle: &Cycle) -> Vec<Contradiction
 }
 
 /// `record.kouki-no-symbol`: a kouki member has an 8-digit 被保険者番号 and no 記号 or 枝番
-/// (domain.md, kouki variants; domain-research §3.1). The kouki layouts have no place for them,
+/// (大津市 「後期高齢者医療資格確認書の見かた」). The kouki layouts have no place for them,
 /// so this is a disagreement rather than an error.
 pub(super) fn kouki_symbol(record: &Record) -> Vec<Contradiction> {
     if record.scheme != Scheme::Kouki {

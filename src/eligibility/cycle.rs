@@ -1,7 +1,7 @@
 //! The renewal cycle: the period a regular document is valid for.
 //!
-//! Seed 000 and seed 002 renew every 8月1日 for a year (令和7年8月1日〜令和8年7月31日); the first
-//! day and the length differ by insurer (domain-research §5: 豊橋市 12/2, 港区 10/1, 中野区 two
+//! 高崎市's leaflets of 令和7年度 and 令和5年度 renew every 8月1日 for a year (令和7年8月1日〜令和8年
+//! 7月31日); the first day and the length differ by insurer (豊橋市 12/2, 港区 10/1, 中野区 two
 //! years under 70), so both come from [`Rules`].
 
 use chrono::{Datelike, NaiveDate};
@@ -77,7 +77,7 @@ pub(super) fn anniversary(start: NaiveDate, years: u32) -> Result<NaiveDate, Con
 }
 
 /// The cycle's length in years: kokuho documents without 負担割合 use `cycle_years_under_70`
-/// (中野区: 2), 高齢受給者 and kouki documents `cycle_years_70_plus` (domain-research §5).
+/// (中野区: 2), 高齢受給者 and kouki documents `cycle_years_70_plus` (中野区's FAQ on 国保).
 pub(super) fn years(rules: &Rules, scheme: Scheme, elderly: bool) -> u32 {
     if scheme == Scheme::Kokuho && !elderly {
         rules.cycle_years_under_70
@@ -95,7 +95,7 @@ pub(super) fn cycle(
     // `next` is at least a year after `start`, so it has a day before it.
     let end = next.pred_opt().unwrap_or(next);
     let detail = format!(
-        "{}: {}〜{end}、{years}年 (周期は [rules] の cycle_start と年数; 既定は seed 000/002 の8月1日〜翌年7月31日)",
+        "{}: {}〜{end}、{years}年 (周期は [rules] の cycle_start と年数; 既定は8月1日〜翌年7月31日: 高崎市 令和7年度・令和5年度 案内、青森県後期高齢者医療広域連合規則第3条)",
         start.detail, start.value
     );
     Ok(Derived::new(

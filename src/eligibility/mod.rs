@@ -3,14 +3,17 @@
 //! Pure functions over a [`Record`] and the issuer's [`Rules`]; no I/O, no clock. The entry point
 //! is [`evaluate`]; [`explain_json`] turns its result into the `shikaku explain` object.
 //!
-//! One private file per rule family, each rule citing the seed it comes from (docs/eligibility.md
+//! One private file per rule family, each rule citing its public source (docs/eligibility.md
 //! has them in plain words): `cycle` (the renewal period), `document` (資格確認書 or お知らせ),
 //! `expiry` (有効期限), `burden` (高齢受給者, 負担割合 and 発効期日), `special` (特別療養費),
-//! `items` (the 必須記載事項 each document must print) and `check` (record errors, and the
+//! `items` (the 必須記載事項 each document must print), `benefit` (限度区分 and 特定疾病, the
+//! 任意記載事項 of benefit certificates), `notation` (氏名・性別 printed on request for
+//! 性同一性障害) and `check` (record errors, and the
 //! record's own values against the rules'). [`age`] holds the
 //! 年齢計算 the rules count with.
 
 pub mod age;
+mod benefit;
 mod burden;
 mod check;
 mod cycle;
@@ -18,6 +21,7 @@ mod document;
 mod expiry;
 mod explain;
 mod items;
+mod notation;
 mod rules;
 mod special;
 #[cfg(test)]
@@ -101,11 +105,13 @@ impl Eligibility {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {
     /// The value it explains: `cycle`, `document`, `expiry_date`, `effective_date`, `copay_ratio`,
-    /// `special_medical`.
+    /// `special_medical`, and when the record gives them `limit_category`, `long_term_stay_date`,
+    /// `specific_disease`, `sex` (printed on the back) and `name` (a 通称名).
     pub field: &'static str,
     /// A stable rule name, e.g. `expiry.turns-75`.
     pub rule: &'static str,
-    /// The rule in plain Japanese, with the seed it comes from.
+    /// The rule in plain Japanese, with its public source (law and article, MHLW material, or a
+    /// municipality's leaflet by title and year).
     pub detail: String,
 }
 
@@ -282,6 +288,8 @@ pub fn evaluate(
         expiry.value,
         effective.value,
     ));
+    let (benefit_reasons, benefit_errors) = benefit::check(record, elderly, expiry.value);
+    errors.extend(benefit_errors);
     if !errors.is_empty() || (options.check == Check::Strict && !disagreements.is_empty()) {
         errors.extend(disagreements);
         return Err(errors);
@@ -291,7 +299,7 @@ pub fn evaluate(
     } else {
         Vec::new()
     };
-    let reasons = vec![
+    let mut reasons = vec![
         cycle.reason("cycle"),
         document.reason("document"),
         expiry.reason("expiry_date"),
@@ -299,6 +307,8 @@ pub fn evaluate(
         copay.reason("copay_ratio"),
         special.reason("special_medical"),
     ];
+    reasons.extend(benefit_reasons);
+    reasons.extend(notation::reasons(record));
     let eligibility = Eligibility {
         document: document.value.document(),
         scheme: record.scheme,

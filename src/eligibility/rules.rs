@@ -10,11 +10,12 @@ use chrono::NaiveDate;
 use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-/// The longest validity the law allows an insurer to set: 5 years (MHLW, domain-research §2.1).
+/// The longest validity the law allows an insurer to set: 5 years (厚生労働省 全国高齢者医療・
+/// 国民健康保険主管課（部）長会議資料, 令和7年3月: 「有効期間は5年以内で保険者が設定」).
 const MAX_CYCLE_YEARS: u32 = 5;
 
 /// What differs by insurer; read from the issuer profile's `[rules]` table.
-/// Every field has the seeds' rule as its default.
+/// Every field has the most common insurers' rule as its default.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Rules {
@@ -27,7 +28,7 @@ pub struct Rules {
     #[serde(deserialize_with = "de_cycle_years")]
     pub cycle_years_under_70: u32,
     /// Validity in years of a kokuho 高齢受給者 (70–74) document and of every kouki document, 1–5
-    /// (default 1). Their 負担割合 is judged again every 8月1日 (domain-research §7), so
+    /// (default 1). Their 負担割合 is judged again every 8月1日 (品川区, 山梨市 pages), so
     /// insurers renew them yearly; 中野区 gives 70+ one year while under-70s get two.
     #[serde(deserialize_with = "de_cycle_years")]
     pub cycle_years_70_plus: u32,
@@ -35,7 +36,7 @@ pub struct Rules {
     /// (default 2026-07-31). A TOML date (`2026-07-31`) or an ISO string (`"2026-07-31"`).
     #[serde(deserialize_with = "de_date")]
     pub kouki_interim_end: NaiveDate,
-    /// N in seed 003 Q11's 「手続き日の翌月からNか月後の月末」: the 資格確認書 a マイナ保険証 holder
+    /// N in 最上地区広域連合 Q&A (令和6年11月) Q11's 「手続き日の翌月からNか月後の月末」: the 資格確認書 a マイナ保険証 holder
     /// applies for expires at the end of the Nth month after the month following the
     /// application, 1–12 (default 3). See docs/eligibility.md for this reading.
     #[serde(deserialize_with = "de_emergency_months")]
@@ -219,7 +220,7 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_the_seeds_rules() {
+    fn defaults_are_the_common_rules() {
         let rules = parse("").unwrap();
         assert_eq!(rules, Rules::default());
         assert_eq!(rules.cycle_start_month_day(), Ok((8, 1)));

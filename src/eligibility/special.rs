@@ -8,9 +8,9 @@ use crate::record::{Record, Scheme};
 
 /// Whether the document is the 特別療養 variant.
 ///
-/// kokuho: when the record is flagged, except for 高校生世代以下 (seed 000 「ただし、高校生世代以下の子
+/// kokuho: when the record is flagged, except for 高校生世代以下 (高崎市's 令和7年度 leaflet 「ただし、高校生世代以下の子
 /// には通常の資格確認書または資格情報のお知らせが交付されます」), i.e. until the first 3月31日 on or
-/// after the 18th 到達日 (domain-research §6, 勝央町). That is judged on the day the document starts
+/// after the 18th 到達日 (勝央町's page on 特別療養費). That is judged on the day the document starts
 /// to be used, the later of the cycle's first day and the 交付年月日: a renewal printed in July
 /// is used from 8月1日, a document issued mid-cycle from its issue.
 ///
@@ -24,20 +24,20 @@ pub(super) fn special_medical(record: &Record, cycle: &Cycle) -> Derived<bool> {
         return Derived::new(
             true,
             "special.kouki",
-            "後期高齢者医療の特別療養費の対象 (交付元の判定)",
+            "後期高齢者医療の特別療養費の対象 (高齢者の医療の確保に関する法律による特別療養費; 交付元の判定)",
         );
     }
     let judged_on = cycle.start.max(record.issue_date);
     let youth_ends = youth_end(record.birth_date);
     if judged_on <= youth_ends {
         let detail =
-            format!("高校生世代以下 ({youth_ends} まで) は通常の書類 (seed 000 特別療養費、domain-research §6)");
+            format!("高校生世代以下 ({youth_ends} まで) は通常の書類 (18歳に達する日以後の最初の3月31日まで: 高崎市 令和7年度 案内 特別療養費、勝央町の案内)");
         return Derived::new(false, "special.youth-exempt", detail);
     }
     Derived::new(
         true,
         "special.flagged",
-        "滞納1年以上で特別療養費の対象 (seed 000、domain-research §6)",
+        "滞納1年以上で特別療養費の対象 (国民健康保険法第54条の3; 高崎市 令和7年度 案内、茅野市の案内)",
     )
 }
 

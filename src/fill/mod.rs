@@ -7,12 +7,15 @@
 //! is its own. Errors in the background are configuration errors and stop a run
 //! before the first record; errors in a record's values reject that record only.
 
+mod cover;
+mod notes;
 mod shape;
 mod text;
 mod values;
 
 use std::sync::Arc;
 
+pub use cover::{document_name, Cover, Enclosure};
 pub use shape::fnv1a;
 pub use text::TextError;
 
@@ -132,6 +135,7 @@ impl Form {
     pub fn new(layout: Arc<Layout>, issuer: Arc<Issuer>) -> Result<Form, FillError> {
         let ctx = Context {
             record: None,
+            cover: None,
             issuer: &issuer,
         };
         let mut pages = Vec::with_capacity(layout.pages().len());
@@ -239,8 +243,63 @@ impl Form {
             })?;
         let ctx = Context {
             record: Some((&record, eligibility)),
+            cover: None,
             issuer: &self.issuer,
         };
+        let document = self.draw(&ctx, &mut notes)?;
+        notes.sort();
+        notes.dedup();
+        Ok((document, notes))
+    }
+
+    /// Draws an envelope's cover letter (送付状): one page for each [`Form::cover_rows`]
+    /// enclosures, each with the envelope's address block.
+    pub fn fill_cover(&self, cover: &Cover) -> Result<Document, FillError> {
+        let mut pages = Vec::new();
+        for chunk in cover.enclosures.chunks(self.cover_rows()) {
+            let part = Cover {
+                enclosures: chunk.to_vec(),
+                ..cover.clone()
+            };
+            pages.extend(
+                self.draw(
+                    &Context {
+                        record: None,
+                        cover: Some(&part),
+                        issuer: &self.issuer,
+                    },
+                    &mut Vec::new(),
+                )?
+                .pages,
+            );
+        }
+        Ok(Document { pages })
+    }
+
+    /// How many enclosures a cover letter page lists: the fewest lines any element that prints
+    /// the list may take, so that every member's line keeps its place beside its document.
+    pub fn cover_rows(&self) -> usize {
+        let lists = |t: &TextDef| {
+            t.template.pieces().iter().any(|p| {
+                matches!(
+                    p,
+                    Piece::Value(Field::EnclosureNames | Field::EnclosureDocuments, _)
+                )
+            })
+        };
+        let elements = self.layout.pages().iter().flat_map(|p| p.elements());
+        elements
+            .filter_map(|e| match e.kind() {
+                ElementKind::Text(t) if lists(t) => Some(t.fit.max_lines as usize),
+                _ => None,
+            })
+            .min()
+            .unwrap_or(usize::MAX)
+            .max(1)
+    }
+
+    /// Draws the dynamic elements of every page, noting the characters printed with help.
+    fn draw(&self, ctx: &Context, notes: &mut Vec<TextNote>) -> Result<Document, FillError> {
         let mut pages = Vec::with_capacity(self.pages.len());
         for page in &self.pages {
             let mut items = Vec::new();
@@ -249,10 +308,10 @@ impl Form {
                     draw(
                         &self.layout,
                         element,
-                        &ctx,
+                        ctx,
                         image.as_ref(),
                         &mut items,
-                        &mut notes,
+                        notes,
                     )?;
                 }
             }
@@ -266,7 +325,7 @@ impl Form {
         }
         notes.sort();
         notes.dedup();
-        Ok((Document { pages }, notes))
+        Ok(Document { pages })
     }
 }
 
@@ -317,9 +376,10 @@ fn error(
     }
 }
 
-fn first_field(template: &crate::layout::Template) -> Option<Field> {
+/// The record field behind the first value a template prints, which is what an error names.
+fn first_field(template: &crate::layout::Template, ctx: &Context) -> Option<Field> {
     template.pieces().iter().find_map(|p| match p {
-        Piece::Value(f, _) => Some(*f),
+        Piece::Value(f, _) => Some(ctx.source(*f)),
         Piece::Literal(_) => None,
     })
 }
@@ -346,7 +406,7 @@ fn draw(
                 error(
                     layout,
                     element,
-                    first_field(&def.value),
+                    first_field(&def.value, ctx),
                     FillErrorKind::Qr(e.0),
                 )
             })?;
@@ -365,7 +425,7 @@ fn draw(
                 error(
                     layout,
                     element,
-                    first_field(template),
+                    first_field(template, ctx),
                     FillErrorKind::Barcode(e),
                 )
             })?;
@@ -387,7 +447,7 @@ fn set_text(
         chain: ctx.issuer.fonts.chain(def.font),
         substitutions: &ctx.issuer.substitution_table,
     };
-    let field = first_field(&def.template);
+    let field = first_field(&def.template, ctx);
     let first_note = notes.len();
     let items = text::set(&value, def, &fonts, element.id(), notes)
         .map_err(|e| error(layout, element, field, FillErrorKind::Text(e)))?;

@@ -4,6 +4,8 @@ use std::borrow::Cow;
 
 use chrono::NaiveDate;
 
+use super::cover::{document_name, Cover};
+use super::notes;
 use crate::eligibility::Eligibility;
 use crate::era::format_wareki;
 use crate::issuer::Issuer;
@@ -20,11 +22,13 @@ pub(crate) enum Value<'a> {
     Empty,
 }
 
-/// What values are looked up in. Without a record, only issuer fields are set:
+/// What values are looked up in. Without a record or a cover, only issuer fields are set:
 /// that is how the shared background of a layout is drawn.
 #[derive(Clone, Copy)]
 pub(crate) struct Context<'a> {
     pub record: Option<(&'a Record, &'a Eligibility)>,
+    /// An envelope's cover letter, whose values stand in for a record's.
+    pub cover: Option<&'a Cover>,
     pub issuer: &'a Issuer,
 }
 
@@ -33,6 +37,14 @@ fn text(s: &str) -> Value<'_> {
         Value::Empty
     } else {
         Value::Text(Cow::Borrowed(s))
+    }
+}
+
+fn owned(s: String) -> Value<'static> {
+    if s.is_empty() {
+        Value::Empty
+    } else {
+        Value::Text(Cow::Owned(s))
     }
 }
 
@@ -57,6 +69,9 @@ impl<'a> Context<'a> {
             Field::IssuerSealText => return opt_text(&issuer.seal_text),
             _ => {}
         }
+        if let Some(cover) = self.cover {
+            return cover_value(cover, field);
+        }
         let Some((r, e)) = self.record else {
             return Value::Empty;
         };
@@ -68,7 +83,9 @@ impl<'a> Context<'a> {
             Field::Branch => opt_text(&r.branch),
             Field::Name => text(&r.name),
             Field::NameKana => opt_text(&r.name_kana),
-            Field::Sex => text(r.sex.label()),
+            Field::Sex => text(notes::front_sex(r)),
+            Field::RegisteredName => opt_text(&r.registered_name),
+            Field::RegisteredSex => text(if r.sex_on_back { r.sex.label() } else { "" }),
             Field::BirthDate => Value::Date(r.birth_date),
             Field::PostalCode => opt_text(&r.postal_code),
             Field::Address => opt_text(&r.address),
@@ -76,6 +93,26 @@ impl<'a> Context<'a> {
             Field::QualifiedDate => Value::Date(r.qualified_date),
             Field::IssueDate => Value::Date(r.issue_date),
             Field::Remarks => opt_text(&r.remarks),
+            Field::MailToName => opt_text(&r.mail_to_name),
+            Field::MailToPostalCode => opt_text(&r.mail_to_postal_code),
+            Field::MailToAddress => opt_text(&r.mail_to_address),
+            Field::Addressee => text(r.addressee()),
+            Field::MailPostalCode => r.mail_postal_code().map_or(Value::Empty, text),
+            Field::MailAddress => r.mail_address().map_or(Value::Empty, text),
+            Field::MailCareOf => r
+                .mail_care_of()
+                .map_or(Value::Empty, |c| Value::Text(c.into())),
+            Field::EnclosureNames => text(&r.name),
+            Field::EnclosureDocuments => Value::Text(document_name(e).into()),
+            Field::LimitCategory => r.limit_category.map_or(Value::Empty, |c| {
+                Value::Text(Cow::Borrowed(c.label(r.scheme == Scheme::Kouki)))
+            }),
+            Field::LimitEffectiveDate => opt_date(r.limit_effective_date),
+            Field::LongTermStayDate => opt_date(r.long_term_stay_date),
+            Field::SpecificDisease => r.specific_disease.map_or(Value::Empty, |d| text(d.name())),
+            Field::SpecificDiseaseLimit => owned(notes::disease_limit(r).unwrap_or_default()),
+            Field::OptionalItems => owned(notes::optional_items(r)),
+            Field::BackRemarks => owned(notes::back_remarks(r)),
             Field::ExpiryDate => opt_date(e.expiry_date),
             Field::EffectiveDate => opt_date(e.effective_date),
             Field::CopayRatio => e
@@ -96,6 +133,31 @@ impl<'a> Context<'a> {
                 ""
             }),
             _ => Value::Empty,
+        }
+    }
+
+    /// The record field a value comes from, so that an error about a derived value (the
+    /// envelope's address, say) names the field to correct: `mail_address` is the 送付先's
+    /// `mail_to_address` when the record has one, else its `address`.
+    pub fn source(&self, field: Field) -> Field {
+        let Some((r, _)) = self.record else {
+            return field;
+        };
+        let mail_to = r.has_mail_to();
+        match field {
+            Field::Addressee if r.mail_to_name.is_some() && r.mail_to_care_of.is_none() => {
+                Field::MailToName
+            }
+            Field::Addressee if r.scheme == Scheme::Kokuho && r.householder_name.is_some() => {
+                Field::HouseholderName
+            }
+            Field::Addressee | Field::EnclosureNames => Field::Name,
+            Field::MailPostalCode if mail_to => Field::MailToPostalCode,
+            Field::MailPostalCode => Field::PostalCode,
+            Field::MailAddress if mail_to => Field::MailToAddress,
+            Field::MailAddress => Field::Address,
+            Field::MailCareOf => Field::MailToName,
+            other => other,
         }
     }
 
@@ -120,6 +182,21 @@ impl<'a> Context<'a> {
             }
         }
         out
+    }
+}
+
+/// A cover letter's values: its address block, its enclosures and the scheme.
+fn cover_value(cover: &Cover, field: Field) -> Value<'_> {
+    match field {
+        Field::Addressee => text(&cover.addressee),
+        Field::MailPostalCode => text(&cover.postal_code),
+        Field::MailAddress => text(&cover.address),
+        Field::MailCareOf => text(&cover.care_of),
+        Field::IssueDate => Value::Date(cover.issue_date),
+        Field::Kouki => Value::Bool(cover.scheme == Scheme::Kouki),
+        Field::EnclosureNames => Value::Text(cover.names().into()),
+        Field::EnclosureDocuments => Value::Text(cover.documents().into()),
+        _ => Value::Empty,
     }
 }
 

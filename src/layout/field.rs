@@ -19,7 +19,7 @@ pub enum Field {
     Name,
     /// `name_kana`: フリガナ.
     NameKana,
-    /// `sex`: 性別 (男/女).
+    /// `sex`: 性別 (男/女; 裏面参照 when the record asks for it on the back).
     Sex,
     /// `birth_date`: 生年月日.
     BirthDate,
@@ -35,6 +35,43 @@ pub enum Field {
     IssueDate,
     /// `remarks`: 備考.
     Remarks,
+    /// `mail_to_name`: 送付先の宛名 (a facility, an agent).
+    MailToName,
+    /// `mail_to_postal_code`: 送付先郵便番号.
+    MailToPostalCode,
+    /// `mail_to_address`: 送付先住所.
+    MailToAddress,
+    /// `addressee`: the envelope's 様 line: the 世帯主 (kokuho), the member (kouki), or the 送付先.
+    Addressee,
+    /// `mail_postal_code`: the postal code the envelope goes to (the 送付先's, else the 住所's).
+    MailPostalCode,
+    /// `mail_address`: the address the envelope goes to (the 送付先, else the 住所).
+    MailAddress,
+    /// `mail_care_of`: 「〇〇様方」 / 「〇〇気付」 above the addressee, when the 送付先 has one.
+    MailCareOf,
+    /// `enclosure_names`: a cover letter's list of members, one a line.
+    EnclosureNames,
+    /// `enclosure_documents`: the document of each member in `enclosure_names`, one a line.
+    EnclosureDocuments,
+    /// `limit_category`: 限度区分 (kouki prints 区分Ⅱ・Ⅰ for 低所得Ⅱ・Ⅰ).
+    LimitCategory,
+    /// `limit_effective_date`: the 発効期日 of the 限度区分.
+    LimitEffectiveDate,
+    /// `long_term_stay_date`: 長期入院該当年月日.
+    LongTermStayDate,
+    /// `specific_disease`: the 認定疾病名 of the 特定疾病.
+    SpecificDisease,
+    /// `specific_disease_limit`: its 自己負担限度額, `10,000円`.
+    SpecificDiseaseLimit,
+    /// `optional_items`: the 任意記載事項 the record gives, on one line.
+    OptionalItems,
+    /// `back_remarks`: the back's 備考 box: 戸籍上の氏名・性別, the 任意記載事項, then `remarks`.
+    BackRemarks,
+    /// `registered_name`: 戸籍上の氏名, when `name` is a 通称名.
+    RegisteredName,
+    /// `registered_sex`: 男/女 when the record asks for 性別 on the back (the front's `sex` then
+    /// reads 裏面参照); empty otherwise.
+    RegisteredSex,
     /// `expiry_date`: 有効期限 as the rules decided it.
     ExpiryDate,
     /// `effective_date`: 発効期日 as the rules decided it.
@@ -100,6 +137,44 @@ const FIELDS: &[(&str, Field, FieldType)] = &[
     ("qualified_date", Field::QualifiedDate, FieldType::Date),
     ("issue_date", Field::IssueDate, FieldType::Date),
     ("remarks", Field::Remarks, FieldType::Text),
+    ("mail_to_name", Field::MailToName, FieldType::Text),
+    (
+        "mail_to_postal_code",
+        Field::MailToPostalCode,
+        FieldType::Text,
+    ),
+    ("mail_to_address", Field::MailToAddress, FieldType::Text),
+    ("addressee", Field::Addressee, FieldType::Text),
+    ("mail_postal_code", Field::MailPostalCode, FieldType::Text),
+    ("mail_address", Field::MailAddress, FieldType::Text),
+    ("mail_care_of", Field::MailCareOf, FieldType::Text),
+    ("enclosure_names", Field::EnclosureNames, FieldType::Text),
+    (
+        "enclosure_documents",
+        Field::EnclosureDocuments,
+        FieldType::Text,
+    ),
+    ("limit_category", Field::LimitCategory, FieldType::Text),
+    (
+        "limit_effective_date",
+        Field::LimitEffectiveDate,
+        FieldType::Date,
+    ),
+    (
+        "long_term_stay_date",
+        Field::LongTermStayDate,
+        FieldType::Date,
+    ),
+    ("specific_disease", Field::SpecificDisease, FieldType::Text),
+    (
+        "specific_disease_limit",
+        Field::SpecificDiseaseLimit,
+        FieldType::Text,
+    ),
+    ("optional_items", Field::OptionalItems, FieldType::Text),
+    ("back_remarks", Field::BackRemarks, FieldType::Text),
+    ("registered_name", Field::RegisteredName, FieldType::Text),
+    ("registered_sex", Field::RegisteredSex, FieldType::Text),
     ("expiry_date", Field::ExpiryDate, FieldType::Date),
     ("effective_date", Field::EffectiveDate, FieldType::Date),
     ("copay_ratio", Field::CopayRatio, FieldType::Number),

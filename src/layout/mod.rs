@@ -64,7 +64,7 @@ impl Layout {
         self.kind
     }
 
-    /// The member's document it prints; `None` for a sheet that travels with one (台紙).
+    /// The member's document it prints; `None` for the sheets that travel with one (台紙, 送付状).
     pub fn document(&self) -> Option<Document> {
         self.kind.document()
     }
@@ -85,7 +85,7 @@ impl Layout {
     }
 }
 
-/// What a layout prints: one of the member's two documents, or a sheet that goes with one.
+/// What a layout prints: one of the member's two documents, or a sheet that goes with them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LayoutKind {
     /// 資格確認書, the card.
@@ -94,14 +94,17 @@ pub enum LayoutKind {
     Oshirase,
     /// 台紙: the carrier sheet a card is mounted on (`--impose carrier`).
     Daishi,
+    /// 送付状: the cover letter on top of each envelope, listing what is inside.
+    Soufujo,
 }
 
 impl LayoutKind {
     /// Every kind, in the order of the `document` key's documentation.
-    pub const ALL: [LayoutKind; 3] = [
+    pub const ALL: [LayoutKind; 4] = [
         LayoutKind::Kakuninsho,
         LayoutKind::Oshirase,
         LayoutKind::Daishi,
+        LayoutKind::Soufujo,
     ];
 
     /// The name used in layouts' `document` key, issuer profiles and bundled layout names.
@@ -110,6 +113,7 @@ impl LayoutKind {
             LayoutKind::Kakuninsho => "kakuninsho",
             LayoutKind::Oshirase => "oshirase",
             LayoutKind::Daishi => "daishi",
+            LayoutKind::Soufujo => "soufujo",
         }
     }
 
@@ -126,7 +130,7 @@ impl LayoutKind {
         match self {
             LayoutKind::Kakuninsho => Some(Document::Kakuninsho),
             LayoutKind::Oshirase => Some(Document::Oshirase),
-            LayoutKind::Daishi => None,
+            LayoutKind::Daishi | LayoutKind::Soufujo => None,
         }
     }
 }

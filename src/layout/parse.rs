@@ -327,6 +327,22 @@ const BUNDLED: &[(&str, &str)] = &[
         "kouki-kakuninsho-no-address",
         include_str!("../../layouts/kouki-kakuninsho-no-address.toml"),
     ),
+    (
+        "kokuho-soufujo",
+        include_str!("../../layouts/kokuho-soufujo.toml"),
+    ),
+    (
+        "kouki-soufujo",
+        include_str!("../../layouts/kouki-soufujo.toml"),
+    ),
+    (
+        "kokuho-kakuninsho-hagaki",
+        include_str!("../../layouts/kokuho-kakuninsho-hagaki.toml"),
+    ),
+    (
+        "kouki-kakuninsho-hagaki",
+        include_str!("../../layouts/kouki-kakuninsho-hagaki.toml"),
+    ),
 ];
 
 /// The text of the bundled layout of this name.
@@ -387,7 +403,7 @@ impl Parser<'_> {
             return Err(self.error(
                 raw.document.span(),
                 format!("unknown document `{name}`"),
-                Some("use `kakuninsho`, `oshirase` or `daishi`".into()),
+                Some("use `kakuninsho`, `oshirase`, `daishi` or `soufujo`".into()),
             ));
         };
         let defaults = Defaults {

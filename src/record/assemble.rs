@@ -8,6 +8,7 @@ mod proptests;
 
 use std::collections::HashMap;
 
+use super::benefit;
 use super::error::Redacted;
 use super::value::{self, Invalid, Parsed, Raw};
 use super::{Field, Origin, Record, RecordError, RecordErrorKind, Scheme};
@@ -292,9 +293,24 @@ fn build_all(slots: &Slots) -> Result<Record, Vec<Problem>> {
     let residence_expiry = check.optional(Field::ResidenceExpiry, date);
     let special_medical = check.optional(Field::SpecialMedical, boolean);
     let certificate_requested = check.optional(Field::CertificateRequested, boolean);
+    let certificate_reason = check.optional(Field::CertificateReason, value::certificate_reason);
     let application_date = check.optional(Field::ApplicationDate, date);
     let household_id = check.optional(Field::HouseholdId, limited(Field::HouseholdId, identifier));
     let remarks = check.optional(Field::Remarks, limited(Field::Remarks, text));
+    let limit_category = check.optional(Field::LimitCategory, benefit::limit_category);
+    let limit_effective_date = check.optional(Field::LimitEffectiveDate, date);
+    let long_term_stay_date = check.optional(Field::LongTermStayDate, date);
+    let specific_disease = check.optional(Field::SpecificDisease, benefit::specific_disease);
+    let specific_disease_limit =
+        check.optional(Field::SpecificDiseaseLimit, benefit::disease_limit);
+    let sex_on_back = check.optional(Field::SexOnBack, boolean);
+    let registered_name =
+        check.optional(Field::RegisteredName, limited(Field::RegisteredName, text));
+    let mail_to_name = check.optional(Field::MailToName, limited(Field::MailToName, text));
+    let mail_to_postal_code = check.optional(Field::MailToPostalCode, value::postal_code);
+    let mail_to_address = check.optional(Field::MailToAddress, limited(Field::MailToAddress, text));
+    let mail_to_care_of = check.optional(Field::MailToCareOf, care_of);
+    check.mail_to_complete();
     let record = (|| {
         Some(Record {
             record_id: record_id?,
@@ -319,9 +335,21 @@ fn build_all(slots: &Slots) -> Result<Record, Vec<Problem>> {
             residence_expiry: residence_expiry?,
             special_medical: special_medical?.unwrap_or(false),
             certificate_requested: certificate_requested?.unwrap_or(false),
+            certificate_reason: certificate_reason?,
             application_date: application_date?,
             household_id: household_id?,
             remarks: remarks?,
+            mail_to_name: mail_to_name?,
+            mail_to_postal_code: mail_to_postal_code?,
+            mail_to_address: mail_to_address?,
+            mail_to_care_of: mail_to_care_of?,
+            limit_category: limit_category?,
+            limit_effective_date: limit_effective_date?,
+            long_term_stay_date: long_term_stay_date?,
+            specific_disease: specific_disease?,
+            specific_disease_limit: specific_disease_limit?,
+            sex_on_back: sex_on_back?.unwrap_or(false),
+            registered_name: registered_name?,
         })
     })();
     match record {
@@ -360,6 +388,33 @@ impl Checker<'_, '_> {
         optional(self.slots, field, parse)
             .map_err(|p| self.problems.push(p))
             .ok()
+    }
+
+    /// A 送付先 is an address: given at all, it needs its postal code and address (the envelope
+    /// and its barcode are made from them), and 様方 or 気付 needs the name it follows.
+    fn mail_to_complete(&mut self) {
+        let given = |field| slot(self.slots, field).is_some();
+        let any = [
+            Field::MailToName,
+            Field::MailToPostalCode,
+            Field::MailToAddress,
+            Field::MailToCareOf,
+        ]
+        .into_iter()
+        .any(given);
+        let mut needs = Vec::new();
+        if any {
+            needs.extend([Field::MailToPostalCode, Field::MailToAddress]);
+        }
+        if given(Field::MailToCareOf) {
+            needs.push(Field::MailToName);
+        }
+        for field in needs.into_iter().filter(|&f| !given(f)) {
+            let problem = Problem::field(field, RecordErrorKind::Missing);
+            self.problems.push(problem.with_hint(
+                "a 送付先 needs mail_to_postal_code and mail_to_address, and 様方 or 気付 the mail_to_name it follows; leave every mail_to_ field empty to mail to 住所",
+            ));
+        }
     }
 
     /// Records a required field that is missing, without parsing it.
@@ -504,5 +559,63 @@ mod tests {
             ("12345678", Some("3700065"))
         );
         assert_eq!(record.name, "鈴木 花子２世");
+    }
+
+    fn with_mail_to(care_of: Option<&str>) -> serde_json::Value {
+        let mut object = with("mail_to_name", json!("特別養護老人ホームさくら苑"));
+        object["mail_to_postal_code"] = json!("370-0852");
+        object["mail_to_address"] = json!("群馬県高崎市中居町二丁目1番1号");
+        if let Some(care_of) = care_of {
+            object["mail_to_care_of"] = json!(care_of);
+        }
+        object
+    }
+
+    /// A 送付先 other than 住所 (施設, 代理人; e.g. 調布市's 「送付先変更届」 asks for the 送付先's
+    /// name, postal code and address) is where the envelope goes: its address, postal code and
+    /// name win over the member's.
+    #[test]
+    fn chofu_sofusaki_henko_the_mail_to_wins_for_the_envelope() {
+        let record = single(&object("R1")).expect("valid");
+        assert!(!record.has_mail_to());
+        assert_eq!(
+            (record.addressee(), record.mail_postal_code()),
+            ("鈴木 花子", Some("3700065"))
+        );
+        let record = single(&with_mail_to(None)).expect("valid");
+        assert_eq!(record.addressee(), "特別養護老人ホームさくら苑");
+        assert_eq!(record.mail_postal_code(), Some("3700852"));
+        assert_eq!(
+            record.mail_address(),
+            Some("群馬県高崎市中居町二丁目1番1号")
+        );
+        assert_eq!(record.mail_care_of(), None);
+        // With 気付, the facility is written above the member, who stays the addressee.
+        let record = single(&with_mail_to(Some("気付"))).expect("valid");
+        assert_eq!(record.addressee(), "鈴木 花子");
+        assert_eq!(
+            record.mail_care_of().as_deref(),
+            Some("特別養護老人ホームさくら苑気付")
+        );
+    }
+
+    #[test]
+    fn a_mail_to_needs_its_postal_code_and_address_and_care_of_its_name() {
+        let err = single(&with("mail_to_name", json!("山田 一郎"))).expect_err("incomplete");
+        assert_eq!(
+            (err.field(), err.kind()),
+            (Some(Field::MailToPostalCode), &RecordErrorKind::Missing)
+        );
+        assert!(err.hint().unwrap().contains("mail_to_address"));
+        let mut object = with_mail_to(Some("様方"));
+        object.as_object_mut().unwrap().remove("mail_to_name");
+        let err = single(&object).expect_err("様方 without a name");
+        assert_eq!(err.field(), Some(Field::MailToName));
+        let err = single(&with_mail_to(Some("御中"))).expect_err("not 様方 or 気付");
+        assert_eq!(err.field(), Some(Field::MailToCareOf));
+        assert_eq!(
+            err.to_string(),
+            "members.jsonl:1 (record 1, field `mail_to_care_of`): invalid care of `御中` (expected 様方 or 気付)\n  hint: write 様方 for a person's home, 気付 for a facility or business; leave it empty to address the 送付先 by name"
+        );
     }
 }

@@ -49,17 +49,41 @@ pub enum Field {
     SpecialMedical,
     /// `certificate_requested`: applied for a 資格確認書 while holding a マイナ保険証.
     CertificateRequested,
+    /// `certificate_reason`: why a マイナ保険証 holder applied (要配慮 or 緊急).
+    CertificateReason,
     /// `application_date`: the day of that application.
     ApplicationDate,
     /// `household_id`: 世帯番号.
     HouseholdId,
     /// `remarks`: 備考.
     Remarks,
+    /// `mail_to_name`: 送付先の宛名, a care facility or an agent (代理人) the documents go to.
+    MailToName,
+    /// `mail_to_postal_code`: 送付先郵便番号.
+    MailToPostalCode,
+    /// `mail_to_address`: 送付先住所.
+    MailToAddress,
+    /// `mail_to_care_of`: 様方 or 気付, written after `mail_to_name` above the addressee.
+    MailToCareOf,
+    /// `limit_category`: 限度区分 (適用区分) of a 限度額適用認定証.
+    LimitCategory,
+    /// `limit_effective_date`: the 発効期日 of that 限度区分.
+    LimitEffectiveDate,
+    /// `long_term_stay_date`: 長期入院該当年月日.
+    LongTermStayDate,
+    /// `specific_disease`: 特定疾病 of a 特定疾病療養受療証.
+    SpecificDisease,
+    /// `specific_disease_limit`: its 自己負担限度額 in yen.
+    SpecificDiseaseLimit,
+    /// `sex_on_back`: 性別 printed on the back (性同一性障害, on request).
+    SexOnBack,
+    /// `registered_name`: 戸籍上の氏名, when `name` is a 通称名.
+    RegisteredName,
 }
 
 impl Field {
     /// Every field, in schema order (the order of `docs/records.md` and of error checks).
-    pub const ALL: [Field; 25] = [
+    pub const ALL: [Field; 37] = [
         Field::RecordId,
         Field::Scheme,
         Field::InsurerNumber,
@@ -82,9 +106,21 @@ impl Field {
         Field::ResidenceExpiry,
         Field::SpecialMedical,
         Field::CertificateRequested,
+        Field::CertificateReason,
         Field::ApplicationDate,
         Field::HouseholdId,
         Field::Remarks,
+        Field::LimitCategory,
+        Field::LimitEffectiveDate,
+        Field::LongTermStayDate,
+        Field::SpecificDisease,
+        Field::SpecificDiseaseLimit,
+        Field::SexOnBack,
+        Field::RegisteredName,
+        Field::MailToName,
+        Field::MailToPostalCode,
+        Field::MailToAddress,
+        Field::MailToCareOf,
     ];
 
     /// The snake_case name used as CSV header and JSON key.
@@ -112,9 +148,21 @@ impl Field {
             Field::ResidenceExpiry => "residence_expiry",
             Field::SpecialMedical => "special_medical",
             Field::CertificateRequested => "certificate_requested",
+            Field::CertificateReason => "certificate_reason",
             Field::ApplicationDate => "application_date",
             Field::HouseholdId => "household_id",
             Field::Remarks => "remarks",
+            Field::MailToName => "mail_to_name",
+            Field::MailToPostalCode => "mail_to_postal_code",
+            Field::MailToAddress => "mail_to_address",
+            Field::MailToCareOf => "mail_to_care_of",
+            Field::LimitCategory => "limit_category",
+            Field::LimitEffectiveDate => "limit_effective_date",
+            Field::LongTermStayDate => "long_term_stay_date",
+            Field::SpecificDisease => "specific_disease",
+            Field::SpecificDiseaseLimit => "specific_disease_limit",
+            Field::SexOnBack => "sex_on_back",
+            Field::RegisteredName => "registered_name",
         }
     }
 
@@ -143,9 +191,21 @@ impl Field {
             Field::ResidenceExpiry => "在留期間満了日",
             Field::SpecialMedical => "特別療養費",
             Field::CertificateRequested => "資格確認書交付申請",
+            Field::CertificateReason => "交付申請の理由",
             Field::ApplicationDate => "申請日",
             Field::HouseholdId => "世帯番号",
             Field::Remarks => "備考",
+            Field::MailToName => "送付先宛名",
+            Field::MailToPostalCode => "送付先郵便番号",
+            Field::MailToAddress => "送付先住所",
+            Field::MailToCareOf => "様方・気付",
+            Field::LimitCategory => "限度区分",
+            Field::LimitEffectiveDate => "限度区分の発効期日",
+            Field::LongTermStayDate => "長期入院該当年月日",
+            Field::SpecificDisease => "特定疾病",
+            Field::SpecificDiseaseLimit => "特定疾病の自己負担限度額",
+            Field::SexOnBack => "性別を裏面に記載",
+            Field::RegisteredName => "戸籍上の氏名",
         }
     }
 
@@ -175,8 +235,9 @@ impl Field {
     ///
     /// Only administrative values qualify. Everything that identifies or describes a
     /// person (name, kana, address, 記号・番号, birth date, postal code, remarks, and
-    /// also sex, residence expiry, 特別療養費 and the certificate application, which
-    /// reveal nationality, tax arrears or disability) stays in the error report only.
+    /// also sex, residence expiry, 特別療養費 and the certificate application and its
+    /// reason, which reveal nationality, tax arrears or disability) stays in the error
+    /// report only.
     pub fn value_in_messages(self) -> bool {
         matches!(
             self,
@@ -192,6 +253,7 @@ impl Field {
                 | Field::ExpiryDate
                 | Field::ApplicationDate
                 | Field::HouseholdId
+                | Field::MailToCareOf
         )
     }
 
@@ -240,6 +302,8 @@ const ALIASES: &[(&str, Field)] = &[
     ("issued", Field::IssueDate),
     ("expiry", Field::ExpiryDate),
     ("ratio", Field::CopayRatio),
+    ("sofusaki", Field::MailToAddress),
+    ("send_to", Field::MailToAddress),
 ];
 
 /// The field whose name is closest to `key`, if close enough to be a likely typo:
@@ -316,6 +380,11 @@ mod tests {
             Field::BirthDate,
             Field::PostalCode,
             Field::Remarks,
+            Field::CertificateReason,
+            Field::LimitCategory,
+            Field::SpecificDisease,
+            Field::SexOnBack,
+            Field::RegisteredName,
         ] {
             assert!(!field.value_in_messages());
         }

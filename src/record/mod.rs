@@ -19,6 +19,7 @@
 #![allow(clippy::result_large_err)]
 
 mod assemble;
+mod benefit;
 mod csv;
 mod error;
 mod field;
@@ -37,6 +38,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use benefit::{LimitCategory, SpecificDisease};
 pub use error::{ErrorReportEntry, OpenError, OpenErrorKind, RecordError, RecordErrorKind, Unread};
 pub use field::Field;
 pub use profile::{Profile, ProfileError};
@@ -78,6 +80,48 @@ impl Sex {
         match self {
             Sex::Male => "男",
             Sex::Female => "女",
+        }
+    }
+}
+
+/// How a 送付先's name is written above the addressee: 「〇〇様方」 (in the care of a person) or
+/// 「〇〇気付」 (in the care of a facility or business).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CareOf {
+    /// 様方.
+    Samakata,
+    /// 気付.
+    Kizuke,
+}
+
+impl CareOf {
+    /// The word printed after the 送付先's name.
+    pub fn label(self) -> &'static str {
+        match self {
+            CareOf::Samakata => "様方",
+            CareOf::Kizuke => "気付",
+        }
+    }
+}
+
+/// Why a マイナ保険証 holder applied for a 資格確認書; the two get different validities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CertificateReason {
+    /// 要配慮: the member cannot use the マイナ保険証 without help (要介護, 障害 and the like). The
+    /// certificate runs to the cycle end and is renewed every cycle without a new application
+    /// (厚生労働省 全国高齢者医療・国民健康保険主管課（部）長会議資料, 令和7年3月).
+    Consideration,
+    /// 緊急: the card is lost, being renewed or returned; a short validity, no renewal
+    /// (最上地区広域連合 Q&A 令和6年11月, Q11).
+    Emergency,
+}
+
+impl CertificateReason {
+    /// The word used in records and shown to staff: `要配慮` or `緊急`.
+    pub fn label(self) -> &'static str {
+        match self {
+            CertificateReason::Consideration => "要配慮",
+            CertificateReason::Emergency => "緊急",
         }
     }
 }
@@ -129,12 +173,41 @@ pub struct Record {
     pub special_medical: bool,
     /// A マイナ保険証 holder who applied for a 資格確認書 (要介護, disability, lost card).
     pub certificate_requested: bool,
+    /// Why: 要配慮 (a regular certificate, renewed every cycle) or 緊急 (a short one). Giving a
+    /// reason is itself the application; `certificate_requested` alone means 緊急, as before.
+    pub certificate_reason: Option<CertificateReason>,
     /// The day that application was made.
     pub application_date: Option<NaiveDate>,
     /// 世帯番号: groups members of one household into one envelope.
     pub household_id: Option<String>,
     /// 備考, printed in the remarks area when the layout has one.
     pub remarks: Option<String>,
+    /// 送付先の宛名: a care facility or an agent (代理人) the documents go to instead of 住所.
+    pub mail_to_name: Option<String>,
+    /// 送付先郵便番号 (7 digits); given with `mail_to_address`.
+    pub mail_to_postal_code: Option<String>,
+    /// 送付先住所: where the envelope goes when it is not the member's 住所.
+    pub mail_to_address: Option<String>,
+    /// 様方 or 気付: `mail_to_name` is then written above the addressee, not instead of them.
+    pub mail_to_care_of: Option<CareOf>,
+    /// 限度区分 (適用区分) of a 限度額適用認定証 the member holds; printed only when given.
+    pub limit_category: Option<LimitCategory>,
+    /// The 発効期日 of that 限度区分 (required with it).
+    pub limit_effective_date: Option<NaiveDate>,
+    /// 長期入院該当年月日: the day the member passed 90 days in hospital within 12 months
+    /// (住民税非課税 brackets only).
+    pub long_term_stay_date: Option<NaiveDate>,
+    /// 特定疾病 of a 特定疾病療養受療証 the member holds; printed only when given.
+    pub specific_disease: Option<SpecificDisease>,
+    /// Its 自己負担限度額 in yen: 10,000, or 20,000 for 人工透析 under 70 with high income;
+    /// 10,000 when not given.
+    pub specific_disease_limit: Option<u32>,
+    /// On the member's request (性同一性障害), the front's 性別 reads 「裏面参照」 and the back's
+    /// 備考 says 「戸籍上の性別は男」 (or 女).
+    pub sex_on_back: bool,
+    /// 戸籍上の氏名, printed in the back's 備考, when `name` is a 通称名 the member asked to have on
+    /// the front (性同一性障害).
+    pub registered_name: Option<String>,
 }
 
 /// Where a record came from, for error messages and reports.
@@ -160,6 +233,60 @@ impl Origin {
 }
 
 impl Record {
+    /// The name on the envelope's 様 line: the 送付先's name when it is given without 様方 or 気付;
+    /// otherwise, for kokuho, the 世帯主 (documents are mailed to the householder; the member's
+    /// own name when none is given), and for kouki the member (kouki documents are personal).
+    pub fn addressee(&self) -> &str {
+        match (&self.mail_to_name, self.mail_to_care_of) {
+            (Some(name), None) => name,
+            _ => match (self.scheme, &self.householder_name) {
+                (Scheme::Kokuho, Some(householder)) => householder,
+                _ => &self.name,
+            },
+        }
+    }
+
+    /// Whether the documents go to a 送付先 instead of the 住所.
+    pub fn has_mail_to(&self) -> bool {
+        self.mail_to_address.is_some()
+    }
+
+    /// The postal code the envelope goes to: the 送付先's, else the 住所's.
+    pub fn mail_postal_code(&self) -> Option<&str> {
+        if self.has_mail_to() {
+            self.mail_to_postal_code.as_deref()
+        } else {
+            self.postal_code.as_deref()
+        }
+    }
+
+    /// The address the envelope goes to: the 送付先's, else the 住所.
+    pub fn mail_address(&self) -> Option<&str> {
+        if self.has_mail_to() {
+            self.mail_to_address.as_deref()
+        } else {
+            self.address.as_deref()
+        }
+    }
+
+    /// 「〇〇様方」 or 「〇〇気付」: the line above the addressee when the 送付先 has one.
+    pub fn mail_care_of(&self) -> Option<String> {
+        let care_of = self.mail_to_care_of?;
+        Some(format!(
+            "{}{}",
+            self.mail_to_name.as_deref()?,
+            care_of.label()
+        ))
+    }
+
+    /// The member's application for a 資格確認書, if any: the reason given, or 緊急 for a bare
+    /// `certificate_requested` (what every application meant before reasons were recorded).
+    pub fn certificate_request(&self) -> Option<CertificateReason> {
+        self.certificate_reason.or(self
+            .certificate_requested
+            .then_some(CertificateReason::Emergency))
+    }
+
     /// Reads one record from a JSON object, with the rules of the streamed formats.
     ///
     /// A `Value` has already merged repeated keys; [`Record::from_json_slice`] refuses them.
@@ -534,14 +661,16 @@ pub(crate) mod testing {
     /// The header of a CSV input with every field.
     pub(crate) const HEADER: &str = "record_id,scheme,insurer_number,symbol,number,branch,name,name_kana,sex,\
         birth_date,postal_code,address,householder_name,qualified_date,issue_date,has_myna_hoken,copay_ratio,\
-        effective_date,expiry_date,residence_expiry,special_medical,certificate_requested,application_date,\
-        household_id,remarks";
+        effective_date,expiry_date,residence_expiry,special_medical,certificate_requested,certificate_reason,application_date,\
+        household_id,remarks,limit_category,limit_effective_date,long_term_stay_date,specific_disease,\
+        specific_disease_limit,sex_on_back,registered_name,mail_to_name,mail_to_postal_code,mail_to_address,\
+        mail_to_care_of";
 
     /// A valid kokuho CSV row with this record_id.
     pub(crate) fn row(id: &str) -> String {
         format!(
             "{id},kokuho,102020,01,1234567,01,佐藤 太郎,サトウ タロウ,男,1958-04-12,370-0801,\
-             群馬県高崎市八島町1-2,佐藤 太郎,2020-04-01,2025-08-01,false,,,,,false,false,,H0001,"
+             群馬県高崎市八島町1-2,佐藤 太郎,2020-04-01,2025-08-01,false,,,,,false,false,,,H0001,,,,,,,,,,,,"
         )
     }
 

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 use serde_json::Number;
 
-use super::{Scheme, Sex};
+use super::{CertificateReason, Scheme, Sex};
 use crate::limits;
 
 /// A value as given, before any rule is applied.
@@ -79,7 +79,7 @@ pub(crate) struct Invalid {
 }
 
 impl Invalid {
-    fn new(what: &'static str, why: impl Into<String>) -> Self {
+    pub(crate) fn new(what: &'static str, why: impl Into<String>) -> Self {
         Invalid {
             what,
             why: why.into(),
@@ -87,7 +87,7 @@ impl Invalid {
         }
     }
 
-    fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
@@ -117,6 +117,17 @@ pub(crate) fn text(raw: Raw) -> Parsed<String> {
         other => Err(Invalid::new(
             "invalid text",
             format!("expected a string, found {}", other.kind()),
+        )),
+    }
+}
+
+/// 様方 or 気付, exactly.
+pub(crate) fn care_of(raw: Raw) -> Parsed<super::CareOf> {
+    match text(raw)?.as_str() {
+        "様方" => Ok(super::CareOf::Samakata),
+        "気付" => Ok(super::CareOf::Kizuke),
+        _ => Err(Invalid::new("invalid care of", "expected 様方 or 気付").hint(
+            "write 様方 for a person's home, 気付 for a facility or business; leave it empty to address the 送付先 by name",
         )),
     }
 }
@@ -336,6 +347,19 @@ pub(crate) fn copay_ratio(raw: Raw) -> Parsed<u8> {
         "2" => Ok(2),
         "3" => Ok(3),
         _ => Err(Invalid::new(what, "expected 1, 2 or 3")),
+    }
+}
+
+/// Why a holder applied for a 資格確認書: `要配慮`, or `緊急` (also written `紛失等`).
+pub(crate) fn certificate_reason(raw: Raw) -> Parsed<CertificateReason> {
+    match raw {
+        Raw::Text("要配慮") => Ok(CertificateReason::Consideration),
+        Raw::Text("緊急" | "紛失等") => Ok(CertificateReason::Emergency),
+        _ => Err(Invalid::new(
+            "invalid certificate reason",
+            "expected 要配慮 or 緊急",
+        )
+        .hint("要配慮: the member cannot use the マイナ保険証 (要介護, 障害); 緊急: a lost or renewing card")),
     }
 }
 
@@ -601,6 +625,27 @@ mod tests {
             "a kouki insurer number starts with 39"
         );
         assert!(insurer_number(Raw::Text("102020"), Scheme::Kouki).is_err());
+    }
+
+    /// Issue 11 item 2: the reason of an application for a 資格確認書.
+    #[test]
+    fn certificate_reasons() {
+        assert_eq!(
+            certificate_reason(Raw::Text("要配慮")),
+            Ok(CertificateReason::Consideration)
+        );
+        for emergency in ["緊急", "紛失等"] {
+            assert_eq!(
+                certificate_reason(Raw::Text(emergency)),
+                Ok(CertificateReason::Emergency)
+            );
+        }
+        for bad in [Raw::Text("介護"), Raw::Bool(true), Raw::Text("要　配慮")] {
+            assert_eq!(
+                certificate_reason(bad).map_err(|e| e.why),
+                Err("expected 要配慮 or 緊急".into())
+            );
+        }
     }
 
     /// Issue 11 item 4: the 検証番号 of the 保険者番号設定要領.

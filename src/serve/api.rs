@@ -118,14 +118,53 @@ pub(super) fn schema_json() -> Value {
                 Field::Sex => ("select", json!([["男", "男"], ["女", "女"]])),
                 Field::HasMynaHoken => ("select", json!([["false", "なし"], ["true", "あり"]])),
                 Field::CopayRatio => ("select", json!([["1", "1割"], ["2", "2割"], ["3", "3割"]])),
-                Field::SpecialMedical | Field::CertificateRequested => ("checkbox", Value::Null),
+                Field::CertificateReason => (
+                    "select",
+                    json!([
+                        ["要配慮", "要配慮（要介護・障害など）"],
+                        ["緊急", "緊急（紛失・更新中など）"]
+                    ]),
+                ),
+                Field::LimitCategory => (
+                    "select",
+                    json!([
+                        ["ア", "ア"],
+                        ["イ", "イ"],
+                        ["ウ", "ウ"],
+                        ["エ", "エ"],
+                        ["オ", "オ"],
+                        ["現役並みⅡ", "現役並みⅡ（70歳以上）"],
+                        ["現役並みⅠ", "現役並みⅠ（70歳以上）"],
+                        ["一般", "一般（70歳以上）"],
+                        ["低所得Ⅱ", "低所得Ⅱ・区分Ⅱ（70歳以上）"],
+                        ["低所得Ⅰ", "低所得Ⅰ・区分Ⅰ（70歳以上）"]
+                    ]),
+                ),
+                Field::SpecificDisease => (
+                    "select",
+                    json!([
+                        ["人工透析", "人工透析を要する慢性腎不全"],
+                        ["血友病", "血友病"],
+                        ["HIV", "HIV（抗ウイルス剤投与）"]
+                    ]),
+                ),
+                Field::SpecificDiseaseLimit => (
+                    "select",
+                    json!([["10000", "10,000円"], ["20000", "20,000円"]]),
+                ),
+                Field::SpecialMedical | Field::CertificateRequested | Field::SexOnBack => {
+                    ("checkbox", Value::Null)
+                }
+                Field::MailToCareOf => ("select", json!([["様方", "様方"], ["気付", "気付"]])),
                 Field::BirthDate
                 | Field::QualifiedDate
                 | Field::IssueDate
                 | Field::EffectiveDate
                 | Field::ExpiryDate
                 | Field::ResidenceExpiry
-                | Field::ApplicationDate => ("date", Value::Null),
+                | Field::ApplicationDate
+                | Field::LimitEffectiveDate
+                | Field::LongTermStayDate => ("date", Value::Null),
                 _ => ("text", Value::Null),
             };
             let scheme = matches!(field, Field::Symbol | Field::Branch).then_some("kokuho");
@@ -755,5 +794,49 @@ mod tests {
         assert_eq!(fields[6]["label"], "氏名");
         assert_eq!(fields[9]["input"], "date");
         assert_eq!(fields[3]["scheme"], "kokuho");
+        // The 送付先 (施設, 代理人) a member's documents go to, with 様方 or 気付 to choose.
+        let care_of = fields
+            .iter()
+            .find(|f| f["name"] == "mail_to_care_of")
+            .unwrap();
+        assert_eq!(
+            (care_of["label"].as_str(), care_of["input"].as_str()),
+            (Some("様方・気付"), Some("select"))
+        );
+        for name in ["mail_to_name", "mail_to_postal_code", "mail_to_address"] {
+            assert!(fields.iter().any(|f| f["name"] == name), "{name}");
+        }
+        let field = |name: &str| {
+            fields
+                .iter()
+                .find(|f| f["name"] == name)
+                .unwrap_or_else(|| panic!("{name} is in the schema"))
+        };
+        // Issue 11 item 2: the staff page offers the reason of an application.
+        let reason = field("certificate_reason");
+        assert_eq!(
+            (
+                &reason["input"],
+                &reason["options"][0][0],
+                &reason["required"]
+            ),
+            (&json!("select"), &json!("要配慮"), &json!(false))
+        );
+        // Items 5 and 6: the 任意記載事項 and the notation requests.
+        let inputs: Vec<_> = [
+            "limit_category",
+            "limit_effective_date",
+            "long_term_stay_date",
+            "specific_disease",
+            "specific_disease_limit",
+            "sex_on_back",
+            "registered_name",
+        ]
+        .map(|name| field(name)["input"].clone())
+        .into();
+        assert_eq!(
+            inputs,
+            ["select", "date", "date", "select", "select", "checkbox", "text"].map(|i| json!(i))
+        );
     }
 }

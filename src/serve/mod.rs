@@ -1,6 +1,6 @@
 //! The preview server behind `shikaku serve`: one web page and a JSON API over the pipeline.
 //!
-//! Counter staff re-issue a lost 資格確認書 or print an お知らせ while the member waits (seed 003
+//! Counter staff re-issue a lost 資格確認書 or print an お知らせ while the member waits (最上地区広域連合 Q&A
 //! Q16, Q20, Q24): they type or look up the member, see the document as it will print with the
 //! rules' reasons beside it, and print it. The page ([`page`]) is compiled into the binary and
 //! loads nothing from elsewhere, so it works offline.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::record::{Field, Record};
+use crate::record::{Field, Record, Scheme};
 
 /// Records held in memory for look-up (a real record is under 2 KiB, so a city's hundred
 /// thousand members take some hundreds of MiB at most).
@@ -108,7 +108,7 @@ fn fold_digits(text: &str) -> String {
 pub fn form_values(record: &Record) -> Map<String, Value> {
     let date = |d: chrono::NaiveDate| Value::from(d.to_string());
     let text = |s: &str| Value::from(s);
-    let pairs: [(Field, Option<Value>); 25] = [
+    let pairs: [(Field, Option<Value>); Field::ALL.len()] = [
         (Field::RecordId, Some(text(&record.record_id))),
         (Field::Scheme, Some(text(record.scheme.as_str()))),
         (Field::InsurerNumber, Some(text(&record.insurer_number))),
@@ -146,9 +146,55 @@ pub fn form_values(record: &Record) -> Map<String, Value> {
             Field::CertificateRequested,
             Some(Value::from(record.certificate_requested)),
         ),
+        (
+            Field::CertificateReason,
+            record.certificate_reason.map(|r| text(r.label())),
+        ),
         (Field::ApplicationDate, record.application_date.map(date)),
         (Field::HouseholdId, record.household_id.as_deref().map(text)),
         (Field::Remarks, record.remarks.as_deref().map(text)),
+        (
+            Field::LimitCategory,
+            record
+                .limit_category
+                .map(|c| text(c.label(record.scheme == Scheme::Kouki))),
+        ),
+        (
+            Field::LimitEffectiveDate,
+            record.limit_effective_date.map(date),
+        ),
+        (
+            Field::LongTermStayDate,
+            record.long_term_stay_date.map(date),
+        ),
+        (
+            Field::SpecificDisease,
+            record.specific_disease.map(|d| text(d.label())),
+        ),
+        (
+            Field::SpecificDiseaseLimit,
+            record
+                .specific_disease_limit
+                .map(|n| Value::from(n.to_string())),
+        ),
+        (Field::SexOnBack, Some(Value::from(record.sex_on_back))),
+        (
+            Field::RegisteredName,
+            record.registered_name.as_deref().map(text),
+        ),
+        (Field::MailToName, record.mail_to_name.as_deref().map(text)),
+        (
+            Field::MailToPostalCode,
+            record.mail_to_postal_code.as_deref().map(text),
+        ),
+        (
+            Field::MailToAddress,
+            record.mail_to_address.as_deref().map(text),
+        ),
+        (
+            Field::MailToCareOf,
+            record.mail_to_care_of.map(|c| text(c.label())),
+        ),
     ];
     pairs
         .into_iter()
@@ -180,6 +226,31 @@ mod tests {
                 Ok(&record)
             );
         }
+    }
+
+    /// The fields issue 11 added read back from the form too, kouki's 区分Ⅱ included.
+    #[test]
+    fn form_values_keep_the_issue_11_fields() {
+        let mut value = serde_json::json!({
+            "record_id": "F1", "scheme": "kouki", "insurer_number": "39100011", "number": "10345678",
+            "name": "加藤 トメ", "sex": "女", "birth_date": "1938-01-25",
+            "qualified_date": "2013-01-25", "issue_date": "2025-08-01", "has_myna_hoken": true,
+            "certificate_reason": "要配慮", "limit_category": "区分Ⅱ",
+            "limit_effective_date": "2025-08-01", "long_term_stay_date": "2025-10-01",
+            "specific_disease": "血友病", "specific_disease_limit": 10000, "sex_on_back": true,
+            "registered_name": "加藤 留吉"
+        });
+        let record = Record::from_json_value(&value, Origin::single("form")).expect("valid");
+        let form = Value::Object(form_values(&record));
+        assert_eq!(form["limit_category"], "区分Ⅱ");
+        assert_eq!(
+            Record::from_json_value(&form, Origin::single("form")).as_ref(),
+            Ok(&record)
+        );
+        value["scheme"] = "kokuho".into();
+        value["insurer_number"] = "100016".into();
+        let record = Record::from_json_value(&value, Origin::single("form")).expect("valid");
+        assert_eq!(form_values(&record)["limit_category"], "低所得Ⅱ");
     }
 
     fn index() -> RecordIndex {

@@ -16,11 +16,11 @@ pub(crate) fn max_chars(field: Field) -> Option<usize> {
         Field::Symbol | Field::Number => 32,
         // Japanese names are under 20 characters; foreign residents' names in full run far
         // longer, and are registered as written.
-        Field::Name | Field::HouseholderName => 100,
+        Field::Name | Field::HouseholderName | Field::RegisteredName | Field::MailToName => 100,
         // Kana spellings of long foreign names, with their separators, are about twice as long.
         Field::NameKana => 200,
         // The longest 住所 with 方書 (building and room) run to about 100 characters.
-        Field::Address => 200,
+        Field::Address | Field::MailToAddress => 200,
         Field::Remarks => 200,
         _ => return None,
     })

@@ -4,8 +4,8 @@
 'use strict';
 
 const DEBOUNCE_MS = 300;
-const WIDE_FIELDS = ['name', 'name_kana', 'address', 'householder_name', 'remarks'];
-const PLACEHOLDERS = { date: '例 2025-08-01', postal_code: '例 370-0801' };
+const WIDE_FIELDS = ['name', 'name_kana', 'address', 'householder_name', 'remarks', 'mail_to_name', 'mail_to_address'];
+const PLACEHOLDERS = { date: '例 2025-08-01', postal_code: '例 370-0801', mail_to_postal_code: '例 370-0801' };
 
 const state = {
   schema: [],
