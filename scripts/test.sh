@@ -3,8 +3,9 @@
 # (pdftotext, pdffonts, pdftoppm from poppler-utils; zbarimg from zbar-tools;
 # qpdf), draw the samples with two more renderers to compare them (mutool from
 # mupdf-tools, gs from ghostscript), drive the preview page in headless
-# Chromium through chromedriver (chromium, chromium-driver), and print 外字 with
-# the fallback fonts (fonts-ipamj-mincho, fonts-noto-cjk), so this installs
+# Chromium through chromedriver (chromium, chromium-driver), print 外字 with
+# the fallback fonts (fonts-ipamj-mincho, fonts-noto-cjk), and the server's TLS
+# test makes a certificate with openssl and talks to it with curl. This installs
 # those Debian packages first when they are missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,6 +18,8 @@ command -v mutool >/dev/null || need+=(mupdf-tools)
 command -v gs >/dev/null || need+=(ghostscript)
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
+command -v openssl >/dev/null || need+=(openssl)
+command -v curl >/dev/null || need+=(curl)
 [ -f /usr/share/fonts/truetype/ipamj/ipamjm.ttf ] || need+=(fonts-ipamj-mincho)
 [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then

@@ -12,8 +12,8 @@
 //! 5. [`render::pdf`]: display lists → PDF bytes; [`render::png`]: a page → a PNG preview.
 //!
 //! Around it: [`batch`] renders a records file into print files in mailing order, [`golden`]
-//! compares cases with blessed PDFs (by layout element, in mm, and by pixel), and [`serve`] is the
-//! preview server for counter staff.
+//! compares cases with blessed PDFs (by layout element, in mm, and by pixel), [`serve`] is the
+//! preview server for counter staff, and [`ledger`] records what they looked up and issued.
 #![warn(missing_docs)]
 
 pub mod barcode;
@@ -30,6 +30,7 @@ pub mod impose;
 pub mod insurer_number;
 pub mod issuer;
 pub mod layout;
+pub mod ledger;
 pub mod limits;
 pub mod lint;
 pub mod record;

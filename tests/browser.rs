@@ -1,82 +1,20 @@
-//! The counter page in a real browser: `shikaku serve` on 127.0.0.1:0, headless Chromium
-//! driven over WebDriver (Debian's chromium and chromium-driver, which scripts/test.sh
-//! installs) to type a member, see a field's Japanese message, wait for the preview,
-//! download the PDF and read it back with pdftotext; then to look a member up.
+//! The counter page in a real browser: `shikaku serve --users --ledger` on 127.0.0.1:0,
+//! headless Chromium driven over WebDriver (Debian's chromium and chromium-driver, which
+//! scripts/test.sh installs) to be sent to the login page, log in, type a member, see a
+//! field's Japanese message, wait for the preview, choose a reason and download the PDF (read
+//! back with pdftotext), look a member up, and log out; the ledger is read back after.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use shikaku::ledger::{Action, Ledger};
+
+use crate::server::{fresh_dir, users_file, ServerProcess};
 use crate::webdriver::Browser;
 
 /// Long enough for a debug build on a busy two-core machine.
 const TIMEOUT: Duration = Duration::from_secs(30);
-
-/// `shikaku serve` in the background, with everything it writes to stderr kept.
-struct ServerProcess {
-    child: Child,
-    url: String,
-    log: Arc<Mutex<String>>,
-}
-
-impl ServerProcess {
-    fn start() -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_shikaku"))
-            .args([
-                "serve",
-                "--addr",
-                "127.0.0.1:0",
-                "--issuer",
-                "samples/issuers",
-                "--records",
-                "samples/records.csv",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary runs");
-        let mut lines = BufReader::new(child.stderr.take().expect("stderr is piped")).lines();
-        let log = Arc::new(Mutex::new(String::new()));
-        let mut url = None;
-        for line in lines.by_ref() {
-            let line = line.expect("stderr is UTF-8");
-            log.lock().unwrap().push_str(&format!("{line}\n"));
-            if let Some(rest) = line.strip_prefix("listening on ") {
-                url = rest.split_whitespace().next().map(str::to_owned);
-                break;
-            }
-        }
-        let url =
-            url.unwrap_or_else(|| panic!("the server did not start: {}", log.lock().unwrap()));
-        let keep = log.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                keep.lock().unwrap().push_str(&format!("{line}\n"));
-            }
-        });
-        ServerProcess { child, url, log }
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn fresh_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The first finished PDF in `dir`, once Chromium has written it.
 fn wait_for_download(dir: &Path) -> PathBuf {
@@ -109,10 +47,40 @@ fn fill(browser: &Browser, field: &str, text: &str) {
 
 #[test]
 fn staff_type_a_member_see_the_preview_and_download_the_pdf() {
-    let server = ServerProcess::start();
+    let dir = fresh_dir("browser-server");
+    let users = users_file(&dir, &[("clerk", "issue", "counter pass 1")]);
+    let ledger = dir.join("ledger.sqlite");
+    let server = ServerProcess::start(&[
+        "--users",
+        users.to_str().unwrap(),
+        "--ledger",
+        ledger.to_str().unwrap(),
+    ]);
     let downloads = fresh_dir("browser-downloads");
     let browser = Browser::start(&fresh_dir("browser-profile"), &downloads);
+
+    // Without a session the page sends the browser to the login page.
     browser.goto(&server.url);
+    browser.wait_for(
+        "the login page",
+        "location.pathname === '/login' && document.getElementById('login-user')",
+        TIMEOUT,
+    );
+    browser.find("#login-user").type_text("clerk");
+    browser.find("#login-password").type_text("wrong password");
+    browser.find("#login-submit").click();
+    browser.wait_for(
+        "the login failure",
+        "document.getElementById('login-message').textContent === 'ユーザー名またはパスワードが違います'",
+        TIMEOUT,
+    );
+    browser.find("#login-password").type_text("counter pass 1");
+    browser.find("#login-submit").click();
+    browser.wait_for(
+        "the counter page",
+        "location.pathname === '/' && document.getElementById('who-name').textContent === 'clerk（交付）'",
+        TIMEOUT,
+    );
     browser.wait_for(
         "the form",
         "document.getElementById('f-birth_date')",
@@ -170,14 +138,10 @@ fn staff_type_a_member_see_the_preview_and_download_the_pdf() {
         browser.script("return document.getElementById('preview').dataset.layout"),
         "kokuho-kakuninsho"
     );
-    let kind = browser.script("return document.getElementById('preview').dataset.kind");
-    assert!(kind == "png" || kind == "pdf", "preview kind {kind}");
-    if kind == "png" {
-        let drawn = browser.script(
-            "return [...document.querySelectorAll('#preview img')].every(i => i.naturalWidth > 0)",
-        );
-        assert_eq!(drawn, true, "a preview image did not load");
-    }
+    let drawn = browser.script(
+        "return [...document.querySelectorAll('#preview img')].length === 2 && [...document.querySelectorAll('#preview img')].every(i => i.naturalWidth > 0)",
+    );
+    assert_eq!(drawn, true, "the two preview pages did not load");
     let decision = browser.script("return document.getElementById('decision-values').textContent");
     let decision = decision.as_str().unwrap();
     for expected in [
@@ -191,6 +155,17 @@ fn staff_type_a_member_see_the_preview_and_download_the_pdf() {
         );
     }
 
+    // The PDF needs a reason first.
+    assert_eq!(
+        browser.script("return document.getElementById('download').disabled"),
+        true
+    );
+    browser.find("#reason option[value=\"new\"]").click();
+    browser.wait_for(
+        "the download button",
+        "!document.getElementById('download').disabled",
+        TIMEOUT,
+    );
     browser.find("#download").click();
     let pdf = wait_for_download(&downloads);
     assert_eq!(pdf.file_name().unwrap(), "kokuho-kakuninsho-W0001.pdf");
@@ -228,9 +203,46 @@ fn staff_type_a_member_see_the_preview_and_download_the_pdf() {
         TIMEOUT,
     );
 
-    // The log has method, route, status and latency: no names, numbers, dates or record ids.
+    // Choosing 再交付 shows what the member was issued before: nothing yet for T0002.
+    browser
+        .find("#reason option[value=\"reissue-lost\"]")
+        .click();
+    browser.wait_for(
+        "the member's history",
+        "!document.getElementById('history').hidden && document.getElementById('history-list').textContent.includes('記録はありません')",
+        TIMEOUT,
+    );
+
+    // Logging out ends the session: the API answers 401 and the page is the login page.
+    browser.find("#logout").click();
+    browser.wait_for(
+        "the login page after logout",
+        "location.pathname === '/login'",
+        TIMEOUT,
+    );
+    let status = browser.script("return fetch('/api/layouts').then(r => r.status)");
+    assert_eq!(status, 401);
+
+    // The ledger has the look-up, the previews and the issued card with its reason.
+    let ledger = Ledger::open(&ledger).unwrap();
+    let documents = ledger.documents("W0001").unwrap();
+    assert_eq!(documents.len(), 1, "{documents:?}");
+    assert_eq!(documents[0].reason_label, "新規");
+    assert_eq!(documents[0].expiry_date.as_deref(), Some("2026-07-31"));
+    assert_eq!(documents[0].user, "clerk");
+    let sha = shikaku::ledger::sha256_hex(&std::fs::read(&pdf).unwrap());
+    assert_eq!(documents[0].sha256.as_deref(), Some(sha.as_str()));
+    assert_eq!(ledger.count(Action::Lookup).unwrap(), 1);
+    assert!(ledger.count(Action::Preview).unwrap() >= 2);
+
+    // The log has method, route, status, latency and user: no names, numbers, dates or record ids.
     let log = server.log();
     assert!(log.contains("POST /api/render 200"), "{log}");
+    assert!(log.contains("login failed for user clerk"), "{log}");
+    assert!(
+        !log.contains("wrong password") && !log.contains("counter pass"),
+        "{log}"
+    );
     assert!(log.contains("GET /api/records/{key} 200"), "{log}");
     for personal in ["山田", "花子", "9876543", "1961-02", "T0002", "W0001"] {
         assert!(!log.contains(personal), "the log holds {personal}: {log}");

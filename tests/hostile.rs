@@ -128,6 +128,8 @@ hostile! {
     hostile_json_array_broken: "json-array-broken.json",
     hostile_json_array_truncated: "json-array-truncated.json",
     hostile_json_array_trailing_garbage: "json-array-trailing-garbage.json",
+    hostile_json_array_long_broken_element: "json-array-long-broken-element.json",
+    hostile_json_array_value_refused: "json-array-value-refused.json",
 }
 
 /// Issue 10, item 13: the manifest is opened in spreadsheets, so ids that a spreadsheet
@@ -156,4 +158,30 @@ fn csv_first_cells(text: &str) -> Vec<String> {
         .records()
         .map(|r| r.expect("valid CSV")[0].to_owned())
         .collect()
+}
+
+/// `explain` reads with the same reader: a broken array says where reading stopped and
+/// fails, and a headerless file names the column, not the member (issue 10, items 1, 12).
+#[test]
+fn hostile_explain_says_where_reading_stopped_and_quotes_no_member() {
+    let explain = |case: &str| {
+        Command::new(env!("CARGO_BIN_EXE_shikaku"))
+            .args(["explain", "--input"])
+            .arg(Path::new(DATA).join(case))
+            .output()
+            .expect("the binary runs")
+    };
+    let broken = explain("json-array-broken.json");
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert_eq!(broken.status.code(), Some(2), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&broken.stdout).lines().count(), 2);
+    assert!(
+        stderr.starts_with("error: input not read from line 43 (byte 1119) on: tests/data/hostile/json-array-broken.json:46:3 (record 3): failed to parse JSON (expected `,` or `}`)"),
+        "{stderr}"
+    );
+    let headerless = explain("csv-headerless.csv");
+    let stderr = String::from_utf8_lossy(&headerless.stderr);
+    assert_eq!(headerless.status.code(), Some(2), "{stderr}");
+    check_no_personal_data("csv-headerless.csv (explain)", &stderr);
+    assert!(stderr.contains("column 1 is not a field name"), "{stderr}");
 }

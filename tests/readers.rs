@@ -98,8 +98,17 @@ fn hostile_bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(piece, 0..max).prop_map(|pieces| pieces.concat())
 }
 
+/// Cases each property runs: 300, or `PROPTEST_CASES` when set (proptest itself reads
+/// it only for its default configuration, which `with_cases` replaces).
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn readers_csv_accounts_for_every_line_of_any_input(body in hostile_bytes(60)) {

@@ -41,6 +41,11 @@ pub struct Row {
     /// them; empty for almost every record.
     #[serde(default)]
     pub substitutions: String,
+    /// 有効期限 of the document as `YYYY-MM-DD`, for the issuance ledger; empty when the
+    /// document has none (an お知らせ) or the record was not rendered. The last column, and
+    /// empty when reading a manifest written before it existed.
+    #[serde(default)]
+    pub expiry_date: String,
 }
 
 /// A cell that a spreadsheet will show as text, never run as a formula: one starting
@@ -156,6 +161,7 @@ mod tests {
             mailing_sequence: input_record,
             input_records: total,
             substitutions: String::new(),
+            expiry_date: "2026-07-31".into(),
         }
     }
 
@@ -163,6 +169,30 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, to_csv(rows)).unwrap();
         path
+    }
+
+    #[test]
+    fn the_expiry_is_the_last_column_and_a_manifest_without_it_still_reads() {
+        let csv = String::from_utf8(to_csv(&[row(1, 1)])).unwrap();
+        let header = csv.lines().next().unwrap();
+        assert!(
+            header.ends_with(",input_records,substitutions,expiry_date"),
+            "{header}"
+        );
+        // A manifest written before the column existed: the same rows, one column fewer.
+        let old = "record_id,input_record,status,document,layout,file,first_page,page_count,household,mail_class,mailing_sequence,input_records\n\
+                   R1,1,rendered,kakuninsho,kokuho-kakuninsho,f.pdf,1,2,id:1,registered,1,1\n";
+        let rows: Vec<Row> = csv::Reader::from_reader(old.as_bytes())
+            .deserialize()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [Row {
+                expiry_date: String::new(),
+                ..row(1, 1)
+            }]
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod lock;
 pub mod mailing;
 pub mod manifest;
 mod render;
+mod report;
 mod state;
 
 use std::io::Write;
@@ -32,14 +33,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::eligibility;
 use crate::fill::FillError;
 use crate::impose::{ImposeError, Sheet};
 use crate::issuer::{Issuer, IssuerError};
 use crate::layout::{Catalog, Layout, LayoutError};
-use crate::record::{self, ErrorReportEntry};
+use crate::record;
 
 /// What to render and where.
 pub struct BatchOptions {
@@ -213,7 +214,7 @@ impl Progress for Quiet {
 }
 
 /// What a run did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
     /// Records read from the input (valid or not).
     pub read: u64,
@@ -236,10 +237,14 @@ pub struct Summary {
     /// which is the same whether a run was resumed or not.
     #[serde(skip)]
     pub resumed_files: usize,
+    /// Whether this was `--resume` on a run that had already finished: nothing was
+    /// written, and the rest is that run's summary. Not in summary.json.
+    #[serde(skip)]
+    pub already_finished: bool,
 }
 
 /// Where reading an input stopped before its end, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UnreadInput {
     /// 1-based line of the first byte not read.
     pub line: u64,
@@ -260,7 +265,7 @@ impl std::fmt::Display for UnreadInput {
 }
 
 /// One print file of a run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileSummary {
     /// The file's name in the output folder.
     pub file: String,
@@ -353,9 +358,45 @@ pub fn run(options: &BatchOptions, progress: &dyn Progress) -> Result<Summary, B
     let _lock = lock::Lock::acquire(&options.out)?;
     let settings = render::settings(options, &forms);
     let begun = state::begin(options, &settings)?;
+    if let Some(input_hash) = &begun.finished {
+        return finished(options, input_hash);
+    }
     let rendered = render::render(options, input, forms, progress)?;
     state::input_read(options, &settings, &begun, rendered.input_hash())?;
     render::assemble(options, &settings, &begun, rendered, progress)
+}
+
+/// `--resume` on a finished run of the same settings: the run's summary, if the input is
+/// still the one it read; nothing is written.
+fn finished(options: &BatchOptions, input_hash: &str) -> Result<Summary, BatchError> {
+    let out = &options.out;
+    let hash = render::hash_input(&options.input).map_err(|e| {
+        BatchError::Input(record::OpenError::io(
+            options.input.display().to_string(),
+            e,
+        ))
+    })?;
+    if format!("{hash:016x}") != input_hash {
+        return Err(BatchError::Occupied(
+            out.clone(),
+            format!(
+                "holds a finished run of other records: the content of {} changed since\n  hint: add --overwrite to render it again, or choose another --out",
+                options.input.display()
+            ),
+        ));
+    }
+    let path = out.join("summary.json");
+    let summary = std::fs::read(&path).map_err(|e| BatchError::Output(path.clone(), e))?;
+    let summary: Summary = serde_json::from_slice(&summary).map_err(|e| {
+        BatchError::Occupied(
+            out.clone(),
+            format!("holds a finished run whose summary.json cannot be read ({e})\n  hint: add --overwrite to render it again, or choose another --out"),
+        )
+    })?;
+    Ok(Summary {
+        already_finished: true,
+        ..summary
+    })
 }
 
 /// Writes a file under a temporary name in the same folder, syncs it, then renames
@@ -402,16 +443,6 @@ pub(crate) fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
         .truncate(true)
         .mode(0o600)
         .open(path)
-}
-
-/// The error report as JSON Lines, in input order.
-fn error_report(rejections: &[ErrorReportEntry]) -> Vec<u8> {
-    let mut report = Vec::new();
-    for r in rejections {
-        serde_json::to_writer(&mut report, r).expect("report entries serialize");
-        report.push(b'\n');
-    }
-    report
 }
 
 #[cfg(test)]

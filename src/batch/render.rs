@@ -3,17 +3,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::mailing::{self, Letter, MailClass};
 use super::manifest::{spreadsheet_safe, Row};
+use super::report::{unlinked, Report};
 use super::state::{self, Begun, DoneLog, Settings};
 use super::{
-    create_private, error_report, temporary, write_atomic_with, BatchError, BatchOptions, Budgeted,
-    FileSummary, Progress, Summary, UnreadInput, WriteFault,
+    create_private, temporary, write_atomic_with, BatchError, BatchOptions, Budgeted, FileSummary,
+    Progress, Summary, UnreadInput, WriteFault,
 };
 use crate::display::Point;
 use crate::display::{Layer, Raster};
@@ -30,7 +31,7 @@ pub(super) struct Rendered {
     spill: Spill,
     entries: Vec<Entry>,
     forms: Forms,
-    rejections: Vec<(u64, ErrorReportEntry)>,
+    report: Report,
     read: u64,
     other_shards: u64,
     warnings: u64,
@@ -183,15 +184,7 @@ impl Spill {
         let path = options
             .out
             .join(format!(".shikaku-spill-{}", std::process::id()));
-        let error = |e| BatchError::Output(path.clone(), e);
-        let file = File::options()
-            .create_new(true)
-            .read(true)
-            .write(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(error)?;
-        std::fs::remove_file(&path).map_err(error)?;
+        let file = unlinked(&path)?;
         Ok(Spill { file, path })
     }
 
@@ -255,6 +248,18 @@ impl Input {
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
+/// FNV-1a of a whole input file, as a run's fingerprint holds it.
+pub(super) fn hash_input(path: &std::path::Path) -> std::io::Result<u64> {
+    let hash = Arc::new(AtomicU64::new(FNV_OFFSET));
+    let mut counting = Counting {
+        inner: std::io::BufReader::with_capacity(1 << 16, File::open(path)?),
+        bytes: Arc::new(AtomicU64::new(0)),
+        hash: hash.clone(),
+    };
+    std::io::copy(&mut counting, &mut std::io::sink())?;
+    Ok(hash.load(Ordering::Relaxed))
+}
+
 /// Counts and hashes the input as it is read: the count drives the progress bar,
 /// the hash goes into the run's fingerprint.
 pub(super) struct Counting<R> {
@@ -286,7 +291,7 @@ enum Outcome {
         warnings: u64,
     },
     Rejected(u64, Box<ErrorReportEntry>),
-    OtherShard,
+    OtherShard(u64),
 }
 
 /// Phase one: reads, evaluates, fills and encodes every record.
@@ -306,7 +311,7 @@ pub(super) fn render(
         spill,
         entries: Vec::new(),
         forms,
-        rejections: Vec::new(),
+        report: Report::create(options)?,
         read: 0,
         other_shards: 0,
         warnings: 0,
@@ -327,6 +332,7 @@ pub(super) fn render(
     let (total_bytes, bytes_read) = (input.total_bytes, input.bytes_read.clone());
     let cancel = &options.cancel;
     let forms = &rendered.forms;
+    let (spill, report) = (&rendered.spill, &mut rendered.report);
     let records = &mut input.records;
     let mut tally = Tally::default();
     let (written, unread) = std::thread::scope(|scope| {
@@ -364,7 +370,8 @@ pub(super) fn render(
         drop((record_rx, outcome_tx));
         let written = tally.spill(
             &outcome_rx,
-            &mut writer,
+            (&mut writer, spill),
+            report,
             |read| progress.rendering(read, bytes_read.load(Ordering::Relaxed), total_bytes),
             cancel,
         );
@@ -372,13 +379,13 @@ pub(super) fn render(
         let unread = reader.join().expect("the reader thread does not panic");
         (written, unread)
     });
-    written
-        .and_then(|()| writer.flush())
-        .map_err(|e| rendered.spill.error(e))?;
+    written?;
+    writer.flush().map_err(|e| rendered.spill.error(e))?;
     drop(writer);
     if cancel.load(Ordering::Relaxed) {
         return Err(BatchError::Cancelled);
     }
+    rendered.report.flush()?;
     rendered.unread = unread.map(|(at, e)| UnreadInput {
         line: at.line,
         byte: at.byte,
@@ -392,9 +399,7 @@ pub(super) fn render(
     rendered.other_shards = tally.other_shards;
     rendered.warnings = tally.warnings;
     rendered.entries = tally.entries;
-    rendered.rejections = tally.rejections;
     rendered.entries.sort_unstable_by_key(|e| e.index);
-    rendered.rejections.sort_unstable_by_key(|(i, _)| *i);
     rendered.input_hash = input.hash.load(Ordering::Relaxed);
     Ok(rendered)
 }
@@ -403,7 +408,6 @@ pub(super) fn render(
 #[derive(Default)]
 struct Tally {
     entries: Vec<Entry>,
-    rejections: Vec<(u64, ErrorReportEntry)>,
     read: u64,
     other_shards: u64,
     warnings: u64,
@@ -412,16 +416,17 @@ struct Tally {
 }
 
 impl Tally {
-    /// Takes outcomes in the order they come, writing rendered pages to the spill; stops
-    /// at the first failed write, or when the run is cancelled (then with no error: the
-    /// caller sees the flag).
+    /// Takes outcomes in the order they come, writing rendered pages to the spill and
+    /// rejections to the report; stops at the first failed write, or when the run is
+    /// cancelled (then with no error: the caller sees the flag).
     fn spill<W: Write>(
         &mut self,
         outcomes: &crossbeam_channel::Receiver<Outcome>,
-        writer: &mut W,
+        (writer, spill): (&mut W, &Spill),
+        report: &mut Report,
         progress: impl Fn(u64),
         cancel: &std::sync::atomic::AtomicBool,
-    ) -> std::io::Result<()> {
+    ) -> Result<(), BatchError> {
         for outcome in outcomes {
             if cancel.load(Ordering::Relaxed) {
                 return Ok(());
@@ -433,15 +438,19 @@ impl Tally {
                     bytes,
                     warnings,
                 } => {
-                    writer.write_all(&bytes)?;
+                    writer.write_all(&bytes).map_err(|e| spill.error(e))?;
                     entry.offset = self.offset;
                     entry.len = bytes.len() as u32;
                     self.offset += bytes.len() as u64;
                     self.warnings += warnings;
                     self.entries.push(entry);
+                    report.settle(entry.index, None)?;
                 }
-                Outcome::Rejected(index, entry) => self.rejections.push((index, *entry)),
-                Outcome::OtherShard => self.other_shards += 1,
+                Outcome::Rejected(index, entry) => report.settle(index, Some(entry))?,
+                Outcome::OtherShard(index) => {
+                    self.other_shards += 1;
+                    report.settle(index, None)?;
+                }
             }
             if self.read % 512 == 0 {
                 progress(self.read);
@@ -573,7 +582,7 @@ fn process(
         Err(e) => {
             // An unreadable record has no household: its shard is chosen by position.
             if options.shard.is_some_and(|s| !s.owns(index - 1)) {
-                return Outcome::OtherShard;
+                return Outcome::OtherShard(index);
             }
             return Outcome::Rejected(index, Box::new(e.report_entry()));
         }
@@ -581,7 +590,7 @@ fn process(
     let household_key = mailing::household_key(&record);
     let household = mailing::household_hash(&household_key);
     if options.shard.is_some_and(|s| !s.owns(household)) {
-        return Outcome::OtherShard;
+        return Outcome::OtherShard(index);
     }
     let reject = |field: Option<&str>, reason: String, hint: Option<String>| {
         Outcome::Rejected(
@@ -678,9 +687,17 @@ fn process(
         }
     }
     let mut bytes = Vec::with_capacity(1024);
-    put_str(&mut bytes, &household_key);
-    put_str(&mut bytes, &record.record_id);
-    put_str(&mut bytes, &crate::gaiji::substitutions(&notes));
+    let expiry_date = elig.expiry_date.map(|d| d.to_string()).unwrap_or_default();
+    let substitutions = crate::gaiji::substitutions(&notes);
+    put_head(
+        &mut bytes,
+        &Head {
+            household: &household_key,
+            record_id: &record.record_id,
+            expiry_date: &expiry_date,
+            substitutions: &substitutions,
+        },
+    );
     for page in &document.pages {
         encode_page(page, &pdf_options(options, None)).to_bytes(&mut bytes);
     }
@@ -699,6 +716,39 @@ fn process(
         bytes,
         warnings: evaluated.warnings.len() as u64,
     }
+}
+
+/// What the manifest needs of a rendered record, spilled before its pages so that the
+/// manifest reads it back without the pages.
+struct Head<'a> {
+    household: &'a str,
+    record_id: &'a str,
+    /// 有効期限 as `YYYY-MM-DD`, empty when the document has none.
+    expiry_date: &'a str,
+    /// The 外字 substitutions made in the record, for the manifest.
+    substitutions: &'a str,
+}
+
+fn put_head(out: &mut Vec<u8>, head: &Head) {
+    put_str(out, head.household);
+    put_str(out, head.record_id);
+    put_str(out, head.expiry_date);
+    put_str(out, head.substitutions);
+}
+
+/// The head of a record's spilled bytes, and the bytes after it (its pages).
+fn take_head(bytes: &[u8]) -> Option<(Head<'_>, &[u8])> {
+    let (household, rest) = take_str(bytes)?;
+    let (record_id, rest) = take_str(rest)?;
+    let (expiry_date, rest) = take_str(rest)?;
+    let (substitutions, rest) = take_str(rest)?;
+    let head = Head {
+        household,
+        record_id,
+        expiry_date,
+        substitutions,
+    };
+    Some((head, rest))
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {
@@ -727,7 +777,7 @@ pub(super) fn assemble(
     options: &BatchOptions,
     settings: &Settings,
     begun: &Begun,
-    rendered: Rendered,
+    mut rendered: Rendered,
     progress: &dyn Progress,
 ) -> Result<super::Summary, BatchError> {
     let plan = {
@@ -752,7 +802,7 @@ pub(super) fn assemble(
     let summary = Summary {
         read: rendered.read,
         rendered: rendered.entries.len() as u64,
-        rejected: rendered.rejections.len() as u64,
+        rejected: rendered.report.rejected(),
         other_shards: rendered.other_shards,
         warnings: rendered.warnings,
         pages: files
@@ -771,13 +821,12 @@ pub(super) fn assemble(
             .collect(),
         unread: rendered.unread.clone(),
         resumed_files: kept,
+        already_finished: false,
     };
     let out = &options.out;
     let fault = options.fault.as_ref();
     write_manifest(options, &rendered, &plan, &files)?;
-    let rejections: Vec<ErrorReportEntry> =
-        rendered.rejections.iter().map(|(_, e)| e.clone()).collect();
-    write_atomic_with(&out.join("errors.jsonl"), &error_report(&rejections), fault)?;
+    rendered.report.commit()?;
     let json = serde_json::to_vec_pretty(&summary).expect("summary serializes");
     write_atomic_with(&out.join("summary.json"), &json, fault)?;
     let names = files.into_iter().map(|f| f.name);
@@ -873,8 +922,8 @@ fn spilled(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchError> {
     Ok(bytes)
 }
 
-/// The start of a record's spilled bytes: its household key, record id and substitutions,
-/// without reading its pages back again (the manifest needs only those).
+/// The start of a record's spilled bytes: its [`Head`], without
+/// reading its pages back again (the manifest needs only those).
 fn spilled_head(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchError> {
     const HEAD: u32 = 512;
     if entry.len <= HEAD {
@@ -886,10 +935,7 @@ fn spilled_head(rendered: &Rendered, entry: &Entry) -> Result<Vec<u8>, BatchErro
         .file
         .read_exact_at(&mut bytes, entry.offset)
         .map_err(|e| BatchError::Output(rendered.spill.path.clone(), e))?;
-    let head = take_str(&bytes)
-        .and_then(|(_, rest)| take_str(rest))
-        .and_then(|(_, rest)| take_str(rest));
-    match head {
+    match take_head(&bytes) {
         Some(_) => Ok(bytes),
         None => spilled(rendered, entry),
     }
@@ -985,9 +1031,7 @@ fn nup(options: &BatchOptions, rendered: &Rendered, file: &PlannedFile) -> bool 
 fn pages(rendered: &Rendered, entry: &Entry) -> Result<Vec<EncodedPage>, BatchError> {
     let forms = &rendered.forms;
     let bytes = spilled(rendered, entry)?;
-    let (_, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
-    let (_, rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
-    let (_, mut rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
+    let (_, mut rest) = take_head(&bytes).ok_or_else(|| corrupt(rendered))?;
     (0..entry.pages)
         .map(|_| {
             EncodedPage::from_bytes(
@@ -1102,34 +1146,31 @@ fn manifest_rows(
         mailing_sequence: 0,
         input_records: rendered.read,
         substitutions: String::new(),
+        expiry_date: String::new(),
     };
     for &i in &plan.order {
         let entry = &rendered.entries[i];
         let (f, first_page) = position[i];
         let file = &files[f as usize];
         let bytes = spilled_head(rendered, entry)?;
-        let (household, rest) = take_str(&bytes).ok_or_else(|| corrupt(rendered))?;
-        let (record_id, rest) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
-        let (substitutions, _) = take_str(rest).ok_or_else(|| corrupt(rendered))?;
+        let (head, _) = take_head(&bytes).ok_or_else(|| corrupt(rendered))?;
         put(Row {
             document: entry.document.as_str().into(),
             layout: file.layout.clone(),
             file: file.name.clone(),
             first_page,
             page_count: u64::from(entry.pages),
-            household: spreadsheet_safe(household).into_owned(),
+            household: spreadsheet_safe(head.household).into_owned(),
             mail_class: file.class.as_str().into(),
             mailing_sequence: plan.envelope[i].1,
-            substitutions: substitutions.to_string(),
-            ..row(record_id, entry.index, "rendered")
+            substitutions: head.substitutions.to_string(),
+            expiry_date: head.expiry_date.into(),
+            ..row(head.record_id, entry.index, "rendered")
         })?;
     }
-    for (index, e) in &rendered.rejections {
-        put(row(
-            e.record_id.as_deref().unwrap_or(""),
-            *index,
-            "rejected",
-        ))?;
+    for rejected in rendered.report.rows() {
+        let (index, record_id) = rejected?;
+        put(row(&record_id, index, "rejected"))?;
     }
     if rendered.unread.is_some() {
         put(row("", rendered.read + 1, "unread"))?;

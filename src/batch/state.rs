@@ -9,7 +9,8 @@
 //! never with an earlier run's finished state. From there:
 //! - `--resume` keeps the print files in the log, if every setting that changes output
 //!   bytes (see [`Settings`]) and the input's content are the same, and says what
-//!   differs otherwise;
+//!   differs otherwise; on a finished run of the same settings and input it writes
+//!   nothing and reports that run (a job restarted after it finished must not fail);
 //! - `--overwrite` removes what the folder's run wrote and starts afresh;
 //! - without either, the run is refused.
 //!
@@ -52,6 +53,9 @@ pub(crate) struct Begun {
     pub(crate) done: BTreeSet<String>,
     /// The input hash of the run being resumed, if it had read its input.
     resumed_input: Option<String>,
+    /// `--resume` on a finished run of the same settings: the input hash it read. There is
+    /// nothing to do if the input is still the same.
+    pub(crate) finished: Option<String>,
 }
 
 /// Checks what the folder holds against the options, clears what a stopped run left
@@ -63,13 +67,28 @@ pub(crate) fn begin(options: &BatchOptions, settings: &Settings) -> Result<Begun
     let mut begun = Begun {
         done: BTreeSet::new(),
         resumed_input: None,
+        finished: None,
     };
     match previous {
         // Nothing to resume is a fresh start: a restarted job always passes --resume.
         None => {}
         Some(state) if options.overwrite => remove_files(out, &state)?,
+        // A job restarted after it finished (its pod or host lost after the last write) must
+        // not fail where it succeeded: the caller checks the input and reports that run.
         Some(state) if state.complete && options.resume => {
-            return Err(refused(out, "holds a finished run: there is nothing to resume\n  hint: add --overwrite to render it again, or choose another --out"));
+            let differences = differences(&state.settings, settings);
+            if !differences.is_empty() {
+                return Err(refused(out, &format!("holds a finished run with other settings: {}\n  hint: add --overwrite to render it again with these, or choose another --out", differences.join("; "))));
+            }
+            let missing = state
+                .files
+                .iter()
+                .find(|f| is_plain_name(f) && !out.join(f).is_file());
+            if let Some(missing) = missing {
+                return Err(refused(out, &format!("holds a finished run whose file {missing} is missing\n  hint: add --overwrite to render it again, or choose another --out")));
+            }
+            begun.finished = Some(state.input.unwrap_or_default());
+            return Ok(begun);
         }
         Some(state) if state.complete => {
             return Err(refused(out, "holds a finished run, whose print files would be mixed with this one's\n  hint: add --overwrite to replace it (its files are removed first), or choose another --out"));

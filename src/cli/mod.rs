@@ -8,12 +8,14 @@
 
 mod explain;
 mod golden;
+mod ledger;
 mod lint;
 mod merge;
 mod preview;
 mod render;
 mod serve;
 mod signals;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +54,10 @@ enum Command {
     Golden(golden::GoldenArgs),
     /// Serve the preview page and its JSON API, for staff who issue one document at a time.
     Serve(serve::ServeArgs),
+    /// Add, remove or change the staff who may log in to `serve` (--users FILE).
+    User(user::UserArgs),
+    /// Import a batch run into the issuance ledger, or list a member's documents.
+    Ledger(ledger::LedgerArgs),
     /// Check layouts for what a print shop would query: hairlines, tiny or squeezed text,
     /// elements near the trim, overlapping text boxes.
     Lint(lint::LintArgs),
@@ -189,6 +195,8 @@ pub fn main() -> ExitCode {
         Command::Preview(args) => preview::run(args),
         Command::Golden(args) => golden::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::User(args) => user::run(args),
+        Command::Ledger(args) => ledger::run(args),
         Command::Lint(args) => lint::run(args),
     });
     match result {

@@ -68,7 +68,9 @@ pub struct RenderArgs {
     #[arg(long, value_parser = Shard::parse)]
     shard: Option<Shard>,
     /// Finish an interrupted run in the same --out: files it completed are kept. Refused
-    /// when any setting that changes output differs (the message says which).
+    /// when any setting that changes output differs (the message says which). On a run
+    /// that finished with the same input and settings, writes nothing and exits with that
+    /// run's status.
     #[arg(long)]
     resume: bool,
     /// Replace the run --out holds, finished or interrupted: the files it wrote are
@@ -161,6 +163,12 @@ pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
         }
         (Err(e), _) => return Err(e.to_string()),
     };
+    if summary.already_finished {
+        eprintln!(
+            "{}: holds a finished run of this input and these settings: nothing to resume",
+            args.out.display()
+        );
+    }
     report(&args, &summary);
     Ok(match &summary.unread {
         Some(unread) => {
@@ -173,22 +181,25 @@ pub fn run(args: RenderArgs) -> Result<ExitCode, String> {
 }
 
 fn report(args: &RenderArgs, summary: &batch::Summary) {
-    if summary.files.len() <= 20 {
-        for file in &summary.files {
+    // `--resume` on a finished run wrote nothing.
+    if !summary.already_finished {
+        if summary.files.len() <= 20 {
+            for file in &summary.files {
+                eprintln!(
+                    "wrote {} ({}, {})",
+                    args.out.join(&file.file).display(),
+                    super::count(file.documents, "document"),
+                    super::count(file.pages, "page")
+                );
+            }
+        } else {
             eprintln!(
-                "wrote {} ({}, {})",
-                args.out.join(&file.file).display(),
-                super::count(file.documents, "document"),
-                super::count(file.pages, "page")
+                "wrote {} files ({}) to {}",
+                summary.files.len(),
+                super::count(summary.pages, "page"),
+                args.out.display()
             );
         }
-    } else {
-        eprintln!(
-            "wrote {} files ({}) to {}",
-            summary.files.len(),
-            super::count(summary.pages, "page"),
-            args.out.display()
-        );
     }
     if summary.resumed_files > 0 {
         eprintln!(

@@ -58,7 +58,7 @@ pub(super) fn stop_on_signals() -> Stop {
         }
         waiting.flag.store(true, Ordering::SeqCst);
         eprintln!(
-            "stopping: finishing the file being written (press Ctrl-C again to stop at once)"
+            "stopping cleanly: the folder will be left resumable (a second signal stops at once)"
         );
     });
     stop

@@ -24,6 +24,16 @@ pub enum Refused {
 }
 
 impl Refused {
+    /// Every kind, for messages that translate each.
+    pub const ALL: [Refused; 6] = [
+        Refused::Control,
+        Refused::Separator,
+        Refused::Noncharacter,
+        Refused::Replacement,
+        Refused::Bidi,
+        Refused::Invisible,
+    ];
+
     /// The kind of character, as messages name it.
     pub fn name(self) -> &'static str {
         match self {

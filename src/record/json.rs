@@ -1,9 +1,11 @@
 //! JSON Lines and JSON arrays of objects, read one record at a time.
 //!
-//! A JSON array is split into elements by a small scanner that tracks strings and
-//! brackets, so only one element is buffered at a time; serde_json then parses that
-//! element. Once the array itself is malformed there is no safe place to resume, so
-//! the input ends there. JSON Lines resumes at the next line.
+//! A JSON array is split into elements by a streaming syntax check (`syntax.rs`), so only
+//! one element is buffered at a time, and none past the record size limit; serde_json then
+//! parses that element. Once the array's syntax breaks there is no safe place to resume, so
+//! the input ends there, also inside an element too long to hold. An element whose syntax is
+//! sound but whose value serde_json refuses (a lone surrogate, a number out of range) costs
+//! only itself. JSON Lines resumes at the next line.
 
 use std::fmt;
 use std::io::{self, BufRead};
@@ -15,6 +17,9 @@ use super::assemble::{empty_slots, field_problems, peek_record_id, Batch, Proble
 use super::lines::{fill, push_bounded, Line, Lines};
 use super::value::Raw;
 use super::{Field, Origin, Record, RecordError, RecordErrorKind, Unread};
+use syntax::{Entry, Step, Syntax};
+
+mod syntax;
 
 /// Results of reading one record.
 type Next = Option<Result<(Origin, Record), RecordError>>;
@@ -186,8 +191,12 @@ pub(crate) fn record_from_slice(bytes: &[u8], origin: Origin) -> Result<Record, 
     match serde_json::from_slice::<Top>(bytes) {
         Ok(top) => top_record(&top, origin, &mut batch).map(|(_, record)| record),
         Err(e) => {
-            let line = origin.line + (e.line() as u64).saturating_sub(1);
-            Err(json_problem(&e, 0).at(Origin { line, ..origin }, None, false))
+            let refusal = Refusal::new(&e, bytes);
+            let line = origin.line + refusal.line.saturating_sub(1);
+            let column = refusal.column;
+            Err(refusal
+                .problem(column)
+                .at(Origin { line, ..origin }, None, false))
         }
     }
 }
@@ -199,12 +208,126 @@ fn json_message(e: &serde_json::Error) -> String {
     full.strip_suffix(&suffix).unwrap_or(&full).to_owned()
 }
 
-/// A JSON syntax error in text that starts `indent` bytes into its line.
-fn json_problem(e: &serde_json::Error, indent: usize) -> Problem {
-    Problem::record(RecordErrorKind::Json {
-        message: json_message(e),
-        column: (indent + e.column()) as u64,
-    })
+/// What serde_json says when a `\u` escape is half of a surrogate pair without the other.
+const SURROGATE_MESSAGES: [&str; 2] = [
+    "lone leading surrogate in hex escape",
+    "unexpected end of hex escape",
+];
+
+/// The 1-based line and column (in bytes) of byte `at` of `text`.
+fn line_and_column(text: &[u8], at: usize) -> (u64, u64) {
+    let before = &text[..at.min(text.len())];
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let lines = before.iter().filter(|&&b| b == b'\n').count();
+    (1 + lines as u64, (before.len() - line_start + 1) as u64)
+}
+
+/// The byte of `text` at a 1-based line and column, as serde_json gives them.
+fn offset_of(text: &[u8], line: u64, column: u64) -> usize {
+    let line_start = match line {
+        0 | 1 => 0,
+        _ => text
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b'\n')
+            .nth(line as usize - 2)
+            .map_or(text.len(), |(i, _)| i + 1),
+    };
+    (line_start + (column as usize).saturating_sub(1)).min(text.len())
+}
+
+/// Why serde_json refused a piece of JSON text, and where in it (1-based line, and column
+/// in bytes on that line, as serde_json counts them).
+struct Refusal {
+    line: u64,
+    column: u64,
+    field: Option<Field>,
+    message: String,
+    hint: Option<&'static str>,
+}
+
+impl Refusal {
+    /// serde_json's error `e` in `text`. When the syntax is sound, the error is about a value
+    /// and is named by the field it is in, and a lone surrogate by its code point at its
+    /// escape (serde_json names neither); the value itself is never shown.
+    fn new(e: &serde_json::Error, text: &[u8]) -> Refusal {
+        let message = json_message(e);
+        let mut whole = Syntax::default();
+        let sound = match whole.feed(text) {
+            Step::Done(used) => text[used..].iter().all(u8::is_ascii_whitespace),
+            Step::More => whole.end().is_ok(),
+            Step::Broken(..) => false,
+        };
+        let plain = Refusal {
+            line: e.line() as u64,
+            column: e.column() as u64,
+            field: None,
+            message,
+            hint: None,
+        };
+        if !sound {
+            return plain;
+        }
+        match whole.lone_surrogate() {
+            Some(lone) if SURROGATE_MESSAGES.contains(&plain.message.as_str()) => {
+                let (line, column) = line_and_column(text, lone.at);
+                Refusal {
+                    line,
+                    column,
+                    message: format!(
+                        "\\u escape U+{:04X} is half of a UTF-16 surrogate pair without its other half",
+                        lone.code
+                    ),
+                    hint: Some("write the character itself in UTF-8, or both halves of its pair (\\ud842\\udfb7 for U+20BB7)"),
+                    ..plain
+                }
+                .in_entry(text, lone.at)
+            }
+            _ => {
+                let at = offset_of(text, plain.line, plain.column);
+                plain.in_entry(text, at)
+            }
+        }
+    }
+
+    /// Names the field whose value holds byte `at` of `text`, or the key when it is not a field.
+    fn in_entry(mut self, text: &[u8], at: usize) -> Refusal {
+        let mut before = Syntax::default();
+        before.feed(&text[..at.min(text.len())]);
+        match before.entry() {
+            Entry::Value(range) => {
+                let quoted = [b"\"", &text[range], b"\""].concat();
+                let key = serde_json::from_slice::<String>(&quoted).unwrap_or_default();
+                self.field = Field::from_name(&key);
+                if self.field.is_none() {
+                    self.message =
+                        format!("{}, in the value of `{}`", self.message, key.escape_debug());
+                }
+            }
+            Entry::Key => self.message.push_str(", in a key"),
+            Entry::Outside => {}
+        }
+        self
+    }
+
+    /// The problem, at `column` of the line it is on.
+    fn problem(self, column: u64) -> Problem {
+        let kind = RecordErrorKind::Json {
+            message: self.message,
+            column,
+        };
+        let problem = match self.field {
+            Some(field) => Problem::field(field, kind),
+            None => Problem::record(kind),
+        };
+        match self.hint {
+            Some(hint) => problem.with_hint(hint),
+            None => problem,
+        }
+    }
 }
 
 /// JSON Lines: one object per line, blank lines skipped.
@@ -279,7 +402,9 @@ impl<R: BufRead> LineRecords<R> {
         match serde_json::from_slice::<Top>(text) {
             Ok(top) => top_record(&top, origin, batch),
             Err(e) => {
-                let problem = json_problem(&e, indent);
+                let refusal = Refusal::new(&e, text);
+                let column = indent as u64 + refusal.column;
+                let problem = refusal.problem(column);
                 let problem = if e.is_eof() {
                     problem.with_hint("JSON Lines holds one complete object per line; for pretty-printed JSON use an array in a .json file")
                 } else {
@@ -324,9 +449,8 @@ impl Position {
         }
     }
 
-    /// The absolute position of a serde_json error inside an element starting here.
-    fn of_error_within(self, e: &serde_json::Error) -> Position {
-        let (line, column) = (e.line() as u64, e.column() as u64);
+    /// The absolute position of a 1-based line and column inside an element starting here.
+    fn within(self, line: u64, column: u64) -> Position {
         match line {
             0 | 1 => Position {
                 column: self.column + column.saturating_sub(1),
@@ -350,65 +474,6 @@ enum State {
     Next,
     /// After `]`, or after an error that ends the input.
     Done,
-}
-
-/// The scanner's state inside one element.
-#[derive(Debug, Default)]
-struct Scan {
-    depth: usize,
-    in_string: bool,
-    escape: bool,
-    length: usize,
-}
-
-impl Scan {
-    /// Feeds bytes; returns how many belong to the element and whether it is complete.
-    fn feed(&mut self, bytes: &[u8]) -> (usize, bool) {
-        for (i, &b) in bytes.iter().enumerate() {
-            if self.ends_before(b) {
-                return (i, true);
-            }
-            self.length += 1;
-            if self.step(b) {
-                return (i + 1, true);
-            }
-        }
-        (bytes.len(), false)
-    }
-
-    /// A bare number or literal (`true`, `null`) ends before a delimiter.
-    fn ends_before(&self, b: u8) -> bool {
-        self.length > 0
-            && self.depth == 0
-            && !self.in_string
-            && (b == b',' || b == b']' || b.is_ascii_whitespace())
-    }
-
-    /// Takes one byte; `true` if it completes the element.
-    fn step(&mut self, b: u8) -> bool {
-        if self.in_string {
-            match (self.escape, b) {
-                (true, _) => self.escape = false,
-                (false, b'\\') => self.escape = true,
-                (false, b'"') => {
-                    self.in_string = false;
-                    return self.depth == 0;
-                }
-                _ => {}
-            }
-            return false;
-        }
-        match b {
-            b'"' => self.in_string = true,
-            b'{' | b'[' => self.depth += 1,
-            b'}' | b']' => {
-                self.depth = self.depth.saturating_sub(1);
-                return self.depth == 0;
-            }
-            _ => {}
-        }
-        false
-    }
 }
 
 /// Why the array cannot be read further.
@@ -590,34 +655,46 @@ impl<R: BufRead> ArrayRecords<R> {
         self.reader.consume(bytes.len());
     }
 
-    /// Buffers one element, up to the size limit; past it, keeps scanning without
-    /// buffering so that the next element can still be read.
+    /// Buffers one element, up to the size limit, checking its syntax; past the limit,
+    /// keeps checking without buffering, so that a well-formed element can be skipped and
+    /// the next one read.
     fn scan_element(&mut self) -> Result<(), Fault> {
         self.buf.clear();
         self.start = self.at;
-        let mut scan = Scan::default();
+        let mut syntax = Syntax::default();
+        let mut length = 0;
         loop {
             let available = fill(&mut self.reader)?;
             if available.is_empty() {
-                return Err(self.syntax("EOF while parsing a value"));
+                syntax
+                    .end()
+                    .map_err(|message| Fault::Syntax(message.into(), self.at))?;
+                break;
             }
-            let (used, done) = scan.feed(available);
+            let step = syntax.feed(available);
+            let used = match step {
+                Step::More => available.len(),
+                Step::Done(used) | Step::Broken(used, _) => used,
+            };
             let chunk = &available[..used];
-            if scan.length <= self.max_record_bytes {
+            if length + used <= self.max_record_bytes {
                 push_bounded(&mut self.buf, chunk, self.max_record_bytes);
             }
+            length += used;
             self.at.advance(chunk);
             self.reader.consume(used);
-            if done {
-                self.length = scan.length;
-                self.index += 1;
-                return Ok(());
+            match step {
+                Step::More => {}
+                Step::Done(_) => break,
+                Step::Broken(_, message) => return Err(Fault::Syntax(message.into(), self.at)),
             }
         }
+        self.length = length;
+        self.index += 1;
+        Ok(())
     }
 
-    /// The buffered element as a record. Malformed JSON inside it ends the input: the
-    /// scanner's idea of where the element ended may be wrong, so nothing after it is safe.
+    /// The buffered element as a record.
     fn element(&mut self, batch: &mut Batch) -> Result<(Origin, Record), RecordError> {
         let origin = batch.origin(self.start.line, self.index);
         if self.length > self.max_record_bytes {
@@ -629,13 +706,13 @@ impl<R: BufRead> ArrayRecords<R> {
         match serde_json::from_slice::<Top>(&self.buf) {
             Ok(top) => top_record(&top, origin, batch),
             Err(e) => {
-                self.stop();
-                let at = self.start.of_error_within(&e);
-                let kind = RecordErrorKind::Json {
-                    message: json_message(&e),
-                    column: at.column,
-                };
-                Err(Problem::record(kind).at(batch.origin(at.line, self.index), None, true))
+                // The syntax is sound (the scan checked it), so this is about a value (a lone
+                // surrogate, a number out of range, bytes that are not UTF-8): the element's
+                // end is certain and reading goes on.
+                let refusal = Refusal::new(&e, &self.buf);
+                let at = self.start.within(refusal.line, refusal.column);
+                let problem = refusal.problem(at.column);
+                Err(problem.at(batch.origin(at.line, self.index), None, false))
             }
         }
     }
@@ -900,7 +977,7 @@ mod tests {
             ("[{\"a\": 1},\n]", "members:2:1 (record 2): failed to parse JSON (trailing comma)"),
             ("[{\"a\": 1}", "members:1:10 (record 2): failed to parse JSON (EOF while parsing a list)"),
             ("[{\"a\": 1}] x", "members:1:12 (record 1): failed to parse JSON (trailing characters after the array)"),
-            ("[{\"a\": \"unterminated}]", "members:1:23 (record 1): failed to parse JSON (EOF while parsing a value)"),
+            ("[{\"a\": \"unterminated}]", "members:1:23 (record 1): failed to parse JSON (EOF while parsing a string)"),
         ];
         for (text, expected) in cases {
             let results = array(text);
@@ -953,6 +1030,111 @@ mod tests {
             &RecordErrorKind::TooLong { limit: 100 }
         );
         assert_eq!(error(&results[1]).kind(), &RecordErrorKind::Missing);
+    }
+
+    /// Issue 10: the proptest's minimal failing inputs. An element past the size limit was
+    /// skipped as too long without its syntax being checked, so a broken array read on.
+    #[test]
+    fn issue_10_an_over_long_broken_element_stops_the_array_where_it_breaks() {
+        let options = ReadOptions {
+            max_record_bytes: 256,
+            ..ReadOptions::default()
+        };
+        let cases = [
+            (
+                format!("[{}]", "x".repeat(300)),
+                "members:1:2 (record 1): failed to parse JSON (expected value)",
+            ),
+            (
+                format!("[{{{}}}]", "x".repeat(300)),
+                "members:1:3 (record 1): failed to parse JSON (key must be a string)",
+            ),
+            (
+                format!(
+                    "[{{\"record_id\": \"R1\"}},\n{{\"remarks\": \"{}\",\n \"name\" 1}}, {{}}]",
+                    "x".repeat(300),
+                ),
+                "members:3:9 (record 2): failed to parse JSON (expected `:`)",
+            ),
+        ];
+        for (text, expected) in cases {
+            let results = read_all(text.as_bytes(), Format::JsonArray, &options);
+            let last = error(results.last().expect("an error"));
+            assert_eq!(last.to_string(), expected);
+            assert!(last.ends_input());
+            assert!(results[..results.len() - 1]
+                .iter()
+                .all(|r| !error(r).ends_input()));
+        }
+    }
+
+    #[test]
+    fn an_over_long_element_is_skipped_only_when_well_formed() {
+        let options = ReadOptions {
+            max_record_bytes: 256,
+            ..ReadOptions::default()
+        };
+        let long =
+            json!({"remarks": "x".repeat(300), "nested": [[{"a": [1, -2.5e3, true, null]}]]});
+        let text = format!("[{long}, {{\"record_id\": \"R2\"}}]");
+        let results = read_all(text.as_bytes(), Format::JsonArray, &options);
+        assert_eq!(
+            error(&results[0]).kind(),
+            &RecordErrorKind::TooLong { limit: 256 }
+        );
+        assert_eq!(error(&results[1]).record_id(), Some("R2"));
+        assert_eq!(error(&results[1]).kind(), &RecordErrorKind::Missing);
+    }
+
+    #[test]
+    fn a_value_serde_json_refuses_costs_only_its_element() {
+        let text = format!(
+            "[{{\"record_id\": \"R1\", \"copay_ratio\": 1e400}},\n {}]",
+            object("R2")
+        );
+        let results = array(&text);
+        let err = error(&results[0]);
+        assert!(!err.ends_input());
+        assert_eq!(
+            err.to_string(),
+            "members:1:41 (record 1, field `copay_ratio`): failed to parse JSON (number out of range)"
+        );
+        assert_eq!(record(&results[1]).record_id, "R2");
+    }
+
+    /// Issue 10, item 3: a lone surrogate was told without its field or code point.
+    #[test]
+    fn issue_10_a_lone_surrogate_names_its_field_and_code_point_never_the_value() {
+        let mut member = object("R1");
+        member["name"] = json!("佐藤 PLACEHOLDER");
+        let text = member.to_string().replace("PLACEHOLDER", "\\ud800");
+        let column = text.find("\\ud800").expect("the escape") as u64 + 1;
+        let expected = format!(
+            "members:1:{column} (record 1, field `name`): failed to parse JSON (\\u escape U+D800 is half of a UTF-16 surrogate pair without its other half)\n  \
+             hint: write the character itself in UTF-8, or both halves of its pair (\\ud842\\udfb7 for U+20BB7)"
+        );
+        let in_lines = lines(&format!("{text}\n{}\n", object("R2")));
+        assert_eq!(error(&in_lines[0]).to_string(), expected);
+        assert!(in_lines[1].is_ok());
+        let in_array = array(&format!("[{text}, {}]", object("R2")));
+        let one_further = format!(":{} ", column + 1);
+        let expected_in_array = expected.replacen(&format!(":{column} "), &one_further, 1);
+        assert_eq!(error(&in_array[0]).to_string(), expected_in_array);
+        assert!(!error(&in_array[0]).ends_input() && in_array[1].is_ok());
+        let err = Record::from_json_slice(text.as_bytes(), Origin::single("members"))
+            .expect_err("lone surrogate");
+        assert_eq!(err.to_string(), expected);
+        assert_eq!(err.field(), Some(Field::Name));
+        assert!(err.value().is_none() && !err.to_string().contains("佐藤"));
+        // In an unknown key's value, in a key, and a trailing half alone.
+        let cases = [
+            (r#"{"nickname": "\udc00"}"#, "\\u escape U+DC00 is half of a UTF-16 surrogate pair without its other half, in the value of `nickname`)"),
+            (r#"{"\ud83d": 1}"#, "\\u escape U+D83D is half of a UTF-16 surrogate pair without its other half, in a key)"),
+        ];
+        for (text, expected) in cases {
+            let err = error(&lines(text)[0]).to_string();
+            assert!(err.contains(expected), "{err}");
+        }
     }
 
     /// Serves the given bytes, then fails: a reader that needed the whole input before

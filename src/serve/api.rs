@@ -1,13 +1,12 @@
 //! The routes: the page, its assets and the JSON API.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -15,19 +14,32 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::access;
+use super::audit;
 use super::error::ApiError;
+use super::login::{self, require, Staff};
 use super::messages;
 use super::page;
 use super::preview::preview_png;
 use super::records::form_values;
+use super::users::Role;
 use super::{Lookup, Server};
 use crate::eligibility::{self, Contradiction, Evaluated};
 use crate::issuer::Issuer;
+use crate::ledger::{Action, Event, Issued, Reason};
 use crate::record::{Field, Origin, Record};
 use crate::render::pdf::{pdf, PdfOptions};
 
-pub(super) fn router(server: Arc<Server>, addr: SocketAddr) -> Router {
-    let hosts = Arc::new(allowed_hosts(addr));
+pub(super) fn router(server: Arc<Server>) -> Router {
+    let access = Arc::new(server.access.clone());
+    let login = server.login.clone();
+    let sessions = Router::new()
+        .route("/login", get(page::login))
+        .route("/assets/login.js", get(page::login_js))
+        .route("/api/login", post(login::login))
+        .route("/api/logout", post(login::logout))
+        .route("/api/session", get(login::session))
+        .with_state(login.clone());
     Router::new()
         .route("/", get(page::index))
         .route("/assets/page.css", get(page::css))
@@ -38,70 +50,18 @@ pub(super) fn router(server: Arc<Server>, addr: SocketAddr) -> Router {
         .route("/api/records/{key}", get(lookup))
         .route("/api/render", post(render))
         .route("/api/explain", post(explain))
+        .route("/api/ledger/{record_id}", get(audit::documents))
+        .with_state(server)
+        .merge(sessions)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(hosts, guard))
-        .with_state(server)
-}
-
-/// The `Host` values accepted while listening on a loopback address; `None` (any) otherwise.
-fn allowed_hosts(addr: SocketAddr) -> Option<Vec<String>> {
-    if !addr.ip().is_loopback() {
-        return None;
-    }
-    let port = addr.port();
-    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "[::1]"]
-        .iter()
-        .map(|h| format!("{h}:{port}"))
-        .collect();
-    hosts.push(addr.to_string());
-    if port == 80 {
-        hosts.extend(["localhost", "127.0.0.1", "[::1]"].map(String::from));
-    }
-    Some(hosts)
-}
-
-/// Refuses requests for other hosts (DNS rebinding) and adds headers that keep responses,
-/// which hold personal data, out of caches and other sites' frames.
-async fn guard(
-    State(hosts): State<Arc<Option<Vec<String>>>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let host = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok());
-    if let (Some(hosts), Some(host)) = (hosts.as_ref(), host) {
-        if !hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
-            return ApiError::new(
-                StatusCode::FORBIDDEN,
-                "the Host header names another host",
-                Some("Host"),
-                "このアドレスからは利用できません",
-            )
-            .hint("open the page at http://127.0.0.1 with the server's port, or start the server with --addr")
-            .into_response();
-        }
-    }
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    response
+        .layer(middleware::from_fn_with_state(login, login::authenticate))
+        .layer(middleware::from_fn_with_state(access, access::guard))
 }
 
 async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "no such page or API route", None, "このページはありません")
-        .hint("the API is /api/render, /api/explain, /api/layouts, /api/issuers, /api/schema and /api/records/{key}")
+        .hint("the API is /api/render, /api/explain, /api/layouts, /api/issuers, /api/schema, /api/records/{key}, /api/login, /api/logout and /api/session")
 }
 
 async fn method_not_allowed() -> ApiError {
@@ -181,6 +141,7 @@ pub(super) fn schema_json() -> Value {
 /// `GET /api/records/{key}`: a record of the loaded file, by `record_id` or `number`, as form values.
 async fn lookup(
     State(server): State<Arc<Server>>,
+    Extension(staff): Extension<Staff>,
     key: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path(key) = key.map_err(|e| {
@@ -204,6 +165,7 @@ async fn lookup(
     match records.lookup(&key) {
         Lookup::Found(record, by) => {
             let body = json!({ "matched_by": by.name(), "record": form_values(record) });
+            audit::lookup(&server, &staff, Some(&record.record_id)).await?;
             Ok(json_response(StatusCode::OK, &body))
         }
         Lookup::Ambiguous(found) => {
@@ -246,12 +208,18 @@ struct RenderQuery {
     format: Option<String>,
     /// The page of a PNG, from 1 (default 1).
     page: Option<String>,
+    /// For a PDF: `download` (default) or `print`, as the ledger records it.
+    action: Option<String>,
+    /// For a PDF: why it is issued (`new`, `renewal`, `reissue-lost`, `reissue-damaged`,
+    /// `reissue-changed`); required when the server keeps a ledger.
+    reason: Option<String>,
 }
 
 /// What `POST /api/render` answers with.
 #[derive(Debug, Clone, Copy)]
 enum Output {
-    Pdf,
+    /// The PDF, downloaded or printed, for a reason.
+    Pdf(Action, Option<Reason>),
     /// A PNG of one page (0-based).
     Png(usize),
 }
@@ -291,7 +259,9 @@ impl RenderQuery {
             },
         };
         match self.format.as_deref() {
-            None | Some("pdf") if self.page.is_none() => Ok(Output::Pdf),
+            None | Some("pdf") if self.page.is_none() => {
+                Ok(Output::Pdf(self.action()?, self.reason()?))
+            }
             None | Some("pdf") => Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "page is only for format=png",
@@ -299,6 +269,17 @@ impl RenderQuery {
                 "ページ指定はPNGのときだけです",
             )
             .hint("a PDF holds every page")),
+            Some("png") if self.action.is_some() || self.reason.is_some() => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "action and reason are only for a PDF",
+                Some(if self.action.is_some() {
+                    "action"
+                } else {
+                    "reason"
+                }),
+                "プレビューには交付の理由は要りません",
+            )
+            .hint("a PNG is a preview; download or print the PDF to issue a document")),
             Some("png") => Ok(Output::Png(page)),
             Some(_) => Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -308,6 +289,38 @@ impl RenderQuery {
             )
             .hint("use format=pdf or format=png")),
         }
+    }
+}
+
+impl RenderQuery {
+    fn action(&self) -> Result<Action, ApiError> {
+        match self.action.as_deref() {
+            None | Some("download") => Ok(Action::Download),
+            Some("print") => Ok(Action::Print),
+            Some(_) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unknown action",
+                Some("action"),
+                "操作は download か print です",
+            )
+            .hint("use action=download or action=print")),
+        }
+    }
+
+    fn reason(&self) -> Result<Option<Reason>, ApiError> {
+        let Some(code) = self.reason.as_deref() else {
+            return Ok(None);
+        };
+        Reason::from_code(code).map(Some).ok_or_else(|| {
+            let codes: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unknown reason",
+                Some("reason"),
+                "交付の理由は 新規・更新・再交付（紛失・破損・記載事項変更）のどれかです",
+            )
+            .hint(format!("reasons are {}", codes.join(", ")))
+        })
     }
 }
 
@@ -332,22 +345,30 @@ fn check_layout(server: &Server, layout: Option<&str>) -> Result<(), ApiError> {
 /// `POST /api/render`: a record → its document as PDF, or one page as PNG.
 async fn render(
     State(server): State<Arc<Server>>,
+    Extension(staff): Extension<Staff>,
     query: Result<Query<RenderQuery>, QueryRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(bad_query)?;
     let output = query.output()?;
+    if let Output::Pdf(_, reason) = output {
+        require(&staff, Role::Issue, "download or print documents")?;
+        if reason.is_none() && server.ledger.is_some() {
+            return Err(audit::reason_required());
+        }
+    }
     check_layout(&server, query.layout.as_deref())?;
     let body = read_body(&server, &headers, body).await?;
     blocking(&server, move |server| {
-        render_blocking(server, &body, query.layout.as_deref(), output)
+        render_blocking(server, &staff, &body, query.layout.as_deref(), output)
     })
     .await
 }
 
 fn render_blocking(
     server: &Server,
+    staff: &Staff,
     body: &[u8],
     layout: Option<&str>,
     output: Output,
@@ -374,7 +395,7 @@ fn render_blocking(
         ..PdfOptions::default()
     };
     let (content_type, bytes) = match output {
-        Output::Pdf => ("application/pdf", pdf(&document, &options)),
+        Output::Pdf(..) => ("application/pdf", pdf(&document, &options)),
         Output::Png(page) if page >= pages => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -385,6 +406,32 @@ fn render_blocking(
         }
         Output::Png(page) => ("image/png", preview_png(&document, page)?),
     };
+    let (action, issued) = match output {
+        // A carrier sheet (台紙) forced with `?layout=` is audited as downloaded or printed, but
+        // it is no member's document, so the issuance ledger does not list it.
+        Output::Pdf(action, reason) => (
+            action,
+            reason
+                .zip(form.layout().document())
+                .map(|(reason, document)| Issued {
+                    document: document.as_str(),
+                    reason,
+                    expiry_date: eligibility.expiry_date,
+                }),
+        ),
+        Output::Png(_) => (Action::Preview, None),
+    };
+    audit::record(
+        server,
+        &Event {
+            user: &staff.name,
+            action,
+            record_id: Some(&record.record_id),
+            layout: Some(&layout),
+            bytes: Some(&bytes),
+            issued,
+        },
+    )?;
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
         (
@@ -486,7 +533,15 @@ fn explain_value(record: &Record, result: &Result<Evaluated, Vec<Contradiction>>
 
 /// A record from a request body, and the issuer profile it belongs to.
 fn prepare(server: &Server, body: &[u8]) -> Result<(Record, Arc<Issuer>), ApiError> {
+    let origin = || Origin::single("request");
     let value: Value = serde_json::from_slice(body).map_err(|e| {
+        // Sound JSON with a value that cannot be taken (a lone surrogate, a number out of
+        // range) is told by its field, like any invalid value.
+        if let Err(e) = Record::from_json_slice(body, origin()) {
+            if e.field().is_some() {
+                return ApiError::record(&[e]);
+            }
+        }
         let error = format!(
             "failed to parse JSON at line {} column {} ({})",
             e.line(),
@@ -501,7 +556,6 @@ fn prepare(server: &Server, body: &[u8]) -> Result<(Record, Arc<Issuer>), ApiErr
         )
         .hint("send one record as a JSON object")
     })?;
-    let origin = || Origin::single("request");
     let record = Record::from_json_slice(body, origin()).map_err(|first| {
         let mut errors = Record::errors_in_json_value(&value, origin());
         // A key given twice is seen only in the text: the parsed value has merged it.
@@ -575,7 +629,22 @@ async fn read_body(server: &Server, headers: &HeaderMap, body: Body) -> Result<B
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
-    match Limited::new(body, limit).collect().await {
+    let timeout = server.limits.body_timeout;
+    let collected = tokio::time::timeout(timeout, Limited::new(body, limit).collect())
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request body did not arrive within {} s",
+                    timeout.as_secs()
+                ),
+                None,
+                "時間内にデータが届きませんでした",
+            )
+            .hint("send the whole body at once; a record is under 2 KiB")
+        })?;
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
         Err(e) => Err(ApiError::new(
@@ -603,7 +672,7 @@ where
         .map_err(|e| ApiError::internal(format!("render task failed ({e})")))?
 }
 
-fn json_response(status: StatusCode, value: &Value) -> Response {
+pub(super) fn json_response(status: StatusCode, value: &Value) -> Response {
     let body = serde_json::to_vec(value).expect("JSON values serialize");
     (
         status,
@@ -618,22 +687,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn loopback_addresses_accept_only_local_host_names() {
-        let hosts = allowed_hosts("127.0.0.1:8080".parse().unwrap()).unwrap();
-        assert!(hosts.contains(&"localhost:8080".to_owned()));
-        assert!(hosts.contains(&"127.0.0.1:8080".to_owned()));
-        assert!(!hosts.iter().any(|h| h.contains("example")));
-        assert_eq!(allowed_hosts("0.0.0.0:8080".parse().unwrap()), None);
-    }
-
-    #[test]
     fn the_render_query_says_pdf_or_which_png_page() {
         let query = |format: Option<&str>, page: Option<&str>| RenderQuery {
             layout: None,
             format: format.map(str::to_owned),
             page: page.map(str::to_owned),
+            action: None,
+            reason: None,
         };
-        assert!(matches!(query(None, None).output(), Ok(Output::Pdf)));
+        assert!(matches!(
+            query(None, None).output(),
+            Ok(Output::Pdf(Action::Download, None))
+        ));
         assert!(matches!(
             query(Some("png"), None).output(),
             Ok(Output::Png(0))
@@ -654,6 +719,31 @@ mod tests {
             query(None, Some("1")).output().unwrap_err().status(),
             StatusCode::BAD_REQUEST
         );
+    }
+
+    #[test]
+    fn a_pdf_is_downloaded_or_printed_for_a_reason() {
+        let query =
+            |format: Option<&str>, action: Option<&str>, reason: Option<&str>| RenderQuery {
+                layout: None,
+                format: format.map(str::to_owned),
+                page: None,
+                action: action.map(str::to_owned),
+                reason: reason.map(str::to_owned),
+            };
+        assert!(matches!(
+            query(None, Some("print"), Some("reissue-lost")).output(),
+            Ok(Output::Pdf(Action::Print, Some(Reason::ReissueLost)))
+        ));
+        let error = |format, action, reason| query(format, action, reason).output().unwrap_err();
+        assert!(error(None, Some("fax"), None)
+            .to_string()
+            .contains("unknown action"));
+        let unknown = error(None, None, Some("lost"));
+        assert!(format!("{:?}", unknown).contains("reissue-damaged"));
+        assert!(error(Some("png"), None, Some("new"))
+            .to_string()
+            .contains("only for a PDF"));
     }
 
     #[test]

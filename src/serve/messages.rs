@@ -8,6 +8,7 @@
 
 use crate::eligibility::Contradiction;
 use crate::fill::{FillError, FillErrorKind, TextError};
+use crate::limits::chars::Refused;
 use crate::record::{Field, RecordError, RecordErrorKind};
 
 /// The Japanese label of a record field or derived value, by name.
@@ -69,13 +70,25 @@ fn invalid(field: Option<Field>, what: &str, why: &str) -> String {
             _ if why.starts_with("year is before 1868") => {
                 "1868年（明治元年）より前の日付は入力できません".into()
             }
+            _ if why.starts_with("date is before 1868-01-25") => {
+                "明治元年の初日（1868年1月25日）より前の日付は入力できません".into()
+            }
+            _ if why.starts_with("year is after ") => {
+                let year = why["year is after ".len()..]
+                    .split(',')
+                    .next()
+                    .unwrap_or("2099");
+                format!("{year}年より後の日付は入力できません。年を確かめてください")
+            }
             _ if why.starts_with("expected a string") => {
                 "日付は文字列で 2025-08-01 のように入力してください".into()
             }
             _ => generic(field),
         },
         "invalid text" => {
-            if let (true, Some(position)) = (
+            if let Some(message) = refused_character(why) {
+                message
+            } else if let (true, Some(position)) = (
                 why.contains("private-use character"),
                 at("private-use character"),
             ) {
@@ -83,15 +96,6 @@ fn invalid(field: Option<Field>, what: &str, why: &str) -> String {
                     .split_once(" at character ")
                     .unwrap_or((position, "?"));
                 format!("外字（私用領域の文字 {code}、{place}文字目）は印刷できません。MJ+/UCSの文字で入力してください")
-            } else if let (true, Some(position)) =
-                (why.contains("control character"), at("control character"))
-            {
-                let (code, place) = position
-                    .split_once(" at character ")
-                    .unwrap_or((position, "?"));
-                format!("改行やタブなどの制御文字（{code}、{place}文字目）は使えません")
-            } else if why.contains("U+FFFD") {
-                "文字化けの跡（U+FFFD）があります。元の文字で入力し直してください".into()
             } else if why.starts_with("expected a string") {
                 "文字列で入力してください".into()
             } else {
@@ -113,7 +117,70 @@ fn invalid(field: Option<Field>, what: &str, why: &str) -> String {
         "invalid copay ratio" => "負担割合は1割・2割・3割のいずれかです".into(),
         "invalid boolean" => "「はい」か「いいえ」を選んでください".into(),
         "unexpected value" => "後期高齢者医療には記号・枝番がありません。空欄にしてください".into(),
+        "value too long" => {
+            let limit = why
+                .split("more than the ")
+                .nth(1)
+                .and_then(|rest| rest.split(' ').next())
+                .unwrap_or("?");
+            format!(
+                "{}が長すぎます（{limit}文字まで）。列がずれていないか確かめてください",
+                field.map_or("記録", Field::label)
+            )
+        }
+        "impossible date" => impossible_date(field, why),
         _ => generic(field),
+    }
+}
+
+/// A character the documents cannot print ([`Refused`]), from the reader's reason
+/// `contains <kind> U+XXXX at character N`.
+fn refused_character(why: &str) -> Option<String> {
+    let rest = why.strip_prefix("contains ")?;
+    let kind = Refused::ALL
+        .into_iter()
+        .find(|kind| rest.starts_with(&format!("{} U+", kind.name())))?;
+    let position = &rest[kind.name().len() + 1..];
+    let (code, place) = position.split_once(" at character ")?;
+    let at = format!("{code}、{place}文字目");
+    Some(match kind {
+        Refused::Control => format!("改行やタブなどの制御文字（{at}）は使えません"),
+        Refused::Separator => {
+            format!("行区切りの文字（{at}）は使えません。1行で入力してください")
+        }
+        Refused::Noncharacter => {
+            format!("文字ではない符号（{at}）があります。元のデータの書き出し方を確かめてください")
+        }
+        Refused::Replacement => {
+            format!("文字化けの跡（{at}）があります。元の文字で入力し直してください")
+        }
+        Refused::Bidi => format!("文字の並ぶ向きを変える制御文字（{at}）は使えません"),
+        Refused::Invisible => {
+            format!("ゼロ幅スペースなど印刷されない文字（{at}）は使えません")
+        }
+    })
+}
+
+/// A date that contradicts another date of the record.
+fn impossible_date(field: Option<Field>, why: &str) -> String {
+    let label = field.map_or("日付", Field::label);
+    let amount = |unit: &str| {
+        why.strip_prefix("more than ")
+            .and_then(|rest| rest.split_once(unit))
+            .map(|(n, _)| n.trim().to_owned())
+    };
+    match why {
+        "after issue_date" => format!("{label}が交付年月日より後です"),
+        "before birth_date" => format!("{label}が生年月日より前です"),
+        _ if why.ends_with("years before issue_date") => format!(
+            "{label}が交付年月日の{}年以上前です。生年月日を確かめてください",
+            amount("years").unwrap_or_default()
+        ),
+        _ if why.ends_with("months after issue_date") => format!(
+            "{label}が交付年月日の{}か月より先です。日付を確かめてください",
+            amount("months").unwrap_or_default()
+        ),
+        _ => format!("{label}がほかの日付と合いません"),
     }
 }
 
@@ -298,6 +365,96 @@ mod tests {
                 !message.ends_with("の値が正しくありません"),
                 "{field} = {value} fell to the generic message"
             );
+        }
+    }
+
+    /// One character of each kind the reader refuses; a new kind fails to compile here until
+    /// it has a sample (and so a message).
+    fn sample(kind: Refused) -> char {
+        match kind {
+            Refused::Control => '\n',
+            Refused::Separator => '\u{2028}',
+            Refused::Noncharacter => '\u{FFFF}',
+            Refused::Replacement => '\u{FFFD}',
+            Refused::Bidi => '\u{202E}',
+            Refused::Invisible => '\u{200B}',
+        }
+    }
+
+    #[test]
+    fn every_refused_character_gets_its_own_japanese_message() {
+        let mut seen = std::collections::BTreeSet::new();
+        for kind in Refused::ALL {
+            let c = sample(kind);
+            assert_eq!(
+                crate::limits::chars::first_refused(&c.to_string()).map(|(_, _, k)| k),
+                Some(kind)
+            );
+            let message = message("name", json!(format!("佐{c}藤")));
+            let code = format!("U+{:04X}、2文字目", u32::from(c));
+            assert!(message.contains(&code), "{kind:?}: {message}");
+            assert!(
+                !message.ends_with("の値が正しくありません"),
+                "{kind:?}: {message}"
+            );
+            // Each kind says what it is: no two share a message.
+            assert!(
+                seen.insert(message.replace(&code, "")),
+                "{kind:?}: {message}"
+            );
+        }
+    }
+
+    /// The reasons the reader gives beyond a single value's shape: dates outside the years
+    /// printed, values too long, and dates that contradict each other.
+    #[test]
+    fn every_reason_the_reader_gives_has_japanese_text() {
+        let cases = [
+            (json!({"birth_date": "2100-01-01"}), "2099年より後"),
+            (json!({"birth_date": "1868-01-24"}), "明治元年の初日"),
+            (
+                json!({"name": "あ".repeat(101)}),
+                "氏名が長すぎます（100文字まで）",
+            ),
+            (
+                json!({"address": "あ".repeat(201)}),
+                "住所が長すぎます（200文字まで）",
+            ),
+            (
+                json!({"birth_date": "2025-08-02"}),
+                "生年月日が交付年月日より後",
+            ),
+            (
+                json!({"birth_date": "1895-01-01"}),
+                "交付年月日の130年以上前",
+            ),
+            (
+                json!({"qualified_date": "1958-04-11"}),
+                "適用開始年月日が生年月日より前",
+            ),
+            (
+                json!({"qualified_date": "2026-09-01"}),
+                "交付年月日の12か月より先",
+            ),
+            (
+                json!({"expiry_date": "1958-04-11"}),
+                "有効期限が生年月日より前",
+            ),
+            (
+                json!({"application_date": "2025-08-02"}),
+                "申請日が交付年月日より後",
+            ),
+        ];
+        for (changes, expected) in cases {
+            let mut record = kokuho();
+            for (key, value) in changes.as_object().unwrap() {
+                record[key] = value.clone();
+            }
+            let error =
+                Record::from_json_value(&record, Origin::single("form")).expect_err("refused");
+            let message = record_error(&error);
+            assert!(message.contains(expected), "{changes}: {message}");
+            assert!(!message.is_ascii(), "{changes}: {message}");
         }
     }
 

@@ -15,27 +15,37 @@
 //!   breaks stops the server before the first request, as a bad flag would.
 //! - **Requests carry personal data.** Nothing here logs; the command logs method, route
 //!   template, status and latency only. Responses say `Cache-Control: no-store`.
-//! - **Only this machine, unless told otherwise.** The command binds 127.0.0.1 by default;
-//!   while bound to a loopback address the router refuses requests whose `Host` names another
-//!   host, so that a web page cannot reach the records through DNS rebinding. POSTs must be
-//!   `application/json`, which a cross-site form cannot send.
+//! - **Only this machine, unless told otherwise.** The command binds 127.0.0.1 by default.
+//!   [`access`] refuses requests whose `Host` is not this server (DNS rebinding) and those
+//!   another site's page sends (CSRF); POSTs must be `application/json`, which a cross-site
+//!   form cannot send.
 //! - **Limits, for security reasons:** request bodies up to [`MAX_BODY_BYTES`] (a record is
-//!   under 2 KiB); a larger one is refused with 413 before it is read whole.
+//!   under 2 KiB), refused with 413 before they are read whole; the timeouts and connection
+//!   cap of [`Limits`], enforced by our own accept loop ([`listen`]) beneath the router.
 
+pub mod access;
 mod api;
+mod audit;
 mod error;
+pub mod listen;
+pub mod login;
 mod messages;
 pub mod page;
 mod preview;
 mod records;
+mod stream;
+pub mod tls;
+pub mod users;
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 
+pub use access::{Access, TrustedProxy};
 pub use error::ApiError;
+pub use listen::{Limits, Peer};
+pub use login::LoginOptions;
 pub use records::{form_values, Lookup, RecordIndex};
 
 use crate::eligibility::{self, Document};
@@ -59,6 +69,15 @@ pub struct ServeOptions {
     pub max_body_bytes: usize,
     /// Renders running at once (default: the number of cores); more wait their turn.
     pub max_renders: usize,
+    /// Timeouts and the connection cap (the body timeout is applied by the handlers).
+    pub limits: Limits,
+    /// Host names, TLS and a trusted proxy, for the `Host` and `Origin` checks.
+    pub access: Access,
+    /// The users file and sessions (default: no login; every request may do everything,
+    /// which only a server on 127.0.0.1 may allow).
+    pub login: Option<LoginOptions>,
+    /// The audit and issuance ledger (default: none).
+    pub ledger: Option<crate::ledger::Ledger>,
     /// Where layouts come from (default: the bundled ones).
     pub layouts: Catalog,
 }
@@ -71,6 +90,10 @@ impl Default for ServeOptions {
             eligibility: eligibility::Options::default(),
             max_body_bytes: MAX_BODY_BYTES,
             max_renders: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            limits: Limits::default(),
+            access: Access::default(),
+            login: None,
+            ledger: None,
             layouts: Catalog::bundled(),
         }
     }
@@ -83,6 +106,8 @@ pub enum ServeError {
     NoIssuer,
     /// Occurs when a layout does not load.
     Layout(LayoutError),
+    /// Occurs when the users file cannot be read or has no users.
+    Users(users::UsersError),
     /// Occurs when a layout a profile names does not load or prints something else.
     Issuer(IssuerError),
     /// Occurs when a layout cannot be drawn for an issuer (its static text does not fit, say).
@@ -101,6 +126,7 @@ impl std::fmt::Display for ServeError {
                 f.write_str("failed to start the server (no issuer profile)\n  hint: pass --issuer FILE or a folder of *.toml profiles")
             }
             ServeError::Layout(e) => e.fmt(f),
+            ServeError::Users(e) => e.fmt(f),
             ServeError::Issuer(e) => e.fmt(f),
             ServeError::Form { insurer_number, error } => {
                 write!(f, "failed to prepare the layout for issuer {insurer_number} ({error})")?;
@@ -128,6 +154,10 @@ pub struct Server {
     /// Forms by (layout name, insurer number).
     forms: Mutex<BTreeMap<(String, String), Arc<Form>>>,
     renders: tokio::sync::Semaphore,
+    limits: Limits,
+    access: Access,
+    login: Option<Arc<login::Login>>,
+    ledger: Option<Mutex<crate::ledger::Ledger>>,
 }
 
 impl Server {
@@ -165,6 +195,15 @@ impl Server {
             chosen,
             forms: Mutex::new(BTreeMap::new()),
             renders: tokio::sync::Semaphore::new(options.max_renders.max(1)),
+            limits: options.limits,
+            access: options.access,
+            login: match options.login {
+                Some(login) => Some(Arc::new(
+                    login::Login::new(login).map_err(ServeError::Users)?,
+                )),
+                None => None,
+            },
+            ledger: options.ledger.map(Mutex::new),
         };
         for ((insurer_number, _), name) in &server.chosen {
             let issuer = server.issuer(insurer_number).expect("chosen for a profile");
@@ -193,11 +232,13 @@ impl Server {
     }
 
     /// The router: the page, its assets and the API (see the README's "Preview server").
-    ///
-    /// `addr` is the address the server listens on: while it is a loopback address, requests
-    /// whose `Host` names another host are refused (DNS rebinding).
-    pub fn router(self: Arc<Self>, addr: SocketAddr) -> Router {
-        api::router(self, addr)
+    pub fn router(self: Arc<Self>) -> Router {
+        api::router(self)
+    }
+
+    /// The timeouts and connection cap.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// The issuer profile with this insurer number.

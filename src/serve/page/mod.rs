@@ -15,6 +15,10 @@ pub const INDEX_HTML: &str = include_str!("index.html");
 pub const PAGE_CSS: &str = include_str!("page.css");
 /// The page's script.
 pub const PAGE_JS: &str = include_str!("page.js");
+/// The login page's HTML.
+pub const LOGIN_HTML: &str = include_str!("login.html");
+/// The login page's script.
+pub const LOGIN_JS: &str = include_str!("login.js");
 
 /// Only this server's own scripts and styles; previews come as `blob:` URLs.
 const CONTENT_SECURITY_POLICY: &str =
@@ -23,12 +27,21 @@ const CONTENT_SECURITY_POLICY: &str =
 
 /// `GET /`.
 pub(super) async fn index() -> impl IntoResponse {
+    html(INDEX_HTML)
+}
+
+/// `GET /login`.
+pub(super) async fn login() -> impl IntoResponse {
+    html(LOGIN_HTML)
+}
+
+fn html(text: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         ],
-        INDEX_HTML,
+        text,
     )
 }
 
@@ -42,9 +55,18 @@ pub(super) async fn css() -> impl IntoResponse {
 
 /// `GET /assets/page.js`.
 pub(super) async fn js() -> impl IntoResponse {
+    script(PAGE_JS)
+}
+
+/// `GET /assets/login.js`.
+pub(super) async fn login_js() -> impl IntoResponse {
+    script(LOGIN_JS)
+}
+
+fn script(text: &'static str) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        PAGE_JS,
+        text,
     )
 }
 
@@ -58,6 +80,8 @@ mod tests {
             ("index.html", INDEX_HTML),
             ("page.css", PAGE_CSS),
             ("page.js", PAGE_JS),
+            ("login.html", LOGIN_HTML),
+            ("login.js", LOGIN_JS),
         ] {
             for outside in ["http://", "https://", "//cdn", "@import", "url(http"] {
                 assert!(!text.contains(outside), "{name} refers to {outside}");

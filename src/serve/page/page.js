@@ -1,5 +1,6 @@
-// The counter page of `shikaku serve`: a form built from /api/schema, a debounced preview,
-// the rules' decision with its reasons, and each field's Japanese message beside the field.
+// The counter page of `shikaku serve`: a form built from /api/schema, a debounced PNG preview,
+// the rules' decision with its reasons, each field's Japanese message beside the field, and,
+// for the issue role, the download and print of the PDF with the reason for issuing it.
 'use strict';
 
 const DEBOUNCE_MS = 300;
@@ -13,9 +14,9 @@ const state = {
   timer: null,
   seq: 0,
   controller: null,
-  png: true, // false once the server says PNG is not available (501): show the PDF instead
-  pdfUrl: null,
   imageUrls: [],
+  session: null, // {login, user, role}
+  ready: null, // the record and layout the preview shows, once it is shown
 };
 
 const $ = (id) => document.getElementById(id);
@@ -26,8 +27,17 @@ function setStatus(text, error) {
   status.classList.toggle('error', Boolean(error));
 }
 
+// A session that has ended (401) sends the browser to the login page.
+function checkSession(response) {
+  if (response.status === 401) {
+    window.location.assign('/login');
+    throw new Error('logged out');
+  }
+  return response;
+}
+
 async function getJson(url) {
-  const response = await fetch(url, { headers: { Accept: 'application/json' } });
+  const response = checkSession(await fetch(url, { headers: { Accept: 'application/json' } }));
   const body = await response.json();
   if (!response.ok) throw body;
   return body;
@@ -35,6 +45,7 @@ async function getJson(url) {
 
 async function init() {
   try {
+    state.session = await getJson('/api/session');
     [state.schema, state.layouts, state.issuers] = await Promise.all([
       getJson('/api/schema'), getJson('/api/layouts'), getJson('/api/issuers'),
     ]);
@@ -42,15 +53,34 @@ async function init() {
     setStatus('サーバーに接続できません', true);
     return;
   }
+  showSession();
   buildLayouts();
   buildIssuers();
   buildForm();
   $('lookup').addEventListener('submit', (event) => { event.preventDefault(); lookup(); });
   $('layout').addEventListener('change', () => schedule(0));
   $('clear').addEventListener('click', () => { fill({}); schedule(0); });
-  $('print').addEventListener('click', print);
+  $('download').addEventListener('click', () => issue('download'));
+  $('print').addEventListener('click', () => issue('print'));
+  $('reason').addEventListener('change', onReason);
+  $('logout').addEventListener('click', logout);
   fill({});
   setStatus('入力してください');
+}
+
+// The user and role in the header; the issue controls for the issue role only.
+function showSession() {
+  const session = state.session;
+  if (session.login) {
+    $('who-name').textContent = `${session.user}（${session.role_label}）`;
+    $('who').hidden = false;
+  }
+  $('issue').hidden = session.role !== 'issue';
+}
+
+async function logout() {
+  await fetch('/api/logout', { method: 'POST' }).catch(() => undefined);
+  window.location.assign('/login');
 }
 
 function buildLayouts() {
@@ -185,16 +215,16 @@ function schedule(delay) {
   state.timer = setTimeout(update, delay);
 }
 
-function post(path, record, signal) {
-  const layout = $('layout').value;
+async function post(path, record, signal, layout) {
+  const chosen = layout || $('layout').value;
   const separator = path.includes('?') ? '&' : '?';
-  const url = layout ? `${path}${separator}layout=${encodeURIComponent(layout)}` : path;
-  return fetch(url, {
+  const url = chosen ? `${path}${separator}layout=${encodeURIComponent(chosen)}` : path;
+  return checkSession(await fetch(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(record),
     signal,
-  });
+  }));
 }
 
 async function update() {
@@ -214,15 +244,15 @@ async function update() {
   setStatus('更新中…');
   $('preview').dataset.state = 'loading';
   try {
-    const [explain, pdf] = await Promise.all([
+    const [explain, first] = await Promise.all([
       post('/api/explain', record, controller.signal),
-      post('/api/render', record, controller.signal),
+      post('/api/render?format=png&page=1', record, controller.signal),
     ]);
     if (seq !== state.seq) return;
     const explained = await explain.json();
     showDecision(explain.ok ? explained : null);
-    if (!pdf.ok) {
-      const error = await pdf.json();
+    if (!first.ok) {
+      const error = await first.json();
       if (seq !== state.seq) return;
       showFieldErrors(error.errors || [error]);
       clearPreview('error');
@@ -230,11 +260,19 @@ async function update() {
       return;
     }
     showFieldErrors([]);
-    const blob = await pdf.blob();
-    const layout = pdf.headers.get('X-Shikaku-Layout') || 'document';
-    const pages = Number(pdf.headers.get('X-Shikaku-Pages') || '1');
-    if (seq !== state.seq) return;
-    await showPreview(record, blob, layout, pages, controller.signal, seq);
+    const layout = first.headers.get('X-Shikaku-Layout') || 'document';
+    const pages = Number(first.headers.get('X-Shikaku-Pages') || '1');
+    const images = [URL.createObjectURL(await first.blob())];
+    for (let page = 2; page <= pages; page++) {
+      const response = await post(`/api/render?format=png&page=${page}`, record, controller.signal, layout);
+      if (!response.ok) throw new Error(`PNG ${response.status}`);
+      images.push(URL.createObjectURL(await response.blob()));
+    }
+    if (seq !== state.seq) {
+      images.forEach((url) => URL.revokeObjectURL(url));
+      return;
+    }
+    await showPreview(record, images, layout, seq);
   } catch (e) {
     if (e.name === 'AbortError') return;
     if (seq !== state.seq) return;
@@ -243,70 +281,123 @@ async function update() {
   }
 }
 
-async function showPreview(record, pdfBlob, layout, pages, signal, seq) {
-  const images = state.png ? await pngPages(record, pages, signal) : null;
-  if (seq !== state.seq) {
-    if (images) images.forEach((url) => URL.revokeObjectURL(url));
-    return;
-  }
+async function showPreview(record, images, layout, seq) {
   clearPreview('loading');
-  state.pdfUrl = URL.createObjectURL(pdfBlob);
   const preview = $('preview');
   preview.textContent = '';
-  if (images) {
-    state.imageUrls = images;
-    const loads = images.map((url, i) => {
-      const img = document.createElement('img');
-      img.alt = `${i + 1}ページ目のプレビュー`;
-      img.src = url;
-      preview.append(img);
-      return img.decode().catch(() => undefined);
-    });
-    await Promise.all(loads);
-    preview.dataset.kind = 'png';
-  } else {
-    const frame = document.createElement('iframe');
-    frame.title = '書類のプレビュー（PDF）';
-    frame.src = state.pdfUrl;
-    preview.append(frame);
-    preview.dataset.kind = 'pdf';
-  }
+  state.imageUrls = images;
+  const loads = images.map((url, i) => {
+    const img = document.createElement('img');
+    img.alt = `${i + 1}ページ目のプレビュー`;
+    img.src = url;
+    preview.append(img);
+    return img.decode().catch(() => undefined);
+  });
+  await Promise.all(loads);
   if (seq !== state.seq) return;
-  const download = $('download');
-  download.href = state.pdfUrl;
-  download.download = `${layout}-${String(record.record_id || 'record').replace(/[^\w.-]/g, '_')}.pdf`;
-  download.setAttribute('aria-disabled', 'false');
-  $('print').disabled = false;
+  state.ready = { record, layout };
+  preview.dataset.kind = 'png';
   preview.dataset.layout = layout;
   preview.dataset.state = 'ready';
+  updateIssueButtons();
+  if ($('reason').value.startsWith('reissue')) showHistory(record.record_id);
   setStatus('最新の内容です');
 }
 
-// The PNG of every page, or null when the server has no PNG output (then the PDF is shown).
-async function pngPages(record, pages, signal) {
-  const urls = [];
-  for (let page = 1; page <= pages; page++) {
-    const response = await post(`/api/render?format=png&page=${page}`, record, signal);
-    if (response.status === 501) {
-      state.png = false;
-      urls.forEach((url) => URL.revokeObjectURL(url));
-      return null;
-    }
-    if (!response.ok) throw new Error(`PNG ${response.status}`);
-    urls.push(URL.createObjectURL(await response.blob()));
+function updateIssueButtons() {
+  const can = Boolean(state.ready) && $('reason').value !== '';
+  $('download').disabled = !can;
+  $('print').disabled = !can;
+  $('issue-message').textContent = state.ready && !$('reason').value ? '交付の理由を選んでください' : '';
+}
+
+// Choosing 再交付 shows the member's documents issued before.
+function onReason() {
+  updateIssueButtons();
+  if ($('reason').value.startsWith('reissue') && state.ready) showHistory(state.ready.record.record_id);
+}
+
+async function showHistory(recordId) {
+  const box = $('history');
+  const list = $('history-list');
+  if (!recordId) return;
+  let found;
+  try {
+    found = await getJson(`/api/ledger/${encodeURIComponent(recordId)}`);
+  } catch (error) {
+    list.textContent = error.message_ja || '交付履歴を読み込めません';
+    box.hidden = false;
+    return;
   }
-  return urls;
+  list.textContent = '';
+  if (found.documents.length === 0) {
+    list.textContent = 'この方に交付した書類の記録はありません';
+  } else {
+    const table = document.createElement('table');
+    const head = table.createTHead().insertRow();
+    for (const title of ['交付日時', '書類', '理由', '有効期限', '担当']) {
+      const th = document.createElement('th');
+      th.textContent = title;
+      head.append(th);
+    }
+    const body = table.createTBody();
+    for (const doc of found.documents) {
+      const row = body.insertRow();
+      for (const value of [doc.issued_at, doc.layout_title || doc.layout, doc.reason_label, doc.expiry_date || '記載なし', doc.user]) {
+        row.insertCell().textContent = value;
+      }
+    }
+    list.append(table);
+  }
+  box.hidden = false;
+}
+
+// Downloads or prints the PDF of what the preview shows; the server records it as issued.
+async function issue(action) {
+  if (!state.ready) return;
+  const reason = $('reason').value;
+  if (!reason) {
+    updateIssueButtons();
+    return;
+  }
+  const { record, layout } = state.ready;
+  const message = $('issue-message');
+  message.textContent = '';
+  let response;
+  try {
+    response = await post(`/api/render?action=${action}&reason=${reason}`, record, undefined, layout);
+  } catch (e) {
+    message.textContent = 'サーバーに接続できません';
+    return;
+  }
+  if (!response.ok) {
+    const error = await response.json();
+    message.textContent = error.message_ja;
+    return;
+  }
+  const url = URL.createObjectURL(await response.blob());
+  if (action === 'download') {
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${layout}-${String(record.record_id || 'record').replace(/[^\w.-]/g, '_')}.pdf`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } else {
+    print(url);
+  }
+  message.textContent = action === 'download' ? 'PDFをダウンロードしました（交付を記録しました）' : '印刷に送りました（交付を記録しました）';
+  message.classList.add('info');
 }
 
 function clearPreview(nextState) {
-  if (state.pdfUrl) URL.revokeObjectURL(state.pdfUrl);
   state.imageUrls.forEach((url) => URL.revokeObjectURL(url));
-  state.pdfUrl = null;
   state.imageUrls = [];
-  const download = $('download');
-  download.removeAttribute('href');
-  download.setAttribute('aria-disabled', 'true');
+  state.ready = null;
+  $('download').disabled = true;
   $('print').disabled = true;
+  $('history').hidden = true;
   const preview = $('preview');
   preview.dataset.state = nextState;
   if (nextState !== 'loading') {
@@ -413,20 +504,19 @@ async function lookup() {
 }
 
 // Prints the PDF from a hidden frame; where the browser will not, opens it to print by hand.
-function print() {
-  if (!state.pdfUrl) return;
+function print(url) {
   const old = document.getElementById('print-frame');
   if (old) old.remove();
   const frame = document.createElement('iframe');
   frame.id = 'print-frame';
   frame.hidden = true;
-  frame.src = state.pdfUrl;
+  frame.src = url;
   frame.addEventListener('load', () => {
     try {
       frame.contentWindow.focus();
       frame.contentWindow.print();
     } catch (e) {
-      window.open(state.pdfUrl, '_blank');
+      window.open(url, '_blank');
     }
   });
   document.body.append(frame);
