@@ -271,7 +271,7 @@ fn manifest_without_expiry(out: &Path) -> std::path::PathBuf {
         .lines()
         .map(|line| format!("{}\n", &line[..line.rfind(',').unwrap()]))
         .collect();
-    assert!(old.starts_with("record_id,") && old.contains(",input_records\n"));
+    assert!(old.starts_with("record_id,") && old.contains(",input_records,substitutions\n"));
     let path = out.join("manifest-old.csv");
     std::fs::write(&path, old).unwrap();
     path

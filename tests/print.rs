@@ -409,7 +409,7 @@ fn every_file_has_an_id_and_no_resource_dictionary_recurses() {
 }
 
 /// The PDF/X-4 rules (ISO 15930-7) that this writer could get wrong, checked object by object.
-fn pdfx_structure(pdf: &Path) {
+pub(crate) fn pdfx_structure(pdf: &Path) {
     let bytes = std::fs::read(pdf).unwrap();
     assert!(bytes.starts_with(b"%PDF-1.6\n"), "PDF/X-4 is PDF 1.6");
     let objects = Objects::read(pdf);

@@ -1101,3 +1101,26 @@ async fn every_refusal_has_its_own_japanese_message() {
         }
     }
 }
+
+/// The staff page learns which characters of a name print from a fallback font, the variation
+/// selector kept with its base, and the render prints them.
+#[tokio::test]
+async fn explain_names_the_characters_printed_from_a_fallback_font() {
+    let router = router();
+    let mut record = sample("T0003");
+    record["name"] = json!("邉\u{E0102}見 \u{20BB7}男");
+    let body = post(&router, "/api/explain", &record).await.json();
+    let characters = body["characters"].as_array().expect("characters");
+    let names: Vec<&Value> = characters.iter().filter(|c| c["field"] == "name").collect();
+    assert_eq!(names.len(), 2, "{characters:?}");
+    assert_eq!(names[0]["chars"], "邉\u{E0102}");
+    assert_eq!(names[0]["text"], "U+9089 U+E0102");
+    assert_eq!(names[0]["font"], "noto-sans-jp");
+    assert_eq!(names[0]["label"], "氏名");
+    assert_eq!(names[0]["message_ja"], "Noto Sans CJK JPで印字します");
+    assert_eq!(names[1]["chars"], "\u{20BB7}");
+    let rendered = post(&router, "/api/render", &record).await;
+    assert_eq!(rendered.status, StatusCode::OK);
+    let text = pdftotext(&rendered.body, "fallback-name");
+    assert!(text.contains("邉\u{E0102}見 \u{20BB7}男"), "{text}");
+}

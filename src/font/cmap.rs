@@ -104,7 +104,7 @@ fn read_format14(cmap: &[u8], out: &mut Vec<(char, char, Option<GlyphId>)>) -> O
     Some(())
 }
 
-fn u16_at(data: &[u8], at: usize) -> Option<u16> {
+pub(crate) fn u16_at(data: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(data.get(at..at + 2)?.try_into().ok()?))
 }
 

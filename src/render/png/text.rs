@@ -150,6 +150,33 @@ mod tests {
         assert!(y0 as f32 <= top + 1.0 && y1 as f32 >= bottom - 2.0);
     }
 
+    /// A fallback font's variant glyph is drawn, not its base: the preview shows the name as
+    /// the PDF prints it. Noto Sans CJK JP (fonts-noto-cjk, installed by scripts/test.sh) has 邉
+    /// with U+E0102 as a glyph of its own.
+    #[test]
+    fn draws_a_fallback_fonts_variant_glyph() {
+        let noto = Fonts::global()
+            .try_get(FontId::NotoSansJp)
+            .expect("Noto Sans CJK JP: install fonts-noto-cjk (scripts/test.sh does)");
+        let draw = |text: &str| {
+            let glyphs = noto.shape(text).unwrap();
+            let run = TextRun {
+                font: FontId::NotoSansJp,
+                glyphs,
+                text: text.into(),
+                ..run("田", 1.0, 0.0)
+            };
+            render(&page(SIZE, vec![ItemKind::Text(run)]))
+        };
+        let variant = draw("邉\u{E0102}");
+        let base = draw("邉");
+        assert!(ink_box(&variant).is_some(), "the variant left no ink");
+        assert!(
+            variant != base,
+            "the base glyph was drawn for the variation sequence"
+        );
+    }
+
     #[test]
     fn horizontal_scaling_squeezes_the_outline() {
         let wide = ink_box(&render(&page(
