@@ -4,8 +4,8 @@
 //! Japanese forms need no complex shaping: a glyph per character (or per Ideographic Variation
 //! Sequence), advanced by its horizontal metric. What matters is finding every glyph before
 //! anything is drawn, so that a character no font has sends the record to the error report
-//! instead of printing a blank box. [`fallback`] chooses a font per grapheme cluster; [`catalog`]
-//! finds the fallback fonts' files.
+//! instead of printing a blank box. The private module `fallback` chooses a font per grapheme
+//! cluster; `catalog` finds the fallback fonts' files.
 
 mod catalog;
 pub mod cmap;

@@ -316,7 +316,9 @@ fn fonts_missing_fallback_fonts_reject_only_the_records_that_need_them() {
         assert!(!text.contains('田') && !text.contains('見'), "{error}");
     }
     let manifest = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
-    assert_eq!(manifest.lines().count(), 7, "{manifest}");
+    // The header and one row an input record (cover letters have rows of their own).
+    let records = manifest.lines().filter(|l| !l.contains(",cover,soufujo,"));
+    assert_eq!(records.count(), 7, "{manifest}");
 }
 
 #[test]

@@ -751,6 +751,14 @@ fn process(
     // drawn alone now, so that a record whose envelope cannot be addressed is rejected here, with
     // its field, rather than its whole envelope later.
     let cover = match forms.of_kind(LayoutKind::Soufujo, issuer) {
+        Some(_) if record.mail_postal_code().is_none() => {
+            return reject(
+                Some("postal_code"),
+                "no postal code to mail the documents to (the envelope's cover letter is addressed)".into(),
+                "郵便番号がないため送付状の宛先を印刷できません。郵便番号と住所（または送付先）を入力してください".into(),
+                Some("give postal_code and address, or the mail_to_ fields; an issuer that hands documents over at the counter sets [mail] cover_letter = false".into()),
+            );
+        }
         Some(form) => {
             if let Err(e) = form.fill(&record, elig) {
                 return reject_fill(&e);

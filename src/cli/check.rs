@@ -160,6 +160,12 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
             report.fail(index, Some("insurer_number"), reason);
             continue;
         }
+        // A private-use 外字 prints only through the issuer's 外字 map, as render converts it.
+        if let Some(Err(e)) = issuer.map(|i| shikaku::gaiji::convert(&record, &i.gaiji_map)) {
+            report.invalid += 1;
+            report.fail(index, Some(e.field), e.reason());
+            continue;
+        }
         let rules = issuer.map_or_else(Rules::default, |i| i.rules.clone());
         if let Err(contradictions) = eligibility::evaluate(&record, &rules, &options) {
             report.invalid += 1;
