@@ -28,17 +28,10 @@ use super::{
 
 /// Rows of a CSV input after its header.
 pub(crate) struct CsvRecords<R> {
-    lines: Lines<R>,
+    rows: Rows<R>,
     /// The field of each column, in column order.
     columns: Vec<Field>,
     encoding: Encoding,
-    cells: Cells,
-    /// Rows read so far, not counting the header and blank lines.
-    index: u64,
-    /// Where reading stopped after an I/O error.
-    stopped: Option<Unread>,
-    /// The last line read ended inside quotes: this one may be the rest of its value.
-    after_unclosed: bool,
 }
 
 impl<R: BufRead> CsvRecords<R> {
@@ -88,13 +81,9 @@ impl<R: BufRead> CsvRecords<R> {
             ..open_error(line, kind)
         })?;
         Ok(CsvRecords {
-            lines,
+            rows: Rows::new(lines, cells),
             columns,
             encoding,
-            cells,
-            index: 0,
-            stopped: None,
-            after_unclosed: false,
         })
     }
 
@@ -103,6 +92,81 @@ impl<R: BufRead> CsvRecords<R> {
         &mut self,
         batch: &mut Batch,
     ) -> Option<Result<(Origin, Record), RecordError>> {
+        Some(match self.rows.next(batch)? {
+            Ok(origin) => self.record(origin, batch),
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Where reading stopped before the end of the input, if it did.
+    pub(crate) fn stopped(&self) -> Option<Unread> {
+        self.rows.stopped()
+    }
+
+    /// Bytes held for the current line.
+    pub(crate) fn buffered(&self) -> usize {
+        self.rows.buffered()
+    }
+
+    fn record(
+        &mut self,
+        origin: Origin,
+        batch: &mut Batch,
+    ) -> Result<(Origin, Record), RecordError> {
+        let columns = self.columns.len();
+        let quote_hint = "a value cannot continue onto the next line: close the quote, and write a quote inside a quoted value as \"\"";
+        if let Err(problem) = self.rows.split(columns, columns, true, quote_hint) {
+            return Err(problem.at(origin, None, false));
+        }
+        let line = self.rows.lines.text();
+        let raw: Vec<Cow<[u8]>> = self.rows.cells.unquoted(line).collect();
+        let mut problem = None;
+        let mut texts = Vec::with_capacity(columns);
+        for (bytes, &field) in raw.iter().zip(&self.columns) {
+            match decode_cell(bytes, field, self.encoding) {
+                Ok(text) => texts.push((field, text)),
+                Err(p) => {
+                    problem.get_or_insert(p);
+                }
+            }
+        }
+        let mut slots = empty_slots();
+        for (field, text) in &texts {
+            slots[*field as usize] = Some(Raw::Text(text));
+        }
+        batch.finish(origin, &slots, problem)
+    }
+}
+
+/// The lines of a delimited input as rows of cells, one record a line: what the contract's
+/// CSV reader and an input profile's delimited reader share. A bad line costs only itself;
+/// an I/O error ends the input, and says where.
+pub(crate) struct Rows<R> {
+    pub(crate) lines: Lines<R>,
+    pub(crate) cells: Cells,
+    /// Rows read so far, not counting the header and blank lines.
+    index: u64,
+    /// Where reading stopped after an I/O error.
+    stopped: Option<Unread>,
+    /// The last line read ended inside quotes: this one may be the rest of its value.
+    after_unclosed: bool,
+}
+
+impl<R: BufRead> Rows<R> {
+    /// Rows from the line after the header (if any) that `lines` has read.
+    pub(crate) fn new(lines: Lines<R>, cells: Cells) -> Self {
+        Rows {
+            lines,
+            cells,
+            index: 0,
+            stopped: None,
+            after_unclosed: false,
+        }
+    }
+
+    /// Moves to the next line that is not blank: its origin, ready to [`Rows::split`]; an
+    /// error for a line over the size limit or an I/O error; `None` at the end of the input.
+    pub(crate) fn next(&mut self, batch: &Batch) -> Option<Result<Origin, RecordError>> {
         if self.stopped.is_some() {
             return None;
         }
@@ -115,13 +179,13 @@ impl<R: BufRead> CsvRecords<R> {
             };
             self.index += 1;
             let origin = batch.origin(self.lines.line(), self.index);
-            let limit = self.lines.limit();
             return Some(match found {
                 Line::TooLong => {
                     self.after_unclosed = false;
+                    let limit = self.lines.limit();
                     Err(Problem::record(RecordErrorKind::TooLong { limit }).at(origin, None, false))
                 }
-                _ => self.record(origin, batch),
+                _ => Ok(origin),
             });
         }
     }
@@ -144,51 +208,36 @@ impl<R: BufRead> CsvRecords<R> {
         self.lines.buffered() + self.cells.buffered()
     }
 
-    fn record(
+    /// Splits the current line, keeping its first `keep` cells. A quote left open (the
+    /// `quote_hint` says how to write one) or a line without `width` fields (at least, or
+    /// exactly when `exact`) is the record's problem.
+    pub(crate) fn split(
         &mut self,
-        origin: Origin,
-        batch: &mut Batch,
-    ) -> Result<(Origin, Record), RecordError> {
-        let line = self.lines.text();
-        let columns = self.columns.len();
-        let split = self.cells.split(line, columns);
+        keep: usize,
+        width: usize,
+        exact: bool,
+        quote_hint: &str,
+    ) -> Result<(), Problem> {
+        let split = self.cells.split(self.lines.text(), keep);
         let after_unclosed = std::mem::replace(&mut self.after_unclosed, split.is_err());
-        let problem = match split {
-            Err(Unclosed { column }) => Some(
-                Problem::record(RecordErrorKind::UnclosedQuote { column })
-                    .with_hint("a value cannot continue onto the next line: close the quote, and write a quote inside a quoted value as \"\""),
-            ),
-            Ok(()) if self.cells.count != columns => {
+        let found = self.cells.count;
+        match split {
+            Err(Unclosed { column }) => {
+                Err(Problem::record(RecordErrorKind::UnclosedQuote { column })
+                    .with_hint(quote_hint))
+            }
+            Ok(()) if found < width || (exact && found != width) => {
                 let problem = Problem::record(RecordErrorKind::FieldCount {
-                    expected: columns,
-                    found: self.cells.count,
+                    expected: width,
+                    found,
                 });
-                Some(match after_unclosed {
+                Err(match after_unclosed {
                     true => problem.with_hint("the line before ended inside quotes: this line may be the rest of its value"),
                     false => problem,
                 })
             }
-            Ok(()) => None,
-        };
-        if let Some(problem) = problem {
-            return Err(problem.at(origin, None, false));
+            Ok(()) => Ok(()),
         }
-        let raw: Vec<Cow<[u8]>> = self.cells.unquoted(line).collect();
-        let mut problem = None;
-        let mut texts = Vec::with_capacity(columns);
-        for (bytes, &field) in raw.iter().zip(&self.columns) {
-            match decode_cell(bytes, field, self.encoding) {
-                Ok(text) => texts.push((field, text)),
-                Err(p) => {
-                    problem.get_or_insert(p);
-                }
-            }
-        }
-        let mut slots = empty_slots();
-        for (field, text) in &texts {
-            slots[*field as usize] = Some(Raw::Text(text));
-        }
-        batch.finish(origin, &slots, problem)
     }
 }
 

@@ -11,12 +11,12 @@ use std::borrow::Cow;
 use std::io::BufRead;
 use std::sync::Arc;
 
-use super::super::assemble::{Batch, Problem};
-use super::super::csv::{decode_cell, is_blank, Cells, Dialect, Unclosed};
+use super::super::assemble::Batch;
+use super::super::csv::{decode_cell, is_blank, Cells, Dialect, Rows, Unclosed};
 use super::super::lines::{Line, Lines};
 use super::super::normalize;
 use super::super::{
-    Encoding, Field, OpenError, OpenErrorKind, Origin, Record, RecordError, RecordErrorKind, Unread,
+    Encoding, Field, OpenError, OpenErrorKind, Origin, Record, RecordError, Unread,
 };
 use super::{finish, values, Layout, Place, Profile, ProfileError};
 
@@ -26,10 +26,9 @@ const MAX_HEADER_COLUMNS: usize = 1024;
 
 /// Rows of a profiled CSV input after its header.
 pub(crate) struct DelimitedRecords<R> {
-    lines: Lines<R>,
+    rows: Rows<R>,
     profile: Arc<Profile>,
     encoding: Encoding,
-    cells: Cells,
     /// The CSV column of each profile column.
     columns: Vec<usize>,
     /// Cells kept per row: up to the last column the profile reads.
@@ -39,11 +38,6 @@ pub(crate) struct DelimitedRecords<R> {
     /// Whether rows must have exactly `width` fields (with a header) or at least that many.
     exact: bool,
     values: Vec<String>,
-    index: u64,
-    /// Where reading stopped after an I/O error.
-    stopped: Option<Unread>,
-    /// The last line read ended inside quotes: this one may be the rest of its value.
-    after_unclosed: bool,
 }
 
 impl<R: BufRead> DelimitedRecords<R> {
@@ -84,18 +78,14 @@ impl<R: BufRead> DelimitedRecords<R> {
         })?;
         let keep = columns.iter().map(|&c| c + 1).max().unwrap_or(0);
         Ok(DelimitedRecords {
-            lines,
+            rows: Rows::new(lines, Cells::with_dialect(dialect)),
             encoding,
-            cells: Cells::with_dialect(dialect),
             keep,
             width: names.as_ref().map_or(keep, Vec::len),
             exact: names.is_some(),
             columns,
             profile,
             values: vec![String::new(); Field::ALL.len()],
-            index: 0,
-            stopped: None,
-            after_unclosed: false,
         })
     }
 
@@ -104,45 +94,20 @@ impl<R: BufRead> DelimitedRecords<R> {
         &mut self,
         batch: &mut Batch,
     ) -> Option<Result<(Origin, Record), RecordError>> {
-        if self.stopped.is_some() {
-            return None;
-        }
-        loop {
-            let found = match self.lines.next() {
-                Ok(Line::End) => return None,
-                Ok(Line::Read) if is_blank(self.lines.text()) => continue,
-                Ok(found) => found,
-                Err(e) => {
-                    let (line, byte) = (self.lines.line(), self.lines.start());
-                    self.stopped = Some(Unread { line, byte });
-                    let origin = batch.origin(line, self.index + 1);
-                    let problem = Problem::record(RecordErrorKind::Read(e.to_string()));
-                    return Some(Err(problem.at(origin, None, true)));
-                }
-            };
-            self.index += 1;
-            let origin = batch.origin(self.lines.line(), self.index);
-            return Some(match found {
-                Line::TooLong => {
-                    self.after_unclosed = false;
-                    let limit = self.lines.limit();
-                    Err(Problem::record(RecordErrorKind::TooLong { limit }).at(origin, None, false))
-                }
-                _ => self.record(origin, batch),
-            });
-        }
+        Some(match self.rows.next(batch)? {
+            Ok(origin) => self.record(origin, batch),
+            Err(e) => Err(e),
+        })
     }
 
     /// Where reading stopped before the end of the input, if it did.
     pub(crate) fn stopped(&self) -> Option<Unread> {
-        self.stopped
+        self.rows.stopped()
     }
 
     /// Bytes held for the current line and its values.
     pub(crate) fn buffered(&self) -> usize {
-        self.lines.buffered()
-            + self.cells.buffered()
-            + self.values.iter().map(String::capacity).sum::<usize>()
+        self.rows.buffered() + self.values.iter().map(String::capacity).sum::<usize>()
     }
 
     fn record(
@@ -150,31 +115,15 @@ impl<R: BufRead> DelimitedRecords<R> {
         origin: Origin,
         batch: &mut Batch,
     ) -> Result<(Origin, Record), RecordError> {
-        let line = self.lines.text();
-        let split = self.cells.split(line, self.keep);
-        let after_unclosed = std::mem::replace(&mut self.after_unclosed, split.is_err());
-        let found = self.cells.count;
-        let problem = match split {
-            Err(Unclosed { column }) => Some(
-                Problem::record(RecordErrorKind::UnclosedQuote { column })
-                    .with_hint("a value cannot continue onto the next line: close the quote, and write a quote inside a quoted value twice"),
-            ),
-            Ok(()) if found < self.width || (self.exact && found != self.width) => {
-                let problem = Problem::record(RecordErrorKind::FieldCount {
-                    expected: self.width,
-                    found,
-                });
-                Some(match after_unclosed {
-                    true => problem.with_hint("the line before ended inside quotes: this line may be the rest of its value"),
-                    false => problem,
-                })
-            }
-            Ok(()) => None,
-        };
-        if let Some(problem) = problem {
+        let quote_hint = "a value cannot continue onto the next line: close the quote, and write a quote inside a quoted value twice";
+        if let Err(problem) = self
+            .rows
+            .split(self.keep, self.width, self.exact, quote_hint)
+        {
             return Err(problem.at(origin, None, false));
         }
-        let raw: Vec<Cow<[u8]>> = self.cells.unquoted(line).collect();
+        let line = self.rows.lines.text();
+        let raw: Vec<Cow<[u8]>> = self.rows.cells.unquoted(line).collect();
         let (columns, encoding) = (&self.columns, self.encoding);
         let problem = values(
             &self.profile,
@@ -323,7 +272,7 @@ fn missing_column(
 #[cfg(test)]
 mod tests {
     use super::super::super::testing::{error, record};
-    use super::super::super::{from_reader, Format, ReadOptions};
+    use super::super::super::{from_reader, Format, ReadOptions, RecordErrorKind};
     use super::*;
 
     const PROFILE: &str = r#"
