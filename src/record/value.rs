@@ -175,7 +175,7 @@ fn checked_text(text: &str, gaiji: bool) -> Parsed<String> {
 
 /// Full-width digits (０–９, common in municipal exports) → ASCII; everything else kept.
 pub(crate) fn fold_digits(text: &str) -> Cow<'_, str> {
-    if !text.contains(|c| matches!(c, '０'..='９')) {
+    if text.is_ascii() || !text.contains(|c| matches!(c, '０'..='９')) {
         return Cow::Borrowed(text);
     }
     let fold = |c: char| match c {

@@ -15,10 +15,8 @@ use super::super::assemble::Batch;
 use super::super::csv::{decode_cell, is_blank, Cells, Dialect, Rows, Unclosed};
 use super::super::lines::{Line, Lines};
 use super::super::normalize;
-use super::super::{
-    Encoding, Field, OpenError, OpenErrorKind, Origin, Record, RecordError, Unread,
-};
-use super::{finish, values, Layout, Place, Profile, ProfileError};
+use super::super::{Encoding, OpenError, OpenErrorKind, Origin, Record, RecordError, Unread};
+use super::{finish, Layout, Place, Profile, ProfileError, Values};
 
 /// The most header cells looked at: far more than any export has, and few enough that a
 /// hostile first line cannot make the reader hold a span per byte.
@@ -37,7 +35,7 @@ pub(crate) struct DelimitedRecords<R> {
     width: usize,
     /// Whether rows must have exactly `width` fields (with a header) or at least that many.
     exact: bool,
-    values: Vec<String>,
+    values: Values,
 }
 
 impl<R: BufRead> DelimitedRecords<R> {
@@ -85,7 +83,7 @@ impl<R: BufRead> DelimitedRecords<R> {
             exact: names.is_some(),
             columns,
             profile,
-            values: vec![String::new(); Field::ALL.len()],
+            values: Values::new(),
         })
     }
 
@@ -107,7 +105,7 @@ impl<R: BufRead> DelimitedRecords<R> {
 
     /// Bytes held for the current line and its values.
     pub(crate) fn buffered(&self) -> usize {
-        self.rows.buffered() + self.values.iter().map(String::capacity).sum::<usize>()
+        self.rows.buffered() + self.values.buffered()
     }
 
     fn record(
@@ -125,11 +123,10 @@ impl<R: BufRead> DelimitedRecords<R> {
         let line = self.rows.lines.text();
         let raw: Vec<Cow<[u8]>> = self.rows.cells.unquoted(line).collect();
         let (columns, encoding) = (&self.columns, self.encoding);
-        let problem = values(
-            &self.profile,
-            |column, field, _| decode_cell(&raw[columns[column]], field, encoding),
-            &mut self.values,
-        );
+        let problem = self.values.fill(&self.profile, |column, field, _, out| {
+            out.push_str(&decode_cell(&raw[columns[column]], field, encoding)?);
+            Ok(())
+        });
         finish(
             &self.profile,
             batch,

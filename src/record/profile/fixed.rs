@@ -16,7 +16,6 @@
 //! ends do not match the file would misread every record, so the first bytes are checked
 //! when the file is opened.
 
-use std::borrow::Cow;
 use std::io::{self, BufRead};
 use std::ops::Range;
 use std::sync::Arc;
@@ -27,7 +26,7 @@ use super::super::{
     Encoding, Field, OpenError, OpenErrorKind, Origin, Record, RecordError, RecordErrorKind, Unread,
 };
 use super::convert::Trim;
-use super::{decode, finish, values, Layout, LineEnd, Place, Profile};
+use super::{decode_into, finish, Layout, LineEnd, Place, Profile, Values};
 use crate::record::error::SourceRef;
 
 /// DOS's end-of-file mark, which some exports still append.
@@ -43,7 +42,7 @@ pub(crate) struct FixedRecords<R> {
     /// Each column's byte range within a record.
     ranges: Vec<Range<usize>>,
     record: Vec<u8>,
-    values: Vec<String>,
+    values: Values,
     /// Byte offset in the file of the next record.
     offset: u64,
     /// Line of the next record (1 throughout without line ends).
@@ -118,7 +117,7 @@ impl<R: BufRead> FixedRecords<R> {
             line_end,
             ranges,
             record: Vec::with_capacity(record_length + 1),
-            values: vec![String::new(); Field::ALL.len()],
+            values: Values::new(),
             profile,
             offset: start,
             line: 1,
@@ -196,7 +195,7 @@ impl<R: BufRead> FixedRecords<R> {
 
     /// Bytes held for the current record and its values.
     pub(crate) fn buffered(&self) -> usize {
-        self.record.capacity() + self.values.iter().map(String::capacity).sum::<usize>()
+        self.record.capacity() + self.values.buffered()
     }
 
     /// Reads one record without line ends: exactly `record_length` bytes. On an I/O error
@@ -290,11 +289,9 @@ impl<R: BufRead> FixedRecords<R> {
     ) -> Result<(Origin, Record), RecordError> {
         let origin = batch.origin(line, self.index);
         let (record, ranges, encoding) = (&self.record, &self.ranges, self.encoding);
-        let problem = values(
-            &self.profile,
-            |column, field, trim| cell(record, ranges[column].clone(), encoding, field, trim),
-            &mut self.values,
-        );
+        let problem = self.values.fill(&self.profile, |column, field, trim, out| {
+            cell(record, ranges[column].clone(), encoding, field, trim, out)
+        });
         let ranges = &self.ranges;
         finish(
             &self.profile,
@@ -341,15 +338,16 @@ fn line_end_mismatch(
     }
 }
 
-/// One column of a record as text, or why it is not: a character cut at either end of the
-/// range, or bytes invalid in the encoding.
+/// Appends one column of a record as text to `out`, or says why it is not text: a character
+/// cut at either end of the range, or bytes invalid in the encoding.
 fn cell(
     record: &[u8],
     range: Range<usize>,
     encoding: Encoding,
     field: Field,
     trim: Trim,
-) -> Result<Cow<'_, str>, Problem> {
+    out: &mut String,
+) -> Result<(), Problem> {
     let cut = |end: bool| {
         Problem::field(field, RecordErrorKind::SplitCharacter { end }).with_hint(
             "check the column's start and length in the input profile against the record layout",
@@ -362,7 +360,7 @@ fn cell(
         Trim::None => &record[range],
         Trim::Both | Trim::End => without_padding(&record[range], encoding),
     };
-    decode(bytes, encoding).map_err(|(offset, byte)| {
+    decode_into(bytes, encoding, out).map_err(|(offset, byte)| {
         if ends_inside_character(bytes, offset, encoding) {
             return cut(true);
         }
@@ -384,39 +382,56 @@ fn cell(
 
 /// The column's bytes without trailing padding (half-width spaces, tabs, full-width spaces),
 /// cut before decoding: padding is most of a fixed-width file, and decoding it only to trim it
-/// was a fifth of the reading time. CP932 is scanned from the start, since a full-width
-/// space's bytes (0x81 0x40) can also end another character followed by `@`.
+/// was a fifth of the reading time. Read from the end, so a column's padding costs only
+/// itself: in CP932 a full-width space's bytes (0x81 0x40) can also end another character
+/// followed by `@`, so they are padding only where a character starts (see
+/// [`ends_on_boundary`]).
 fn without_padding(bytes: &[u8], encoding: Encoding) -> &[u8] {
-    let mut end = 0;
-    match encoding {
-        Encoding::Cp932 => {
-            let mut i = 0;
-            while i < bytes.len() {
-                if is_lead(bytes[i]) && i + 1 < bytes.len() {
-                    if bytes[i..i + 2] != [0x81, 0x40] {
-                        end = i + 2;
-                    }
-                    i += 2;
-                } else {
-                    if !matches!(bytes[i], b' ' | b'\t') {
-                        end = i + 1;
-                    }
-                    i += 1;
+    let mut end = bytes.len();
+    loop {
+        let before = end;
+        end -= bytes[..end]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+        match encoding {
+            Encoding::Utf8 => {
+                while let [.., 0xE3, 0x80, 0x80] = bytes[..end] {
+                    end -= 3;
+                }
+            }
+            Encoding::Cp932 => {
+                let pairs = bytes[..end].rchunks_exact(2);
+                let run = end - 2 * pairs.take_while(|&pair| pair == [0x81, 0x40]).count();
+                // Each pair after the run's first follows an `@` (0x40 leads nothing), so
+                // starts a character; the first does where the bytes before it end one.
+                if run < end {
+                    end = if ends_on_boundary(&bytes[..run]) {
+                        run
+                    } else {
+                        run + 2
+                    };
                 }
             }
         }
-        Encoding::Utf8 => {
-            end = bytes.len();
-            loop {
-                match bytes[..end] {
-                    [.., b' ' | b'\t'] => end -= 1,
-                    [.., 0xE3, 0x80, 0x80] => end -= 3,
-                    _ => break,
-                }
-            }
+        if end == before {
+            break;
         }
     }
+    // A lead byte whose second byte was a space keeps it, for the decoder to report the pair.
+    if encoding == Encoding::Cp932 && end < bytes.len() && !ends_on_boundary(&bytes[..end]) {
+        end += 1;
+    }
     &bytes[..end]
+}
+
+/// Whether CP932 bytes that begin at a character's start also end at one. A byte that cannot
+/// lead a character ends one (it is a single-byte character or a second byte), and what
+/// follows the last such byte pairs up from its start: so the end is a character's end when
+/// the bytes after it, all possible lead bytes, are even in number.
+fn ends_on_boundary(bytes: &[u8]) -> bool {
+    bytes.iter().rev().take_while(|&&b| is_lead(b)).count() % 2 == 0
 }
 
 /// CP932 lead bytes: the first of a double-byte character.
@@ -683,6 +698,50 @@ mod tests {
         assert_eq!(utf8, "佐藤".as_bytes());
     }
 
+    /// The forward scan `without_padding` replaced: every byte from the column's start,
+    /// pairing each lead byte with the byte after it.
+    fn padding_by_forward_scan(bytes: &[u8]) -> &[u8] {
+        let (mut end, mut i) = (0, 0);
+        while i < bytes.len() {
+            if is_lead(bytes[i]) && i + 1 < bytes.len() {
+                if bytes[i..i + 2] != [0x81, 0x40] {
+                    end = i + 2;
+                }
+                i += 2;
+            } else {
+                if !matches!(bytes[i], b' ' | b'\t') {
+                    end = i + 1;
+                }
+                i += 1;
+            }
+        }
+        &bytes[..end]
+    }
+
+    proptest::proptest! {
+        /// Reading the padding from the end cuts exactly what the scan from the start cut,
+        /// whatever the bytes: padding, lead bytes, `@` and invalid pairs mixed.
+        #[test]
+        fn padding_read_from_the_end_is_the_forward_scans(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(0x81u8),
+                    proptest::strategy::Just(0x40u8),
+                    proptest::strategy::Just(b' '),
+                    proptest::strategy::Just(b'\t'),
+                    0x80u8..=0xFF,
+                    proptest::arbitrary::any::<u8>(),
+                ],
+                0..16,
+            )
+        ) {
+            proptest::prop_assert_eq!(
+                without_padding(&bytes, Encoding::Cp932),
+                padding_by_forward_scan(&bytes)
+            );
+        }
+    }
+
     #[test]
     fn an_empty_file_has_no_records() {
         assert!(read(profile(FIXED), b"").is_empty());
@@ -898,7 +957,7 @@ mod tests {
             #[test]
             fn conversions_never_panic(text in "\\PC{0,12}") {
                 for form in [DateForm::Yyyymmdd, DateForm::Wareki, DateForm::EraCode(super::super::super::convert::default_era_codes())] {
-                    let _ = Conversion::Date(form).apply(&text);
+                    let _ = Conversion::Date(form).write(&text, &mut String::new());
                 }
             }
         }

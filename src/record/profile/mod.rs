@@ -16,7 +16,6 @@ mod delimited;
 mod fixed;
 mod toml;
 
-use std::borrow::Cow;
 use std::fmt;
 use std::io::BufRead;
 use std::path::Path;
@@ -221,62 +220,94 @@ pub(crate) struct CellProblem {
     pub(crate) column: usize,
 }
 
-/// One record's contract values, from a function that reads a column's cell (decoded; it may
-/// already drop the padding the rule's trim would), into `out` (one string per field, empty for none; reused record to record).
-/// Stops at the first problem, as the field rules do.
-fn values<'c>(
-    profile: &Profile,
-    mut cell: impl FnMut(usize, Field, Trim) -> Result<Cow<'c, str>, Problem>,
-    out: &mut [String],
-) -> Option<CellProblem> {
-    for value in out.iter_mut() {
-        value.clear();
+/// One record's contract values, one string per field (empty for none), reused record to
+/// record so that reading a record allocates nothing of its own.
+pub(crate) struct Values {
+    by_field: Vec<String>,
+    /// A field's source text before a conversion other than [`Conversion::Text`].
+    scratch: String,
+}
+
+impl Values {
+    pub(crate) fn new() -> Values {
+        Values {
+            by_field: vec![String::new(); Field::ALL.len()],
+            scratch: String::new(),
+        }
     }
-    for rule in &profile.rules {
-        let (text, column) = match &rule.source {
-            Source::Value(value) => (Cow::Borrowed(value.as_str()), usize::MAX),
-            Source::Columns { columns, join } => {
-                let mut joined: Option<Cow<'c, str>> = None;
-                for &column in columns {
-                    let text = match cell(column, rule.field, rule.trim) {
-                        Ok(text) => text,
-                        Err(problem) => return Some(CellProblem { problem, column }),
+
+    /// Bytes held.
+    pub(crate) fn buffered(&self) -> usize {
+        self.by_field.iter().map(String::capacity).sum::<usize>() + self.scratch.capacity()
+    }
+
+    /// Fills in every field, from a function that appends a column's cell to a string
+    /// (decoded; it may already drop the padding the rule's trim would). Cells are written
+    /// straight into the field they give unless a conversion reads them first. Stops at the
+    /// first problem, as the field rules do.
+    fn fill(
+        &mut self,
+        profile: &Profile,
+        mut cell: impl FnMut(usize, Field, Trim, &mut String) -> Result<(), Problem>,
+    ) -> Option<CellProblem> {
+        for value in &mut self.by_field {
+            value.clear();
+        }
+        for rule in &profile.rules {
+            let out = &mut self.by_field[rule.field as usize];
+            let (text, column) = match &rule.source {
+                Source::Value(value) => (value.as_str(), usize::MAX),
+                Source::Columns { columns, join } => {
+                    let text = match rule.convert {
+                        Conversion::Text => &mut *out,
+                        _ => &mut self.scratch,
                     };
-                    let part = trimmed(text, rule.trim);
-                    joined = match joined {
-                        None => Some(part),
-                        Some(so_far) if part.is_empty() => Some(so_far),
-                        Some(so_far) if so_far.is_empty() => Some(part),
-                        Some(so_far) => Some(Cow::Owned(format!("{so_far}{join}{part}"))),
-                    };
+                    text.clear();
+                    for &column in columns {
+                        let joined = text.len();
+                        if joined > 0 {
+                            text.push_str(join);
+                        }
+                        let start = text.len();
+                        if let Err(problem) = cell(column, rule.field, rule.trim, text) {
+                            return Some(CellProblem { problem, column });
+                        }
+                        trim_from(text, start, rule.trim);
+                        if text.len() == start {
+                            text.truncate(joined); // a blank part joins nothing
+                        }
+                    }
+                    if rule.convert == Conversion::Text {
+                        continue; // written in place
+                    }
+                    (self.scratch.as_str(), columns[0])
                 }
-                (joined.unwrap_or_default(), columns[0])
-            }
-        };
-        match rule.convert.apply(&text) {
-            Ok(Some(value)) => out[rule.field as usize].push_str(&value),
-            Ok(None) => {}
-            Err(invalid) => {
+            };
+            if let Err(invalid) = rule.convert.write(text, out) {
                 let kind = super::RecordErrorKind::Invalid {
                     what: invalid.what,
                     why: invalid.why,
                 };
-                let mut problem =
-                    Problem::field(rule.field, kind).with_value(Some(text.into_owned()));
+                let mut problem = Problem::field(rule.field, kind).with_value(Some(text.into()));
                 problem.hint = invalid.hint;
                 return Some(CellProblem { problem, column });
             }
         }
+        None
     }
-    None
 }
 
-fn trimmed(text: Cow<'_, str>, trim: Trim) -> Cow<'_, str> {
-    match text {
-        Cow::Borrowed(t) => Cow::Borrowed(trim.apply(t)),
-        Cow::Owned(t) if trim.apply(&t).len() == t.len() => Cow::Owned(t),
-        Cow::Owned(t) => Cow::Owned(trim.apply(&t).to_owned()),
+/// Trims `text[start..]`, a cell just appended, as the rule says.
+fn trim_from(text: &mut String, start: usize, trim: Trim) {
+    let part = &text[start..];
+    let kept = trim.apply(part);
+    if kept.len() == part.len() {
+        return;
     }
+    let lead = kept.as_ptr() as usize - part.as_ptr() as usize;
+    let end = start + lead + kept.len();
+    text.truncate(end);
+    text.drain(start..start + lead);
 }
 
 /// Turns one record's values into a [`Record`] through the shared field rules, and names the
@@ -286,14 +317,18 @@ fn finish(
     profile: &Profile,
     batch: &mut Batch,
     origin: Origin,
-    values: &[String],
+    values: &Values,
     problem: Option<CellProblem>,
     byte: Option<u64>,
     column_byte: impl Fn(usize) -> Option<u64>,
 ) -> Result<(Origin, Record), RecordError> {
+    // An empty value is an absent one to the field rules; leaving its slot empty spares the
+    // unmapped fields (a third of the contract's) the normalisation and checks.
     let mut slots = empty_slots();
-    for (slot, value) in slots.iter_mut().zip(values) {
-        *slot = Some(Raw::Text(value));
+    for (slot, value) in slots.iter_mut().zip(&values.by_field) {
+        if !value.is_empty() {
+            *slot = Some(Raw::Text(value));
+        }
     }
     let fault = problem.as_ref().map(|p| p.column);
     batch
@@ -381,17 +416,29 @@ impl<R: BufRead> ProfileRecords<R> {
     }
 }
 
-/// Decodes a cell in the profile's encoding, or says which byte is wrong.
-fn decode(bytes: &[u8], encoding: Encoding) -> Result<Cow<'_, str>, (usize, u8)> {
+/// Appends a cell decoded from the profile's encoding to `out`, or says which byte is wrong
+/// (and appends nothing). CP932 decodes straight into `out`, without a string of its own.
+fn decode_into(bytes: &[u8], encoding: Encoding, out: &mut String) -> Result<(), (usize, u8)> {
     let bad = |offset: usize| (offset, bytes.get(offset).copied().unwrap_or_default());
-    match encoding {
-        Encoding::Utf8 => std::str::from_utf8(bytes)
-            .map(Cow::Borrowed)
-            .map_err(|e| bad(e.valid_up_to())),
-        Encoding::Cp932 => encoding_rs::SHIFT_JIS
-            .decode_without_bom_handling_and_without_replacement(bytes)
-            .ok_or_else(|| bad(super::csv::cp932_error_offset(bytes))),
+    // ASCII (most cells: numbers, codes, dates) reads the same in both encodings.
+    if encoding == Encoding::Utf8 || bytes.is_ascii() {
+        let text = std::str::from_utf8(bytes).map_err(|e| bad(e.valid_up_to()))?;
+        out.push_str(text);
+        return Ok(());
     }
+    let mut decoder = encoding_rs::SHIFT_JIS.new_decoder_without_bom_handling();
+    // At most three bytes of UTF-8 a byte: no overflow for a cell of a bounded record.
+    let most = decoder
+        .max_utf8_buffer_length_without_replacement(bytes.len())
+        .unwrap_or(bytes.len() * 3);
+    out.reserve(most);
+    let start = out.len();
+    let (result, _) = decoder.decode_to_string_without_replacement(bytes, out, true);
+    if result != encoding_rs::DecoderResult::InputEmpty {
+        out.truncate(start);
+        return Err(bad(super::csv::cp932_error_offset(bytes)));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -508,10 +508,13 @@ impl Parser<'_> {
         convert: &Conversion,
         span: Span,
     ) -> Result<(), ProfileError> {
-        let converted = convert
-            .apply(value)
+        let mut text = String::new();
+        convert
+            .write(value, &mut text)
             .map_err(|e| self.error(span.clone(), format!("{} ({})", e.what, e.why), e.hint))?;
-        let Some(text) = converted else { return Ok(()) };
+        if text.is_empty() {
+            return Ok(());
+        }
         let raw = Raw::Text(&text);
         let checked = match field {
             Field::Scheme => value::scheme(raw).map(drop),
