@@ -387,6 +387,14 @@ fn cell(
 /// followed by `@`, so they are padding only where a character starts (see
 /// [`ends_on_boundary`]).
 fn without_padding(bytes: &[u8], encoding: Encoding) -> &[u8] {
+    // Most cells (codes, numbers, dates) end in neither padding byte: the last byte settles it.
+    let pad_end = match encoding {
+        Encoding::Cp932 => 0x40,
+        Encoding::Utf8 => 0x80,
+    };
+    if !matches!(bytes.last(), Some(&b) if b == b' ' || b == b'\t' || b == pad_end) {
+        return bytes;
+    }
     let mut end = bytes.len();
     loop {
         let before = end;

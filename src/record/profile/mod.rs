@@ -272,7 +272,9 @@ impl Values {
                         if let Err(problem) = cell(column, rule.field, rule.trim, text) {
                             return Some(CellProblem { problem, column });
                         }
-                        trim_from(text, start, rule.trim);
+                        if text.len() > start {
+                            trim_from(text, start, rule.trim);
+                        }
                         if text.len() == start {
                             text.truncate(joined); // a blank part joins nothing
                         }
