@@ -280,3 +280,35 @@ fn a_document_answered_is_in_the_ledger_even_after_kill_9() {
     assert_eq!(documents.len(), 1);
     assert_eq!(documents[0].reason_label, "再交付（破損）");
 }
+
+/// A records file that ends early (here a JSON array cut short) would leave the members after
+/// the cut "not found" at the counter: the server refuses to start, naming where reading
+/// stopped (tests/data/serve/records-cut-short.stderr).
+#[test]
+fn refuses_to_start_on_a_records_file_it_cannot_read_to_the_end() {
+    let case = "tests/data/serve/records-cut-short";
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_shikaku"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--issuer",
+            "samples/issuers",
+        ])
+        .args(["--records", &format!("{case}.json")])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    let expected = std::fs::read_to_string(format!("{case}.stderr")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stderr), expected);
+}
+
+#[test]
+fn says_how_many_records_it_read_loaded_and_rejected() {
+    let server = ServerProcess::start(&[]);
+    let log = server.log();
+    assert!(
+        log.contains("samples/records.csv: 16 read = 16 loaded for look-up + 0 rejected"),
+        "{log}"
+    );
+}

@@ -257,11 +257,23 @@ fn load_records(
         profile: profile.map(super::load_profile).transpose()?,
         ..ReadOptions::default()
     };
-    let records = record::read(path, &options).map_err(|e| e.to_string())?;
+    let mut records = record::read(path, &options).map_err(|e| e.to_string())?;
     let (mut good, mut rejected) = (Vec::new(), 0usize);
-    for item in records {
+    while let Some(item) = records.next() {
         match item {
             Ok((_, record)) => good.push(record),
+            // A member after the stop would be "not found" at the counter: start with every
+            // record or not at all.
+            Err(e) if e.ends_input() => {
+                let at = records
+                    .stopped()
+                    .map(|at| format!("{at}: "))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "{at}{e}
+  hint: the server needs the whole records file to look members up; correct it and start again"
+                ));
+            }
             Err(e) => {
                 rejected += 1;
                 if rejected <= 10 {
@@ -270,16 +282,12 @@ fn load_records(
             }
         }
     }
+    let read = good.len() + rejected;
     let index = RecordIndex::new(good);
     eprintln!(
-        "{}: {} records loaded for look-up{}",
+        "{}: {read} read = {} loaded for look-up + {rejected} rejected (not available on the page)",
         path.display(),
         index.len(),
-        if rejected > 0 {
-            format!(", {rejected} rejected (not available on the page)")
-        } else {
-            String::new()
-        }
     );
     Ok(index)
 }
