@@ -89,6 +89,10 @@ fn user_add_passwd_and_remove_keep_a_private_users_file() {
         "new counter pass\n",
     );
     assert!(passwd.status.success(), "{}", stderr(&passwd));
+    assert_eq!(
+        stderr(&passwd),
+        "changed the password and role of tanaka (view)\n"
+    );
     assert!(std::fs::read_to_string(&file)
         .unwrap()
         .contains("role = \"view\""));

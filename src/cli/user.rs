@@ -102,7 +102,11 @@ pub fn run(args: UserArgs) -> Result<ExitCode, String> {
                 .set_password(&who.name, &password, role.map(Role::from))
                 .map_err(|e| e.to_string())?;
             users.save(&who.users).map_err(|e| e.to_string())?;
-            format!("changed the password of {}", who.name)
+            let now = users.role(&who.name).map_or("", Role::as_str);
+            match role {
+                Some(_) => format!("changed the password and role of {} ({now})", who.name),
+                None => format!("changed the password of {} ({now})", who.name),
+            }
         }
         UserAction::Remove { name, users: file } => {
             let mut users = Users::load(file).map_err(|e| e.to_string())?;
