@@ -5,8 +5,7 @@ mod dates;
 mod length;
 #[cfg(test)]
 mod proptests;
-
-use std::collections::HashMap;
+mod seen;
 
 use super::benefit;
 use super::error::Redacted;
@@ -94,16 +93,16 @@ impl Problem {
 #[derive(Debug)]
 pub(crate) struct Batch {
     file: String,
-    /// `record_id` → the line of its first record. One entry per record is the only
-    /// memory that grows with the input; it is what makes duplicates detectable.
-    first_lines: HashMap<String, u64>,
+    /// Each `record_id` with the line of its first record: the only memory that grows with
+    /// the input; it is what makes duplicates detectable.
+    seen: seen::Seen,
 }
 
 impl Batch {
     pub(crate) fn new(file: String) -> Self {
         Batch {
             file,
-            first_lines: HashMap::new(),
+            seen: seen::Seen::default(),
         }
     }
 
@@ -151,16 +150,13 @@ impl Batch {
         slots: &Slots,
     ) -> Result<(), Problem> {
         let Some(id) = record_id else { return Ok(()) };
-        match self.first_lines.get(id) {
-            Some(&first_line) => {
+        match self.seen.first_line_or_insert(id, line) {
+            Some(first_line) => {
                 let problem =
                     Problem::field(Field::RecordId, RecordErrorKind::DuplicateId { first_line });
                 Err(problem.with_value(slot(slots, Field::RecordId).and_then(Raw::as_given)))
             }
-            None => {
-                self.first_lines.insert(id.to_owned(), line);
-                Ok(())
-            }
+            None => Ok(()),
         }
     }
 }
