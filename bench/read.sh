@@ -6,6 +6,8 @@
 #
 # usage: bench/read.sh [N]        (default 200000)
 # env:   RUNS=3
+#        INSTR=20000   also count instructions (valgrind --tool=callgrind) reading the first
+#                      20000 records of each file: repeatable whatever else the machine runs
 # writes target/bench/results/read.md
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,10 +31,34 @@ VARIANTS=(
   "fixed-width CP932 + profile|--input $DATA/kokuho-host.dat --input-profile samples/profiles/kokuho-host.toml"
 )
 
+INSTR="${INSTR:-}"
+# The first $INSTR records of a file: lines (after the header of a CSV), or fixed-width records
+# of 350 bytes and CRLF.
+head_of() {
+  case "$1" in
+    *.dat) head -c $((INSTR * 352)) "$1" ;;
+    *) head -n $((INSTR + 1)) "$1" ;;
+  esac
+}
+# Instructions a record: callgrind's total over the first $INSTR records, divided.
+instructions() {
+  local file="$1"; shift
+  local part="$DATA/instr.${file##*.}"
+  head_of "$file" > "$part"
+  # shellcheck disable=SC2068
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$SHIKAKU" check --input "$part" $@ 2>&1 >/dev/null |
+    awk -v n="$INSTR" '/refs:/ { gsub(",", "", $NF); printf "%.0f", $NF / n }'
+}
+
 OUT="$RES/read.md"
 {
-  echo "| input ($N records) | bytes | best of $RUNS (s) | records/s |"
-  echo "|---|---|---|---|"
+  if [ -n "$INSTR" ]; then
+    echo "| input ($N records) | bytes | best of $RUNS (s) | records/s | instructions a record (first $INSTR) |"
+    echo "|---|---|---|---|---|"
+  else
+    echo "| input ($N records) | bytes | best of $RUNS (s) | records/s |"
+    echo "|---|---|---|---|"
+  fi
 } > "$OUT"
 for variant in "${VARIANTS[@]}"; do
   name="${variant%%|*}"; args="${variant#*|}"
@@ -50,7 +76,13 @@ for variant in "${VARIANTS[@]}"; do
   file=$(echo "$args" | awk '{print $2}')
   bytes=$(stat -c %s "$file")
   rate=$(awk -v n="$N" -v t="$best" 'BEGIN{printf "%.0f", n/t}')
-  echo "| $name | $bytes | $best | $rate |" >> "$OUT"
+  if [ -n "$INSTR" ]; then
+    # shellcheck disable=SC2086
+    per=$(instructions "$file" ${args#--input "$file"})
+    echo "| $name | $bytes | $best | $rate | $per |" >> "$OUT"
+  else
+    echo "| $name | $bytes | $best | $rate |" >> "$OUT"
+  fi
   echo "$name: $best s, $rate records/s ($read_line)" >&2
 done
 cat "$OUT"
