@@ -5,6 +5,7 @@
 //! as every other input (`super::super::value`), so a converted date that does not exist is
 //! refused with the same reason as a typed one.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
@@ -224,36 +225,45 @@ fn era_code(codes: &BTreeMap<char, Era>, text: &str) -> Result<Ymd, Invalid> {
     )
 }
 
-/// Era names and their abbreviations (JIS X 0301: M, T, S, H, R; and the first kanji).
+/// Era names and their abbreviations (JIS X 0301: M, T, S, H, R in either case; and the
+/// first kanji).
 fn era_prefix(text: &str) -> Option<(Era, &str)> {
+    let mut chars = text.chars();
+    let first = chars.next()?;
+    let after_first = chars.as_str();
     ERAS.iter().find_map(|&era| {
         let name = era.name();
         let initial = match name {
-            "明治" => "M",
-            "大正" => "T",
-            "昭和" => "S",
-            "平成" => "H",
-            _ => "R",
+            "明治" => 'M',
+            "大正" => 'T',
+            "昭和" => 'S',
+            "平成" => 'H',
+            _ => 'R',
         };
-        let kanji = &name[..name.char_indices().nth(1).map_or(name.len(), |(i, _)| i)];
-        [name, initial, &initial.to_ascii_lowercase(), kanji]
-            .into_iter()
-            .find_map(|prefix| text.strip_prefix(prefix))
-            .map(|rest| (era, rest))
+        if let Some(rest) = text.strip_prefix(name) {
+            return Some((era, rest));
+        }
+        let abbreviated = name.starts_with(first) || first.eq_ignore_ascii_case(&initial);
+        abbreviated.then_some((era, after_first))
     })
 }
 
-/// Full-width Latin capitals (Ｒ７．８．１) and spaces inside the date are accidents of typing.
-fn tidy_wareki(text: &str) -> String {
-    text.chars()
-        .filter(|c| !matches!(c, ' ' | '\u{3000}'))
-        .map(|c| match c {
-            'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '．' | '／' | '－' => {
-                char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c)
-            }
-            other => other,
-        })
-        .collect()
+/// Full-width Latin letters (Ｒ７．８．１) and spaces inside the date are accidents of typing.
+fn tidy_wareki(text: &str) -> Cow<'_, str> {
+    let wide = |c: char| matches!(c, 'Ａ'..='Ｚ' | 'ａ'..='ｚ' | '．' | '／' | '－');
+    if !text.contains(|c| wide(c) || c == ' ' || c == '\u{3000}') {
+        return Cow::Borrowed(text);
+    }
+    let narrow = |c: char| match c {
+        c if wide(c) => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        other => other,
+    };
+    Cow::Owned(
+        text.chars()
+            .filter(|c| !matches!(c, ' ' | '\u{3000}'))
+            .map(narrow)
+            .collect(),
+    )
 }
 
 fn wareki(text: &str) -> Result<Ymd, Invalid> {
@@ -266,27 +276,29 @@ fn wareki(text: &str) -> Result<Ymd, Invalid> {
     };
     let tidy = tidy_wareki(text);
     let (era, rest) = era_prefix(&tidy).ok_or_else(shape)?;
-    let rest = rest.replacen('元', "1", 1);
-    let parts: Vec<&str> = if rest.contains('年') {
-        rest.trim_end_matches('日').split(['年', '月']).collect()
+    let parts = if rest.contains('年') {
+        three(rest.trim_end_matches('日').split(['年', '月']))
     } else if rest.contains(['.', '/', '-']) {
-        rest.split(['.', '/', '-']).collect()
-    } else if rest.len() == 6 && all_digits(&rest) {
-        vec![&rest[..2], &rest[2..4], &rest[4..]]
+        three(rest.split(['.', '/', '-']))
+    } else if rest.len() == 6 && all_digits(rest) {
+        Some([&rest[..2], &rest[2..4], &rest[4..]])
     } else {
-        return Err(shape());
+        None
     };
-    match parts[..] {
-        [year, month, day]
-            if [year, month, day]
-                .iter()
-                .all(|p| all_digits(p) && p.len() <= 2) =>
-        {
-            let n = |p: &str| p.parse().unwrap_or(0);
-            in_era(era, n(year), n(month), n(day))
-        }
+    let number = |p: &str| (all_digits(p) && p.len() <= 2).then(|| number(p, 0..p.len()));
+    let [year, month, day] = parts.ok_or_else(shape)?;
+    // 元年 is the first year of an era.
+    let year = if year == "元" { Some(1) } else { number(year) };
+    match (year, number(month), number(day)) {
+        (Some(year), Some(month), Some(day)) => in_era(era, year, month, day),
         _ => Err(shape()),
     }
+}
+
+/// Exactly three parts, or `None`.
+fn three<'a>(mut parts: impl Iterator<Item = &'a str>) -> Option<[&'a str; 3]> {
+    let three = [parts.next()?, parts.next()?, parts.next()?];
+    parts.next().is_none().then_some(three)
 }
 
 /// The Gregorian date of a year, month and day of an era, refused when it falls outside the
