@@ -4,11 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub(crate) fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+use crate::common::out_dir;
 
 /// Synthetic records from bench/gen_records.py (deterministic).
 /// `n` generated records, cached in the target directory under a name that changes with the
@@ -84,7 +80,7 @@ fn manifest_ids(dir: &Path) -> Vec<String> {
 #[test]
 fn the_manifest_lists_every_record_once_and_bytes_do_not_depend_on_threads() {
     let input = records(3000);
-    let (one, two) = (tmp("threads-1"), tmp("threads-2"));
+    let (one, two) = (out_dir("threads-1"), out_dir("threads-2"));
     let a = render(&input, &one, &["--jobs", "1", "--per-file", "400"]);
     assert_eq!(
         a.status.code(),
@@ -108,7 +104,7 @@ fn the_manifest_lists_every_record_once_and_bytes_do_not_depend_on_threads() {
 #[test]
 fn a_run_killed_midway_resumes_to_the_same_output() {
     let input = records(6000);
-    let whole = tmp("resume-whole");
+    let whole = out_dir("resume-whole");
     assert_eq!(
         render(&input, &whole, &["--per-file", "25"]).status.code(),
         Some(0)
@@ -116,7 +112,7 @@ fn a_run_killed_midway_resumes_to_the_same_output() {
     let expected = outputs(&whole);
     let pdfs = expected.iter().filter(|(n, _)| n.ends_with(".pdf")).count();
 
-    let out = tmp("resume-killed");
+    let out = out_dir("resume-killed");
     let mut child = Command::new(env!("CARGO_BIN_EXE_shikaku"))
         .args([
             "render",
@@ -195,7 +191,7 @@ fn shards_cover_every_record_exactly_once_and_merge() {
     let mut manifests = Vec::new();
     let mut rendered = 0;
     for k in 1..=3 {
-        let out = tmp(&format!("shard-{k}"));
+        let out = out_dir(&format!("shard-{k}"));
         let output = render(&input, &out, &["--shard", &format!("{k}/3")]);
         assert_eq!(
             output.status.code(),
@@ -207,7 +203,7 @@ fn shards_cover_every_record_exactly_once_and_merge() {
         manifests.push(out.join("manifest.csv"));
     }
     assert_eq!(rendered, 2000);
-    let merged = tmp("shard-merged.csv");
+    let merged = out_dir("shard-merged.csv");
     let run = |paths: &[&PathBuf]| {
         Command::new(env!("CARGO_BIN_EXE_shikaku"))
             .arg("merge-manifests")

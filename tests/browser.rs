@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use shikaku::ledger::{Action, Ledger};
 
-use crate::server::{fresh_dir, users_file, ServerProcess};
+use crate::common::fresh_dir;
+use crate::server::{users_file, ServerProcess};
 use crate::webdriver::Browser;
 
 /// Long enough for a debug build on a busy two-core machine.

@@ -4,14 +4,15 @@
 //! folder stays resumable, and `--resume` gives the bytes of an uninterrupted run.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use shikaku::batch::{self, BatchError, BatchOptions, Quiet, WriteFault};
 use shikaku::issuer::Issuer;
 
-use crate::batch::{records, tmp};
+use crate::batch::records;
+use crate::common::{out_dir, shikaku};
 
 fn issuers() -> Vec<Arc<Issuer>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir("samples/issuers")
@@ -85,7 +86,7 @@ fn run_bounded(options: BatchOptions) -> Result<batch::Summary, BatchError> {
 #[test]
 fn faults_a_full_disk_in_each_phase_ends_the_run_and_resumes_to_the_same_bytes() {
     let input = records(1200);
-    let whole = tmp("faults-whole");
+    let whole = out_dir("faults-whole");
     run_bounded(options(&input, &whole)).expect("an uninterrupted run");
     let expected = outputs(&whole);
     for (file, after_bytes) in [
@@ -95,7 +96,7 @@ fn faults_a_full_disk_in_each_phase_ends_the_run_and_resumes_to_the_same_bytes()
         ("manifest.csv", 5_000),
         ("summary.json", 10),
     ] {
-        let out = tmp(&format!("faults-{file}"));
+        let out = out_dir(&format!("faults-{file}"));
         let mut faulty = options(&input, &out);
         faulty.fault = Some(WriteFault {
             file: file.into(),
@@ -125,13 +126,6 @@ fn faults_a_full_disk_in_each_phase_ends_the_run_and_resumes_to_the_same_bytes()
         run_bounded(resume).unwrap_or_else(|e| panic!("{file}: resume failed: {e}"));
         assert_same(&out, &expected);
     }
-}
-
-fn shikaku(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shikaku"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
 }
 
 fn render_args<'a>(input: &'a Path, out: &'a Path) -> Vec<&'a str> {
@@ -184,7 +178,7 @@ fn faults_kills_and_sigterm_at_several_points_resume_to_the_same_bytes() {
     let input = records(1200);
     // Small files, so that writing them takes long enough to be stopped in the middle.
     let per_file = "10";
-    let whole = tmp("kill-whole");
+    let whole = out_dir("kill-whole");
     let ok = shikaku(&render_args_per_file(&input, &whole, per_file));
     assert_eq!(
         ok.status.code(),
@@ -201,7 +195,7 @@ fn faults_kills_and_sigterm_at_several_points_resume_to_the_same_bytes() {
         (0, libc::SIGTERM),
         (2, libc::SIGTERM),
     ] {
-        let out = tmp(&format!("kill-{files}-{signal}"));
+        let out = out_dir(&format!("kill-{files}-{signal}"));
         // An earlier finished run in the folder, replaced: its finished state must not survive the kill.
         std::fs::create_dir_all(&out).unwrap();
         std::fs::copy(
@@ -263,7 +257,7 @@ fn faults_kills_and_sigterm_at_several_points_resume_to_the_same_bytes() {
 #[test]
 fn faults_a_second_run_into_a_folder_in_use_is_refused_naming_the_holder() {
     let input = records(1200);
-    let out = tmp("two-runs");
+    let out = out_dir("two-runs");
     let mut first = Command::new(env!("CARGO_BIN_EXE_shikaku"))
         .args(render_args(&input, &out))
         .stderr(Stdio::null())
@@ -295,14 +289,14 @@ fn faults_a_second_run_into_a_folder_in_use_is_refused_naming_the_holder() {
 fn faults_resume_with_other_settings_is_refused_naming_what_differs() {
     let input = Path::new(env!("CARGO_TARGET_TMPDIR")).join("faults-resume-input.csv");
     std::fs::copy("samples/records.csv", &input).unwrap();
-    let profiles = tmp("faults-resume-issuers");
+    let profiles = out_dir("faults-resume-issuers");
     std::fs::create_dir_all(&profiles).unwrap();
     for entry in std::fs::read_dir("samples/issuers").unwrap() {
         let path = entry.unwrap().path();
         std::fs::copy(&path, profiles.join(path.file_name().unwrap())).unwrap();
     }
     let interrupted = |name: &str| {
-        let out = tmp(name);
+        let out = out_dir(name);
         let mut options = options(&input, &out);
         options.issuers = std::fs::read_dir(&profiles)
             .unwrap()
@@ -405,7 +399,7 @@ fn faults_resume_with_other_settings_is_refused_naming_what_differs() {
 /// is a read failure naming it, and no folder is made.
 #[test]
 fn faults_a_finished_folder_needs_overwrite_and_a_missing_input_makes_no_folder() {
-    let out = tmp("overwrite");
+    let out = out_dir("overwrite");
     let first = shikaku(&render_args(Path::new("samples/records.csv"), &out));
     assert_eq!(first.status.code(), Some(0));
     let again = shikaku(&render_args(Path::new("samples/records.csv"), &out));
@@ -431,7 +425,7 @@ fn faults_a_finished_folder_needs_overwrite_and_a_missing_input_makes_no_folder(
         "files of the earlier run are left unlisted"
     );
 
-    let missing = tmp("missing-input");
+    let missing = out_dir("missing-input");
     let output = shikaku(&render_args(Path::new("no/such/members.csv"), &missing));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2));
@@ -449,9 +443,9 @@ fn faults_a_finished_folder_needs_overwrite_and_a_missing_input_makes_no_folder(
 #[test]
 fn faults_summary_after_resume_is_byte_identical() {
     let input = records(300);
-    let whole = tmp("summary-whole");
+    let whole = out_dir("summary-whole");
     run_bounded(options(&input, &whole)).unwrap();
-    let out = tmp("summary-resumed");
+    let out = out_dir("summary-resumed");
     let mut faulty = options(&input, &out);
     faulty.fault = Some(WriteFault {
         file: "registered-kokuho-oshirase".into(),
@@ -475,10 +469,10 @@ fn faults_summary_after_resume_is_byte_identical() {
 #[test]
 fn faults_a_real_full_disk_ends_the_run_and_resumes_after_it_grows() {
     let input = records(1200);
-    let whole = tmp("tmpfs-whole");
+    let whole = out_dir("tmpfs-whole");
     let ok = shikaku(&render_args(&input, &whole));
     assert_eq!(ok.status.code(), Some(0));
-    let mount = tmp("tmpfs-mount");
+    let mount = out_dir("tmpfs-mount");
     std::fs::create_dir_all(&mount).unwrap();
     let mounted = Command::new("mount")
         .args(["-t", "tmpfs", "-o", "size=3M", "tmpfs"])
@@ -547,7 +541,7 @@ fn records_with_rejections(n: usize) -> PathBuf {
 #[test]
 fn faults_the_error_report_streams_and_resumes_to_the_same_bytes() {
     let input = records_with_rejections(900);
-    let whole = tmp("faults-report-whole");
+    let whole = out_dir("faults-report-whole");
     let summary = run_bounded(options(&input, &whole)).expect("an uninterrupted run");
     assert_eq!(summary.rejected, 300);
     assert_eq!(summary.read, summary.rendered + summary.rejected);
@@ -575,13 +569,13 @@ fn faults_the_error_report_streams_and_resumes_to_the_same_bytes() {
         300
     );
 
-    let one_thread = tmp("faults-report-one-thread");
+    let one_thread = out_dir("faults-report-one-thread");
     let mut single = options(&input, &one_thread);
     single.jobs = 1;
     run_bounded(single).unwrap();
     assert_same(&one_thread, &expected);
 
-    let out = tmp("faults-report-full");
+    let out = out_dir("faults-report-full");
     let mut faulty = options(&input, &out);
     faulty.fault = Some(WriteFault {
         file: "errors.jsonl".into(),
@@ -605,9 +599,9 @@ fn faults_the_error_report_streams_and_resumes_to_the_same_bytes() {
 /// with other settings, another input or a file of it missing, it is refused.
 #[test]
 fn faults_resume_on_a_finished_run_does_nothing_and_exits_with_its_status() {
-    let input = tmp("faults-finished-input.csv");
+    let input = out_dir("faults-finished-input.csv");
     std::fs::copy("tests/data/hostile/csv-stray-quote.csv", &input).unwrap();
-    let out = tmp("faults-finished");
+    let out = out_dir("faults-finished");
     let first = shikaku(&render_args(&input, &out));
     assert_eq!(first.status.code(), Some(1));
     let before = outputs(&out);
@@ -681,8 +675,8 @@ fn faults_the_readme_kubernetes_command_succeeds_and_a_restart_changes_nothing()
         .find_map(|l| l.trim().strip_prefix("command: [\"sh\", \"-c\", \""))
         .and_then(|l| l.strip_suffix("\"]"))
         .expect("the README's Kubernetes command");
-    let data = tmp("faults-k8s-data");
-    let out = tmp("faults-k8s-out");
+    let data = out_dir("faults-k8s-data");
+    let out = out_dir("faults-k8s-out");
     std::fs::create_dir_all(&data).unwrap();
     std::fs::create_dir_all(&out).unwrap();
     // Record 1 is rejected, and an unreadable record's shard is its position's: shard 1/8's.

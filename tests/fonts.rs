@@ -10,7 +10,8 @@ use std::fmt::Write;
 
 use shikaku::font::{cmap, shape, Fallbacks, FontId, Fonts};
 
-use crate::cli::{fonts_embedded_as_subsets, out_dir, shikaku, tool};
+use crate::cli::{fonts_embedded_as_subsets, tool};
+use crate::common::{out_dir, shikaku};
 
 /// Fails with the package to install when a fallback font is missing.
 fn require_fallback_fonts() {

@@ -3,17 +3,12 @@
 //! `update` accepts it. The pixel diffs need poppler's pdftoppm (scripts/test.sh).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use shikaku::golden::diff::Change;
 use shikaku::golden::{check, Case, Cause, Outcome};
 
-fn shikaku(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shikaku"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::common::shikaku;
 
 /// A designer's working copy: a copy of the kokuho card layout, one case using it,
 /// and an empty golden folder, under target/.

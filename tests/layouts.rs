@@ -5,18 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn shikaku(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shikaku"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::common::{fresh_dir, shikaku};
 
 fn temp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("layouts-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    fresh_dir(&format!("layouts-{name}"))
 }
 
 /// A folder holding the bundled kokuho card with one label changed, under `name`.

@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use crate::server::fresh_dir;
+use crate::common::fresh_dir;
 
 /// Runs `shikaku ARGS` with `stdin` as standard input.
 fn shikaku(args: &[&str], stdin: &str) -> Output {

@@ -3,6 +3,7 @@
 mod batch;
 mod browser;
 mod cli;
+mod common;
 mod faults;
 mod fonts;
 mod golden;

@@ -2,23 +2,15 @@
 //! re-rendering on every save of the layout, errors included.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-fn shikaku(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shikaku"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::common::{fresh_dir, shikaku};
 
 fn temp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("preview-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    fresh_dir(&format!("preview-{name}"))
 }
 
 /// A PNG's width and height, from its IHDR chunk.

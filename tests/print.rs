@@ -7,16 +7,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
-fn shikaku(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shikaku"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::common::shikaku;
 
 /// Renders the samples into a fresh folder under the test tmpdir, with `extra` flags.
 pub(crate) fn render(name: &str, extra: &[&str]) -> PathBuf {

@@ -6,10 +6,12 @@
 //! `tests/records.rs`. `SHIKAKU_UPDATE=1` rewrites a reference and fails.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 
 use shikaku::record::{read, Profile, ReadOptions};
+
+use crate::common::{out_dir, shikaku};
 
 const DATA: &str = "tests/data/profiles";
 
@@ -84,19 +86,6 @@ profile_cases! {
     profiles_broken_no_source: "sjis-5c.dat", "no-source.toml" => "no-source.stderr",
     profiles_broken_bad_constant: "sjis-5c.dat", "bad-constant.toml" => "bad-constant.stderr",
     profiles_broken_bare_japanese_key: "sjis-5c.dat", "bare-japanese-key.toml" => "bare-japanese-key.stderr",
-}
-
-fn shikaku(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shikaku"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn out_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
 }
 
 /// Renders `input` (with a profile, if given) into a fresh folder; returns it and the output.

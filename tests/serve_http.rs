@@ -7,7 +7,8 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::server::{fresh_dir, read_to_close, status_and_json, users_file, ServerProcess};
+use crate::common::fresh_dir;
+use crate::server::{read_to_close, status_and_json, users_file, ServerProcess};
 
 fn get(server: &ServerProcess, path: &str) -> String {
     server.exchange(

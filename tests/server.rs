@@ -177,14 +177,6 @@ pub fn status_and_json(answer: &str) -> (u16, serde_json::Value) {
     (status, json)
 }
 
-/// A fresh folder under the test target's temporary folder.
-pub fn fresh_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// A users file in `dir` made with `shikaku user add … --password-stdin`, one run a user.
 pub fn users_file(dir: &std::path::Path, users: &[(&str, &str, &str)]) -> std::path::PathBuf {
     let path = dir.join("users.toml");
