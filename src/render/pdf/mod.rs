@@ -12,13 +12,14 @@
 //! glyph ids to subset ones. The bytes depend only on the input: no clock, no
 //! random ids, object numbers allocated in page order.
 
+mod cache;
 mod content;
 mod encoded;
 mod font;
 mod id;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use pdf_writer::types::OutputIntentSubtype;
 use pdf_writer::{Filter, Finish, Name, Pdf, Rect as PdfRect, Ref, TextStr};
@@ -384,7 +385,7 @@ impl PdfWriter {
         if self.x_objects.contains_key(&name) {
             return;
         }
-        let encoded = encode_items(&layer.items, layer.size.height, None, self.options.cmyk());
+        let encoded = cache::layer(layer, self.options.cmyk());
         self.digest.update(&encoded.content);
         for nested in &encoded.layers {
             self.layer(nested);
@@ -413,49 +414,36 @@ impl PdfWriter {
         if self.x_objects.contains_key(&name) {
             return;
         }
+        let cmyk = self.options.cmyk();
+        let encoded = cache::image(raster, cmyk);
         let image_ref = self.next.bump();
-        let mask_ref = raster.alpha.as_ref().map(|_| self.next.bump());
-        self.image_stream(image_ref, raster, &raster.rgb, false, mask_ref);
-        if let (Some(mask), Some(alpha)) = (mask_ref, &raster.alpha) {
-            self.image_stream(mask, raster, alpha, true, None);
+        let mask_ref = encoded.alpha.as_ref().map(|_| self.next.bump());
+        let space = if cmyk { Space::Cmyk } else { Space::Rgb };
+        self.image_stream(image_ref, raster, &encoded.pixels, space, mask_ref);
+        if let (Some(mask), Some(alpha)) = (mask_ref, &encoded.alpha) {
+            self.image_stream(mask, raster, alpha, Space::Gray, None);
         }
         self.x_objects.insert(name, image_ref);
     }
 
-    /// One image XObject of the raster's size: RGB pixels with an optional soft mask,
-    /// or the gray alpha mask itself.
+    /// One image XObject of the raster's size from compressed samples: the pixels with an
+    /// optional soft mask, or the gray alpha mask itself.
     fn image_stream(
         &mut self,
         id: Ref,
         raster: &Raster,
-        pixels: &[u8],
-        gray: bool,
+        data: &[u8],
+        space: Space,
         mask: Option<Ref>,
     ) {
-        let cmyk = !gray && self.options.cmyk();
-        let data = if cmyk {
-            // PDF/X: the seal's pixels as DeviceCMYK, by the same conversion as the page colours.
-            let converted: Vec<u8> = pixels
-                .chunks_exact(3)
-                .flat_map(|p| {
-                    content::cmyk(crate::display::Color(p[0], p[1], p[2]))
-                        .map(|v| (v * 255.0).round() as u8)
-                })
-                .collect();
-            compress(&converted)
-        } else {
-            compress(pixels)
-        };
-        let mut image = self.pdf.image_xobject(id, &data);
+        let mut image = self.pdf.image_xobject(id, data);
         image.filter(Filter::FlateDecode);
         image.width(raster.width as i32);
         image.height(raster.height as i32);
-        if gray {
-            image.color_space().device_gray();
-        } else if cmyk {
-            image.color_space().device_cmyk();
-        } else {
-            image.color_space().device_rgb();
+        match space {
+            Space::Gray => image.color_space().device_gray(),
+            Space::Rgb => image.color_space().device_rgb(),
+            Space::Cmyk => image.color_space().device_cmyk(),
         }
         image.bits_per_component(8);
         if let Some(mask) = mask {
@@ -587,9 +575,10 @@ impl PdfWriter {
         xmp.format("application/pdf");
         let xml = xmp.finish(None);
         self.pdf.metadata(metadata, xml.as_bytes());
-        let icc = compress(FOGRA39_ICC);
+        static ICC: OnceLock<Vec<u8>> = OnceLock::new();
+        let icc = ICC.get_or_init(|| compress(FOGRA39_ICC));
         self.pdf
-            .icc_profile(profile, &icc)
+            .icc_profile(profile, icc)
             .n(4)
             .range([0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
             .filter(Filter::FlateDecode);
@@ -613,9 +602,10 @@ impl PdfWriter {
         let xml = xmp.finish(None);
         // PDF/A-2 6.6.2.1: the metadata stream stays unfiltered, readable by any tool.
         self.pdf.metadata(metadata, xml.as_bytes());
-        let icc = compress(SRGB_ICC);
+        static ICC: OnceLock<Vec<u8>> = OnceLock::new();
+        let icc = ICC.get_or_init(|| compress(SRGB_ICC));
         self.pdf
-            .icc_profile(profile, &icc)
+            .icc_profile(profile, icc)
             .n(3)
             .range([0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
             .filter(Filter::FlateDecode);
@@ -640,6 +630,14 @@ fn page_boxes(page: &mut pdf_writer::writers::Page, size: Size, bleed: f32) {
 /// live, and this is what a print shop's RIP should flatten it in).
 fn cmyk_group(page: &mut pdf_writer::writers::Page) {
     page.group().transparency().color_space().device_cmyk();
+}
+
+/// The colour space of an image's samples.
+#[derive(Clone, Copy)]
+enum Space {
+    Gray,
+    Rgb,
+    Cmyk,
 }
 
 /// Renders one document into a PDF file of its own.
@@ -684,4 +682,106 @@ fn compress(data: &[u8]) -> Vec<u8> {
         out.truncate(written);
         out
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::display::{Color, Image, Rect, TextRun};
+
+    fn text(text: &str, font: FontId, y: f32) -> Item {
+        Item {
+            element: Arc::from("text"),
+            kind: ItemKind::Text(TextRun {
+                font,
+                size: 9.0,
+                h_scale: 1.0,
+                spacing: 0.0,
+                origin: Point { x: 10.0, y },
+                glyphs: crate::font::Fonts::global().get(font).shape(text).unwrap(),
+                text: text.into(),
+                color: Color(200, 0, 0),
+            }),
+        }
+    }
+
+    /// A card-sized page: a background with labels and a half-transparent seal, and a name.
+    fn document() -> Document {
+        let seal = Arc::new(Raster {
+            key: 7,
+            width: 2,
+            height: 2,
+            rgb: vec![255, 0, 0, 200, 0, 0, 255, 10, 10, 120, 0, 0],
+            alpha: Some(vec![0, 128, 255, 64]),
+        });
+        let size = Size {
+            width: 243.0,
+            height: 153.0,
+        };
+        let background = Arc::new(Layer {
+            key: "card#front".into(),
+            size,
+            items: vec![
+                text("氏名 生年月日", FontId::Gothic, 20.0),
+                text("高崎市", FontId::GothicBold, 40.0),
+                Item {
+                    element: Arc::from("seal"),
+                    kind: ItemKind::Image(Image {
+                        data: seal,
+                        rect: Rect {
+                            x: 200.0,
+                            y: 100.0,
+                            width: 30.0,
+                            height: 30.0,
+                        },
+                    }),
+                },
+            ],
+        });
+        Document {
+            pages: vec![Page {
+                size,
+                background,
+                items: vec![text("佐藤 太郎", FontId::Gothic, 30.0)],
+                bleed: 0.0,
+            }],
+        }
+    }
+
+    /// The same document drawn again: equal content in new `Arc`s, as another form would have.
+    fn fresh_copy(document: &Document) -> Document {
+        let mut copy = document.clone();
+        for page in &mut copy.pages {
+            let mut layer = Layer::clone(&page.background);
+            for item in &mut layer.items {
+                if let ItemKind::Image(image) = &mut item.kind {
+                    image.data = Arc::new(Raster::clone(&image.data));
+                }
+            }
+            page.background = Arc::new(layer);
+        }
+        copy
+    }
+
+    #[test]
+    fn files_from_cached_encodings_have_the_bytes_of_fresh_ones() {
+        let document = document();
+        let date = chrono::NaiveDate::from_ymd_opt(2025, 7, 1);
+        for options in [
+            PdfOptions::default(),
+            PdfOptions {
+                pdfx: true,
+                date,
+                ..PdfOptions::default()
+            },
+        ] {
+            let first = pdf(&document, &options);
+            assert_eq!(pdf(&document, &options), first, "from the cache");
+            assert_eq!(
+                pdf(&fresh_copy(&document), &options),
+                first,
+                "encoded afresh"
+            );
+        }
+    }
 }
