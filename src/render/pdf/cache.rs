@@ -15,8 +15,10 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use super::{compress, content, encode_items, Encoded};
+use super::font::EncodedFont;
+use super::{compress, content, encode_items, Encoded, UsedGlyph};
 use crate::display::{Color, Layer, Raster};
+use crate::font::FontId;
 
 /// A background layer's encoding (content stream and what it draws with), in DeviceCMYK when
 /// `cmyk`.
@@ -62,6 +64,37 @@ pub fn image(raster: &Arc<Raster>, cmyk: bool) -> Arc<EncodedImage> {
             }
         })
 }
+
+/// A font subset for a set of glyphs, with their text: the same bytes for the same glyphs.
+///
+/// For the backgrounds' glyphs, which repeat in every file of a form: keyed by content (the font,
+/// each glyph's id and text), as the glyphs of a file's backgrounds come from several layers.
+/// Records' glyphs are never looked up here. At most [`FONTS`] subsets are kept: a run has a few
+/// forms, and when a long-running server has seen more, the cache starts again.
+pub fn font(
+    id: FontId,
+    used: &BTreeMap<u16, UsedGlyph>,
+    make: impl FnOnce() -> EncodedFont,
+) -> Arc<EncodedFont> {
+    static SUBSETS: Mutex<Subsets> = Mutex::new(BTreeMap::new());
+    let key = (id, used.values().copied().collect::<Vec<_>>());
+    let lock = || SUBSETS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(font) = lock().get(&key) {
+        return font.clone();
+    }
+    let font = Arc::new(make());
+    let mut subsets = lock();
+    if subsets.len() >= FONTS {
+        subsets.clear();
+    }
+    subsets.entry(key).or_insert(font).clone()
+}
+
+/// Subsets by font and glyphs (with their text).
+type Subsets = BTreeMap<(FontId, Vec<UsedGlyph>), Arc<EncodedFont>>;
+
+/// How many background font subsets the cache keeps.
+const FONTS: usize = 64;
 
 /// Values made from shared `Arc`s, kept while the `Arc` lives (see the module's doc); `variant`
 /// tells apart encodings of one value (RGB or CMYK).

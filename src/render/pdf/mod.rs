@@ -8,9 +8,11 @@
 //! assemble files later. A [`PdfWriter`] then collects encoded pages into one
 //! file: every page points to one shared resource dictionary, each layout
 //! page's background is one Form XObject drawn by `Do`, and each font is subset
-//! once from the glyphs the file's pages used, with a CIDToGIDMap from full-font
-//! glyph ids to subset ones. The bytes depend only on the input: no clock, no
-//! random ids, object numbers allocated in page order.
+//! twice, from the glyphs the file's backgrounds use and from those its pages use
+//! themselves, with a CIDToGIDMap from full-font glyph ids to subset ones. What
+//! every file of a form shares (backgrounds' streams, images, the backgrounds'
+//! subsets) is encoded once per process ([`cache`]). The bytes depend only on the
+//! input: no clock, no random ids, object numbers allocated in page order.
 
 mod cache;
 mod content;
@@ -224,7 +226,11 @@ pub struct PdfWriter {
     catalog: Ref,
     page_tree: Ref,
     resources: Ref,
-    fonts: FontSet,
+    /// The glyphs the pages' own content streams show: subset for this file alone.
+    page_fonts: FontSet,
+    /// The glyphs the backgrounds (Form XObjects) show: the same in every file of a form, so their
+    /// subsets are made once (see [`cache::font`]) and the forms' resources name them.
+    background_fonts: FontSet,
     /// Background layers and images already written, by resource name.
     x_objects: BTreeMap<String, Ref>,
     pages: Vec<Ref>,
@@ -256,7 +262,8 @@ impl PdfWriter {
             catalog,
             page_tree,
             resources,
-            fonts: FontSet::default(),
+            page_fonts: FontSet::default(),
+            background_fonts: FontSet::default(),
             x_objects: BTreeMap::new(),
             pages: Vec::new(),
             options,
@@ -344,7 +351,7 @@ impl PdfWriter {
         for layer in &page.layers {
             self.layer(layer);
         }
-        self.use_resources(&page.glyphs, &page.images);
+        self.use_resources(&page.glyphs, &page.images, false);
         self.digest.update(&page.content);
     }
 
@@ -367,11 +374,18 @@ impl PdfWriter {
         r
     }
 
-    fn use_resources(&mut self, glyphs: &[UsedGlyph], images: &[Arc<Raster>]) {
+    /// Notes the glyphs a page's (or with `background`, a background's) content stream shows, and
+    /// writes the images it draws.
+    fn use_resources(&mut self, glyphs: &[UsedGlyph], images: &[Arc<Raster>], background: bool) {
+        let fonts = if background {
+            &mut self.background_fonts
+        } else {
+            &mut self.page_fonts
+        };
         for glyph in glyphs {
             self.digest.update(&[glyph.font as u8]);
             self.digest.update(&glyph.id.to_le_bytes());
-            self.fonts.add(glyph);
+            fonts.add(glyph);
         }
         for image in images {
             self.digest.update(&image.key.to_be_bytes());
@@ -390,7 +404,7 @@ impl PdfWriter {
         for nested in &encoded.layers {
             self.layer(nested);
         }
-        self.use_resources(&encoded.glyphs, &encoded.images);
+        self.use_resources(&encoded.glyphs, &encoded.images, true);
         let fonts = encoded.glyphs.iter().map(|g| g.font as usize).collect();
         let mut names: BTreeSet<String> = encoded.images.iter().map(|i| image_name(i)).collect();
         names.extend(encoded.layers.iter().map(|l| layer_name(&l.key)));
@@ -453,21 +467,24 @@ impl PdfWriter {
 
     /// Writes fonts, resources and the page tree, and returns the file's bytes.
     pub fn finish(mut self) -> Vec<u8> {
-        let fonts: BTreeMap<usize, Ref> = self
-            .fonts
-            .write(&mut self.pdf, &mut self.next)
-            .into_iter()
-            .map(|(id, r)| (id as usize, r))
-            .collect();
+        let mut write_fonts = |fonts: &FontSet, shared: bool| -> BTreeMap<usize, Ref> {
+            fonts
+                .write(&mut self.pdf, &mut self.next, shared)
+                .into_iter()
+                .map(|(id, r)| (id as usize, r))
+                .collect()
+        };
+        let background_fonts = write_fonts(&self.background_fonts, true);
+        let page_fonts = write_fonts(&self.page_fonts, false);
         let all_names: BTreeSet<String> = self.x_objects.keys().cloned().collect();
         self.resources_dict(
             self.resources,
-            fonts.keys().copied().collect(),
+            page_fonts.keys().copied().collect(),
             &all_names,
-            &fonts,
+            &page_fonts,
         );
         for ((used_fonts, names), r) in std::mem::take(&mut self.form_resources) {
-            self.resources_dict(r, used_fonts, &names, &fonts);
+            self.resources_dict(r, used_fonts, &names, &background_fonts);
         }
         self.pdf
             .pages(self.page_tree)
@@ -761,6 +778,40 @@ mod tests {
             page.background = Arc::new(layer);
         }
         copy
+    }
+
+    /// The subset names (`/BaseFont /ABCDEF+Name`) of a file, once each, in order.
+    fn subsets(pdf: &[u8]) -> Vec<String> {
+        let text = String::from_utf8_lossy(pdf);
+        let mut names: Vec<String> = text
+            .split("/BaseFont /")
+            .skip(1)
+            .map(|rest| {
+                rest.split(|c: char| c.is_whitespace() || c == '/')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        names.dedup();
+        names
+    }
+
+    #[test]
+    fn backgrounds_and_pages_have_subsets_of_their_own() {
+        let document = document();
+        let mut other = fresh_copy(&document);
+        other.pages[0].background = document.pages[0].background.clone();
+        other.pages[0].items = vec![text("鈴木 一郎", FontId::Gothic, 30.0)];
+        let (a, b) = (
+            subsets(&pdf(&document, &PdfOptions::default())),
+            subsets(&pdf(&other, &PdfOptions::default())),
+        );
+        // The background's regular and bold subsets, then the page's regular one.
+        assert_eq!(a.len(), 3, "{a:?}");
+        assert!(a[2].ends_with("+BIZUDGothic-Regular"), "{a:?}");
+        assert_eq!(a[..2], b[..2], "the same background, the same subsets");
+        assert_ne!(a[2], b[2], "each record's own glyphs");
     }
 
     #[test]
