@@ -12,8 +12,9 @@
 #   LOGIN=0 bench/serve.sh              # without login
 #   CLIENTS=10 SECONDS_=10 bench/serve.sh
 #   PROFILE=debug bench/serve.sh        # the dev build (only to compare with itself)
+#   BIN=/tmp/shikaku-main bench/serve.sh  # a binary built elsewhere, for A/B runs at the same load
 #
-# It builds the release binary and listens on 127.0.0.1 only.
+# It builds the release binary (unless BIN is given) and listens on 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -34,8 +35,12 @@ command -v wrk >/dev/null || {
   echo "installing wrk" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 }
-if [ "$PROFILE" = release ]; then cargo build --release --locked --quiet; else cargo build --locked --quiet; fi
-shikaku="target/$PROFILE/shikaku"
+if [ -n "${BIN:-}" ]; then
+  shikaku=$BIN
+else
+  if [ "$PROFILE" = release ]; then cargo build --release --locked --quiet; else cargo build --locked --quiet; fi
+  shikaku="target/$PROFILE/shikaku"
+fi
 
 work=$(mktemp -d)
 extra=()

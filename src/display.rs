@@ -38,7 +38,8 @@ pub struct Page {
 /// A group of items shared between pages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {
-    /// Identifies the layer among those of one run (layout name and page).
+    /// Identifies the layer among those of one run (layout name, page and the issuer's insurer
+    /// number).
     pub key: String,
     /// The size of the pages it is drawn on.
     pub size: Size,

@@ -111,6 +111,40 @@ fn cards_are_id1_size_with_real_text_and_subset_fonts() {
 }
 
 #[test]
+fn issuers_sharing_a_layout_each_print_their_own_background() {
+    // 高崎市 and 最上地区広域連合 both print kokuho-oshirase, into one file (ordinary mail): T0004
+    // is 高崎市's member, M0001 最上's.
+    let (out, _) = render_samples("issuer-backgrounds");
+    let manifest = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
+    let page = |id: &str| {
+        let row = manifest
+            .lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .unwrap_or_else(|| panic!("{id} not in the manifest: {manifest}"));
+        let cols: Vec<&str> = row.split(',').collect();
+        let (file, first) = (out.join(cols[5]), cols[6]);
+        tool(
+            "pdftotext",
+            &["-f", first, "-l", first, file.to_str().unwrap(), "-"],
+        )
+    };
+    let mogami = page("M0001");
+    assert!(
+        mogami.contains("最上地区広域連合") && mogami.contains("060012"),
+        "{mogami}"
+    );
+    assert!(
+        !mogami.contains("高崎市"),
+        "another issuer's name: {mogami}"
+    );
+    let takasaki = page("T0004");
+    assert!(
+        takasaki.contains("（交付者名）高崎市") && !takasaki.contains("最上"),
+        "{takasaki}"
+    );
+}
+
+#[test]
 fn the_notice_qr_code_decodes_to_the_portal_address() {
     let (out, _) = render_samples("qr");
     let notice = out.join("ordinary-kokuho-oshirase-0001.pdf");

@@ -182,7 +182,15 @@ impl Form {
                 .map(|e| load_image(&layout, e, &issuer))
                 .collect::<Result<_, _>>()?;
             check_finite(&layout, &items)?;
-            let key = format!("{}#{}", layout.name(), page.name());
+            // The issuer is part of the key: a run's issuers may share a layout, and their
+            // backgrounds (name, insurer number, seal) differ, so one file must not take one
+            // issuer's layer for another's.
+            let key = format!(
+                "{}#{}@{}",
+                layout.name(),
+                page.name(),
+                issuer.insurer_number
+            );
             pages.push(FormPage {
                 background: Arc::new(Layer {
                     key,

@@ -1,5 +1,9 @@
-//! Fonts in PDF: one subset per font per file, as CID-keyed Type 0 fonts with
-//! Identity-H encoding. Content streams name glyphs by their id in the full font
+//! Fonts in PDF: subsets as CID-keyed Type 0 fonts with Identity-H encoding, two per
+//! font per file: one of the glyphs the backgrounds show, named by the Form
+//! XObjects' resources and the same in every file of a form (so it is made once,
+//! see `cache::font`), and one of the glyphs the pages show themselves, named by
+//! the pages' resources. Both go by the same resource name (`/F0` …), so content
+//! streams do not say which subset they draw from. Content streams name glyphs by their id in the full font
 //! (so a page's bytes do not depend on the file it lands in); for TrueType fonts a
 //! CIDToGIDMap maps those ids to the subset's, and for CFF fonts (Noto CJK) the
 //! subset's charset does (see [`cff_charset`]). A ToUnicode map gives the text back
@@ -7,6 +11,7 @@
 //! their own.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str};
@@ -15,7 +20,8 @@ use subsetter::GlyphRemapper;
 use super::UsedGlyph;
 use crate::font::{FontId, Fonts};
 
-/// The glyphs each font used in one file, with their text.
+/// The glyphs each font used in one file's content streams of one kind (its pages' own, or its
+/// backgrounds'), with their text.
 #[derive(Default)]
 pub struct FontSet {
     used: [BTreeMap<u16, UsedGlyph>; FontId::ALL.len()],
@@ -29,8 +35,8 @@ const IDENTITY: SystemInfo = SystemInfo {
 
 impl FontSet {
     /// Records a glyph as used. The glyph's ToUnicode entry is its plain character's when the
-    /// file shows it plain anywhere: an occurrence with a variation selector gives its own text
-    /// by `/ActualText` (content.rs), a plain one has only this entry.
+    /// set's streams show it plain anywhere: an occurrence with a variation selector gives its
+    /// own text by `/ActualText` (content.rs), a plain one has only this entry.
     pub fn add(&mut self, glyph: &UsedGlyph) {
         let entry = self.used[glyph.font as usize]
             .entry(glyph.id)
@@ -40,113 +46,165 @@ impl FontSet {
         }
     }
 
-    /// Writes every used font; returns each with its Type 0 font object.
-    pub fn write(&self, pdf: &mut Pdf, next: &mut Ref) -> Vec<(FontId, Ref)> {
+    /// Writes a subset of every used font; returns each with its Type 0 font object. With
+    /// `shared`, the subsets come from (and go into) the process's cache: for backgrounds, whose
+    /// glyphs are the same in every file of a form.
+    pub fn write(&self, pdf: &mut Pdf, next: &mut Ref, shared: bool) -> Vec<(FontId, Ref)> {
         FontId::ALL
             .into_iter()
             .filter(|&id| !self.used[id as usize].is_empty())
-            .map(|id| (id, write_font(pdf, next, id, &self.used[id as usize])))
+            .map(|id| {
+                let used = &self.used[id as usize];
+                let font = if shared {
+                    super::cache::font(id, used, || EncodedFont::new(id, used))
+                } else {
+                    Arc::new(EncodedFont::new(id, used))
+                };
+                (id, font.write(pdf, next))
+            })
             .collect()
     }
 }
 
-fn write_font(pdf: &mut Pdf, next: &mut Ref, id: FontId, used: &BTreeMap<u16, UsedGlyph>) -> Ref {
-    let font = Fonts::global().get(id);
-    let face = font.face();
-    let scale = 1000.0 / font.units_per_em();
-    let refs: [Ref; 5] = std::array::from_fn(|_| next.bump());
-    let [type0, cid_ref, descriptor, cmap_ref, file_ref] = refs;
-    let cff = font.is_cff();
-    let map_ref = (!cff).then(|| next.bump());
-    let gids: Vec<u16> = used.keys().copied().collect();
-    let remapper = GlyphRemapper::new_from_glyphs_sorted(&gids);
-    let base = format!("{}+{}", subset_tag(&gids), id.postscript_name());
+/// A font subset ready to embed, with everything that does not depend on object numbers: the
+/// name, the widths, the ToUnicode map and the compressed font program.
+pub struct EncodedFont {
+    id: FontId,
+    /// The subset's `/BaseFont`: its tag and the font's PostScript name.
+    base: String,
+    /// Full-font glyph id (the CID) and width in 1/1000 em, for glyphs not 1000 wide.
+    widths: Vec<(u16, f32)>,
+    /// The ToUnicode CMap.
+    cmap: Vec<u8>,
+    /// TrueType fonts: the CIDToGIDMap, deflated.
+    map: Option<Vec<u8>>,
+    /// The font program, deflated: a TrueType subset, or a bare CFF.
+    program: Vec<u8>,
+    /// TrueType fonts: the program's length before deflating (`/Length1`).
+    length: Option<i32>,
+}
 
-    pdf.type0_font(type0)
-        .base_font(Name(base.as_bytes()))
-        .encoding_predefined(Name(b"Identity-H"))
-        .descendant_font(cid_ref)
-        .to_unicode(cmap_ref);
-
-    let mut cid = pdf.cid_font(cid_ref);
-    cid.subtype(if cff {
-        CidFontType::Type0
-    } else {
-        CidFontType::Type2
-    })
-    .base_font(Name(base.as_bytes()))
-    .system_info(IDENTITY)
-    .font_descriptor(descriptor)
-    .default_width(1000.0);
-    if let Some(map_ref) = map_ref {
-        cid.cid_to_gid_map_stream(map_ref);
+impl EncodedFont {
+    /// Subsets font `id` to the used glyphs and compresses the subset.
+    pub fn new(id: FontId, used: &BTreeMap<u16, UsedGlyph>) -> EncodedFont {
+        let font = Fonts::global().get(id);
+        let gids: Vec<u16> = used.keys().copied().collect();
+        let remapper = GlyphRemapper::new_from_glyphs_sorted(&gids);
+        let widths = gids
+            .iter()
+            .map(|&gid| (gid, (font.advance(gid) * 1000.0).round()))
+            .filter(|&(_, width)| width != 1000.0)
+            .collect();
+        let mut cmap = UnicodeCmap::new(Name(b"Custom"), IDENTITY);
+        for (&gid, glyph) in used {
+            cmap.pair_with_multiple(gid, glyph.chars());
+        }
+        let subset = subsetter::subset(font.data(), font.index(), &remapper)
+            .expect("the fonts shikaku prints with subset cleanly");
+        let (map, program, length) = if font.is_cff() {
+            let program = bare_cff(&subset)
+                .and_then(|cff| cff_charset(cff, &remapper))
+                .expect("the subsetter writes a CID-keyed CFF with a five-byte charset offset");
+            (None, super::compress(&program), None)
+        } else {
+            // CID (full-font glyph id) → glyph id in the subset, two bytes each.
+            let max = gids.last().copied().unwrap_or(0);
+            let mut map = vec![0u8; (usize::from(max) + 1) * 2];
+            for &gid in &gids {
+                let new = remapper.get(gid).expect("every used glyph is remapped");
+                map[usize::from(gid) * 2..][..2].copy_from_slice(&new.to_be_bytes());
+            }
+            let length = subset.len() as i32;
+            (
+                Some(super::compress(&map)),
+                super::compress(&subset),
+                Some(length),
+            )
+        };
+        EncodedFont {
+            id,
+            base: format!("{}+{}", subset_tag(&gids), id.postscript_name()),
+            widths,
+            cmap: cmap.finish().to_vec(),
+            map,
+            program,
+            length,
+        }
     }
-    let mut widths = cid.widths();
-    for &gid in &gids {
-        let width = (font.advance(gid) * 1000.0).round();
-        if width != 1000.0 {
+
+    /// Writes the font's objects; returns its Type 0 font object.
+    fn write(&self, pdf: &mut Pdf, next: &mut Ref) -> Ref {
+        let font = Fonts::global().get(self.id);
+        let face = font.face();
+        let scale = 1000.0 / font.units_per_em();
+        let refs: [Ref; 5] = std::array::from_fn(|_| next.bump());
+        let [type0, cid_ref, descriptor, cmap_ref, file_ref] = refs;
+        let map_ref = self.map.as_ref().map(|_| next.bump());
+        let base = Name(self.base.as_bytes());
+
+        pdf.type0_font(type0)
+            .base_font(base)
+            .encoding_predefined(Name(b"Identity-H"))
+            .descendant_font(cid_ref)
+            .to_unicode(cmap_ref);
+
+        let mut cid = pdf.cid_font(cid_ref);
+        cid.subtype(if map_ref.is_none() {
+            CidFontType::Type0
+        } else {
+            CidFontType::Type2
+        })
+        .base_font(base)
+        .system_info(IDENTITY)
+        .font_descriptor(descriptor)
+        .default_width(1000.0);
+        if let Some(map_ref) = map_ref {
+            cid.cid_to_gid_map_stream(map_ref);
+        }
+        let mut widths = cid.widths();
+        for &(gid, width) in &self.widths {
             widths.consecutive(gid, [width]);
         }
-    }
-    widths.finish();
-    cid.finish();
+        widths.finish();
+        cid.finish();
 
-    let bbox = face.global_bounding_box();
-    let mut d = pdf.font_descriptor(descriptor);
-    d.name(Name(base.as_bytes()))
-        .flags(FontFlags::SYMBOLIC)
-        .bbox(Rect::new(
-            f32::from(bbox.x_min) * scale,
-            f32::from(bbox.y_min) * scale,
-            f32::from(bbox.x_max) * scale,
-            f32::from(bbox.y_max) * scale,
-        ))
-        .italic_angle(0.0)
-        .ascent(font.ascender() * 1000.0)
-        .descent(font.descender() * 1000.0)
-        .cap_height(
-            face.capital_height()
-                .map_or(700.0, |h| f32::from(h) * scale),
-        )
-        .stem_v(80.0);
-    if cff {
-        d.font_file3(file_ref);
-    } else {
-        d.font_file2(file_ref);
-    }
-    d.finish();
-
-    let mut cmap = UnicodeCmap::new(Name(b"Custom"), IDENTITY);
-    for (&gid, glyph) in used {
-        cmap.pair_with_multiple(gid, glyph.chars());
-    }
-    pdf.cmap(cmap_ref, &cmap.finish());
-
-    let subset = subsetter::subset(font.data(), font.index(), &remapper)
-        .expect("the fonts shikaku prints with subset cleanly");
-    if let Some(map_ref) = map_ref {
-        // CID (full-font glyph id) → glyph id in the subset, two bytes each.
-        let max = gids.last().copied().unwrap_or(0);
-        let mut map = vec![0u8; (usize::from(max) + 1) * 2];
-        for &gid in &gids {
-            let new = remapper.get(gid).expect("every used glyph is remapped");
-            map[usize::from(gid) * 2..][..2].copy_from_slice(&new.to_be_bytes());
+        let bbox = face.global_bounding_box();
+        let mut d = pdf.font_descriptor(descriptor);
+        d.name(base)
+            .flags(FontFlags::SYMBOLIC)
+            .bbox(Rect::new(
+                f32::from(bbox.x_min) * scale,
+                f32::from(bbox.y_min) * scale,
+                f32::from(bbox.x_max) * scale,
+                f32::from(bbox.y_max) * scale,
+            ))
+            .italic_angle(0.0)
+            .ascent(font.ascender() * 1000.0)
+            .descent(font.descender() * 1000.0)
+            .cap_height(
+                face.capital_height()
+                    .map_or(700.0, |h| f32::from(h) * scale),
+            )
+            .stem_v(80.0);
+        if map_ref.is_none() {
+            d.font_file3(file_ref);
+        } else {
+            d.font_file2(file_ref);
         }
-        pdf.stream(map_ref, &super::compress(&map))
-            .filter(Filter::FlateDecode);
-        let data = super::compress(&subset);
-        pdf.stream(file_ref, &data)
-            .filter(Filter::FlateDecode)
-            .pair(Name(b"Length1"), subset.len() as i32);
-    } else {
-        let program = bare_cff(&subset)
-            .and_then(|cff| cff_charset(cff, &remapper))
-            .expect("the subsetter writes a CID-keyed CFF with a five-byte charset offset");
-        pdf.stream(file_ref, &super::compress(&program))
-            .filter(Filter::FlateDecode)
-            .pair(Name(b"Subtype"), Name(b"CIDFontType0C"));
+        d.finish();
+
+        pdf.cmap(cmap_ref, &self.cmap);
+        if let (Some(map_ref), Some(map)) = (map_ref, &self.map) {
+            pdf.stream(map_ref, map).filter(Filter::FlateDecode);
+        }
+        let mut program = pdf.stream(file_ref, &self.program);
+        program.filter(Filter::FlateDecode);
+        match self.length {
+            Some(length) => program.pair(Name(b"Length1"), length),
+            None => program.pair(Name(b"Subtype"), Name(b"CIDFontType0C")),
+        };
+        type0
     }
-    type0
 }
 
 /// The `CFF ` table of an OpenType font: what a PDF embeds as a `CIDFontType0C` program.

@@ -8,17 +8,20 @@
 //! assemble files later. A [`PdfWriter`] then collects encoded pages into one
 //! file: every page points to one shared resource dictionary, each layout
 //! page's background is one Form XObject drawn by `Do`, and each font is subset
-//! once from the glyphs the file's pages used, with a CIDToGIDMap from full-font
-//! glyph ids to subset ones. The bytes depend only on the input: no clock, no
-//! random ids, object numbers allocated in page order.
+//! twice, from the glyphs the file's backgrounds use and from those its pages use
+//! themselves, with a CIDToGIDMap from full-font glyph ids to subset ones. What
+//! every file of a form shares (backgrounds' streams, images, the backgrounds'
+//! subsets) is encoded once per process ([`cache`]). The bytes depend only on the
+//! input: no clock, no random ids, object numbers allocated in page order.
 
+mod cache;
 mod content;
 mod encoded;
 mod font;
 mod id;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use pdf_writer::types::OutputIntentSubtype;
 use pdf_writer::{Filter, Finish, Name, Pdf, Rect as PdfRect, Ref, TextStr};
@@ -223,7 +226,11 @@ pub struct PdfWriter {
     catalog: Ref,
     page_tree: Ref,
     resources: Ref,
-    fonts: FontSet,
+    /// The glyphs the pages' own content streams show: subset for this file alone.
+    page_fonts: FontSet,
+    /// The glyphs the backgrounds (Form XObjects) show: the same in every file of a form, so their
+    /// subsets are made once (see [`cache::font`]) and the forms' resources name them.
+    background_fonts: FontSet,
     /// Background layers and images already written, by resource name.
     x_objects: BTreeMap<String, Ref>,
     pages: Vec<Ref>,
@@ -255,7 +262,8 @@ impl PdfWriter {
             catalog,
             page_tree,
             resources,
-            fonts: FontSet::default(),
+            page_fonts: FontSet::default(),
+            background_fonts: FontSet::default(),
             x_objects: BTreeMap::new(),
             pages: Vec::new(),
             options,
@@ -343,7 +351,7 @@ impl PdfWriter {
         for layer in &page.layers {
             self.layer(layer);
         }
-        self.use_resources(&page.glyphs, &page.images);
+        self.use_resources(&page.glyphs, &page.images, false);
         self.digest.update(&page.content);
     }
 
@@ -366,11 +374,18 @@ impl PdfWriter {
         r
     }
 
-    fn use_resources(&mut self, glyphs: &[UsedGlyph], images: &[Arc<Raster>]) {
+    /// Notes the glyphs a page's (or with `background`, a background's) content stream shows, and
+    /// writes the images it draws.
+    fn use_resources(&mut self, glyphs: &[UsedGlyph], images: &[Arc<Raster>], background: bool) {
+        let fonts = if background {
+            &mut self.background_fonts
+        } else {
+            &mut self.page_fonts
+        };
         for glyph in glyphs {
             self.digest.update(&[glyph.font as u8]);
             self.digest.update(&glyph.id.to_le_bytes());
-            self.fonts.add(glyph);
+            fonts.add(glyph);
         }
         for image in images {
             self.digest.update(&image.key.to_be_bytes());
@@ -384,12 +399,12 @@ impl PdfWriter {
         if self.x_objects.contains_key(&name) {
             return;
         }
-        let encoded = encode_items(&layer.items, layer.size.height, None, self.options.cmyk());
+        let encoded = cache::layer(layer, self.options.cmyk());
         self.digest.update(&encoded.content);
         for nested in &encoded.layers {
             self.layer(nested);
         }
-        self.use_resources(&encoded.glyphs, &encoded.images);
+        self.use_resources(&encoded.glyphs, &encoded.images, true);
         let fonts = encoded.glyphs.iter().map(|g| g.font as usize).collect();
         let mut names: BTreeSet<String> = encoded.images.iter().map(|i| image_name(i)).collect();
         names.extend(encoded.layers.iter().map(|l| layer_name(&l.key)));
@@ -413,49 +428,36 @@ impl PdfWriter {
         if self.x_objects.contains_key(&name) {
             return;
         }
+        let cmyk = self.options.cmyk();
+        let encoded = cache::image(raster, cmyk);
         let image_ref = self.next.bump();
-        let mask_ref = raster.alpha.as_ref().map(|_| self.next.bump());
-        self.image_stream(image_ref, raster, &raster.rgb, false, mask_ref);
-        if let (Some(mask), Some(alpha)) = (mask_ref, &raster.alpha) {
-            self.image_stream(mask, raster, alpha, true, None);
+        let mask_ref = encoded.alpha.as_ref().map(|_| self.next.bump());
+        let space = if cmyk { Space::Cmyk } else { Space::Rgb };
+        self.image_stream(image_ref, raster, &encoded.pixels, space, mask_ref);
+        if let (Some(mask), Some(alpha)) = (mask_ref, &encoded.alpha) {
+            self.image_stream(mask, raster, alpha, Space::Gray, None);
         }
         self.x_objects.insert(name, image_ref);
     }
 
-    /// One image XObject of the raster's size: RGB pixels with an optional soft mask,
-    /// or the gray alpha mask itself.
+    /// One image XObject of the raster's size from compressed samples: the pixels with an
+    /// optional soft mask, or the gray alpha mask itself.
     fn image_stream(
         &mut self,
         id: Ref,
         raster: &Raster,
-        pixels: &[u8],
-        gray: bool,
+        data: &[u8],
+        space: Space,
         mask: Option<Ref>,
     ) {
-        let cmyk = !gray && self.options.cmyk();
-        let data = if cmyk {
-            // PDF/X: the seal's pixels as DeviceCMYK, by the same conversion as the page colours.
-            let converted: Vec<u8> = pixels
-                .chunks_exact(3)
-                .flat_map(|p| {
-                    content::cmyk(crate::display::Color(p[0], p[1], p[2]))
-                        .map(|v| (v * 255.0).round() as u8)
-                })
-                .collect();
-            compress(&converted)
-        } else {
-            compress(pixels)
-        };
-        let mut image = self.pdf.image_xobject(id, &data);
+        let mut image = self.pdf.image_xobject(id, data);
         image.filter(Filter::FlateDecode);
         image.width(raster.width as i32);
         image.height(raster.height as i32);
-        if gray {
-            image.color_space().device_gray();
-        } else if cmyk {
-            image.color_space().device_cmyk();
-        } else {
-            image.color_space().device_rgb();
+        match space {
+            Space::Gray => image.color_space().device_gray(),
+            Space::Rgb => image.color_space().device_rgb(),
+            Space::Cmyk => image.color_space().device_cmyk(),
         }
         image.bits_per_component(8);
         if let Some(mask) = mask {
@@ -465,21 +467,24 @@ impl PdfWriter {
 
     /// Writes fonts, resources and the page tree, and returns the file's bytes.
     pub fn finish(mut self) -> Vec<u8> {
-        let fonts: BTreeMap<usize, Ref> = self
-            .fonts
-            .write(&mut self.pdf, &mut self.next)
-            .into_iter()
-            .map(|(id, r)| (id as usize, r))
-            .collect();
+        let mut write_fonts = |fonts: &FontSet, shared: bool| -> BTreeMap<usize, Ref> {
+            fonts
+                .write(&mut self.pdf, &mut self.next, shared)
+                .into_iter()
+                .map(|(id, r)| (id as usize, r))
+                .collect()
+        };
+        let background_fonts = write_fonts(&self.background_fonts, true);
+        let page_fonts = write_fonts(&self.page_fonts, false);
         let all_names: BTreeSet<String> = self.x_objects.keys().cloned().collect();
         self.resources_dict(
             self.resources,
-            fonts.keys().copied().collect(),
+            page_fonts.keys().copied().collect(),
             &all_names,
-            &fonts,
+            &page_fonts,
         );
         for ((used_fonts, names), r) in std::mem::take(&mut self.form_resources) {
-            self.resources_dict(r, used_fonts, &names, &fonts);
+            self.resources_dict(r, used_fonts, &names, &background_fonts);
         }
         self.pdf
             .pages(self.page_tree)
@@ -587,9 +592,10 @@ impl PdfWriter {
         xmp.format("application/pdf");
         let xml = xmp.finish(None);
         self.pdf.metadata(metadata, xml.as_bytes());
-        let icc = compress(FOGRA39_ICC);
+        static ICC: OnceLock<Vec<u8>> = OnceLock::new();
+        let icc = ICC.get_or_init(|| compress(FOGRA39_ICC));
         self.pdf
-            .icc_profile(profile, &icc)
+            .icc_profile(profile, icc)
             .n(4)
             .range([0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
             .filter(Filter::FlateDecode);
@@ -613,9 +619,10 @@ impl PdfWriter {
         let xml = xmp.finish(None);
         // PDF/A-2 6.6.2.1: the metadata stream stays unfiltered, readable by any tool.
         self.pdf.metadata(metadata, xml.as_bytes());
-        let icc = compress(SRGB_ICC);
+        static ICC: OnceLock<Vec<u8>> = OnceLock::new();
+        let icc = ICC.get_or_init(|| compress(SRGB_ICC));
         self.pdf
-            .icc_profile(profile, &icc)
+            .icc_profile(profile, icc)
             .n(3)
             .range([0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
             .filter(Filter::FlateDecode);
@@ -640,6 +647,14 @@ fn page_boxes(page: &mut pdf_writer::writers::Page, size: Size, bleed: f32) {
 /// live, and this is what a print shop's RIP should flatten it in).
 fn cmyk_group(page: &mut pdf_writer::writers::Page) {
     page.group().transparency().color_space().device_cmyk();
+}
+
+/// The colour space of an image's samples.
+#[derive(Clone, Copy)]
+enum Space {
+    Gray,
+    Rgb,
+    Cmyk,
 }
 
 /// Renders one document into a PDF file of its own.
@@ -684,4 +699,140 @@ fn compress(data: &[u8]) -> Vec<u8> {
         out.truncate(written);
         out
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::display::{Color, Image, Rect, TextRun};
+
+    fn text(text: &str, font: FontId, y: f32) -> Item {
+        Item {
+            element: Arc::from("text"),
+            kind: ItemKind::Text(TextRun {
+                font,
+                size: 9.0,
+                h_scale: 1.0,
+                spacing: 0.0,
+                origin: Point { x: 10.0, y },
+                glyphs: crate::font::Fonts::global().get(font).shape(text).unwrap(),
+                text: text.into(),
+                color: Color(200, 0, 0),
+            }),
+        }
+    }
+
+    /// A card-sized page: a background with labels and a half-transparent seal, and a name.
+    fn document() -> Document {
+        let seal = Arc::new(Raster {
+            key: 7,
+            width: 2,
+            height: 2,
+            rgb: vec![255, 0, 0, 200, 0, 0, 255, 10, 10, 120, 0, 0],
+            alpha: Some(vec![0, 128, 255, 64]),
+        });
+        let size = Size {
+            width: 243.0,
+            height: 153.0,
+        };
+        let background = Arc::new(Layer {
+            key: "card#front".into(),
+            size,
+            items: vec![
+                text("氏名 生年月日", FontId::Gothic, 20.0),
+                text("高崎市", FontId::GothicBold, 40.0),
+                Item {
+                    element: Arc::from("seal"),
+                    kind: ItemKind::Image(Image {
+                        data: seal,
+                        rect: Rect {
+                            x: 200.0,
+                            y: 100.0,
+                            width: 30.0,
+                            height: 30.0,
+                        },
+                    }),
+                },
+            ],
+        });
+        Document {
+            pages: vec![Page {
+                size,
+                background,
+                items: vec![text("佐藤 太郎", FontId::Gothic, 30.0)],
+                bleed: 0.0,
+            }],
+        }
+    }
+
+    /// The same document drawn again: equal content in new `Arc`s, as another form would have.
+    fn fresh_copy(document: &Document) -> Document {
+        let mut copy = document.clone();
+        for page in &mut copy.pages {
+            let mut layer = Layer::clone(&page.background);
+            for item in &mut layer.items {
+                if let ItemKind::Image(image) = &mut item.kind {
+                    image.data = Arc::new(Raster::clone(&image.data));
+                }
+            }
+            page.background = Arc::new(layer);
+        }
+        copy
+    }
+
+    /// The subset names (`/BaseFont /ABCDEF+Name`) of a file, once each, in order.
+    fn subsets(pdf: &[u8]) -> Vec<String> {
+        let text = String::from_utf8_lossy(pdf);
+        let mut names: Vec<String> = text
+            .split("/BaseFont /")
+            .skip(1)
+            .map(|rest| {
+                rest.split(|c: char| c.is_whitespace() || c == '/')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        names.dedup();
+        names
+    }
+
+    #[test]
+    fn backgrounds_and_pages_have_subsets_of_their_own() {
+        let document = document();
+        let mut other = fresh_copy(&document);
+        other.pages[0].background = document.pages[0].background.clone();
+        other.pages[0].items = vec![text("鈴木 一郎", FontId::Gothic, 30.0)];
+        let (a, b) = (
+            subsets(&pdf(&document, &PdfOptions::default())),
+            subsets(&pdf(&other, &PdfOptions::default())),
+        );
+        // The background's regular and bold subsets, then the page's regular one.
+        assert_eq!(a.len(), 3, "{a:?}");
+        assert!(a[2].ends_with("+BIZUDGothic-Regular"), "{a:?}");
+        assert_eq!(a[..2], b[..2], "the same background, the same subsets");
+        assert_ne!(a[2], b[2], "each record's own glyphs");
+    }
+
+    #[test]
+    fn files_from_cached_encodings_have_the_bytes_of_fresh_ones() {
+        let document = document();
+        let date = chrono::NaiveDate::from_ymd_opt(2025, 7, 1);
+        for options in [
+            PdfOptions::default(),
+            PdfOptions {
+                pdfx: true,
+                date,
+                ..PdfOptions::default()
+            },
+        ] {
+            let first = pdf(&document, &options);
+            assert_eq!(pdf(&document, &options), first, "from the cache");
+            assert_eq!(
+                pdf(&fresh_copy(&document), &options),
+                first,
+                "encoded afresh"
+            );
+        }
+    }
 }
