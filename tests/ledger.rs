@@ -398,10 +398,11 @@ fn two_imports_of_one_manifest_at_once_add_it_once() {
     let dir = fresh_dir("cli-ledger-race");
     let out = dir.join("out");
     batch_run(&out);
-    // No ledger yet: the four race to create it too.
+    // No ledger yet: the eight race to create it too (two that switch a new ledger to WAL at
+    // once made SQLite refuse one with "database is locked", 3 runs in 40).
     let ledger = dir.join("ledger.sqlite");
     let manifest = out.join("manifest.csv");
-    let children: Vec<_> = (0..4).map(|_| spawn_import(&manifest, &ledger)).collect();
+    let children: Vec<_> = (0..8).map(|_| spawn_import(&manifest, &ledger)).collect();
     let outputs: Vec<Output> = children
         .into_iter()
         .map(|c| c.wait_with_output().unwrap())

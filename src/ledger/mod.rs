@@ -246,6 +246,28 @@ impl std::fmt::Display for LedgerError {
 
 impl std::error::Error for LedgerError {}
 
+/// How long opening waits for other processes that open the same ledger.
+const OPEN_PATIENCE: Duration = Duration::from_secs(10);
+
+/// Runs `step` again while SQLite answers "busy", for [`OPEN_PATIENCE`]. The busy timeout
+/// does not cover every case: two processes that create a ledger at once both read it, then
+/// both need it alone to switch it to WAL, and SQLite refuses one at once rather than let
+/// them wait on each other. Retried, that one finds the ledger already in WAL mode.
+fn while_busy<T>(mut step: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let start = std::time::Instant::now();
+    loop {
+        match step() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && start.elapsed() < OPEN_PATIENCE =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// An open ledger file.
 pub struct Ledger {
     conn: Connection,
@@ -263,11 +285,11 @@ impl Ledger {
             })?;
         }
         let conn = Connection::open(path).map_err(|e| fail("open the ledger", e))?;
-        conn.busy_timeout(Duration::from_secs(10))
+        conn.busy_timeout(OPEN_PATIENCE)
             .map_err(|e| fail("set the busy timeout", e))?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(|e| fail("switch to WAL mode", e))?;
+        let mode: String =
+            while_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)))
+                .map_err(|e| fail("switch to WAL mode", e))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(LedgerError {
                 message: format!(
@@ -291,7 +313,7 @@ impl Ledger {
                 hint: Some("use the shikaku version that wrote the ledger, or a newer one"),
             });
         }
-        conn.execute_batch(&format!("{SCHEMA}\nPRAGMA user_version = {VERSION};"))
+        while_busy(|| conn.execute_batch(&format!("{SCHEMA}\nPRAGMA user_version = {VERSION};")))
             .map_err(|e| fail("create the tables", e))?;
         Ok(Ledger {
             conn,
