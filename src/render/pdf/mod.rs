@@ -11,7 +11,7 @@
 //! twice, from the glyphs the file's backgrounds use and from those its pages use
 //! themselves, with a CIDToGIDMap from full-font glyph ids to subset ones. What
 //! every file of a form shares (backgrounds' streams, images, the backgrounds'
-//! subsets) is encoded once per process ([`cache`]). The bytes depend only on the
+//! subsets) is encoded once per process (the `cache` module). The bytes depend only on the
 //! input: no clock, no random ids, object numbers allocated in page order.
 
 mod cache;
