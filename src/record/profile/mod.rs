@@ -258,9 +258,11 @@ impl Values {
             let (text, column) = match &rule.source {
                 Source::Value(value) => (value.as_str(), usize::MAX),
                 Source::Columns { columns, join } => {
-                    let text = match rule.convert {
-                        Conversion::Text => &mut *out,
-                        _ => &mut self.scratch,
+                    let in_place = rule.convert == Conversion::Text;
+                    let text = if in_place {
+                        &mut *out
+                    } else {
+                        &mut self.scratch
                     };
                     text.clear();
                     for &column in columns {
@@ -279,8 +281,8 @@ impl Values {
                             text.truncate(joined); // a blank part joins nothing
                         }
                     }
-                    if rule.convert == Conversion::Text {
-                        continue; // written in place
+                    if in_place {
+                        continue;
                     }
                     (self.scratch.as_str(), columns[0])
                 }

@@ -76,12 +76,20 @@ pub struct EncodedFont {
     widths: Vec<(u16, f32)>,
     /// The ToUnicode CMap.
     cmap: Vec<u8>,
-    /// TrueType fonts: the CIDToGIDMap, deflated.
-    map: Option<Vec<u8>>,
-    /// The font program, deflated: a TrueType subset, or a bare CFF.
-    program: Vec<u8>,
-    /// TrueType fonts: the program's length before deflating (`/Length1`).
-    length: Option<i32>,
+    program: Program,
+}
+
+/// A subset's font program, deflated, with what its kind needs beside it.
+enum Program {
+    TrueType {
+        /// The CIDToGIDMap, deflated.
+        map: Vec<u8>,
+        subset: Vec<u8>,
+        /// The subset's length before deflating (`/Length1`).
+        length: i32,
+    },
+    /// A bare CFF (`CIDFontType0C`).
+    Cff(Vec<u8>),
 }
 
 impl EncodedFont {
@@ -101,11 +109,11 @@ impl EncodedFont {
         }
         let subset = subsetter::subset(font.data(), font.index(), &remapper)
             .expect("the fonts shikaku prints with subset cleanly");
-        let (map, program, length) = if font.is_cff() {
+        let program = if font.is_cff() {
             let program = bare_cff(&subset)
                 .and_then(|cff| cff_charset(cff, &remapper))
                 .expect("the subsetter writes a CID-keyed CFF with a five-byte charset offset");
-            (None, super::compress(&program), None)
+            Program::Cff(super::compress(&program))
         } else {
             // CID (full-font glyph id) → glyph id in the subset, two bytes each.
             let max = gids.last().copied().unwrap_or(0);
@@ -114,21 +122,18 @@ impl EncodedFont {
                 let new = remapper.get(gid).expect("every used glyph is remapped");
                 map[usize::from(gid) * 2..][..2].copy_from_slice(&new.to_be_bytes());
             }
-            let length = subset.len() as i32;
-            (
-                Some(super::compress(&map)),
-                super::compress(&subset),
-                Some(length),
-            )
+            Program::TrueType {
+                map: super::compress(&map),
+                subset: super::compress(&subset),
+                length: subset.len() as i32,
+            }
         };
         EncodedFont {
             id,
             base: format!("{}+{}", subset_tag(&gids), id.postscript_name()),
             widths,
             cmap: cmap.finish().to_vec(),
-            map,
             program,
-            length,
         }
     }
 
@@ -139,7 +144,8 @@ impl EncodedFont {
         let scale = 1000.0 / font.units_per_em();
         let refs: [Ref; 5] = std::array::from_fn(|_| next.bump());
         let [type0, cid_ref, descriptor, cmap_ref, file_ref] = refs;
-        let map_ref = self.map.as_ref().map(|_| next.bump());
+        let cff = matches!(self.program, Program::Cff(_));
+        let map_ref = (!cff).then(|| next.bump());
         let base = Name(self.base.as_bytes());
 
         pdf.type0_font(type0)
@@ -149,7 +155,7 @@ impl EncodedFont {
             .to_unicode(cmap_ref);
 
         let mut cid = pdf.cid_font(cid_ref);
-        cid.subtype(if map_ref.is_none() {
+        cid.subtype(if cff {
             CidFontType::Type0
         } else {
             CidFontType::Type2
@@ -186,7 +192,7 @@ impl EncodedFont {
                     .map_or(700.0, |h| f32::from(h) * scale),
             )
             .stem_v(80.0);
-        if map_ref.is_none() {
+        if cff {
             d.font_file3(file_ref);
         } else {
             d.font_file2(file_ref);
@@ -194,15 +200,25 @@ impl EncodedFont {
         d.finish();
 
         pdf.cmap(cmap_ref, &self.cmap);
-        if let (Some(map_ref), Some(map)) = (map_ref, &self.map) {
-            pdf.stream(map_ref, map).filter(Filter::FlateDecode);
+        match &self.program {
+            Program::TrueType {
+                map,
+                subset,
+                length,
+            } => {
+                if let Some(map_ref) = map_ref {
+                    pdf.stream(map_ref, map).filter(Filter::FlateDecode);
+                }
+                pdf.stream(file_ref, subset)
+                    .filter(Filter::FlateDecode)
+                    .pair(Name(b"Length1"), *length);
+            }
+            Program::Cff(program) => {
+                pdf.stream(file_ref, program)
+                    .filter(Filter::FlateDecode)
+                    .pair(Name(b"Subtype"), Name(b"CIDFontType0C"));
+            }
         }
-        let mut program = pdf.stream(file_ref, &self.program);
-        program.filter(Filter::FlateDecode);
-        match self.length {
-            Some(length) => program.pair(Name(b"Length1"), length),
-            None => program.pair(Name(b"Subtype"), Name(b"CIDFontType0C")),
-        };
         type0
     }
 }
