@@ -399,13 +399,19 @@ async fn render(
     }
     check_layout(&server, query.layout.as_deref())?;
     let body = read_body(&server, &headers, body).await?;
-    blocking(&server, move |server| {
-        render_blocking(server, &staff, &body, query.layout.as_deref(), output)
+    // A preview image is milliseconds of drawing; a ledger write is a synced SQLite write.
+    let place = if matches!(output, Output::Png(_)) || server.ledger.is_some() {
+        Place::BlockingPool
+    } else {
+        Place::Inline
+    };
+    run(&server, place, move |server| {
+        render_document(server, &staff, &body, query.layout.as_deref(), output)
     })
     .await
 }
 
-fn render_blocking(
+fn render_document(
     server: &Server,
     staff: &Staff,
     body: &[u8],
@@ -504,7 +510,7 @@ async fn explain(
     let Query(query) = query.map_err(bad_query)?;
     check_layout(&server, query.layout.as_deref())?;
     let body = read_body(&server, &headers, body).await?;
-    blocking(&server, move |server| {
+    run(&server, Place::Inline, move |server| {
         let (record, issuer) = prepare(server, &body)?;
         let result = eligibility::evaluate(&record, &issuer.rules, &server.eligibility);
         let mut value = explain_value(&record, &result);
@@ -695,8 +701,20 @@ async fn read_body(server: &Server, headers: &HeaderMap, body: Body) -> Result<B
     }
 }
 
-/// Runs a render on the blocking pool, once a render slot is free.
-async fn blocking<F>(server: &Arc<Server>, work: F) -> Result<Response, ApiError>
+/// Where a request's CPU work runs.
+enum Place {
+    /// On the async worker that holds the request: for a PDF or an explanation, well under a
+    /// millisecond of CPU. Handing those to the blocking pool and back (two thread wake-ups) cost
+    /// the server an eighth of its time under load (bench/README.md, "serve").
+    Inline,
+    /// On tokio's blocking pool: for what may block a worker for milliseconds (drawing a PNG) or
+    /// wait on the disk (a ledger write), which would stall the other connections it serves.
+    BlockingPool,
+}
+
+/// Runs a request's work once a render slot is free (first come, first served), where `place`
+/// says.
+async fn run<F>(server: &Arc<Server>, place: Place, work: F) -> Result<Response, ApiError>
 where
     F: FnOnce(&Server) -> Result<Response, ApiError> + Send + 'static,
 {
@@ -705,10 +723,18 @@ where
         .acquire()
         .await
         .map_err(|e| ApiError::internal(format!("render queue closed ({e})")))?;
-    let server = server.clone();
-    tokio::task::spawn_blocking(move || work(&server))
-        .await
-        .map_err(|e| ApiError::internal(format!("render task failed ({e})")))?
+    match place {
+        // A panic answers 500, as the blocking pool's join error does, rather than dropping
+        // the connection without an answer.
+        Place::Inline => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(server)))
+            .unwrap_or_else(|_| Err(ApiError::internal("render task failed (it panicked)"))),
+        Place::BlockingPool => {
+            let server = server.clone();
+            tokio::task::spawn_blocking(move || work(&server))
+                .await
+                .map_err(|e| ApiError::internal(format!("render task failed ({e})")))?
+        }
+    }
 }
 
 pub(super) fn json_response(status: StatusCode, value: &Value) -> Response {

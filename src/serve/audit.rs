@@ -16,7 +16,8 @@ use super::Server;
 use crate::ledger::{Action, Event};
 
 /// Records an event, if the server keeps a ledger; an error withholds the answer, so that
-/// nothing is issued unrecorded. Blocking: call it from the blocking pool.
+/// nothing is issued unrecorded. With a ledger it blocks on the disk: call it from the blocking
+/// pool then.
 pub(super) fn record(server: &Server, event: &Event<'_>) -> Result<(), ApiError> {
     let Some(ledger) = &server.ledger else {
         return Ok(());

@@ -6,10 +6,11 @@
 //! loads nothing from elsewhere, so it works offline.
 //!
 //! Why it is built this way:
-//! - **Renders are CPU-bound** (text fitting, font subsetting, compression). They run on tokio's
-//!   blocking pool, at most [`ServeOptions::max_renders`] at a time behind a first-come,
-//!   first-served semaphore: fifty waiting requests queue instead of fighting over two cores,
-//!   and memory stays flat under load.
+//! - **Renders are CPU-bound** (text fitting, font subsetting, compression). At most
+//!   [`ServeOptions::max_renders`] run at a time behind a first-come, first-served semaphore:
+//!   fifty waiting requests queue instead of fighting over two cores, and memory stays flat under
+//!   load. A PDF (well under a millisecond) runs on the async worker that holds the request; a
+//!   PNG preview, and whatever writes the ledger, on tokio's blocking pool.
 //! - **A [`Form`] draws a layout's static layers once**, so forms are cached per (layout,
 //!   issuer); those a profile will need are made at start-up, so that a layout the profile
 //!   breaks stops the server before the first request, as a bad flag would.
