@@ -115,6 +115,7 @@ impl EncodedFont {
                 .expect("the subsetter writes a CID-keyed CFF with a five-byte charset offset");
             Program::Cff(super::compress(&program))
         } else {
+            let subset = super::unhint::without_hinting(&subset).unwrap_or(subset);
             // CID (full-font glyph id) → glyph id in the subset, two bytes each.
             let max = gids.last().copied().unwrap_or(0);
             let mut map = vec![0u8; (usize::from(max) + 1) * 2];

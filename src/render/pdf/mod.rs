@@ -19,6 +19,7 @@ mod content;
 mod encoded;
 mod font;
 mod id;
+mod unhint;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
