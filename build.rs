@@ -67,7 +67,7 @@ const RENDERER_FILES: &[&str] = &[
 ];
 
 /// The crates the PDF backend writes with, by their Cargo.lock entries.
-const RENDERER_CRATES: &[&str] = &["pdf-writer", "subsetter", "miniz_oxide", "ttf-parser"];
+const RENDERER_CRATES: &[&str] = &["pdf-writer", "subsetter", "flate2", "zlib-rs", "ttf-parser"];
 
 /// FNV-1a over the renderer's files (path and bytes, in path order) and the
 /// Cargo.lock entries of its crates.

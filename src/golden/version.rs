@@ -9,7 +9,7 @@
 //! a display list into PDF bytes: `src/display.rs`, `src/font.rs`, `src/font/`,
 //! `src/render/mod.rs`, every `.rs` file below `src/render/pdf/`, the bundled font
 //! files in `fonts/`, and the Cargo.lock versions of `pdf-writer`, `subsetter`,
-//! `miniz_oxide` and `ttf-parser`. The PNG backend and the rasterizer used for
+//! `flate2`, `zlib-rs` and `ttf-parser`. The PNG backend and the rasterizer used for
 //! comparisons are not in it: they never reach a golden PDF. Nor are the fallback
 //! fonts (IPAmj明朝, Noto CJK), which are found at run time: cases that print with
 //! them depend on the Debian packages' versions (docs/decisions.md §5).
@@ -75,8 +75,8 @@ impl RendererVersion {
             "# The renderer that made the golden files beside this one, written when they are blessed.\n\
              # `shikaku golden check` compares it with its own to tell a renderer change from a layout change;\n\
              # the hash covers src/display.rs, src/font.rs, src/font/, src/render/mod.rs, src/render/pdf/, the\n\
-             # bundled fonts in fonts/ and the Cargo.lock versions of pdf-writer, subsetter, miniz_oxide and\n\
-             # ttf-parser (see build.rs); not the fallback fonts found at run time.\n\
+             # bundled fonts in fonts/ and the Cargo.lock versions of pdf-writer, subsetter, flate2, zlib-rs\n\
+             # and ttf-parser (see build.rs); not the fallback fonts found at run time.\n\
              shikaku {}\nrenderer {}\n",
             self.shikaku, self.hash
         );

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use super::font::EncodedFont;
-use super::{compress, content, encode_items, Encoded, UsedGlyph};
+use super::{compress, content, encode_items, Effort, Encoded, UsedGlyph};
 use crate::display::{Color, Layer, Raster};
 use crate::font::FontId;
 
@@ -54,13 +54,16 @@ pub fn image(raster: &Arc<Raster>, cmyk: bool) -> Arc<EncodedImage> {
                         content::cmyk(Color(p[0], p[1], p[2])).map(|v| (v * 255.0).round() as u8)
                     })
                     .collect();
-                compress(&converted)
+                compress(&converted, Effort::Once)
             } else {
-                compress(&raster.rgb)
+                compress(&raster.rgb, Effort::Once)
             };
             EncodedImage {
                 pixels,
-                alpha: raster.alpha.as_deref().map(compress),
+                alpha: raster
+                    .alpha
+                    .as_deref()
+                    .map(|alpha| compress(alpha, Effort::Once)),
             }
         })
 }

@@ -17,7 +17,7 @@ use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str};
 use subsetter::GlyphRemapper;
 
-use super::UsedGlyph;
+use super::{compress, Effort, UsedGlyph};
 use crate::font::{FontId, Fonts};
 
 /// The glyphs each font used in one file's content streams of one kind (its pages' own, or its
@@ -56,9 +56,9 @@ impl FontSet {
             .map(|id| {
                 let used = &self.used[id as usize];
                 let font = if shared {
-                    super::cache::font(id, used, || EncodedFont::new(id, used))
+                    super::cache::font(id, used, || EncodedFont::new(id, used, Effort::Once))
                 } else {
-                    Arc::new(EncodedFont::new(id, used))
+                    Arc::new(EncodedFont::new(id, used, Effort::Fast))
                 };
                 (id, font.write(pdf, next))
             })
@@ -94,7 +94,7 @@ enum Program {
 
 impl EncodedFont {
     /// Subsets font `id` to the used glyphs and compresses the subset.
-    pub fn new(id: FontId, used: &BTreeMap<u16, UsedGlyph>) -> EncodedFont {
+    pub fn new(id: FontId, used: &BTreeMap<u16, UsedGlyph>, effort: Effort) -> EncodedFont {
         let font = Fonts::global().get(id);
         let gids: Vec<u16> = used.keys().copied().collect();
         let remapper = GlyphRemapper::new_from_glyphs_sorted(&gids);
@@ -113,7 +113,7 @@ impl EncodedFont {
             let program = bare_cff(&subset)
                 .and_then(|cff| cff_charset(cff, &remapper))
                 .expect("the subsetter writes a CID-keyed CFF with a five-byte charset offset");
-            Program::Cff(super::compress(&program))
+            Program::Cff(compress(&program, effort))
         } else {
             let subset = super::unhint::without_hinting(&subset).unwrap_or(subset);
             // CID (full-font glyph id) → glyph id in the subset, two bytes each.
@@ -124,8 +124,8 @@ impl EncodedFont {
                 map[usize::from(gid) * 2..][..2].copy_from_slice(&new.to_be_bytes());
             }
             Program::TrueType {
-                map: super::compress(&map),
-                subset: super::compress(&subset),
+                map: compress(&map, effort),
+                subset: compress(&subset, effort),
                 length: subset.len() as i32,
             }
         };
