@@ -54,16 +54,16 @@ pub fn image(raster: &Arc<Raster>, cmyk: bool) -> Arc<EncodedImage> {
                         content::cmyk(Color(p[0], p[1], p[2])).map(|v| (v * 255.0).round() as u8)
                     })
                     .collect();
-                compress(&converted, Effort::Once)
+                compress(&converted, Effort::Shared)
             } else {
-                compress(&raster.rgb, Effort::Once)
+                compress(&raster.rgb, Effort::Shared)
             };
             EncodedImage {
                 pixels,
                 alpha: raster
                     .alpha
                     .as_deref()
-                    .map(|alpha| compress(alpha, Effort::Once)),
+                    .map(|alpha| compress(alpha, Effort::Shared)),
             }
         })
 }

@@ -56,7 +56,7 @@ impl FontSet {
             .map(|id| {
                 let used = &self.used[id as usize];
                 let font = if shared {
-                    super::cache::font(id, used, || EncodedFont::new(id, used, Effort::Once))
+                    super::cache::font(id, used, || EncodedFont::new(id, used, Effort::Shared))
                 } else {
                     Arc::new(EncodedFont::new(id, used, Effort::Fast))
                 };
