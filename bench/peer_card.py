@@ -59,7 +59,9 @@ def layout(src, outdir):
         path = os.path.join(outdir, "issuers", f"{number}.toml")
         open(path, "w", encoding="utf-8").write(
             f"# {city}: the peers' fictional municipality, for the benchmark card.\n"
-            f'name = "{city}"\ninsurer_number = "{number}"\nprefecture = "群馬県"\n')
+            f'name = "{city}"\ninsurer_number = "{number}"\nprefecture = "群馬県"\n'
+            "\n# The peers print the card alone: no cover letter (送付状), which would also need a\n"
+            "# postal code the peers' records do not have.\n[mail]\ncover_letter = false\n")
 
 
 def iso(wareki):

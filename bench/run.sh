@@ -29,6 +29,7 @@ SHIKAKU="$ROOT/target/release/shikaku"
 python3 bench/peer_card.py layout "$PEERDIR/layout.json" "$WORK/peer-card"
 
 RAW="$RES/raw.tsv"
+FAILED=0
 printf 'tool\tN\trun\twall_s\tcpu_s\tmaxrss_kb\tbytes\tpages\n' > "$RAW"
 measure() { # tool n run outdir -- command...
   local tool=$1 n=$2 r=$3 out=$4; shift 5
@@ -38,15 +39,18 @@ measure() { # tool n run outdir -- command...
   # would expire before its issue date): the rest rendered, so it is measured.
   local status=0
   /usr/bin/time -v -o "$tv" "$@" > "$RES/log_${tool}_${n}_$r.txt" 2>&1 || status=$?
-  if [ "$status" -gt 1 ]; then echo "FAILED: $tool $n (see $RES/log_${tool}_${n}_$r.txt)" >&2; return 0; fi
+  if [ "$status" -gt 1 ]; then echo "FAILED: $tool $n (see $RES/log_${tool}_${n}_$r.txt)" >&2; FAILED=1; return 0; fi
   t1=$(date +%s.%N)
   local wall cpu rss bytes=0 pages=0 f
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')
   cpu=$(awk -F': ' '/User time/{u=$2} /System time/{s=$2} END{printf "%.2f", u+s}' "$tv")
   rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$tv")
   for f in "$out"/*.pdf; do
+    [ -e "$f" ] || continue
     bytes=$((bytes + $(stat -c %s "$f"))); pages=$((pages + $(pdfinfo "$f" | awk '/^Pages:/{print $2}')))
   done
+  # A tool that rejected every record wrote no page: a row of it would compare nothing.
+  if [ "$pages" -eq 0 ]; then echo "FAILED: $tool $n wrote no page (see $RES/log_${tool}_${n}_$r.txt)" >&2; FAILED=1; return 0; fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$n" "$r" "$wall" "$cpu" "$rss" "$bytes" "$pages" | tee -a "$RAW" >&2
 }
 
@@ -87,3 +91,5 @@ median() { sort -g | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else prin
       printf "| %s | %d | %.2f | %d | %.0f | %.2f | %.0f | %.0f |\n", t, n, w, p, p/w, c, b/p, m/1024 }'
   done
 } | tee "$RES/table.md"
+# The table is written either way; a failed tool makes the run fail.
+exit "$FAILED"
