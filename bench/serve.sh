@@ -10,6 +10,7 @@
 #   DOCS=notice bench/serve.sh          # the A4 お知らせ instead
 #   LEDGER=1 bench/serve.sh             # also keep a ledger: each PDF an issued document
 #   LOGIN=0 bench/serve.sh              # without login
+#   TLS=1 bench/serve.sh                # HTTPS, with a self-signed certificate made for the run
 #   CLIENTS=10 SECONDS_=10 bench/serve.sh
 #   PROFILE=debug bench/serve.sh        # the dev build (only to compare with itself)
 #   BIN=/tmp/shikaku-main bench/serve.sh  # a binary built elsewhere, for A/B runs at the same load
@@ -24,6 +25,7 @@ PORT=${PORT:-18431}
 DOCS=${DOCS:-card}
 LOGIN=${LOGIN:-1}
 LEDGER=${LEDGER:-0}
+TLS=${TLS:-0}
 PROFILE=${PROFILE:-release}
 case "$DOCS" in
   card) IDS="T0001 T0003 T0005 T0006 T0007 T0008 T0009 T0011 T0013" ;;  # kokuho and kouki cards
@@ -48,6 +50,15 @@ if [ "$LOGIN" = 1 ]; then
   echo 'bench password' | "$shikaku" user add bench --role issue --users "$work/users.toml" --password-stdin 2>/dev/null
   extra+=(--users "$work/users.toml")
 fi
+scheme=http
+trust=()  # curl's options to trust the run's certificate
+if [ "$TLS" = 1 ]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+  extra+=(--tls-cert "$work/cert.pem" --tls-key "$work/key.pem")
+  scheme=https
+  trust=(--cacert "$work/cert.pem")
+fi
 render="/api/render"
 if [ "$LEDGER" = 1 ]; then
   extra+=(--ledger "$work/ledger.sqlite")
@@ -61,10 +72,10 @@ for _ in $(seq 50); do
   grep -q "^listening on" "$work/server.log" && break
   sleep 0.1
 done
-url="http://127.0.0.1:$PORT"
+url="$scheme://127.0.0.1:$PORT"
 cookie=""
 if [ "$LOGIN" = 1 ]; then
-  cookie=$(curl -sf -D - -o /dev/null -H 'Content-Type: application/json' \
+  cookie=$(curl "${trust[@]}" -sf -D - -o /dev/null -H 'Content-Type: application/json' \
     --data '{"user": "bench", "password": "bench password"}' "$url/api/login" |
     sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
   [ -n "$cookie" ] || { echo "login failed" >&2; exit 1; }
@@ -75,7 +86,7 @@ fi
   echo 'bodies = {'
   for id in $IDS; do
     printf '[==['
-    curl -sf -H "Cookie: $cookie" "$url/api/records/$id" | python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["record"], ensure_ascii=False), end="")'
+    curl "${trust[@]}" -sf -H "Cookie: $cookie" "$url/api/records/$id" | python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["record"], ensure_ascii=False), end="")'
     printf ']==],\n'
   done
   echo '}'
