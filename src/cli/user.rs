@@ -103,10 +103,12 @@ pub fn run(args: UserArgs) -> Result<ExitCode, String> {
                 .map_err(|e| e.to_string())?;
             users.save(&who.users).map_err(|e| e.to_string())?;
             let now = users.role(&who.name).map_or("", Role::as_str);
-            match role {
-                Some(_) => format!("changed the password and role of {} ({now})", who.name),
-                None => format!("changed the password of {} ({now})", who.name),
-            }
+            let what = if role.is_some() {
+                "password and role"
+            } else {
+                "password"
+            };
+            format!("changed the {what} of {} ({now})", who.name)
         }
         UserAction::Remove { name, users: file } => {
             let mut users = Users::load(file).map_err(|e| e.to_string())?;

@@ -16,6 +16,8 @@
 //!
 //! A font this cannot read is returned as `None` and embedded as the subsetter wrote it.
 
+use std::borrow::Cow;
+
 /// Tables of hinting only (OpenType spec, "Tables related to TrueType outlines"), kept empty.
 const HINTING: [&[u8; 4]; 3] = [b"cvt ", b"fpgm", b"prep"];
 
@@ -29,7 +31,7 @@ const WE_HAVE_INSTRUCTIONS: u16 = 0x0100;
 
 /// The font without its hinting; `None` if its table directory, `loca` or a glyph is malformed.
 pub fn without_hinting(font: &[u8]) -> Option<Vec<u8>> {
-    let tables = read_tables(font)?;
+    let mut tables = read_tables(font)?;
     let long_offsets = u16_at(table(&tables, b"head")?, 50)? == 1;
     let (glyf, loca) = strip_glyphs(
         table(&tables, b"glyf")?,
@@ -37,23 +39,22 @@ pub fn without_hinting(font: &[u8]) -> Option<Vec<u8>> {
         long_offsets,
     )?;
     let maxp = without_instruction_limits(table(&tables, b"maxp")?)?;
-    let tables: Tables = tables
-        .into_iter()
-        .map(|(tag, data)| match &tag {
-            b"glyf" => (tag, glyf.clone()),
-            b"loca" => (tag, loca.clone()),
-            b"maxp" => (tag, maxp.clone()),
-            hinting if HINTING.contains(&hinting) => (tag, Vec::new()),
-            _ => (tag, data),
-        })
-        .collect();
+    let mut rewritten = [(b"glyf", glyf), (b"loca", loca), (b"maxp", maxp)];
+    for (tag, data) in &mut tables {
+        if HINTING.contains(&&*tag) {
+            *data = Cow::Borrowed(&[]);
+        } else if let Some((_, new)) = rewritten.iter_mut().find(|(t, _)| *t == tag) {
+            *data = Cow::Owned(std::mem::take(new));
+        }
+    }
     Some(write_font(u32_at(font, 0)?, tables))
 }
 
-type Tables = Vec<([u8; 4], Vec<u8>)>;
+/// Each table's tag and bytes: borrowed from the font, or rewritten.
+type Tables<'a> = Vec<([u8; 4], Cow<'a, [u8]>)>;
 
 /// The tables in the order of the directory (which is sorted by tag).
-fn read_tables(font: &[u8]) -> Option<Tables> {
+fn read_tables(font: &[u8]) -> Option<Tables<'_>> {
     let count = usize::from(u16_at(font, 4)?);
     (0..count)
         .map(|i| {
@@ -61,12 +62,13 @@ fn read_tables(font: &[u8]) -> Option<Tables> {
             let tag: [u8; 4] = record[..4].try_into().ok()?;
             let offset = u32_at(record, 8)? as usize;
             let length = u32_at(record, 12)? as usize;
-            Some((tag, font.get(offset..offset.checked_add(length)?)?.to_vec()))
+            let data = font.get(offset..offset.checked_add(length)?)?;
+            Some((tag, Cow::Borrowed(data)))
         })
         .collect()
 }
 
-fn table<'a>(tables: &'a Tables, tag: &[u8; 4]) -> Option<&'a [u8]> {
+fn table<'a>(tables: &'a Tables<'_>, tag: &[u8; 4]) -> Option<&'a [u8]> {
     tables.iter().find(|(t, _)| t == tag).map(|(_, d)| &d[..])
 }
 
@@ -188,10 +190,10 @@ fn without_instruction_limits(maxp: &[u8]) -> Option<Vec<u8>> {
 
 /// Writes an sfnt: the directory with each table's checksum, the tables at four-byte
 /// boundaries, and `head`'s checksum adjustment (OpenType spec, "Table directory").
-fn write_font(version: u32, mut tables: Tables) -> Vec<u8> {
+fn write_font(version: u32, mut tables: Tables<'_>) -> Vec<u8> {
     // The adjustment is computed over the font with it zeroed.
     let head = tables.iter_mut().find(|(tag, _)| tag == b"head");
-    if let Some(adjustment) = head.and_then(|(_, head)| head.get_mut(8..12)) {
+    if let Some(adjustment) = head.and_then(|(_, head)| head.to_mut().get_mut(8..12)) {
         adjustment.fill(0);
     }
     let count = tables.len() as u16;
